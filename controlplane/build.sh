@@ -42,7 +42,7 @@ build() {
   local name=$1; shift
   local start=$SECONDS
   echo "controlplane: building $name ..." >&2
-  go build "$@" -o "$out.tmp/bin/$name"
+  go build -o "$out.tmp/bin/$name" "$@"
   echo "controlplane: built $name in $((SECONDS - start)) s ($(du -h "$out.tmp/bin/$name" | cut -f1))" >&2
 }
 build etcd -ldflags "-s -w" go.etcd.io/etcd/server/v3

@@ -1,0 +1,74 @@
+// The embedded control plane: real etcd, kube-apiserver and cert-manager controllers run as local
+// processes on loopback, with their PKI, logs and an admin kubeconfig under a state directory.
+#pragma once
+
+#include <chrono>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "certchaos/common/result.h"
+#include "certchaos/localcluster/process.h"
+
+namespace certchaos::localcluster {
+
+struct ComponentState {
+  std::string name;
+  ProcessId process;
+  std::string url;  // where it serves (health or API)
+  std::string logPath;
+};
+
+struct ClusterState {
+  std::string stateDir;
+  std::string controlplaneDir;
+  std::string kubeconfigPath;
+  std::string apiserverUrl;
+  std::string startedAt;  // RFC 3339
+  std::vector<ComponentState> components;  // in start order
+};
+
+struct UpOptions {
+  std::string controlplaneDir;        // holds bin/{etcd,kube-apiserver,kubectl,cm-controller}, crds/
+  std::vector<std::string> crdDirs;   // more CRDs to install (certchaos's own)
+  std::chrono::seconds componentTimeout{60};
+  std::vector<std::string> cmControllerArgs;  // extra flags, e.g. backoff durations
+};
+
+struct ComponentStatus {
+  std::string name;
+  pid_t pid = 0;
+  std::string url;
+  bool running = false;
+  bool healthy = false;
+};
+
+// $CERTCHAOS_STATE_DIR, else $XDG_STATE_HOME/certchaos, else ~/.local/state/certchaos.
+std::string defaultStateDir();
+// $CERTCHAOS_CONTROLPLANE_DIR, else $XDG_CACHE_HOME/certchaos/controlplane/current (or ~/.cache).
+std::string defaultControlplaneDir();
+
+class LocalCluster {
+ public:
+  explicit LocalCluster(std::string stateDir);
+
+  // Starts the plane, or reports the one already running. Progress goes to `out`. On failure
+  // everything started is stopped and the error carries the failing component's last log lines.
+  Result<ClusterState> up(const UpOptions& options, std::ostream& out);
+  // Stops every component in reverse start order and removes the state directory.
+  Result<void> down(std::ostream& out);
+  Result<std::vector<ComponentStatus>> status() const;
+  Result<ClusterState> loadState() const;
+
+  std::string kubeconfigPath() const { return stateDir_ + "/kubeconfig"; }
+  const std::string& stateDir() const { return stateDir_; }
+
+ private:
+  std::string statePath() const { return stateDir_ + "/state.json"; }
+  Result<void> saveState(const ClusterState& state) const;
+  void stopAll(const ClusterState& state, std::ostream& out) const;
+
+  std::string stateDir_;
+};
+
+}  // namespace certchaos::localcluster

@@ -1,0 +1,30 @@
+// The control plane's PKI: a serving CA and apiserver certificate, a client CA with an admin
+// (system:masters) certificate, and the service-account signing key pair.
+#pragma once
+
+#include <string>
+
+#include "certchaos/common/result.h"
+
+namespace certchaos::localcluster {
+
+struct PlanePki {
+  std::string dir;
+  std::string caCert() const { return dir + "/ca.crt"; }
+  std::string apiserverCert() const { return dir + "/apiserver.crt"; }
+  std::string apiserverKey() const { return dir + "/apiserver.key"; }
+  std::string clientCaCert() const { return dir + "/client-ca.crt"; }
+  std::string adminCert() const { return dir + "/admin.crt"; }
+  std::string adminKey() const { return dir + "/admin.key"; }
+  std::string serviceAccountKey() const { return dir + "/sa.key"; }
+  std::string serviceAccountPublicKey() const { return dir + "/sa.pub"; }
+};
+
+// Creates every file of PlanePki under dir (mode 0600 for keys).
+Result<PlanePki> createPlanePki(const std::string& dir);
+
+// An admin kubeconfig with the CA and client credentials embedded as data.
+Result<void> writeAdminKubeconfig(const PlanePki& pki, const std::string& serverUrl,
+                                  const std::string& path);
+
+}  // namespace certchaos::localcluster

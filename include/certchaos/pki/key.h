@@ -1,0 +1,39 @@
+// Private keys: generation, PEM encoding, and the public half, on OpenSSL 3's EVP API.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "certchaos/common/result.h"
+
+namespace certchaos::pki {
+
+enum class KeyAlgorithm { kRsa2048, kRsa3072, kRsa4096, kEcdsaP256, kEcdsaP384, kEcdsaP521, kEd25519 };
+
+struct EvpPkeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+
+class PrivateKey {
+ public:
+  static Result<PrivateKey> generate(KeyAlgorithm algorithm);
+  static Result<PrivateKey> fromPem(std::string_view pem);
+
+  // PKCS#8 PEM; callers must never log it.
+  std::string toPem() const;
+  std::string publicKeyPem() const;
+  EVP_PKEY* get() const { return key_.get(); }
+
+ private:
+  explicit PrivateKey(EvpPkeyPtr key) : key_(std::move(key)) {}
+  EvpPkeyPtr key_;
+};
+
+// The last OpenSSL error as text, for error messages.
+std::string lastOpensslError();
+
+}  // namespace certchaos::pki

@@ -1,0 +1,377 @@
+#include "certchaos/localcluster/local_cluster.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "certchaos/localcluster/net.h"
+#include "certchaos/localcluster/pki.h"
+
+namespace certchaos::localcluster {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr size_t kLogLinesOnFailure = 25;
+constexpr auto kStopGrace = std::chrono::seconds(10);
+
+std::string envOr(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return (v != nullptr && *v != '\0') ? std::string(v) : fallback;
+}
+
+std::string home() { return envOr("HOME", "/root"); }
+
+std::string nowRfc3339() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+json toJson(const ClusterState& s) {
+  json components = json::array();
+  for (const auto& c : s.components) {
+    components.push_back({{"name", c.name},
+                          {"pid", c.process.pid},
+                          {"startTime", c.process.startTime},
+                          {"url", c.url},
+                          {"log", c.logPath}});
+  }
+  return {{"version", 1},
+          {"stateDir", s.stateDir},
+          {"controlplaneDir", s.controlplaneDir},
+          {"kubeconfig", s.kubeconfigPath},
+          {"apiserver", s.apiserverUrl},
+          {"startedAt", s.startedAt},
+          {"components", components}};
+}
+
+// Holds an exclusive lock on the state directory so that two `up`/`down` never interleave.
+class StateLock {
+ public:
+  explicit StateLock(const std::string& dir) {
+    fs::create_directories(dir);
+    fd_ = open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0) flock(fd_, LOCK_EX);
+  }
+  ~StateLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+  StateLock(const StateLock&) = delete;
+  StateLock& operator=(const StateLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// The state of a half-started plane, stopped on every early return unless released.
+class StartGuard {
+ public:
+  StartGuard(const LocalCluster& cluster, ClusterState& state, std::ostream& out,
+             std::function<void(const ClusterState&, std::ostream&)> stop)
+      : state_(state), out_(out), stop_(std::move(stop)) {
+    (void)cluster;
+  }
+  ~StartGuard() {
+    if (!released_) stop_(state_, out_);
+  }
+  void release() { released_ = true; }
+  StartGuard(const StartGuard&) = delete;
+  StartGuard& operator=(const StartGuard&) = delete;
+
+ private:
+  ClusterState& state_;
+  std::ostream& out_;
+  std::function<void(const ClusterState&, std::ostream&)> stop_;
+  bool released_ = false;
+};
+
+Error componentFailed(const ComponentState& c, const Error& cause) {
+  return makeError(cause.code, c.name + " failed to start: " + cause.message + "\n  last lines of " +
+                                   c.logPath + ":\n" + tailFile(c.logPath, kLogLinesOnFailure));
+}
+
+Result<std::string> readAddressFile(const std::string& path, std::chrono::seconds timeout,
+                                    const ProcessId& process) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    std::ifstream in(path);
+    if (in) {
+      try {
+        return json::parse(in).at("health").get<std::string>();
+      } catch (const json::exception& e) {
+        return makeError("BadAddressFile",
+                         "expected JSON with a \"health\" address in " + path + ": " + e.what());
+      }
+    }
+    if (!isRunning(process)) return makeError("Exited", "exited before writing " + path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return makeError("Timeout", "no address file " + path + " after " +
+                                  std::to_string(timeout.count()) + " s");
+}
+
+}  // namespace
+
+std::string defaultStateDir() {
+  if (const char* v = std::getenv("CERTCHAOS_STATE_DIR"); v != nullptr && *v != '\0') return v;
+  return envOr("XDG_STATE_HOME", home() + "/.local/state") + "/certchaos";
+}
+
+std::string defaultControlplaneDir() {
+  if (const char* v = std::getenv("CERTCHAOS_CONTROLPLANE_DIR"); v != nullptr && *v != '\0') {
+    return v;
+  }
+  return envOr("XDG_CACHE_HOME", home() + "/.cache") + "/certchaos/controlplane/current";
+}
+
+LocalCluster::LocalCluster(std::string stateDir) : stateDir_(std::move(stateDir)) {}
+
+Result<ClusterState> LocalCluster::loadState() const {
+  std::ifstream in(statePath());
+  if (!in) {
+    return makeError("NotRunning", "no local control plane in " + stateDir_ +
+                                       " (no state.json); start one with 'certchaos up'");
+  }
+  try {
+    json j = json::parse(in);
+    ClusterState s;
+    s.stateDir = j.at("stateDir");
+    s.controlplaneDir = j.at("controlplaneDir");
+    s.kubeconfigPath = j.at("kubeconfig");
+    s.apiserverUrl = j.at("apiserver");
+    s.startedAt = j.at("startedAt");
+    for (const auto& c : j.at("components")) {
+      s.components.push_back({c.at("name"),
+                              {c.at("pid").get<pid_t>(), c.at("startTime").get<unsigned long long>()},
+                              c.at("url"),
+                              c.at("log")});
+    }
+    return s;
+  } catch (const json::exception& e) {
+    return makeError("BadState", "expected a certchaos state file at " + statePath() +
+                                     ", found unreadable JSON (" + e.what() +
+                                     "); remove the directory or run 'certchaos down'");
+  }
+}
+
+Result<void> LocalCluster::saveState(const ClusterState& state) const {
+  std::string tmp = statePath() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return makeError("IO", "cannot write " + tmp);
+    out << toJson(state).dump(2) << "\n";
+  }
+  fs::rename(tmp, statePath());
+  return {};
+}
+
+void LocalCluster::stopAll(const ClusterState& state, std::ostream& out) const {
+  for (auto it = state.components.rbegin(); it != state.components.rend(); ++it) {
+    if (isRunning(it->process)) {
+      out << "  stopping " << it->name << " (pid " << it->process.pid << ")\n";
+      stopProcess(it->process, kStopGrace);
+    }
+  }
+}
+
+Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& out) {
+  StateLock lock(stateDir_);
+
+  if (fs::exists(statePath())) {
+    auto existing = loadState();
+    bool allRunning = existing.ok();
+    if (existing) {
+      for (const auto& c : existing->components) allRunning = allRunning && isRunning(c.process);
+    }
+    if (allRunning && !existing->components.empty()) {
+      out << "A local control plane is already running (started " << existing->startedAt
+          << "); not starting another.\n";
+      return existing;
+    }
+    out << "Found the state of a control plane that was not stopped with 'certchaos down' "
+           "(a component has exited); cleaning it up.\n";
+    if (existing) stopAll(*existing, out);
+    fs::remove(statePath());
+  }
+
+  const std::string bin = options.controlplaneDir + "/bin/";
+  for (const char* name : {"etcd", "kube-apiserver", "kubectl", "cm-controller"}) {
+    if (access((bin + name).c_str(), X_OK) != 0) {
+      return makeError("MissingBinaries",
+                       std::string("expected the control plane binary ") + bin + name +
+                           ", found nothing; build them with 'make controlplane' or point "
+                           "--controlplane-dir (or CERTCHAOS_CONTROLPLANE_DIR) at a build");
+    }
+  }
+
+  const std::string logs = stateDir_ + "/logs";
+  fs::remove_all(stateDir_ + "/etcd");
+  fs::create_directories(logs);
+  auto pki = createPlanePki(stateDir_ + "/pki");
+  if (!pki) return pki.error();
+
+  ClusterState state;
+  state.stateDir = stateDir_;
+  state.controlplaneDir = options.controlplaneDir;
+  state.kubeconfigPath = kubeconfigPath();
+  state.startedAt = nowRfc3339();
+  StartGuard guard(*this, state, out, [this](const ClusterState& s, std::ostream& o) {
+    o << "Start-up failed; stopping what was started.\n";
+    stopAll(s, o);
+    fs::remove(statePath());
+  });
+
+  auto start = [&](const std::string& name, std::vector<std::string> argv,
+                   const std::string& url) -> Result<ComponentState*> {
+    ComponentState c{name, {}, url, logs + "/" + name + ".log"};
+    out << "  starting " << name << "\n";
+    auto id = startDetached(argv, c.logPath);
+    if (!id) return componentFailed(c, id.error());
+    c.process = *id;
+    state.components.push_back(c);
+    if (auto r = saveState(state); !r) return r.error();
+    return &state.components.back();
+  };
+  auto alive = [](const ComponentState* c) { return [c] { return isRunning(c->process); }; };
+
+  // etcd
+  auto etcdPort = pickFreeLoopbackPort();
+  auto peerPort = pickFreeLoopbackPort();
+  if (!etcdPort || !peerPort) return etcdPort ? peerPort.error() : etcdPort.error();
+  const std::string etcdUrl = "http://127.0.0.1:" + std::to_string(*etcdPort);
+  auto etcd = start("etcd",
+                    {bin + "etcd", "--name=default", "--data-dir=" + stateDir_ + "/etcd",
+                     "--listen-client-urls=" + etcdUrl, "--advertise-client-urls=" + etcdUrl,
+                     "--listen-peer-urls=http://127.0.0.1:" + std::to_string(*peerPort),
+                     "--initial-advertise-peer-urls=http://127.0.0.1:" + std::to_string(*peerPort),
+                     "--initial-cluster=default=http://127.0.0.1:" + std::to_string(*peerPort),
+                     "--unsafe-no-fsync", "--log-level=warn"},
+                    etcdUrl);
+  if (!etcd) return etcd.error();
+  if (auto r = waitForHealthy("etcd", etcdUrl + "/health", {}, options.componentTimeout,
+                              alive(*etcd));
+      !r) {
+    return componentFailed(**etcd, r.error());
+  }
+
+  // kube-apiserver
+  auto apiPort = pickFreeLoopbackPort();
+  if (!apiPort) return apiPort.error();
+  state.apiserverUrl = "https://127.0.0.1:" + std::to_string(*apiPort);
+  auto api = start(
+      "kube-apiserver",
+      {bin + "kube-apiserver", "--etcd-servers=" + etcdUrl, "--bind-address=127.0.0.1",
+       "--advertise-address=127.0.0.1", "--secure-port=" + std::to_string(*apiPort),
+       "--cert-dir=" + stateDir_ + "/pki", "--tls-cert-file=" + pki->apiserverCert(),
+       "--tls-private-key-file=" + pki->apiserverKey(), "--client-ca-file=" + pki->clientCaCert(),
+       "--authorization-mode=RBAC", "--service-cluster-ip-range=10.0.0.0/24",
+       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+       "--service-account-key-file=" + pki->serviceAccountPublicKey(),
+       "--service-account-signing-key-file=" + pki->serviceAccountKey(),
+       "--disable-admission-plugins=ServiceAccount", "--allow-privileged=true",
+       "--enable-priority-and-fairness=false", "--profiling=false", "--v=1"},
+      state.apiserverUrl);
+  if (!api) return api.error();
+  TlsClientFiles admin{pki->caCert(), pki->adminCert(), pki->adminKey()};
+  if (auto r = waitForHealthy("kube-apiserver", state.apiserverUrl + "/readyz", admin,
+                              options.componentTimeout, alive(*api));
+      !r) {
+    return componentFailed(**api, r.error());
+  }
+  if (auto r = writeAdminKubeconfig(*pki, state.apiserverUrl, kubeconfigPath()); !r) {
+    return r.error();
+  }
+
+  // CRDs: cert-manager's, then ours; wait until every one is Established.
+  out << "  installing CRDs\n";
+  std::vector<std::string> crdDirs = {options.controlplaneDir + "/crds"};
+  crdDirs.insert(crdDirs.end(), options.crdDirs.begin(), options.crdDirs.end());
+  const std::string kubectl = bin + "kubectl";
+  for (const auto& dir : crdDirs) {
+    auto r = runCommand({kubectl, "--kubeconfig=" + kubeconfigPath(), "apply", "--server-side",
+                         "--field-manager=certchaos", "-f", dir},
+                        std::chrono::seconds(60));
+    if (!r) return r.error();
+    if (r->exitCode != 0) {
+      return makeError("CrdInstall", "installing the CRDs in " + dir + " failed:\n" + r->output);
+    }
+  }
+  auto wait = runCommand({kubectl, "--kubeconfig=" + kubeconfigPath(), "wait",
+                          "--for=condition=Established", "--timeout=60s", "crd", "--all"},
+                         std::chrono::seconds(70));
+  if (!wait) return wait.error();
+  if (wait->exitCode != 0) {
+    return makeError("CrdInstall", "CRDs did not become Established:\n" + wait->output);
+  }
+
+  // cert-manager controllers
+  const std::string addressFile = stateDir_ + "/cm-controller.addr";
+  fs::remove(addressFile);
+  std::vector<std::string> cmArgs = {bin + "cm-controller", "--kubeconfig=" + kubeconfigPath(),
+                                     "--address-file=" + addressFile, "--v=2"};
+  cmArgs.insert(cmArgs.end(), options.cmControllerArgs.begin(), options.cmControllerArgs.end());
+  auto cm = start("cm-controller", cmArgs, "");
+  if (!cm) return cm.error();
+  auto health = readAddressFile(addressFile, options.componentTimeout, (*cm)->process);
+  if (!health) return componentFailed(**cm, health.error());
+  (*cm)->url = "http://" + *health;
+  if (auto r = saveState(state); !r) return r.error();
+  if (auto r = waitForHealthy("cm-controller", (*cm)->url + "/readyz", {},
+                              options.componentTimeout, alive(*cm));
+      !r) {
+    return componentFailed(**cm, r.error());
+  }
+
+  guard.release();
+  return state;
+}
+
+Result<void> LocalCluster::down(std::ostream& out) {
+  if (!fs::exists(stateDir_)) {
+    out << "No local control plane in " << stateDir_ << "; nothing to stop.\n";
+    return {};
+  }
+  StateLock lock(stateDir_);
+  auto state = loadState();
+  if (state) {
+    stopAll(*state, out);
+  } else if (fs::exists(statePath())) {
+    return state.error();
+  }
+  std::error_code ec;
+  fs::remove_all(stateDir_, ec);
+  if (ec) return makeError("IO", "cannot remove " + stateDir_ + ": " + ec.message());
+  out << "Stopped the local control plane and removed " << stateDir_ << ".\n";
+  return {};
+}
+
+Result<std::vector<ComponentStatus>> LocalCluster::status() const {
+  auto state = loadState();
+  if (!state) return state.error();
+  std::vector<ComponentStatus> out;
+  TlsClientFiles admin{stateDir_ + "/pki/ca.crt", stateDir_ + "/pki/admin.crt",
+                       stateDir_ + "/pki/admin.key"};
+  for (const auto& c : state->components) {
+    ComponentStatus s{c.name, c.process.pid, c.url, isRunning(c.process), false};
+    if (s.running && !c.url.empty()) {
+      std::string path = c.name == "etcd" ? "/health" : "/readyz";
+      auto code = httpGetStatus(c.url + path, c.name == "kube-apiserver" ? admin : TlsClientFiles{},
+                                std::chrono::seconds(3));
+      s.healthy = code && *code == 200;
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace certchaos::localcluster

@@ -1,0 +1,228 @@
+#include "certchaos/pki/certificate.h"
+
+#include <arpa/inet.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include <ctime>
+
+namespace certchaos::pki {
+namespace {
+
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+
+SystemTime fromAsn1(const ASN1_TIME* t) {
+  struct tm tm {};
+  ASN1_TIME_to_tm(t, &tm);
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+std::string x509NameCommonName(X509_NAME* name) {
+  int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (idx < 0) return "";
+  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
+  unsigned char* utf8 = nullptr;
+  int len = ASN1_STRING_to_UTF8(&utf8, data);
+  if (len < 0) return "";
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+Result<void> addExtension(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str());
+  if (ext == nullptr) {
+    return makeError("BadTemplate", "cannot encode extension " + std::string(OBJ_nid2sn(nid)) +
+                                        "=" + value + ": " + lastOpensslError());
+  }
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+  return {};
+}
+
+std::string keyUsageString(unsigned usage) {
+  static const std::pair<unsigned, const char*> kNames[] = {
+      {kDigitalSignature, "digitalSignature"}, {kContentCommitment, "nonRepudiation"},
+      {kKeyEncipherment, "keyEncipherment"},   {kDataEncipherment, "dataEncipherment"},
+      {kKeyAgreement, "keyAgreement"},         {kCertSign, "keyCertSign"},
+      {kCrlSign, "cRLSign"},                   {kEncipherOnly, "encipherOnly"},
+      {kDecipherOnly, "decipherOnly"}};
+  std::string out = "critical";
+  for (const auto& [bit, name] : kNames) {
+    if (usage & bit) out += std::string(",") + name;
+  }
+  return out;
+}
+
+}  // namespace
+
+Certificate::Certificate(const Certificate& other) : cert_(X509_dup(other.cert_.get())) {}
+
+Certificate& Certificate::operator=(const Certificate& other) {
+  if (this != &other) cert_.reset(X509_dup(other.cert_.get()));
+  return *this;
+}
+
+Result<Certificate> Certificate::fromPem(std::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+  if (cert == nullptr) {
+    return makeError("BadCertificate",
+                     "expected a PEM CERTIFICATE block, found data OpenSSL cannot read: " +
+                         lastOpensslError());
+  }
+  return Certificate(X509Ptr(cert));
+}
+
+Result<std::vector<Certificate>> Certificate::chainFromPem(std::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  std::vector<Certificate> chain;
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    chain.emplace_back(X509Ptr(cert));
+  }
+  ERR_clear_error();  // the loop always ends on a "no start line" error
+  if (chain.empty()) {
+    return makeError("BadCertificate", "expected one or more PEM CERTIFICATE blocks, found none");
+  }
+  return chain;
+}
+
+std::string Certificate::toPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(bio.get(), cert_.get());
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+std::string Certificate::serialHex() const {
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert_.get()), nullptr);
+  char* hex = BN_bn2hex(bn);
+  std::string out(hex);
+  OPENSSL_free(hex);
+  BN_free(bn);
+  return out;
+}
+
+std::string Certificate::subjectCommonName() const {
+  return x509NameCommonName(X509_get_subject_name(cert_.get()));
+}
+std::string Certificate::issuerCommonName() const {
+  return x509NameCommonName(X509_get_issuer_name(cert_.get()));
+}
+SystemTime Certificate::notBefore() const { return fromAsn1(X509_get0_notBefore(cert_.get())); }
+SystemTime Certificate::notAfter() const { return fromAsn1(X509_get0_notAfter(cert_.get())); }
+bool Certificate::isCA() const { return X509_check_ca(cert_.get()) > 0; }
+
+std::vector<std::string> Certificate::dnsNames() const {
+  std::vector<std::string> out;
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert_.get(), NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type == GEN_DNS) {
+      const ASN1_IA5STRING* s = name->d.dNSName;
+      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                       static_cast<size_t>(ASN1_STRING_length(s)));
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
+
+std::vector<std::string> Certificate::ipAddresses() const {
+  std::vector<std::string> out;
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert_.get(), NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type != GEN_IPADD) continue;
+    const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+    char buf[INET6_ADDRSTRLEN] = {};
+    int family = ASN1_STRING_length(ip) == 4 ? AF_INET : AF_INET6;
+    if (inet_ntop(family, ASN1_STRING_get0_data(ip), buf, sizeof buf) != nullptr) {
+      out.emplace_back(buf);
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
+
+Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* subjectKey,
+                                    const PrivateKey& issuerKey, const Certificate* issuer) {
+  X509Ptr cert(X509_new());
+  X509_set_version(cert.get(), X509_VERSION_3);
+
+  // 128 random bits, positive, as CAs do (RFC 5280 allows up to 20 octets).
+  unsigned char serial[16];
+  RAND_bytes(serial, sizeof serial);
+  serial[0] &= 0x7f;
+  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
+  BN_free(bn);
+
+  ASN1_TIME_set(X509_getm_notBefore(cert.get()),
+                std::chrono::system_clock::to_time_t(tmpl.notBefore));
+  ASN1_TIME_set(X509_getm_notAfter(cert.get()), std::chrono::system_clock::to_time_t(tmpl.notAfter));
+
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  for (const auto& org : tmpl.organizations) {
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(org.c_str()), -1, -1, 0);
+  }
+  if (!tmpl.commonName.empty()) {
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(tmpl.commonName.c_str()),
+                               -1, -1, 0);
+  }
+  X509_set_issuer_name(cert.get(), issuer != nullptr ? X509_get_subject_name(issuer->get()) : name);
+  if (X509_set_pubkey(cert.get(), subjectKey) != 1) {
+    return makeError("BadKey", "the subject key cannot be used: " + lastOpensslError());
+  }
+
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer != nullptr ? issuer->get() : cert.get(), cert.get(), nullptr,
+                 nullptr, 0);
+  std::string bc = tmpl.isCA ? "critical,CA:TRUE" : "critical,CA:FALSE";
+  if (tmpl.isCA && tmpl.maxPathLength) bc += ",pathlen:" + std::to_string(*tmpl.maxPathLength);
+  std::vector<std::pair<int, std::string>> exts = {{NID_basic_constraints, bc},
+                                                   {NID_subject_key_identifier, "hash"}};
+  if (issuer != nullptr || !tmpl.isCA) exts.emplace_back(NID_authority_key_identifier, "keyid");
+  if (tmpl.keyUsage != 0) exts.emplace_back(NID_key_usage, keyUsageString(tmpl.keyUsage));
+  if (!tmpl.extKeyUsageOids.empty()) {
+    std::string eku;
+    for (const auto& oid : tmpl.extKeyUsageOids) eku += (eku.empty() ? "" : ",") + oid;
+    exts.emplace_back(NID_ext_key_usage, eku);
+  }
+  std::string san;
+  auto addSan = [&san](const char* kind, const std::string& v) {
+    san += (san.empty() ? "" : ",") + std::string(kind) + ":" + v;
+  };
+  for (const auto& v : tmpl.dnsNames) addSan("DNS", v);
+  for (const auto& v : tmpl.ipAddresses) addSan("IP", v);
+  for (const auto& v : tmpl.uris) addSan("URI", v);
+  for (const auto& v : tmpl.emails) addSan("email", v);
+  if (!san.empty()) exts.emplace_back(NID_subject_alt_name, san);
+  for (const auto& [nid, value] : exts) {
+    if (auto r = addExtension(cert.get(), &ctx, nid, value); !r) return r.error();
+  }
+
+  const bool edwards = EVP_PKEY_get_base_id(issuerKey.get()) == EVP_PKEY_ED25519;
+  const EVP_MD* md = edwards ? nullptr : EVP_get_digestbyname(tmpl.signatureDigest.c_str());
+  if (!edwards && md == nullptr) {
+    return makeError("BadTemplate", "unknown signature digest '" + tmpl.signatureDigest +
+                                        "'; expected SHA256, SHA384, SHA512 or SHA1");
+  }
+  if (X509_sign(cert.get(), issuerKey.get(), md) <= 0) {
+    return makeError("SigningFailed", "signing the certificate failed: " + lastOpensslError());
+  }
+  return Certificate(std::move(cert));
+}
+
+}  // namespace certchaos::pki
