@@ -1,0 +1,55 @@
+# The user's entry points. `make demo` and `make test` do all set-up themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+CACHE      ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/certchaos
+CP_DIR     := $(CACHE)/controlplane/current
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+export CERTCHAOS_CONTROLPLANE_DIR := $(CP_DIR)
+
+.PHONY: deps build build-asan controlplane test test-unit test-asan demo up down format clean
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_ARGS) -DCERTCHAOS_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# Builds kube-apiserver, etcd, kubectl and cm-controller from the pinned Go modules into the
+# cache (keyed by their inputs) and points $(CP_DIR) at the build.
+controlplane: deps
+	@dir=$$(controlplane/build.sh) && ln -sfn "$$dir" $(CP_DIR) && echo "control plane: $$dir"
+
+# Unit tests on the normal build; then the whole suite (unit, integration, end to end) on the
+# AddressSanitizer + UndefinedBehaviorSanitizer build, against the real local control plane.
+test: build build-asan controlplane
+	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 1
+
+test-unit: build
+	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
+
+demo: build controlplane
+	@scripts/demo.sh $(BUILD)/bin
+
+up: build controlplane
+	@$(BUILD)/bin/certchaos up
+
+down:
+	@$(BUILD)/bin/certchaos down
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

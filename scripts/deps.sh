@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the tests need, when they are missing, and checks
+# that Go is new enough for the pinned control plane modules. Idempotent; needs root (or sudo)
+# only when something is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential g++ cmake ninja-build pkg-config git ca-certificates openssl
+  libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
+  clang-format clang-tidy procps
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+need=$(awk '$1 == "go" {print $2; exit}' controlplane/go.mod)
+if ! command -v go >/dev/null 2>&1; then
+  echo "deps: Go $need or newer is needed to build the control plane, but 'go' is not on PATH." >&2
+  echo "deps: Debian 12's golang package is too old; install Go $need+ and put it on PATH." >&2
+  exit 3
+fi
+have=$(go env GOVERSION | sed 's/^go//')
+if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n1)" != "$need" ]; then
+  echo "deps: Go $need or newer is needed (controlplane/go.mod), but 'go' is $have." >&2
+  echo "deps: install Go $need+ and put it first on PATH." >&2
+  exit 3
+fi
