@@ -27,10 +27,9 @@ std::string installedCrdDir() {
   // Next to a build tree (build/bin/certchaos -> deploy/crds) or an installed share dir.
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  for (auto candidate : {exe.parent_path() / "../../deploy/crds",
-                         exe.parent_path() / "../share/certchaos/crds"}) {
-    if (std::filesystem::is_directory(candidate, ec) &&
-        !std::filesystem::is_empty(candidate, ec)) {
+  for (auto candidate :
+       {exe.parent_path() / "../../deploy/crds", exe.parent_path() / "../share/certchaos/crds"}) {
+    if (std::filesystem::is_directory(candidate, ec) && !std::filesystem::is_empty(candidate, ec)) {
       return std::filesystem::canonical(candidate).string();
     }
   }
@@ -96,10 +95,12 @@ int main(int argc, char** argv) {
   lc::UpOptions up;
   up.controlplaneDir = lc::defaultControlplaneDir();
   int timeoutSeconds = 60;
-  auto* upCmd = app.add_subcommand("up", "start the local control plane (etcd, kube-apiserver, "
-                                         "cert-manager controllers) on loopback");
-  upCmd->add_option("--controlplane-dir", up.controlplaneDir,
-                    "built control plane (env CERTCHAOS_CONTROLPLANE_DIR)")
+  auto* upCmd = app.add_subcommand("up",
+                                   "start the local control plane (etcd, kube-apiserver, "
+                                   "cert-manager controllers) on loopback");
+  upCmd
+      ->add_option("--controlplane-dir", up.controlplaneDir,
+                   "built control plane (env CERTCHAOS_CONTROLPLANE_DIR)")
       ->capture_default_str();
   upCmd->add_option("--crds", up.crdDirs, "extra CRD directories to install");
   upCmd->add_option("--component-timeout", timeoutSeconds, "seconds to wait for each component")

@@ -96,8 +96,9 @@ class StartGuard {
 };
 
 Error componentFailed(const ComponentState& c, const Error& cause) {
-  return makeError(cause.code, c.name + " failed to start: " + cause.message + "\n  last lines of " +
-                                   c.logPath + ":\n" + tailFile(c.logPath, kLogLinesOnFailure));
+  return makeError(cause.code, c.name + " failed to start: " + cause.message +
+                                   "\n  last lines of " + c.logPath + ":\n" +
+                                   tailFile(c.logPath, kLogLinesOnFailure));
 }
 
 Result<std::string> readAddressFile(const std::string& path, std::chrono::seconds timeout,
@@ -116,8 +117,8 @@ Result<std::string> readAddressFile(const std::string& path, std::chrono::second
     if (!isRunning(process)) return makeError("Exited", "exited before writing " + path);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return makeError("Timeout", "no address file " + path + " after " +
-                                  std::to_string(timeout.count()) + " s");
+  return makeError("Timeout",
+                   "no address file " + path + " after " + std::to_string(timeout.count()) + " s");
 }
 
 }  // namespace
@@ -151,10 +152,11 @@ Result<ClusterState> LocalCluster::loadState() const {
     s.apiserverUrl = j.at("apiserver");
     s.startedAt = j.at("startedAt");
     for (const auto& c : j.at("components")) {
-      s.components.push_back({c.at("name"),
-                              {c.at("pid").get<pid_t>(), c.at("startTime").get<unsigned long long>()},
-                              c.at("url"),
-                              c.at("log")});
+      s.components.push_back(
+          {c.at("name"),
+           {c.at("pid").get<pid_t>(), c.at("startTime").get<unsigned long long>()},
+           c.at("url"),
+           c.at("log")});
     }
     return s;
   } catch (const json::exception& e) {
@@ -258,8 +260,8 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
                      "--unsafe-no-fsync", "--log-level=warn"},
                     etcdUrl);
   if (!etcd) return etcd.error();
-  if (auto r = waitForHealthy("etcd", etcdUrl + "/health", {}, options.componentTimeout,
-                              alive(*etcd));
+  if (auto r =
+          waitForHealthy("etcd", etcdUrl + "/health", {}, options.componentTimeout, alive(*etcd));
       !r) {
     return componentFailed(**etcd, r.error());
   }
@@ -326,8 +328,8 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
   if (!health) return componentFailed(**cm, health.error());
   (*cm)->url = "http://" + *health;
   if (auto r = saveState(state); !r) return r.error();
-  if (auto r = waitForHealthy("cm-controller", (*cm)->url + "/readyz", {},
-                              options.componentTimeout, alive(*cm));
+  if (auto r = waitForHealthy("cm-controller", (*cm)->url + "/readyz", {}, options.componentTimeout,
+                              alive(*cm));
       !r) {
     return componentFailed(**cm, r.error());
   }

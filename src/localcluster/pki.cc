@@ -66,8 +66,7 @@ Result<PlanePki> createPlanePki(const std::string& dir) {
   if (!serverKey) return serverKey.error();
   auto serverTmpl = validFor(year);
   serverTmpl.commonName = "kube-apiserver";
-  serverTmpl.dnsNames = {"localhost", "kubernetes", "kubernetes.default",
-                         "kubernetes.default.svc"};
+  serverTmpl.dnsNames = {"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"};
   serverTmpl.ipAddresses = {"127.0.0.1", "10.0.0.1"};
   serverTmpl.keyUsage = pki::kDigitalSignature | pki::kKeyEncipherment;
   serverTmpl.extKeyUsageOids = {pki::kServerAuthOid};
@@ -116,15 +115,17 @@ Result<PlanePki> createPlanePki(const std::string& dir) {
 
 Result<void> writeAdminKubeconfig(const PlanePki& pki, const std::string& serverUrl,
                                   const std::string& path) {
-  std::string config = "apiVersion: v1\nkind: Config\nclusters:\n- name: certchaos-local\n"
-                       "  cluster:\n    server: " + serverUrl +
-                       "\n    certificate-authority-data: " + base64(readFile(pki.caCert())) +
-                       "\nusers:\n- name: certchaos-admin\n  user:\n"
-                       "    client-certificate-data: " + base64(readFile(pki.adminCert())) +
-                       "\n    client-key-data: " + base64(readFile(pki.adminKey())) +
-                       "\ncontexts:\n- name: certchaos-local\n  context:\n"
-                       "    cluster: certchaos-local\n    user: certchaos-admin\n"
-                       "    namespace: default\ncurrent-context: certchaos-local\n";
+  std::string config =
+      "apiVersion: v1\nkind: Config\nclusters:\n- name: certchaos-local\n"
+      "  cluster:\n    server: " +
+      serverUrl + "\n    certificate-authority-data: " + base64(readFile(pki.caCert())) +
+      "\nusers:\n- name: certchaos-admin\n  user:\n"
+      "    client-certificate-data: " +
+      base64(readFile(pki.adminCert())) +
+      "\n    client-key-data: " + base64(readFile(pki.adminKey())) +
+      "\ncontexts:\n- name: certchaos-local\n  context:\n"
+      "    cluster: certchaos-local\n    user: certchaos-admin\n"
+      "    namespace: default\ncurrent-context: certchaos-local\n";
   return writeFile(path, config, 0600);
 }
 

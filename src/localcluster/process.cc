@@ -177,8 +177,8 @@ Result<CommandOutput> runCommand(const std::vector<std::string>& argv,
   waitpid(pid, &status, 0);
   if (timedOut) {
     return makeError("Timeout", argv[0] + " did not finish within " +
-                                    std::to_string(timeout.count() / 1000) + " s; output so far:\n" +
-                                    result.output);
+                                    std::to_string(timeout.count() / 1000) +
+                                    " s; output so far:\n" + result.output);
   }
   result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;

@@ -47,12 +47,15 @@ Result<void> addExtension(X509* cert, X509V3_CTX* ctx, int nid, const std::strin
 }
 
 std::string keyUsageString(unsigned usage) {
-  static const std::pair<unsigned, const char*> kNames[] = {
-      {kDigitalSignature, "digitalSignature"}, {kContentCommitment, "nonRepudiation"},
-      {kKeyEncipherment, "keyEncipherment"},   {kDataEncipherment, "dataEncipherment"},
-      {kKeyAgreement, "keyAgreement"},         {kCertSign, "keyCertSign"},
-      {kCrlSign, "cRLSign"},                   {kEncipherOnly, "encipherOnly"},
-      {kDecipherOnly, "decipherOnly"}};
+  static const std::pair<unsigned, const char*> kNames[] = {{kDigitalSignature, "digitalSignature"},
+                                                            {kContentCommitment, "nonRepudiation"},
+                                                            {kKeyEncipherment, "keyEncipherment"},
+                                                            {kDataEncipherment, "dataEncipherment"},
+                                                            {kKeyAgreement, "keyAgreement"},
+                                                            {kCertSign, "keyCertSign"},
+                                                            {kCrlSign, "cRLSign"},
+                                                            {kEncipherOnly, "encipherOnly"},
+                                                            {kDecipherOnly, "decipherOnly"}};
   std::string out = "critical";
   for (const auto& [bit, name] : kNames) {
     if (usage & bit) out += std::string(",") + name;
@@ -73,9 +76,9 @@ Result<Certificate> Certificate::fromPem(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
   if (cert == nullptr) {
-    return makeError("BadCertificate",
-                     "expected a PEM CERTIFICATE block, found data OpenSSL cannot read: " +
-                         lastOpensslError());
+    return makeError(
+        "BadCertificate",
+        "expected a PEM CERTIFICATE block, found data OpenSSL cannot read: " + lastOpensslError());
   }
   return Certificate(X509Ptr(cert));
 }
@@ -169,7 +172,8 @@ Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* s
 
   ASN1_TIME_set(X509_getm_notBefore(cert.get()),
                 std::chrono::system_clock::to_time_t(tmpl.notBefore));
-  ASN1_TIME_set(X509_getm_notAfter(cert.get()), std::chrono::system_clock::to_time_t(tmpl.notAfter));
+  ASN1_TIME_set(X509_getm_notAfter(cert.get()),
+                std::chrono::system_clock::to_time_t(tmpl.notAfter));
 
   X509_NAME* name = X509_get_subject_name(cert.get());
   for (const auto& org : tmpl.organizations) {
@@ -178,8 +182,8 @@ Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* s
   }
   if (!tmpl.commonName.empty()) {
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(tmpl.commonName.c_str()),
-                               -1, -1, 0);
+                               reinterpret_cast<const unsigned char*>(tmpl.commonName.c_str()), -1,
+                               -1, 0);
   }
   X509_set_issuer_name(cert.get(), issuer != nullptr ? X509_get_subject_name(issuer->get()) : name);
   if (X509_set_pubkey(cert.get(), subjectKey) != 1) {
@@ -187,8 +191,8 @@ Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* s
   }
 
   X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, issuer != nullptr ? issuer->get() : cert.get(), cert.get(), nullptr,
-                 nullptr, 0);
+  X509V3_set_ctx(&ctx, issuer != nullptr ? issuer->get() : cert.get(), cert.get(), nullptr, nullptr,
+                 0);
   std::string bc = tmpl.isCA ? "critical,CA:TRUE" : "critical,CA:FALSE";
   if (tmpl.isCA && tmpl.maxPathLength) bc += ",pathlen:" + std::to_string(*tmpl.maxPathLength);
   std::vector<std::pair<int, std::string>> exts = {{NID_basic_constraints, bc},

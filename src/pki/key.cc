@@ -32,15 +32,30 @@ std::string lastOpensslError() {
 Result<PrivateKey> PrivateKey::generate(KeyAlgorithm algorithm) {
   EVP_PKEY* key = nullptr;
   switch (algorithm) {
-    case KeyAlgorithm::kRsa2048: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}); break;
-    case KeyAlgorithm::kRsa3072: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072}); break;
-    case KeyAlgorithm::kRsa4096: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{4096}); break;
-    case KeyAlgorithm::kEcdsaP256: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
-    case KeyAlgorithm::kEcdsaP384: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"); break;
-    case KeyAlgorithm::kEcdsaP521: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521"); break;
-    case KeyAlgorithm::kEd25519: key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
+    case KeyAlgorithm::kRsa2048:
+      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
+      break;
+    case KeyAlgorithm::kRsa3072:
+      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072});
+      break;
+    case KeyAlgorithm::kRsa4096:
+      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{4096});
+      break;
+    case KeyAlgorithm::kEcdsaP256:
+      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+      break;
+    case KeyAlgorithm::kEcdsaP384:
+      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+      break;
+    case KeyAlgorithm::kEcdsaP521:
+      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521");
+      break;
+    case KeyAlgorithm::kEd25519:
+      key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      break;
   }
-  if (key == nullptr) return makeError("KeyGeneration", "generating a key failed: " + lastOpensslError());
+  if (key == nullptr)
+    return makeError("KeyGeneration", "generating a key failed: " + lastOpensslError());
   return PrivateKey(EvpPkeyPtr(key));
 }
 
@@ -48,8 +63,10 @@ Result<PrivateKey> PrivateKey::fromPem(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
   if (key == nullptr) {
-    return makeError("BadKey", "expected a PEM private key (PKCS#1, SEC1 or PKCS#8), found data "
-                               "OpenSSL cannot read: " + lastOpensslError());
+    return makeError("BadKey",
+                     "expected a PEM private key (PKCS#1, SEC1 or PKCS#8), found data "
+                     "OpenSSL cannot read: " +
+                         lastOpensslError());
   }
   return PrivateKey(EvpPkeyPtr(key));
 }

@@ -95,11 +95,10 @@ TEST(LocalClusterTest, IssuesCaSignedCertificateAndStopsCleanly) {
   auto apply = kubectl(state, {"apply"}, kCaChain);
   ASSERT_EQ(apply.exitCode, 0) << apply.output;
   // kubectl wait watches the Certificate; no polling here.
-  auto wait = kubectl(state, {"-n", "plane-test", "wait", "--for=condition=Ready",
-                              "--timeout=60s", "certificate/leaf"});
-  ASSERT_EQ(wait.exitCode, 0) << wait.output
-                              << kubectl(state, {"-n", "plane-test", "describe", "certificate"})
-                                     .output;
+  auto wait = kubectl(state, {"-n", "plane-test", "wait", "--for=condition=Ready", "--timeout=60s",
+                              "certificate/leaf"});
+  ASSERT_EQ(wait.exitCode, 0)
+      << wait.output << kubectl(state, {"-n", "plane-test", "describe", "certificate"}).output;
 
   std::string crt = secretKey(state, "leaf-tls", "tls.crt");
   std::string ca = secretKey(state, "leaf-tls", "ca.crt");
@@ -161,8 +160,7 @@ TEST(LocalClusterTest, ComponentThatCannotStartIsReportedAndEverythingStops) {
   }
   writeFile(fake + "/bin/kube-apiserver",
             "#!/bin/sh\necho 'E0101 run.go:72] error: unknown flag: --no-such-flag' >&2\nexit 1\n");
-  std::filesystem::permissions(fake + "/bin/kube-apiserver",
-                               std::filesystem::perms::owner_all);
+  std::filesystem::permissions(fake + "/bin/kube-apiserver", std::filesystem::perms::owner_all);
 
   auto up = certchaos(state, {"up", "--controlplane-dir=" + fake, "--component-timeout=20"});
   EXPECT_EQ(up.exitCode, 1) << up.output;
@@ -187,7 +185,8 @@ TEST(ControlplaneBuildTest, GoTooOldOrMissingNamesTheNeededVersion) {
             "#!/bin/sh\n[ \"$1 $2\" = 'env GOVERSION' ] && echo go1.20.3 && exit 0\nexit 1\n");
   std::filesystem::permissions(tmp.path() + "/old/go", std::filesystem::perms::owner_all);
   const std::string script = sourceDir() + "/controlplane/build.sh";
-  auto old = run({"/usr/bin/env", "PATH=" + tmp.path() + "/old:/usr/bin:/bin", "/bin/bash", script});
+  auto old =
+      run({"/usr/bin/env", "PATH=" + tmp.path() + "/old:/usr/bin:/bin", "/bin/bash", script});
   EXPECT_EQ(old.exitCode, 3) << old.output;
   EXPECT_NE(old.output.find("Go 1.26.0 or newer is required"), std::string::npos) << old.output;
   EXPECT_NE(old.output.find("is 1.20.3"), std::string::npos) << old.output;

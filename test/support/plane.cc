@@ -11,9 +11,10 @@
 namespace certchaos::testing {
 
 namespace {
-std::string env(const char* name) {
+std::string env(const char* name, const char* fallback = nullptr) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') {
+    if (fallback != nullptr) return fallback;
     ADD_FAILURE() << name << " is not set; run the tests through 'make test' (or ctest)";
     return "";
   }
@@ -21,8 +22,8 @@ std::string env(const char* name) {
 }
 }  // namespace
 
-std::string binDir() { return env("CERTCHAOS_BIN_DIR"); }
-std::string sourceDir() { return env("CERTCHAOS_SOURCE_DIR"); }
+std::string binDir() { return env("CERTCHAOS_BIN_DIR", CERTCHAOS_DEFAULT_BIN_DIR); }
+std::string sourceDir() { return env("CERTCHAOS_SOURCE_DIR", CERTCHAOS_DEFAULT_SOURCE_DIR); }
 std::string controlplaneDir() { return env("CERTCHAOS_CONTROLPLANE_DIR"); }
 
 TempDir::TempDir() {

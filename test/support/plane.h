@@ -9,8 +9,8 @@
 
 namespace certchaos::testing {
 
-std::string binDir();           // $CERTCHAOS_BIN_DIR (set by CTest)
-std::string sourceDir();        // $CERTCHAOS_SOURCE_DIR
+std::string binDir();           // $CERTCHAOS_BIN_DIR, else the build tree's bin/
+std::string sourceDir();        // $CERTCHAOS_SOURCE_DIR, else the source tree
 std::string controlplaneDir();  // $CERTCHAOS_CONTROLPLANE_DIR (set by the Makefile)
 
 // A fresh directory under $TMPDIR, removed by the destructor.

@@ -24,13 +24,13 @@ struct ClusterState {
   std::string controlplaneDir;
   std::string kubeconfigPath;
   std::string apiserverUrl;
-  std::string startedAt;  // RFC 3339
+  std::string startedAt;                   // RFC 3339
   std::vector<ComponentState> components;  // in start order
 };
 
 struct UpOptions {
-  std::string controlplaneDir;        // holds bin/{etcd,kube-apiserver,kubectl,cm-controller}, crds/
-  std::vector<std::string> crdDirs;   // more CRDs to install (certchaos's own)
+  std::string controlplaneDir;       // holds bin/{etcd,kube-apiserver,kubectl,cm-controller}, crds/
+  std::vector<std::string> crdDirs;  // more CRDs to install (certchaos's own)
   std::chrono::seconds componentTimeout{60};
   std::vector<std::string> cmControllerArgs;  // extra flags, e.g. backoff durations
 };

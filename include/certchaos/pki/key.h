@@ -11,7 +11,15 @@
 
 namespace certchaos::pki {
 
-enum class KeyAlgorithm { kRsa2048, kRsa3072, kRsa4096, kEcdsaP256, kEcdsaP384, kEcdsaP521, kEd25519 };
+enum class KeyAlgorithm {
+  kRsa2048,
+  kRsa3072,
+  kRsa4096,
+  kEcdsaP256,
+  kEcdsaP384,
+  kEcdsaP521,
+  kEd25519
+};
 
 struct EvpPkeyDeleter {
   void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
