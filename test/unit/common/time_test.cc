@@ -1,0 +1,68 @@
+#include "certchaos/common/time.h"
+
+#include <gtest/gtest.h>
+
+namespace certchaos {
+namespace {
+
+using namespace std::chrono;
+
+SystemTime at(int y, unsigned mo, unsigned d, int h, int mi, int s) {
+  return sys_days(year(y) / mo / d) + hours(h) + minutes(mi) + seconds(s);
+}
+
+TEST(Rfc3339, ParsesUtcAndOffsets) {
+  auto t = parseRfc3339("2024-05-01T12:00:00Z");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(*t, at(2024, 5, 1, 12, 0, 0));
+
+  auto offset = parseRfc3339("2024-05-01T14:30:00+02:30");
+  ASSERT_TRUE(offset.ok());
+  EXPECT_EQ(*offset, at(2024, 5, 1, 12, 0, 0));
+
+  auto negative = parseRfc3339("2024-04-30T23:00:00-13:00");
+  ASSERT_TRUE(negative.ok());
+  EXPECT_EQ(*negative, at(2024, 5, 1, 12, 0, 0));
+}
+
+TEST(Rfc3339, ParsesFractions) {
+  auto micro = parseRfc3339("2024-05-01T12:00:00.123456Z");
+  ASSERT_TRUE(micro.ok());
+  EXPECT_EQ(*micro - at(2024, 5, 1, 12, 0, 0), microseconds(123456));
+  auto nano = parseRfc3339("2024-05-01T12:00:00.000000001Z");
+  ASSERT_TRUE(nano.ok());
+  EXPECT_EQ(*nano - at(2024, 5, 1, 12, 0, 0), nanoseconds(1));
+  auto half = parseRfc3339("2024-05-01T12:00:00.5+00:00");
+  ASSERT_TRUE(half.ok());
+  EXPECT_EQ(*half - at(2024, 5, 1, 12, 0, 0), milliseconds(500));
+}
+
+TEST(Rfc3339, RejectsMalformed) {
+  for (const char* bad : {"", "2024-05-01", "2024-05-01 12:00:00Z", "2024-02-30T12:00:00Z",
+                          "2024-05-01T24:00:00Z", "2024-05-01T12:00:00", "2024-05-01T12:00:00.Z",
+                          "2024-05-01T12:00:00+0200", "2024-05-01T12:00:00Zjunk",
+                          "2024-13-01T12:00:00Z"}) {
+    auto r = parseRfc3339(bad);
+    ASSERT_FALSE(r.ok()) << "accepted \"" << bad << "\"";
+    EXPECT_NE(r.error().message.find("expected e.g."), std::string::npos);
+  }
+}
+
+TEST(Rfc3339, Formats) {
+  auto t = at(2024, 5, 1, 12, 3, 4) + microseconds(120);
+  EXPECT_EQ(formatRfc3339(t), "2024-05-01T12:03:04Z");
+  EXPECT_EQ(formatRfc3339(t, TimePrecision::kMicroseconds), "2024-05-01T12:03:04.000120Z");
+  EXPECT_EQ(formatRfc3339(t, TimePrecision::kNanoseconds), "2024-05-01T12:03:04.00012Z");
+  EXPECT_EQ(formatRfc3339(at(1999, 12, 31, 23, 59, 59), TimePrecision::kNanoseconds),
+            "1999-12-31T23:59:59Z");
+}
+
+TEST(Rfc3339, RoundTrips) {
+  auto t = at(2030, 1, 2, 3, 4, 5) + microseconds(678901);
+  auto back = parseRfc3339(formatRfc3339(t, TimePrecision::kMicroseconds));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, t);
+}
+
+}  // namespace
+}  // namespace certchaos
