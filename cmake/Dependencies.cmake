@@ -9,15 +9,14 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(GTest REQUIRED)
 find_package(benchmark QUIET)
-# Debian's libcpp-httplib-dev ships the header only (no CMake config): find it and wrap it.
-find_package(httplib QUIET CONFIG)
-if(NOT TARGET httplib::httplib)
-  find_path(HTTPLIB_INCLUDE_DIR httplib.h)
-  if(NOT HTTPLIB_INCLUDE_DIR)
-    message(FATAL_ERROR "cpp-httplib not found: expected httplib.h on the include path; "
-                        "install libcpp-httplib-dev (make deps does it)")
-  endif()
-  add_library(httplib::httplib INTERFACE IMPORTED GLOBAL)
-  target_include_directories(httplib::httplib INTERFACE ${HTTPLIB_INCLUDE_DIR})
-  target_link_libraries(httplib::httplib INTERFACE Threads::Threads)
+# Debian's libcpp-httplib-dev ships a compiled library (with OpenSSL, zlib and brotli support
+# switched on) and a pkg-config file, but no CMake config: take the flags from pkg-config so the
+# header's ABI matches the library.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CPP_HTTPLIB IMPORTED_TARGET cpp-httplib)
+if(NOT CPP_HTTPLIB_FOUND)
+  message(FATAL_ERROR "cpp-httplib not found: expected the pkg-config module cpp-httplib; "
+                      "install libcpp-httplib-dev (make deps does it)")
 endif()
+add_library(httplib::httplib INTERFACE IMPORTED GLOBAL)
+target_link_libraries(httplib::httplib INTERFACE PkgConfig::CPP_HTTPLIB Threads::Threads)
