@@ -176,11 +176,19 @@ Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* s
                 std::chrono::system_clock::to_time_t(tmpl.notAfter));
 
   X509_NAME* name = X509_get_subject_name(cert.get());
-  for (const auto& org : tmpl.organizations) {
+  for (const auto& [type, value] : tmpl.subject) {
+    if (X509_NAME_add_entry_by_txt(name, type.c_str(), MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                   0) != 1) {
+      return makeError("BadTemplate", "cannot encode subject attribute " + type + "='" + value +
+                                          "': " + lastOpensslError());
+    }
+  }
+  for (const auto& org : tmpl.subject.empty() ? tmpl.organizations : std::vector<std::string>{}) {
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
                                reinterpret_cast<const unsigned char*>(org.c_str()), -1, -1, 0);
   }
-  if (!tmpl.commonName.empty()) {
+  if (tmpl.subject.empty() && !tmpl.commonName.empty()) {
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                                reinterpret_cast<const unsigned char*>(tmpl.commonName.c_str()), -1,
                                -1, 0);
@@ -212,7 +220,11 @@ Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* s
   for (const auto& v : tmpl.ipAddresses) addSan("IP", v);
   for (const auto& v : tmpl.uris) addSan("URI", v);
   for (const auto& v : tmpl.emails) addSan("email", v);
-  if (!san.empty()) exts.emplace_back(NID_subject_alt_name, san);
+  // RFC 5280 §4.2.1.6: with an empty subject the SAN extension must be critical.
+  if (!san.empty()) {
+    exts.emplace_back(NID_subject_alt_name,
+                      X509_NAME_entry_count(name) == 0 ? "critical," + san : san);
+  }
   for (const auto& [nid, value] : exts) {
     if (auto r = addExtension(cert.get(), &ctx, nid, value); !r) return r.error();
   }

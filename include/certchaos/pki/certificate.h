@@ -75,6 +75,9 @@ struct CertificateTemplate {
   unsigned keyUsage = 0;
   std::vector<std::string> extKeyUsageOids;  // e.g. "1.3.6.1.5.5.7.3.1" (serverAuth)
   std::string signatureDigest = "SHA256";    // ignored for Ed25519
+  // The full subject in order, as (attribute short name or dotted OID, UTF-8 value) pairs, for
+  // copying a CSR's subject as CAs do; when non-empty it replaces commonName and organizations.
+  std::vector<std::pair<std::string, std::string>> subject;
 };
 
 inline constexpr const char* kServerAuthOid = "1.3.6.1.5.5.7.3.1";

@@ -1,0 +1,103 @@
+#include "certchaos/pki/csr_builder.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "certchaos/pki/certificate.h"
+#include "openssl_util.h"
+
+namespace certchaos::pki {
+namespace {
+
+std::string keyUsageConf(unsigned usage) {
+  static const std::pair<unsigned, const char*> kNames[] = {{kDigitalSignature, "digitalSignature"},
+                                                            {kContentCommitment, "nonRepudiation"},
+                                                            {kKeyEncipherment, "keyEncipherment"},
+                                                            {kDataEncipherment, "dataEncipherment"},
+                                                            {kKeyAgreement, "keyAgreement"},
+                                                            {kCertSign, "keyCertSign"},
+                                                            {kCrlSign, "cRLSign"},
+                                                            {kEncipherOnly, "encipherOnly"},
+                                                            {kDecipherOnly, "decipherOnly"}};
+  std::string out = "critical";
+  for (const auto& [bit, name] : kNames) {
+    if (usage & bit) out += std::string(",") + name;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> buildCsrPem(const CsrTemplate& tmpl, const PrivateKey& key) {
+  X509_REQ* raw = X509_REQ_new();
+  struct Free {
+    X509_REQ* r;
+    ~Free() { X509_REQ_free(r); }
+  } guard{raw};
+  X509_REQ_set_version(raw, 0);
+  X509_NAME* name = X509_REQ_get_subject_name(raw);
+  for (const auto& [type, value] : tmpl.subject) {
+    if (X509_NAME_add_entry_by_txt(name, type.c_str(), MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                   0) != 1) {
+      return makeError("BadTemplate",
+                       "cannot encode subject attribute " + type + ": " + lastOpensslError());
+    }
+  }
+  X509_REQ_set_pubkey(raw, key.get());
+
+  std::vector<std::pair<int, std::string>> confs;
+  std::string san;
+  auto add = [&san](const char* kind, const std::string& v) {
+    san += (san.empty() ? "" : ",") + std::string(kind) + ":" + v;
+  };
+  for (const auto& v : tmpl.dnsNames) add("DNS", v);
+  for (const auto& v : tmpl.ipAddresses) add("IP", v);
+  for (const auto& v : tmpl.uris) add("URI", v);
+  for (const auto& v : tmpl.emails) add("email", v);
+  if (!san.empty()) confs.emplace_back(NID_subject_alt_name, san);
+  if (tmpl.keyUsage) confs.emplace_back(NID_key_usage, keyUsageConf(*tmpl.keyUsage));
+  if (tmpl.extKeyUsageOids && !tmpl.extKeyUsageOids->empty()) {
+    std::string eku;
+    for (const auto& oid : *tmpl.extKeyUsageOids) eku += (eku.empty() ? "" : ",") + oid;
+    confs.emplace_back(NID_ext_key_usage, eku);
+  }
+  if (tmpl.isCA)
+    confs.emplace_back(NID_basic_constraints,
+                       *tmpl.isCA ? "critical,CA:TRUE" : "critical,CA:FALSE");
+  if (!confs.empty()) {
+    STACK_OF(X509_EXTENSION)* exts = sk_X509_EXTENSION_new_null();
+    for (const auto& [nid, value] : confs) {
+      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, nullptr, nid, value.c_str());
+      if (ext == nullptr) {
+        sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+        return makeError("BadTemplate",
+                         "cannot encode extension " + value + ": " + lastOpensslError());
+      }
+      sk_X509_EXTENSION_push(exts, ext);
+    }
+    X509_REQ_add_extensions(raw, exts);
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+  }
+  const int id = EVP_PKEY_get_base_id(key.get());
+  const bool edwards = id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448;
+  const EVP_MD* md = edwards ? nullptr : EVP_get_digestbyname(tmpl.digest.c_str());
+  if (X509_REQ_sign(raw, key.get(), md) <= 0) {
+    return makeError("SigningFailed", "signing the CSR failed: " + lastOpensslError());
+  }
+  detail::BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509_REQ(bio.get(), raw);
+  return detail::bioToString(bio.get());
+}
+
+std::string encodeBase64(std::string_view data) {
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(data.data()),
+                                static_cast<int>(data.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+}  // namespace certchaos::pki

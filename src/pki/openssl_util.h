@@ -1,0 +1,42 @@
+// Small OpenSSL helpers shared by the pki sources (private to src/pki).
+#pragma once
+
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace certchaos::pki::detail {
+
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+
+struct GeneralNamesDeleter {
+  void operator()(GENERAL_NAMES* names) const { GENERAL_NAMES_free(names); }
+};
+using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter>;
+
+std::string bioToString(BIO* bio);
+
+// An ASN.1 string as UTF-8 ("" when it cannot be converted).
+std::string asn1ToUtf8(const ASN1_STRING* s);
+
+// The entries of a name in order, as (short name or dotted OID, UTF-8 value).
+std::vector<std::pair<std::string, std::string>> nameEntries(const X509_NAME* name);
+
+// The SANs of a GENERAL_NAMES list, split by kind; IPs printed as by inet_ntop.
+struct SubjectAltNames {
+  std::vector<std::string> dns, ips, uris, emails;
+};
+SubjectAltNames splitGeneralNames(const GENERAL_NAMES* names);
+
+// The dotted text of an OID, e.g. "1.3.6.1.5.5.7.3.1".
+std::string oidText(const ASN1_OBJECT* obj);
+
+}  // namespace certchaos::pki::detail

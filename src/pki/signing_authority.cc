@@ -1,0 +1,111 @@
+#include "certchaos/pki/signing_authority.h"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+namespace certchaos::pki {
+namespace {
+
+CertificateTemplate caTemplate(const std::string& commonName, SystemTime notBefore,
+                               SystemTime notAfter) {
+  CertificateTemplate t;
+  t.commonName = commonName;
+  t.organizations = {"certchaos"};
+  t.notBefore = notBefore;
+  t.notAfter = notAfter;
+  t.isCA = true;
+  t.keyUsage = kCertSign | kCrlSign | kDigitalSignature;
+  return t;
+}
+
+}  // namespace
+
+bool isSelfSigned(const Certificate& cert) {
+  X509* x = cert.get();
+  if (X509_check_issued(x, x) != X509_V_OK) return false;
+  const bool ok = X509_verify(x, X509_get0_pubkey(x)) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+Result<SigningAuthority> SigningAuthority::fromPem(std::string_view certChainPem,
+                                                   std::string_view keyPem) {
+  auto chain = Certificate::chainFromPem(certChainPem);
+  if (!chain) {
+    return makeError("BadCA", "the CA Secret's tls.crt: " + chain.error().message +
+                                  "; put the CA certificate (then its issuers) there in PEM");
+  }
+  auto key = PrivateKey::fromPem(keyPem);
+  if (!key) {
+    return makeError("BadCA", "the CA Secret's tls.key: " + key.error().message);
+  }
+  X509* ca = chain->front().get();
+  if (X509_check_private_key(ca, key->get()) != 1) {
+    ERR_clear_error();
+    return makeError("BadCA",
+                     "expected tls.key to be the private key of the first certificate "
+                     "in tls.crt (CN=" +
+                         chain->front().subjectCommonName() +
+                         "), found a different key; put the matching pair in the "
+                         "Secret");
+  }
+  if (!chain->front().isCA()) {
+    return makeError("BadCA",
+                     "expected the first certificate of tls.crt to be a CA "
+                     "(basicConstraints CA:TRUE), found CN=" +
+                         chain->front().subjectCommonName() +
+                         " which is not; use a CA certificate");
+  }
+  return SigningAuthority(std::move(*key), std::move(*chain));
+}
+
+Result<SigningAuthority> SigningAuthority::generateRoot(const std::string& commonName,
+                                                        KeyAlgorithm algorithm,
+                                                        SystemTime notBefore, SystemTime notAfter) {
+  auto key = PrivateKey::generate(algorithm);
+  if (!key) return key.error();
+  auto cert =
+      signCertificate(caTemplate(commonName, notBefore, notAfter), key->get(), *key, nullptr);
+  if (!cert) return cert.error();
+  std::vector<Certificate> chain;
+  chain.push_back(std::move(*cert));
+  return SigningAuthority(std::move(*key), std::move(chain));
+}
+
+Result<SigningAuthority> SigningAuthority::issueIntermediate(const std::string& commonName,
+                                                             KeyAlgorithm algorithm,
+                                                             SystemTime notBefore,
+                                                             SystemTime notAfter) const {
+  auto key = PrivateKey::generate(algorithm);
+  if (!key) return key.error();
+  CertificateTemplate tmpl = caTemplate(commonName, notBefore, notAfter);
+  tmpl.maxPathLength = 0;
+  if (std::string digest = preferredDigest(); !digest.empty()) tmpl.signatureDigest = digest;
+  auto cert = signCertificate(tmpl, key->get(), key_, &certificate());
+  if (!cert) return cert.error();
+  std::vector<Certificate> chain;
+  chain.push_back(std::move(*cert));
+  chain.insert(chain.end(), chain_.begin(), chain_.end());
+  return SigningAuthority(std::move(*key), std::move(chain));
+}
+
+std::string SigningAuthority::preferredDigest() const {
+  EVP_PKEY* k = key_.get();
+  const int bits = EVP_PKEY_get_bits(k);
+  switch (EVP_PKEY_get_base_id(k)) {
+    case EVP_PKEY_ED25519:
+      return "";
+    case EVP_PKEY_EC:
+      return bits > 384 ? "SHA512" : bits > 256 ? "SHA384" : "SHA256";
+    default:
+      return bits >= 4096 ? "SHA512" : bits >= 3072 ? "SHA384" : "SHA256";
+  }
+}
+
+std::string SigningAuthority::certificatePem() const {
+  std::string out;
+  for (const auto& c : chain_) out += c.toPem();
+  return out;
+}
+
+}  // namespace certchaos::pki

@@ -1,0 +1,243 @@
+#include "certchaos/pki/signer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <openssl/x509v3.h>
+
+#include "pki_test_util.h"
+
+namespace certchaos::pki {
+namespace {
+
+using std::chrono::hours;
+using testing::defaultCsrTemplate;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::leafExtKeyUsage;
+using testing::leafKeyUsage;
+using testing::makeCsr;
+using testing::makeKey;
+using testing::makeRoot;
+using testing::testNow;
+using testing::verifyChain;
+
+struct AlgorithmPair {
+  KeyAlgorithm ca;
+  KeyAlgorithm leaf;
+  const char* digest;  // the signature algorithm expected on the leaf
+};
+
+class SignerKeyTest : public ::testing::TestWithParam<AlgorithmPair> {};
+
+TEST_P(SignerKeyTest, SignsAndVerifiesAgainstTheRoot) {
+  auto root = makeRoot(GetParam().ca);
+  auto csr = makeCsr(defaultCsrTemplate(), makeKey(GetParam().leaf));
+  auto issued = signRequest(csr, RequestSpec{}, root, testNow());
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+
+  EXPECT_EQ(verifyChain(issued->bundle.chainPem, issued->bundle.caPem, testNow()), "ok");
+  EXPECT_EQ(issued->bundle.caPem, root.certificate().toPem());
+  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(issued->leaf.get()), csr.publicKey()), 1);
+  EXPECT_EQ(issued->leaf.notBefore(), testNow());
+  EXPECT_EQ(issued->leaf.notAfter() - issued->leaf.notBefore(), kDefaultCertificateDuration);
+  const int sigNid = X509_get_signature_nid(issued->leaf.get());
+  EXPECT_STREQ(OBJ_nid2sn(sigNid), GetParam().digest);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    CaAndLeafKeys, SignerKeyTest,
+    ::testing::Values(
+        AlgorithmPair{KeyAlgorithm::kEcdsaP256, KeyAlgorithm::kRsa2048, "ecdsa-with-SHA256"},
+        AlgorithmPair{KeyAlgorithm::kEcdsaP384, KeyAlgorithm::kEcdsaP256, "ecdsa-with-SHA384"},
+        AlgorithmPair{KeyAlgorithm::kEcdsaP521, KeyAlgorithm::kEd25519, "ecdsa-with-SHA512"},
+        AlgorithmPair{KeyAlgorithm::kRsa2048, KeyAlgorithm::kEcdsaP384, "RSA-SHA256"},
+        AlgorithmPair{KeyAlgorithm::kRsa3072, KeyAlgorithm::kEcdsaP521, "RSA-SHA384"},
+        AlgorithmPair{KeyAlgorithm::kEd25519, KeyAlgorithm::kRsa3072, "ED25519"}));
+
+TEST(SignerTest, CopiesSubjectAndEverySanKind) {
+  CsrTemplate t = defaultCsrTemplate();
+  t.subject = {{"C", "DE"}, {"O", "Example"}, {"CN", "app.example.com"}};
+  t.ipAddresses = {"10.1.2.3", "2001:db8::7"};
+  t.uris = {"spiffe://cluster.local/ns/a/sa/b"};
+  t.emails = {"ops@example.com"};
+  auto root = makeRoot();
+  auto issued = signRequest(makeCsr(t, makeKey(KeyAlgorithm::kEcdsaP256)), {}, root, testNow());
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  const Certificate& leaf = issued->leaf;
+  EXPECT_EQ(leaf.subjectCommonName(), "app.example.com");
+  char buf[256];
+  X509_NAME_oneline(X509_get_subject_name(leaf.get()), buf, sizeof buf);
+  EXPECT_STREQ(buf, "/C=DE/O=Example/CN=app.example.com");
+  EXPECT_EQ(leaf.dnsNames(), t.dnsNames);
+  EXPECT_EQ(leaf.ipAddresses(), t.ipAddresses);
+  EXPECT_EQ(X509_check_email(leaf.get(), "ops@example.com", 0, 0), 1);
+  EXPECT_EQ(X509_check_host(leaf.get(), "www.example.com", 0, 0, nullptr), 1);
+  EXPECT_EQ(leaf.issuerCommonName(), "test root");
+}
+
+TEST(SignerTest, EmptySubjectMakesSanCritical) {
+  CsrTemplate t = defaultCsrTemplate();
+  t.subject.clear();
+  auto root = makeRoot();
+  auto issued = signRequest(makeCsr(t, makeKey(KeyAlgorithm::kEcdsaP256)), {}, root, testNow());
+  ASSERT_TRUE(issued.ok());
+  int idx = X509_get_ext_by_NID(issued->leaf.get(), NID_subject_alt_name, -1);
+  ASSERT_GE(idx, 0);
+  EXPECT_EQ(X509_EXTENSION_get_critical(X509_get_ext(issued->leaf.get(), idx)), 1);
+}
+
+TEST(SignerTest, DefaultUsagesAndLeafConstraints) {
+  auto root = makeRoot();
+  auto issued = signRequest(makeCsr(defaultCsrTemplate(), makeKey(KeyAlgorithm::kRsa2048)), {},
+                            root, testNow());
+  ASSERT_TRUE(issued.ok());
+  EXPECT_EQ(leafKeyUsage(issued->leaf), kDigitalSignature | kKeyEncipherment);
+  EXPECT_TRUE(leafExtKeyUsage(issued->leaf).empty());
+  EXPECT_FALSE(issued->leaf.isCA());
+}
+
+TEST(SignerTest, RequestedUsagesDurationAndIsCa) {
+  CsrTemplate t = defaultCsrTemplate();
+  t.keyUsage = kDigitalSignature | kCertSign;
+  t.extKeyUsageOids = std::vector<std::string>{kServerAuthOid, kClientAuthOid};
+  t.isCA = true;
+  RequestSpec spec;
+  spec.isCA = true;
+  spec.usages = {"digital signature", "server auth", "client auth"};
+  spec.duration = hours(1);
+  auto root = makeRoot();
+  auto issued = signRequest(makeCsr(t, makeKey(KeyAlgorithm::kEcdsaP256)), spec, root, testNow());
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  EXPECT_TRUE(issued->leaf.isCA());
+  EXPECT_EQ(leafKeyUsage(issued->leaf), kDigitalSignature | kCertSign);
+  EXPECT_THAT(leafExtKeyUsage(issued->leaf), ElementsAre(kServerAuthOid, kClientAuthOid));
+  EXPECT_EQ(issued->leaf.notAfter() - issued->leaf.notBefore(), hours(1));
+}
+
+TEST(SignerTest, CsrWithoutUsageExtensionsTakesTheSpec) {
+  CsrTemplate t = defaultCsrTemplate();
+  t.keyUsage.reset();
+  RequestSpec spec;
+  spec.usages = {"server auth"};
+  auto root = makeRoot();
+  auto issued = signRequest(makeCsr(t, makeKey(KeyAlgorithm::kEcdsaP256)), spec, root, testNow());
+  ASSERT_TRUE(issued.ok());
+  EXPECT_EQ(leafKeyUsage(issued->leaf), 0u);
+  EXPECT_THAT(leafExtKeyUsage(issued->leaf), ElementsAre(kServerAuthOid));
+}
+
+TEST(SignerTest, KeyUsageMismatchIsInvalidRequest) {
+  CsrTemplate t = defaultCsrTemplate();
+  t.keyUsage = kDigitalSignature;  // the spec's defaults also ask for key encipherment
+  auto tmpl = templateForRequest(makeCsr(t, makeKey(KeyAlgorithm::kEcdsaP256)), {}, testNow());
+  ASSERT_FALSE(tmpl.ok());
+  EXPECT_EQ(tmpl.error().code, "InvalidRequest");
+  EXPECT_THAT(tmpl.error().message,
+              HasSubstr("expected the CSR's keyUsage to be ['digital signature', "
+                        "'key encipherment']"));
+  EXPECT_THAT(tmpl.error().message, HasSubstr("found ['digital signature']"));
+}
+
+TEST(SignerTest, ExtKeyUsageMismatchIsInvalidRequest) {
+  CsrTemplate t = defaultCsrTemplate();
+  t.extKeyUsageOids = std::vector<std::string>{kClientAuthOid};
+  RequestSpec spec;
+  spec.usages = {"digital signature", "key encipherment", "server auth"};
+  auto tmpl = templateForRequest(makeCsr(t, makeKey(KeyAlgorithm::kEcdsaP256)), spec, testNow());
+  ASSERT_FALSE(tmpl.ok());
+  EXPECT_THAT(tmpl.error().message, HasSubstr("extendedKeyUsage to be ['server auth']"));
+  EXPECT_THAT(tmpl.error().message, HasSubstr("found ['client auth']"));
+}
+
+TEST(SignerTest, IsCaMismatchIsInvalidRequest) {
+  CsrTemplate t = defaultCsrTemplate();
+  t.isCA = true;
+  auto tmpl = templateForRequest(makeCsr(t, makeKey(KeyAlgorithm::kEcdsaP256)), {}, testNow());
+  ASSERT_FALSE(tmpl.ok());
+  EXPECT_EQ(tmpl.error().code, "InvalidRequest");
+  EXPECT_THAT(tmpl.error().message, HasSubstr("CA:FALSE as spec.isCA asks, found CA:TRUE"));
+}
+
+TEST(SignerTest, UnknownUsageAndBadDurationAreInvalidRequest) {
+  auto csr = makeCsr(defaultCsrTemplate(), makeKey(KeyAlgorithm::kEcdsaP256));
+  RequestSpec spec;
+  spec.usages = {"flying"};
+  auto a = templateForRequest(csr, spec, testNow());
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error().code, "InvalidRequest");
+  RequestSpec zero;
+  zero.duration = std::chrono::nanoseconds(0);
+  auto b = templateForRequest(csr, zero, testNow());
+  ASSERT_FALSE(b.ok());
+  EXPECT_THAT(b.error().message, HasSubstr("positive duration"));
+}
+
+TEST(SignerTest, IntermediateChainIsBundledLikeCertManager) {
+  auto root = makeRoot(KeyAlgorithm::kEcdsaP256, "root");
+  auto intermediate = root.issueIntermediate("intermediate", KeyAlgorithm::kEcdsaP256,
+                                             testNow() - hours(1), testNow() + hours(24 * 365));
+  ASSERT_TRUE(intermediate.ok()) << intermediate.error().message;
+  auto issued = signRequest(makeCsr(defaultCsrTemplate(), makeKey(KeyAlgorithm::kEcdsaP256)), {},
+                            *intermediate, testNow());
+  ASSERT_TRUE(issued.ok());
+  auto chain = Certificate::chainFromPem(issued->bundle.chainPem);
+  ASSERT_TRUE(chain.ok());
+  ASSERT_EQ(chain->size(), 2u);  // leaf + intermediate; the self-signed root is left out
+  EXPECT_EQ((*chain)[1].subjectCommonName(), "intermediate");
+  EXPECT_EQ(issued->bundle.caPem, root.certificate().toPem());
+  EXPECT_EQ(verifyChain(issued->bundle.chainPem, issued->bundle.caPem, testNow()), "ok");
+}
+
+TEST(SignerTest, BundleWithoutRootKeepsTheTopmostCertificate) {
+  auto root = makeRoot(KeyAlgorithm::kEcdsaP256, "root");
+  auto intermediate = root.issueIntermediate("intermediate", KeyAlgorithm::kEcdsaP256,
+                                             testNow() - hours(1), testNow() + hours(24 * 365));
+  ASSERT_TRUE(intermediate.ok());
+  // An authority loaded from a Secret holding only the intermediate (no root).
+  auto loaded =
+      SigningAuthority::fromPem(intermediate->certificate().toPem(), intermediate->keyPem());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  auto issued = signRequest(makeCsr(defaultCsrTemplate(), makeKey(KeyAlgorithm::kEcdsaP256)), {},
+                            *loaded, testNow());
+  ASSERT_TRUE(issued.ok());
+  EXPECT_EQ(Certificate::chainFromPem(issued->bundle.chainPem)->size(), 2u);
+  EXPECT_EQ(issued->bundle.caPem, intermediate->certificate().toPem());
+}
+
+TEST(SigningAuthorityTest, RoundTripsThroughItsSecret) {
+  auto root = makeRoot(KeyAlgorithm::kRsa2048);
+  auto loaded = SigningAuthority::fromPem(root.certificatePem(), root.keyPem());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded->certificate().serialHex(), root.certificate().serialHex());
+  EXPECT_TRUE(isSelfSigned(loaded->certificate()));
+}
+
+TEST(SigningAuthorityTest, RefusesAKeyThatDoesNotMatch) {
+  auto root = makeRoot();
+  auto other = makeKey(KeyAlgorithm::kEcdsaP256);
+  auto loaded = SigningAuthority::fromPem(root.certificatePem(), other.toPem());
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code, "BadCA");
+  EXPECT_THAT(loaded.error().message, HasSubstr("found a different key"));
+  EXPECT_THAT(loaded.error().message, Not(HasSubstr("PRIVATE KEY")));
+}
+
+TEST(SigningAuthorityTest, RefusesALeafAsCa) {
+  auto root = makeRoot();
+  auto key = makeKey(KeyAlgorithm::kEcdsaP256);
+  auto csr = makeCsr(defaultCsrTemplate(), key);
+  auto leaf = signRequest(csr, {}, root, testNow());
+  ASSERT_TRUE(leaf.ok());
+  auto loaded = SigningAuthority::fromPem(leaf->leaf.toPem(), key.toPem());
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.error().message, HasSubstr("which is not; use a CA certificate"));
+}
+
+TEST(SigningAuthorityTest, RefusesGarbage) {
+  auto loaded = SigningAuthority::fromPem("nope", "nope");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.error().message, HasSubstr("tls.crt"));
+}
+
+}  // namespace
+}  // namespace certchaos::pki
