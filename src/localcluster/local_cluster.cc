@@ -44,7 +44,8 @@ json toJson(const ClusterState& s) {
                           {"pid", c.process.pid},
                           {"startTime", c.process.startTime},
                           {"url", c.url},
-                          {"log", c.logPath}});
+                          {"log", c.logPath},
+                          {"args", c.args}});
   }
   return {{"version", 1},
           {"stateDir", s.stateDir},
@@ -156,7 +157,8 @@ Result<ClusterState> LocalCluster::loadState() const {
           {c.at("name"),
            {c.at("pid").get<pid_t>(), c.at("startTime").get<unsigned long long>()},
            c.at("url"),
-           c.at("log")});
+           c.at("log"),
+           c.value("args", std::vector<std::string>{})});
     }
     return s;
   } catch (const json::exception& e) {
@@ -235,7 +237,7 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
 
   auto start = [&](const std::string& name, std::vector<std::string> argv,
                    const std::string& url) -> Result<ComponentState*> {
-    ComponentState c{name, {}, url, logs + "/" + name + ".log"};
+    ComponentState c{name, {}, url, logs + "/" + name + ".log", argv};
     out << "  starting " << name << "\n";
     auto id = startDetached(argv, c.logPath);
     if (!id) return componentFailed(c, id.error());
@@ -357,23 +359,90 @@ Result<void> LocalCluster::down(std::ostream& out) {
   return {};
 }
 
+// Where a component says it is healthy, and with which credentials to ask.
+struct HealthProbe {
+  std::string url;
+  TlsClientFiles tls;
+};
+
+static HealthProbe healthProbeFor(const ComponentState& c, const std::string& stateDir) {
+  if (c.url.empty()) return {};
+  if (c.name == "etcd") return {c.url + "/health", {}};
+  if (c.name == "kube-apiserver") {
+    return {c.url + "/readyz",
+            {stateDir + "/pki/ca.crt", stateDir + "/pki/admin.crt", stateDir + "/pki/admin.key"}};
+  }
+  return {c.url + "/readyz", {}};
+}
+
 Result<std::vector<ComponentStatus>> LocalCluster::status() const {
   auto state = loadState();
   if (!state) return state.error();
   std::vector<ComponentStatus> out;
-  TlsClientFiles admin{stateDir_ + "/pki/ca.crt", stateDir_ + "/pki/admin.crt",
-                       stateDir_ + "/pki/admin.key"};
   for (const auto& c : state->components) {
     ComponentStatus s{c.name, c.process.pid, c.url, isRunning(c.process), false};
-    if (s.running && !c.url.empty()) {
-      std::string path = c.name == "etcd" ? "/health" : "/readyz";
-      auto code = httpGetStatus(c.url + path, c.name == "kube-apiserver" ? admin : TlsClientFiles{},
-                                std::chrono::seconds(3));
+    auto probe = healthProbeFor(c, stateDir_);
+    if (s.running && !probe.url.empty()) {
+      auto code = httpGetStatus(probe.url, probe.tls, std::chrono::seconds(3));
       s.healthy = code && *code == 200;
     }
     out.push_back(s);
   }
   return out;
+}
+
+Result<void> LocalCluster::stopComponent(const std::string& name, bool kill, std::ostream& out) {
+  StateLock lock(stateDir_);
+  auto state = loadState();
+  if (!state) return state.error();
+  for (const auto& c : state->components) {
+    if (c.name != name) continue;
+    out << "  stopping " << name << " (pid " << c.process.pid << ")\n";
+    stopProcess(c.process, kill ? std::chrono::milliseconds(0) : kStopGrace);
+    return {};
+  }
+  return makeError("NotFound", "no component named '" + name + "' in " + statePath());
+}
+
+Result<void> LocalCluster::restartComponent(const std::string& name, std::ostream& out) {
+  StateLock lock(stateDir_);
+  auto state = loadState();
+  if (!state) return state.error();
+  for (auto& c : state->components) {
+    if (c.name != name) continue;
+    if (c.args.empty()) {
+      return makeError("NotRestartable", "the state of " + name +
+                                             " has no command line (started by an older "
+                                             "certchaos); run 'certchaos down' and 'up'");
+    }
+    stopProcess(c.process, kStopGrace);
+    out << "  restarting " << name << "\n";
+    // A component on a kernel-chosen port writes its new address to its address file.
+    std::string addressFile;
+    for (const auto& a : c.args) {
+      if (a.rfind("--address-file=", 0) == 0) addressFile = a.substr(15);
+    }
+    if (!addressFile.empty()) fs::remove(addressFile);
+    auto id = startDetached(c.args, c.logPath);
+    if (!id) return componentFailed(c, id.error());
+    c.process = *id;
+    if (!addressFile.empty()) {
+      auto health = readAddressFile(addressFile, std::chrono::seconds(60), c.process);
+      if (!health) return componentFailed(c, health.error());
+      c.url = "http://" + *health;
+    }
+    if (auto r = saveState(*state); !r) return r.error();
+    auto probe = healthProbeFor(c, stateDir_);
+    if (probe.url.empty()) return {};
+    const ProcessId pid = c.process;
+    if (auto r = waitForHealthy(name, probe.url, probe.tls, std::chrono::seconds(60),
+                                [pid] { return isRunning(pid); });
+        !r) {
+      return componentFailed(c, r.error());
+    }
+    return {};
+  }
+  return makeError("NotFound", "no component named '" + name + "' in " + statePath());
 }
 
 }  // namespace certchaos::localcluster

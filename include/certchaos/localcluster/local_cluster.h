@@ -17,6 +17,7 @@ struct ComponentState {
   ProcessId process;
   std::string url;  // where it serves (health or API)
   std::string logPath;
+  std::vector<std::string> args;  // the command line, so that it can be restarted as it was
 };
 
 struct ClusterState {
@@ -58,6 +59,11 @@ class LocalCluster {
   // Stops every component in reverse start order and removes the state directory.
   Result<void> down(std::ostream& out);
   Result<std::vector<ComponentStatus>> status() const;
+  // Stops one component and starts it again with the same command line (same ports and data),
+  // waiting until it is healthy: what a crash and a supervisor restart look like to clients.
+  Result<void> restartComponent(const std::string& name, std::ostream& out);
+  // Stops one component (as a crash would, with SIGKILL when `kill` is set) and leaves it down.
+  Result<void> stopComponent(const std::string& name, bool kill, std::ostream& out);
   Result<ClusterState> loadState() const;
 
   std::string kubeconfigPath() const { return stateDir_ + "/kubeconfig"; }
