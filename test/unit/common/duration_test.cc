@@ -56,7 +56,9 @@ TEST(GoDuration, FormatsLikeGo) {
 }
 
 TEST(GoDuration, RoundTrips) {
-  for (auto d : {2160h + 1ns, 1h + 30min, 1500ms, -3h - 1s, std::chrono::nanoseconds(1)}) {
+  for (std::chrono::nanoseconds d : {std::chrono::nanoseconds(2160h + 1ns), std::chrono::nanoseconds(90min),
+                                     std::chrono::nanoseconds(1500ms), std::chrono::nanoseconds(-3h - 1s),
+                                     std::chrono::nanoseconds(1)}) {
     EXPECT_EQ(parsed(formatGoDuration(d)), d);
   }
 }
