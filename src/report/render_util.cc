@@ -1,0 +1,277 @@
+#include "render_util.h"
+
+#include <chrono>
+#include <cstdint>
+
+#include <fmt/format.h>
+
+#include "certchaos/report/duration_format.h"
+
+namespace certchaos::report::detail {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Length of the valid UTF-8 sequence at s[i], or 0 if it is not valid.
+std::size_t utf8Length(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are invalid.
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string sanitizeUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t n = utf8Length(s, i);
+    if (n == 0) {
+      out += kReplacement;
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::string escapeXml(std::string_view raw) {
+  std::string s = sanitizeUtf8(raw);
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      case '\t':
+      case '\n':
+      case '\r': out += c; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+          out += kReplacement;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string printable(std::string_view raw) {
+  std::string s = sanitizeUtf8(raw);
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += ' ';
+    } else if (u < 0x20 || u == 0x7F) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::size_t displayWidth(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+std::string truncate(std::string_view s, std::size_t maxChars) {
+  if (displayWidth(s) <= maxChars) return std::string(s);
+  std::size_t chars = 0;
+  std::size_t i = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (chars == maxChars - 1) break;
+      ++chars;
+    }
+  }
+  return std::string(s.substr(0, i)) + "…";
+}
+
+std::string clockTime(SystemTime t) {
+  using namespace std::chrono;
+  auto ms = floor<milliseconds>(t);
+  auto day = floor<days>(ms);
+  hh_mm_ss<milliseconds> hms(ms - day);
+  return fmt::format("{:02}:{:02}:{:02}.{:03}", hms.hours().count(), hms.minutes().count(),
+                     hms.seconds().count(), hms.subseconds().count());
+}
+
+std::string dateTime(SystemTime t) {
+  std::string s = formatRfc3339(t, TimePrecision::kSeconds);  // 2024-05-01T12:00:05Z
+  if (s.size() > 10 && s[10] == 'T') s[10] = ' ';
+  return s;
+}
+
+std::string wallOffset(const Report& r, SystemTime t) {
+  auto d = std::chrono::duration_cast<Duration>(t - r.run.startedAt);
+  std::string h = formatHumanDuration(d);
+  return h.starts_with("-") ? h : "+" + h;
+}
+
+std::string nominalLabel(Duration nominal) {
+  std::string h = formatHumanDuration(nominal);
+  return h.starts_with("-") ? h : "+" + h;
+}
+
+std::string joinMap(const std::map<std::string, std::string>& m) {
+  if (m.empty()) return "none";
+  std::string out;
+  for (const auto& [k, v] : m) {
+    if (!out.empty()) out += ", ";
+    out += k + " = " + v;
+  }
+  return out;
+}
+
+std::string joinList(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string_view participantName(Participant p) {
+  switch (p) {
+    case Participant::kRunner: return "Runner";
+    case Participant::kIssuer: return "ChaosIssuer";
+    case Participant::kCertManager: return "cert-manager";
+    case Participant::kApplication: return "Application";
+    case Participant::kProbe: return "Probe";
+  }
+  return "Runner";
+}
+
+std::string_view participantId(Participant p) {
+  switch (p) {
+    case Participant::kRunner: return "Runner";
+    case Participant::kIssuer: return "Issuer";
+    case Participant::kCertManager: return "CM";
+    case Participant::kApplication: return "App";
+    case Participant::kProbe: return "Probe";
+  }
+  return "Runner";
+}
+
+bool isFailureKind(std::string_view kind) {
+  return kind == kinds::kProbeFailed || kind == kinds::kCertificateExpired ||
+         kind == kinds::kCircuitBreakerTripped || kind == kinds::kAborted;
+}
+
+namespace {
+
+Participant actorOf(const TimelineEntry& e) {
+  switch (e.source) {
+    case Source::kIssuer: return Participant::kIssuer;
+    case Source::kCertManager: return Participant::kCertManager;
+    case Source::kApplication: return Participant::kApplication;
+    case Source::kProbe: return Participant::kProbe;
+    case Source::kRunner: return Participant::kRunner;
+    case Source::kKubernetesEvent:
+      // Events are mostly cert-manager's; the issuer's own are on ChaosIssuer objects.
+      if (e.object.starts_with("ChaosIssuer") || e.object.starts_with("ChaosClusterIssuer")) {
+        return Participant::kIssuer;
+      }
+      return Participant::kCertManager;
+  }
+  return Participant::kRunner;
+}
+
+struct Arrow {
+  std::string_view kind;
+  Participant from;
+  Participant to;
+};
+
+constexpr std::array<Arrow, 8> kArrows{{
+    {kinds::kScenarioDeployed, Participant::kRunner, Participant::kIssuer},
+    {kinds::kRenewalForced, Participant::kRunner, Participant::kCertManager},
+    {kinds::kRolledBack, Participant::kRunner, Participant::kIssuer},
+    {kinds::kRequestCreated, Participant::kCertManager, Participant::kIssuer},
+    {kinds::kRequestSigned, Participant::kIssuer, Participant::kCertManager},
+    {kinds::kSecretUpdated, Participant::kCertManager, Participant::kApplication},
+    {kinds::kProbeSucceeded, Participant::kProbe, Participant::kApplication},
+    {kinds::kProbeFailed, Participant::kProbe, Participant::kApplication},
+}};
+
+}  // namespace
+
+std::vector<SequenceMessage> buildSequence(const Report& r) {
+  std::vector<SequenceMessage> out;
+  for (const auto& e : r.timeline) {
+    SequenceMessage m;
+    m.kind = e.kind;
+    m.label = e.message.empty() ? e.kind : e.message;
+    m.at = m.lastAt = e.wallTime;
+    m.nominal = e.nominalTime;
+    m.failure = isFailureKind(e.kind);
+    m.note = true;
+    m.from = m.to = actorOf(e);
+    for (const auto& a : kArrows) {
+      if (a.kind == e.kind) {
+        m.note = false;
+        m.from = a.from;
+        m.to = a.to;
+      }
+    }
+    // What the application serves (or fails to) is shown on its lifeline, whoever saw it.
+    if (m.note && (e.kind == kinds::kCertificateExpired || e.kind == kinds::kCertificateServed)) {
+      m.from = m.to = Participant::kApplication;
+    }
+    if (!out.empty()) {
+      SequenceMessage& last = out.back();
+      bool probe = m.kind == kinds::kProbeSucceeded || m.kind == kinds::kProbeFailed;
+      if (last.kind == m.kind && last.from == m.from && last.to == m.to && last.note == m.note &&
+          (probe || last.label == m.label)) {
+        ++last.count;
+        last.lastAt = m.at;
+        continue;
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace certchaos::report::detail
