@@ -50,10 +50,22 @@ std::string sourceColour(Source s) {
   return "#455a64";
 }
 
+// A round tick interval (seconds) giving at most six ticks over `span` seconds.
+double tickStep(double span) {
+  static constexpr double kSteps[] = {0.1,  0.2,   0.5,   1,     2,     5,     10,    15,
+                                      30,   60,    120,   300,   600,   900,   1800,  3600,
+                                      7200, 10800, 21600, 43200, 86400, 172800, 604800};
+  for (double step : kSteps) {
+    if (span / step <= 6) return step;
+  }
+  return span / 6;
+}
+
 // ---- the timeline chart: one lane per source, chain steps as vertical markers ----
 
 std::string timelineSvg(const Report& r) {
   constexpr double kLeft = 130, kRight = 30, kWidth = 1000, kLane = 30, kChainBand = 64;
+  constexpr double kCharWidth = 6.2;
   constexpr std::array<Source, 6> kLanes{Source::kRunner, Source::kIssuer, Source::kCertManager,
                                          Source::kKubernetesEvent, Source::kApplication,
                                          Source::kProbe};
@@ -110,32 +122,42 @@ std::string timelineSvg(const Report& r) {
         kLeft, y, kWidth - kRight, y, kLeft - 8, y + 4, toString(kLanes[i]));
   }
 
-  // Axis: five ticks, wall offset above nominal offset.
+  // Axis: round wall offsets (1, 2, 5, 10, 15, 30 s, minutes, hours...), at most 6 ticks, each
+  // labelled with its wall offset above its nominal offset.
   o += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#999\"/>\n",
                    kLeft, lanesBottom, kWidth - kRight, lanesBottom);
   o += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">wall</text>"
                    "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">nominal</text>\n",
                    kLeft - 8, lanesBottom + 16, kLeft - 8, lanesBottom + 32);
-  for (int i = 0; i <= 4; ++i) {
-    auto offset = std::chrono::duration_cast<Duration>(
-        std::chrono::duration<double>(span * i / 4.0));
-    double x = kLeft + plot * i / 4.0;
-    const char* anchor = i == 0 ? "start" : (i == 4 ? "end" : "middle");
+  const double step = tickStep(span);
+  for (double t = 0; t <= span + 1e-9; t += step) {
+    auto offset = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(t));
+    double x = kLeft + plot * t / span;
+    const char* anchor = t == 0 ? "start" : (x > kWidth - kRight - 30 ? "end" : "middle");
     o += fmt::format(
         "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"#999\"/>"
         "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"{5}\">{4}</text>"
-        "<text x=\"{0:.1f}\" y=\"{6:.1f}\" text-anchor=\"{5}\" class=\"muted\">{7}</text>\n",
+        "<text x=\"{0:.1f}\" y=\"{6:.1f}\" text-anchor=\"{5}\" fill=\"#666\">{7}</text>\n",
         x, lanesBottom, lanesBottom + 4, lanesBottom + 16, h(nominalLabel(offset)), anchor,
         lanesBottom + 32, h(nominalLabel(toNominal(r.run, offset))));
   }
 
-  // Chain steps: a dashed line through the lanes, the label in the band above (two rows, so
-  // neighbouring labels do not overprint each other).
-  for (std::size_t i = 0; i < r.chain.size(); ++i) {
-    const auto& link = r.chain[i];
+  // Chain steps: a dashed line through the lanes, the label in the band above, in the first of
+  // three rows where it does not overprint the previous label of that row.
+  std::array<double, 3> rowEnd{-1e9, -1e9, -1e9};
+  for (const auto& link : r.chain) {
     double x = xOf(link.at);
     bool failing = link.step == r.verdict.failingStep;
-    double labelY = i % 2 == 0 ? 18 : 40;
+    double textWidth = static_cast<double>(displayWidth(link.step)) * kCharWidth;
+    double left = std::clamp(x - textWidth / 2, 2.0, kWidth - 2 - textWidth);
+    std::size_t row = 0;
+    while (row + 1 < rowEnd.size() && rowEnd[row] > left - 6) ++row;
+    if (rowEnd[row] > left - 6) {  // every row is taken: the least crowded one
+      row = static_cast<std::size_t>(std::min_element(rowEnd.begin(), rowEnd.end()) -
+                                     rowEnd.begin());
+    }
+    rowEnd[row] = left + textWidth;
+    double labelY = 14 + 18 * static_cast<double>(row);
     std::string tip = link.step + " at " + clockTime(link.at) + " (" +
                       nominalLabel(nominalOffset(r.run, link.at)) + " nominal)";
     if (!link.message.empty()) tip += ": " + link.message;
@@ -143,8 +165,8 @@ std::string timelineSvg(const Report& r) {
         "<g class=\"chain-step\"><title>{0}</title>"
         "<line x1=\"{1:.1f}\" y1=\"{2:.1f}\" x2=\"{1:.1f}\" y2=\"{3:.1f}\" stroke=\"{4}\" "
         "stroke-dasharray=\"4 3\"/>"
-        "<text x=\"{1:.1f}\" y=\"{5:.1f}\" text-anchor=\"middle\" fill=\"{4}\">{6}</text></g>\n",
-        h(tip), x, labelY + 4, lanesBottom, failing ? "#c62828" : "#555", labelY,
+        "<text x=\"{5:.1f}\" y=\"{6:.1f}\" fill=\"{4}\">{7}</text></g>\n",
+        h(tip), x, labelY + 4, lanesBottom, failing ? "#c62828" : "#555", left, labelY,
         h(link.step));
   }
 
@@ -207,18 +229,21 @@ std::string sequenceSvg(const Report& r) {
     const auto& m = messages[i];
     double y = kHeader + kRow * (i + 1);
     std::string label = m.label;
-    if (m.count > 1) label += fmt::format(" (×{})", m.count);
+    if (m.count > 1) label = fmt::format("{}× {}", m.count, label);
     std::string tip = clockTime(m.at) + " (" + nominalLabel(m.nominal) + " nominal) " + m.kind +
                       ": " + label;
     if (m.count > 1) tip += ", last at " + clockTime(m.lastAt);
     const char* colour = m.failure ? "#c62828" : "#333";
 
     o += fmt::format("<g class=\"{}\"><title>{}</title>", m.note ? "note" : "message", h(tip));
-    o += fmt::format("<text x=\"6\" y=\"{:.1f}\" class=\"time\">{}</text>", y + 4,
-                     h(nominalLabel(m.nominal)));
+    o += fmt::format(
+        "<text x=\"6\" y=\"{:.1f}\" class=\"time\">{}</text>"
+        "<text x=\"6\" y=\"{:.1f}\" fill=\"#888\">wall {}</text>",
+        y, h(nominalLabel(m.nominal)), y + 12, h(wallOffset(r, m.at)));
     if (m.note) {
-      double x = centre(m.from);
-      double w = kColumn - 16;
+      // Notes may span two columns: the text matters more than the neighbouring lifeline.
+      double w = 2 * kColumn - 40;
+      double x = std::clamp(centre(m.from), kTimeColumn + w / 2, width - w / 2 - 4);
       std::string text = truncate(label, static_cast<std::size_t>((w - 12) / kCharWidth));
       o += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"24\" fill=\"{}\" "
@@ -229,14 +254,17 @@ std::string sequenceSvg(const Report& r) {
     } else {
       double x1 = centre(m.from);
       double x2 = centre(m.to);
-      double room = std::abs(x2 - x1) - 10;
+      double room = std::max(std::abs(x2 - x1), 2 * kColumn - 40.0);
       std::string text = truncate(label, static_cast<std::size_t>(std::max(8.0, room / kCharWidth)));
       o += fmt::format(
           "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
           "stroke-width=\"1.5\" marker-end=\"url(#{})\"/>"
-          "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" fill=\"{}\">{}</text>",
-          x1, y + 6, x2, y + 6, colour, m.failure ? "seq-cross" : "seq-arrow", (x1 + x2) / 2,
-          y, colour, h(text));
+          // A white halo keeps the label readable where it crosses a lifeline.
+          "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" fill=\"{}\" stroke=\"#fff\" "
+          "stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
+          x1, y + 6, x2, y + 6, colour, m.failure ? "seq-cross" : "seq-arrow",
+          std::clamp((x1 + x2) / 2, kTimeColumn + room / 2, width - room / 2), y, colour,
+          h(text));
     }
     o += "</g>\n";
   }

@@ -243,6 +243,12 @@ std::vector<SequenceMessage> buildSequence(const Report& r) {
     SequenceMessage m;
     m.kind = e.kind;
     m.label = e.message.empty() ? e.kind : e.message;
+    // A probe error is a chain of wrapped errors; the x509 part is the one that explains it.
+    if (e.source == Source::kProbe) {
+      if (auto pos = m.label.find("x509: "); pos != std::string::npos && pos > 0) {
+        m.label = m.label.substr(pos);
+      }
+    }
     m.at = m.lastAt = e.wallTime;
     m.nominal = e.nominalTime;
     m.failure = isFailureKind(e.kind);

@@ -7,7 +7,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(DurationFormatTest, HumanDurations) {
+TEST(ReportDurationFormatTest, HumanDurations) {
   EXPECT_EQ(formatHumanDuration(0s), "0 s");
   EXPECT_EQ(formatHumanDuration(250ms), "250 ms");
   EXPECT_EQ(formatHumanDuration(1500ms), "1.5 s");
@@ -27,7 +27,7 @@ TEST(DurationFormatTest, HumanDurations) {
   EXPECT_EQ(formatHumanDuration(12ns), "12 ns");
 }
 
-TEST(DurationFormatTest, WallAndNominal) {
+TEST(ReportDurationFormatTest, WallAndNominal) {
   EXPECT_EQ(formatWallAndNominal(60s, 60), "1 min = 1 h nominal");
   EXPECT_EQ(formatWallAndNominal(47s, 60), "47 s = 47 min nominal");
   EXPECT_EQ(formatWallAndNominal(1500ms, 60), "1.5 s = 1 min 30 s nominal");

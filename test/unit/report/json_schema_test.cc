@@ -16,9 +16,10 @@ namespace {
 using ::testing::HasSubstr;
 using nlohmann::json;
 
+constexpr const char* kSchemaFile = CERTCHAOS_REPORT_SCHEMA_FILE;
+
 std::string schemaFileText() {
-  const char* source = std::getenv("CERTCHAOS_SOURCE_DIR");
-  std::ifstream in(std::string(source != nullptr ? source : ".") + "/schema/report.schema.json");
+  std::ifstream in(kSchemaFile);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
@@ -38,7 +39,7 @@ JsonSchemaValidator reportValidator() {
 
 TEST(ReportSchemaTest, EmbeddedSchemaIsTheFileInTheRepository) {
   std::string file = schemaFileText();
-  ASSERT_FALSE(file.empty()) << "schema/report.schema.json not found; is CERTCHAOS_SOURCE_DIR set?";
+  ASSERT_FALSE(file.empty()) << kSchemaFile << " not found";
   EXPECT_EQ(json::parse(file), json::parse(reportSchemaText()));
   EXPECT_EQ(json::parse(file)["$schema"], "https://json-schema.org/draft/2020-12/schema");
 }
@@ -93,7 +94,7 @@ TEST(ReportSchemaTest, ViolationsNameInstanceAndSchemaPaths) {
   EXPECT_THAT(validateReportJson(j).error().message, HasSubstr("/timeline/2/source"));
 }
 
-TEST(JsonSchemaValidatorTest, RefusesKeywordsItCannotCheck) {
+TEST(ReportJsonSchemaValidatorTest, RefusesKeywordsItCannotCheck) {
   auto v = JsonSchemaValidator::compile(
       json{{"type", "object"}, {"properties", {{"a", {{"oneOf", json::array()}}}}}});
   ASSERT_FALSE(v.ok());
@@ -103,7 +104,7 @@ TEST(JsonSchemaValidatorTest, RefusesKeywordsItCannotCheck) {
   EXPECT_THAT(dangling.error().message, HasSubstr("does not resolve"));
 }
 
-TEST(JsonSchemaValidatorTest, SubsetSemantics) {
+TEST(ReportJsonSchemaValidatorTest, SubsetSemantics) {
   auto v = JsonSchemaValidator::compile(json::parse(R"({
     "type": "object",
     "required": ["n"],
@@ -133,10 +134,7 @@ TEST(ReportSchemaTest, ValidatesWithPythonJsonschemaWhenInstalled) {
       std::system("python3 -c 'import jsonschema' >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "python3 jsonschema not installed (Debian: python3-jsonschema)";
   }
-  std::string schemaPath =
-      std::string(std::getenv("CERTCHAOS_SOURCE_DIR") != nullptr ? std::getenv("CERTCHAOS_SOURCE_DIR")
-                                                                 : ".") +
-      "/schema/report.schema.json";
+  std::string schemaPath = kSchemaFile;
   std::string script = R"py(
 import json, sys, jsonschema
 schema = json.load(open(")py" + schemaPath + R"py("))

@@ -26,7 +26,7 @@ constexpr const char* kJwt =
     "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJhdWQiOlsiaHR0cHM6Ly9rdWJlcm5ldGVzIl0sInN1YiI6InN5c3Rl"
     "bTpzZXJ2aWNlYWNjb3VudDpkZWZhdWx0OmRlZmF1bHQifQ.c2lnbmF0dXJlLWJ5dGVzLWhlcmU_-x";
 
-TEST(RedactorTest, RemovesPemPrivateKeysOfEveryKind) {
+TEST(ReportRedactorTest, RemovesPemPrivateKeysOfEveryKind) {
   Redactor redactor;
   for (const char* label : {"PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY",
                             "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY"}) {
@@ -35,7 +35,7 @@ TEST(RedactorTest, RemovesPemPrivateKeysOfEveryKind) {
   }
 }
 
-TEST(RedactorTest, KeepsCertificatesAndRedactsKeysEscapedInJsonLogs) {
+TEST(ReportRedactorTest, KeepsCertificatesAndRedactsKeysEscapedInJsonLogs) {
   Redactor redactor;
   std::string cert = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----";
   EXPECT_EQ(redactor.redact(cert), cert);
@@ -46,13 +46,13 @@ TEST(RedactorTest, KeepsCertificatesAndRedactsKeysEscapedInJsonLogs) {
   EXPECT_THAT(out, HasSubstr(R"("level":"info")"));
 }
 
-TEST(RedactorTest, RedactsATruncatedKeyToTheEndOfItsBody) {
+TEST(ReportRedactorTest, RedactsATruncatedKeyToTheEndOfItsBody) {
   Redactor redactor;
   std::string out = redactor.redact("x -----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN\nMzEf");
   EXPECT_EQ(out, "x [REDACTED PRIVATE KEY]");
 }
 
-TEST(RedactorTest, RedactsBase64WrappedKeysAsInSecretData) {
+TEST(ReportRedactorTest, RedactsBase64WrappedKeysAsInSecretData) {
   Redactor redactor;
   // base64("-----BEGIN PRIVATE KEY-----\nMIIE...") as a Secret's data["tls.key"] carries it.
   std::string secret =
@@ -63,7 +63,7 @@ TEST(RedactorTest, RedactsBase64WrappedKeysAsInSecretData) {
   EXPECT_THAT(out, HasSubstr("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"));  // the certificate stays
 }
 
-TEST(RedactorTest, RedactsAuthorizationHeadersAndBearerTokens) {
+TEST(ReportRedactorTest, RedactsAuthorizationHeadersAndBearerTokens) {
   Redactor redactor;
   EXPECT_EQ(redactor.redact("GET /api Authorization: Bearer abc.def-ghi_123 HTTP/1.1"),
             "GET /api Authorization: Bearer [REDACTED] HTTP/1.1");
@@ -76,14 +76,14 @@ TEST(RedactorTest, RedactsAuthorizationHeadersAndBearerTokens) {
   EXPECT_EQ(redactor.redact("uses a bearer token file"), "uses a bearer token file");
 }
 
-TEST(RedactorTest, RedactsJwtLookingStrings) {
+TEST(ReportRedactorTest, RedactsJwtLookingStrings) {
   Redactor redactor;
   std::string out = redactor.redact(std::string("token from projected volume ") + kJwt + " ok");
   EXPECT_EQ(out, "token from projected volume [REDACTED] ok");
   EXPECT_EQ(redactor.redact("eyJustAWord and eyJ.x"), "eyJustAWord and eyJ.x");
 }
 
-TEST(RedactorTest, RedactsTokenAndPasswordFields) {
+TEST(ReportRedactorTest, RedactsTokenAndPasswordFields) {
   Redactor redactor;
   EXPECT_EQ(redactor.redact("token: s3cr3t-value other: x"), "token: [REDACTED] other: x");
   EXPECT_EQ(redactor.redact(R"({"password": "hunter2 with spaces", "user": "me"})"),
@@ -94,7 +94,7 @@ TEST(RedactorTest, RedactsTokenAndPasswordFields) {
             "tokenFile=/var/run/token secretName: demo-tls");
 }
 
-TEST(RedactorTest, RedactsCallerSuppliedSecretsAndTheirBase64) {
+TEST(ReportRedactorTest, RedactsCallerSuppliedSecretsAndTheirBase64) {
   Redactor redactor;
   ASSERT_TRUE(redactor.addSecret("correct horse battery staple").ok());
   ASSERT_TRUE(redactor.addSecret("horse").ok());  // contained in the first: longest goes first
@@ -109,7 +109,7 @@ TEST(RedactorTest, RedactsCallerSuppliedSecretsAndTheirBase64) {
             "data: [REDACTED]==");
 }
 
-TEST(RedactorTest, RedactsEveryFreeTextFieldOfAReport) {
+TEST(ReportRedactorTest, RedactsEveryFreeTextFieldOfAReport) {
   Redactor redactor;
   ASSERT_TRUE(redactor.addSecret("s3cr3t-value").ok());
   Report r = testing::sampleSleepReport();
@@ -135,7 +135,7 @@ TEST(RedactorTest, RedactsEveryFreeTextFieldOfAReport) {
   EXPECT_EQ(r.certificates.before->serial, "3a1f09");
 }
 
-TEST(RedactorTest, LargeLogsAreLinear) {
+TEST(ReportRedactorTest, LargeLogsAreLinear) {
   Redactor redactor;
   std::string big;
   for (int i = 0; i < 20000; ++i) big += "I0501 12:00:00 reconcile ok token-ish eyJ words\n";

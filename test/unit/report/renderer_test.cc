@@ -50,7 +50,7 @@ Report hostileReport() {
   return r;
 }
 
-TEST(RendererFactoryTest, KnowsEveryFormat) {
+TEST(ReportRendererFactoryTest, KnowsEveryFormat) {
   std::vector<std::string> names;
   for (auto f : rendererFormats()) names.emplace_back(f);
   EXPECT_THAT(names, ::testing::ElementsAre("text", "md", "html", "json", "junit"));
@@ -63,7 +63,7 @@ TEST(RendererFactoryTest, KnowsEveryFormat) {
   EXPECT_EQ((*makeRenderer("text"))->fileExtension(), "txt");
 }
 
-TEST(RendererFactoryTest, UnknownFormatListsTheValidOnes) {
+TEST(ReportRendererFactoryTest, UnknownFormatListsTheValidOnes) {
   auto renderer = makeRenderer("pdf");
   ASSERT_FALSE(renderer.ok());
   EXPECT_EQ(renderer.error().code, "BadInput");
@@ -71,7 +71,7 @@ TEST(RendererFactoryTest, UnknownFormatListsTheValidOnes) {
               AllOf(HasSubstr("\"pdf\""), HasSubstr("text, md, html, json, junit")));
 }
 
-TEST(TextRendererTest, ShowsTheWholeStory) {
+TEST(ReportTextRendererTest, ShowsTheWholeStory) {
   std::string text = render("text", testing::sampleSleepReport());
   EXPECT_THAT(text, HasSubstr("scenario 3 \"sleep\""));
   EXPECT_THAT(text, HasSubstr("20240501-120000-sleep-7f3a"));
@@ -103,7 +103,7 @@ TEST(TextRendererTest, ShowsTheWholeStory) {
   EXPECT_THAT(text, Not(HasSubstr("\x1b")));
 }
 
-TEST(TextRendererTest, ColourOnlyWhenAskedAndLogsCannotDriveTheTerminal) {
+TEST(ReportTextRendererTest, ColourOnlyWhenAskedAndLogsCannotDriveTheTerminal) {
   std::string plain = render("text", hostileReport());
   EXPECT_THAT(plain, Not(HasSubstr("\x1b")));
   EXPECT_THAT(plain, HasSubstr("\\x1b[31mred"));
@@ -112,7 +112,7 @@ TEST(TextRendererTest, ColourOnlyWhenAskedAndLogsCannotDriveTheTerminal) {
   EXPECT_THAT(coloured, HasSubstr("\x1b[0m"));
 }
 
-TEST(TextRendererTest, PassedRunWithoutOptionalParts) {
+TEST(ReportTextRendererTest, PassedRunWithoutOptionalParts) {
   Report r = testing::minimalReport();
   r.verdict.result = VerdictResult::kPassed;
   std::string text = render("text", r);
@@ -122,7 +122,7 @@ TEST(TextRendererTest, PassedRunWithoutOptionalParts) {
   EXPECT_THAT(text, HasSubstr("no logs collected"));
 }
 
-TEST(MarkdownRendererTest, ContentAndMermaidSequenceDiagram) {
+TEST(ReportMarkdownRendererTest, ContentAndMermaidSequenceDiagram) {
   std::string md = render("md", testing::sampleSleepReport());
   EXPECT_THAT(md, HasSubstr("# certchaos report: scenario 3 sleep"));
   EXPECT_THAT(md, HasSubstr("**FAILED**"));
@@ -136,7 +136,7 @@ TEST(MarkdownRendererTest, ContentAndMermaidSequenceDiagram) {
                      "Runner->>CM: [+3 min]", "CM->>Issuer:", "Note over Issuer:",
                      "request held", "Probe->>App:", "(×5)", "rect rgb(255, 221, 221)",
                      "Note over App: [+50 min] certificate serial 3a1f09 expired",
-                     "Probe-xApp: [+51 min] tls: failed to verify certificate: x509: certificate has expired",
+                     "Probe-xApp: [+51 min] x509: certificate has expired",
                      "(×5)", "Issuer->>CM: [+1 h 4 min] signed", "CM->>App:", "Note over App:",
                      "Runner->>Issuer:", "```\n"});
   expectInOrder(md, kSeedStory);
@@ -148,7 +148,7 @@ TEST(MarkdownRendererTest, ContentAndMermaidSequenceDiagram) {
   EXPECT_THAT(md, HasSubstr("- runs/20240501-120000-sleep-7f3a/logs/events.json"));
 }
 
-TEST(MarkdownRendererTest, EscapesHostileStrings) {
+TEST(ReportMarkdownRendererTest, EscapesHostileStrings) {
   std::string md = render("md", hostileReport());
   EXPECT_THAT(md, Not(HasSubstr("<script>")));
   EXPECT_THAT(md, HasSubstr("\\<script\\>"));
@@ -199,7 +199,7 @@ std::vector<std::string> attributeValues(const json& summary, std::string_view t
   return out;
 }
 
-TEST(HtmlRendererTest, SelfContainedPageWithInlineSvgDiagrams) {
+TEST(ReportHtmlRendererTest, SelfContainedPageWithInlineSvgDiagrams) {
   std::string html = render("html", testing::sampleSleepReport());
   EXPECT_TRUE(html.starts_with("<!DOCTYPE html>"));
   EXPECT_THAT(html, HasSubstr("<meta charset=\"utf-8\"/>"));
@@ -242,7 +242,7 @@ TEST(HtmlRendererTest, SelfContainedPageWithInlineSvgDiagrams) {
   EXPECT_EQ(attributeValues(summary, "rect", "class").size(), 11U);  // 10 participant boxes + outage
 }
 
-TEST(HtmlRendererTest, EscapesHostileStrings) {
+TEST(ReportHtmlRendererTest, EscapesHostileStrings) {
   std::string html = render("html", hostileReport());
   EXPECT_THAT(html, Not(HasSubstr("<script")));
   EXPECT_THAT(html, HasSubstr("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp; "
@@ -256,7 +256,7 @@ TEST(HtmlRendererTest, EscapesHostileStrings) {
   EXPECT_THAT(text, HasSubstr("<script>alert(\"pwned\")</script> & 'quotes'"));
 }
 
-TEST(JunitRendererTest, FailedHypothesisIsAFailingTestcase) {
+TEST(ReportJunitRendererTest, FailedHypothesisIsAFailingTestcase) {
   std::string xml = render("junit", testing::sampleSleepReport());
   EXPECT_TRUE(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
   EXPECT_THAT(xml, HasSubstr("<failure message=\"the issuer held the renewal"));
@@ -282,7 +282,7 @@ TEST(JunitRendererTest, FailedHypothesisIsAFailingTestcase) {
   expectInOrder(text, kSeedStory);  // system-out carries the timeline
 }
 
-TEST(JunitRendererTest, PassedSkippedAndHostile) {
+TEST(ReportJunitRendererTest, PassedSkippedAndHostile) {
   Report passed = testing::sampleSleepReport();
   passed.verdict.result = VerdictResult::kPassed;
   passed.verdict.failingStep.clear();
@@ -314,7 +314,7 @@ TEST(JunitRendererTest, PassedSkippedAndHostile) {
               ::testing::ElementsAre(::testing::HasSubstr("<script>alert(\"pwned\")")));
 }
 
-TEST(JsonRendererTest, IsTheCanonicalReportJson) {
+TEST(ReportJsonRendererTest, IsTheCanonicalReportJson) {
   Report r = testing::sampleSleepReport();
   std::string text = render("json", r);
   EXPECT_EQ(text, toJsonText(r));
