@@ -1,0 +1,40 @@
+// RequestContext: what the fault engine needs to know about one CertificateRequest, gathered by
+// the request reconciler (the engine itself reads no Kubernetes object and no clock).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace certchaos::chaos {
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+// Chaos applies only to requests in namespaces labelled certchaos.io/chaos=enabled.
+inline constexpr const char* kChaosNamespaceLabel = "certchaos.io/chaos";
+inline constexpr const char* kChaosNamespaceLabelValue = "enabled";
+
+struct RequestContext {
+  // metadata.uid: keys every seeded draw, so a request gets the same decision at each reconcile
+  // and after a restart (names are reused by cert-manager; UIDs are not).
+  std::string uid;
+  SystemTime now;
+  // spec.issuerRef names this issuer (group certchaos.io and our kind and name).
+  bool issuerRefMatches = true;
+  // The namespace opted in (kChaosNamespaceLabel) and the issuer's ttl has not run out; when
+  // false the engine answers exactly as a healthy issuer.
+  bool chaosAllowed = false;
+  bool approved = false;  // Approved=True
+  bool denied = false;    // Denied=True
+  // When the request started to be held, as persisted on the request (e.g. the Pending
+  // condition's lastTransitionTime); absent on the first reconcile.
+  std::optional<SystemTime> holdStartedAt;
+  // 1-based: which attempt this is at issuing the Certificate's current revision (the number of
+  // CertificateRequests made for it so far, the failed ones included).
+  int attempt = 1;
+  // This issuer's successful issuances (any request), for rate limiting; order does not matter.
+  std::vector<SystemTime> recentIssuances;
+};
+
+}  // namespace certchaos::chaos

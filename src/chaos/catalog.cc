@@ -1,0 +1,205 @@
+#include "certchaos/chaos/catalog.h"
+
+#include <nlohmann/json.hpp>
+
+#include "fault_registry.h"
+
+namespace certchaos::chaos {
+namespace {
+
+struct Row {
+  int number;
+  const char* name;
+  const char* injectedBy;
+  const char* injects;
+  const char* hypothesis;
+  const char* motivatedBy;
+  ScenarioStatus status;
+};
+
+// scenarios.md's catalog. Implemented scenarios preset the fault type of the same name.
+constexpr ScenarioStatus kImpl = ScenarioStatus::kImplemented;
+constexpr ScenarioStatus kRunner = ScenarioStatus::kRunnerSide;
+constexpr ScenarioStatus kPlanned = ScenarioStatus::kPlanned;
+const Row kRows[] = {
+    {1, "rogue-issuer", "issuer",
+     "also sign requests whose issuerRef names another issuer (opt-in namespaces only)",
+     "the Certificate ends with a certificate from its own issuer; the rogue signature is "
+     "detected",
+     "prototype scenario 1; approver-policy", kImpl},
+    {2, "skip-approval", "issuer", "sign requests that are not Approved, or are Denied",
+     "a denied request never yields a stored certificate", "prototype scenario 2; approval model",
+     kImpl},
+    {3, "sleep", "issuer",
+     "hold the request for a delay (fixed or jittered), then sign; restart-safe, never blocks "
+     "other requests",
+     "renewal completes before notAfter - margin", "prototype scenario 3; I8", kImpl},
+    {4, "hang", "issuer", "never answer (the request stays Pending)",
+     "someone is told (Ready/Events/metrics) before expiry", "cert-manager #7895, #3481", kImpl},
+    {5, "fail-transient", "issuer",
+     "fail the first N attempts, or p % of them (seeded), then "
+     "succeed",
+     "bounded retries; no storm of requests", "Pebble #399; I7", kImpl},
+    {6, "fail-permanent", "issuer",
+     "Ready=False, reason=Failed with failureTime and a realistic CA message",
+     "the app keeps the still-valid certificate; the failure is visible before expiry",
+     "CA outage, I12", kImpl},
+    {7, "deny", "issuer", "the request is Denied", "same as 6", "policy rejection", kImpl},
+    {8, "fail-no-failure-time", "issuer", "fail without failureTime",
+     "the tool shows the resulting loop and its cost", "cert-manager #9327", kImpl},
+    {9, "rate-limit", "issuer",
+     "after K issuances per window, fail with \"too many certificates, retry after T\"",
+     "back-off is honoured; request count bounded", "cert-manager #6383, #3603", kImpl},
+    {10, "short-lived", "issuer",
+     "issue with validity X whatever was requested (also the time-compression tool)",
+     "renewal at ~2/3 of the lifetime; the app reloads each time", "I17; time compression", kImpl},
+    {11, "expired", "issuer", "notAfter already in the past (or seconds away)",
+     "clients refuse it; alerts fire; cert-manager replaces it", "I1, I2, I4, I8, I10", kImpl},
+    {12, "not-yet-valid", "issuer", "notBefore in the future by a skew (clock skew)",
+     "tolerance to the skew; clear errors", "I15", kImpl},
+    {13, "expired-intermediate", "issuer",
+     "leaf valid, intermediate expired (or expiring before the leaf)",
+     "chain validation fails visibly; monitoring checks the whole chain", "I3, I6", kImpl},
+    {14, "expired-cross-sign", "issuer",
+     "valid path plus an extra cross-signed certificate to an expired root",
+     "modern clients pass; the report flags old-client risk", "I6, I9", kPlanned},
+    {15, "incomplete-chain", "issuer", "leaf only, intermediates missing",
+     "clients without AIA fetching fail; detected", "badssl incomplete-chain", kImpl},
+    {16, "chain-switch", "issuer", "the next issuance uses an alternate intermediate/root",
+     "trust bundles already hold the new root", "I11", kPlanned},
+    {17, "root-rotation", "issuer", "the CA is rotated; ca.crt changes; old root dropped after T",
+     "trust propagates; no mTLS outage", "I13", kPlanned},
+    {18, "untrusted-root", "issuer", "sign with a CA the clients do not trust",
+     "fail closed; alert", "CA distrust", kImpl},
+    {19, "wrong-san", "issuer", "drop, replace or mismatch a requested DNS/IP SAN",
+     "hostname verification fails; cert-manager re-issues", "badssl wrong.host", kImpl},
+    {20, "key-mismatch", "issuer", "certificate for a different public key than the CSR's",
+     "cert-manager (v1.20+) fails it with backoff; the app never loads it", "cert-manager #8380",
+     kImpl},
+    {21, "bad-profile", "issuer", "wrong EKU, CA:TRUE leaf, bad keyUsage, or SHA-1",
+     "clients reject; the report names the extension", "Rook #10719", kImpl},
+    {22, "corrupt", "issuer", "malformed PEM or garbage in status.certificate",
+     "failure with backoff, no crash loop in consumers", "webhook-cert corruption", kImpl},
+    {23, "backdated", "issuer", "valid certificate whose renewal time is already past",
+     "the tool detects and stops the re-issue loop (circuit breaker)", "cert-manager loop hazard",
+     kImpl},
+    {24, "oversized", "issuer", "a chain larger than cert-manager's size limits",
+     "failure is visible, not silent", "cert-manager size flags", kPlanned},
+    {25, "revoked", "issuer+runner", "sign, then publish the certificate as revoked (CRL)",
+     "re-issue within the compliance window", "I5, I12", kPlanned},
+    {26, "renewal-not-loaded", "runner",
+     "normal renewal; compare the served certificate with the Secret",
+     "the served serial changes before the old notAfter", "I16, cert-manager #1440", kRunner},
+    {27, "silent-failure", "runner", "4 or 6 with nobody watching, until expiry - margin",
+     "a signal (Ready, Event, metric) existed before expiry; the report names the first missed "
+     "one",
+     "I1, I8", kRunner},
+    {28, "renewal-storm", "issuer+runner",
+     "many Certificates on one issuer renew together (10 + 9)",
+     "request concurrency bounded; no thundering herd", "I8, rate-limit issues", kPlanned},
+};
+
+std::vector<ParameterInfo> firingParameters() {
+  return {param("probability", ParameterKind::kFraction, "1",
+                "share of requests the fault applies to (seeded draw per request)"),
+          param("seed", ParameterKind::kInteger, "",
+                "seed of the draws; default: spec.seed, else random per issuer start")};
+}
+
+}  // namespace
+
+const char* scenarioStatusName(ScenarioStatus status) {
+  switch (status) {
+    case ScenarioStatus::kImplemented:
+      return "implemented";
+    case ScenarioStatus::kRunnerSide:
+      return "runner";
+    case ScenarioStatus::kPlanned:
+      return "planned";
+  }
+  return "planned";
+}
+
+const std::vector<FaultTypeInfo>& faultTypeCatalog() {
+  static const std::vector<FaultTypeInfo> kTypes = [] {
+    std::vector<FaultTypeInfo> out;
+    for (const auto* f : faultFactories()) out.push_back(f->info);
+    return out;
+  }();
+  return kTypes;
+}
+
+const FaultTypeInfo* findFaultType(std::string_view type) {
+  const auto* f = findFaultFactory(type);
+  return f != nullptr ? &f->info : nullptr;
+}
+
+const std::vector<ScenarioInfo>& scenarioCatalog() {
+  static const std::vector<ScenarioInfo> kScenarios = [] {
+    std::vector<ScenarioInfo> out;
+    for (const auto& r : kRows) {
+      ScenarioInfo s{r.number,      r.name,   r.injectedBy, r.injects, r.hypothesis,
+                     r.motivatedBy, r.status, "",           {}};
+      if (r.status == ScenarioStatus::kImplemented) {
+        const auto* type = findFaultType(r.name);
+        s.faultType = r.name;
+        if (type != nullptr) s.parameters = type->parameters;
+        for (auto& p : firingParameters()) s.parameters.push_back(std::move(p));
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
+  }();
+  return kScenarios;
+}
+
+const ScenarioInfo* findScenario(std::string_view numberOrName) {
+  for (const auto& s : scenarioCatalog()) {
+    if (s.name == numberOrName || std::to_string(s.number) == numberOrName) return &s;
+  }
+  return nullptr;
+}
+
+namespace {
+
+nlohmann::json parametersToJson(const std::vector<ParameterInfo>& params) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : params) {
+    nlohmann::json j = {{"name", p.name},
+                        {"type", parameterKindName(p.kind)},
+                        {"default", p.defaultValue},
+                        {"description", p.description}};
+    if (!p.allowed.empty()) j["allowed"] = p.allowed;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json toJson(const ScenarioInfo& s) {
+  nlohmann::json j = {{"number", s.number},
+                      {"name", s.name},
+                      {"injectedBy", s.injectedBy},
+                      {"injects", s.injects},
+                      {"hypothesis", s.hypothesis},
+                      {"motivatedBy", s.motivatedBy},
+                      {"status", scenarioStatusName(s.status)},
+                      {"parameters", parametersToJson(s.parameters)}};
+  if (!s.faultType.empty()) j["faults"] = nlohmann::json::array({s.faultType});
+  return j;
+}
+
+nlohmann::json toJson(const FaultTypeInfo& t) {
+  return {{"type", t.type}, {"summary", t.summary}, {"parameters", parametersToJson(t.parameters)}};
+}
+
+nlohmann::json catalogToJson() {
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const auto& s : scenarioCatalog()) scenarios.push_back(toJson(s));
+  nlohmann::json types = nlohmann::json::array();
+  for (const auto& t : faultTypeCatalog()) types.push_back(toJson(t));
+  return {{"scenarios", std::move(scenarios)}, {"faultTypes", std::move(types)}};
+}
+
+}  // namespace certchaos::chaos

@@ -1,0 +1,249 @@
+// FaultEngine::sign: healthy output, and each signing and output fault's effect on what a client
+// (OpenSSL chain and hostname verification) sees.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <openssl/x509v3.h>
+
+#include "certchaos/chaos/fault_engine.h"
+#include "certchaos/pki/signer.h"
+#include "engine_test_util.h"
+
+namespace certchaos::chaos {
+namespace {
+
+using pki::Certificate;
+using pki::KeyAlgorithm;
+using pki::testing::defaultCsrTemplate;
+using pki::testing::makeCsr;
+using pki::testing::makeKey;
+using pki::testing::makeRoot;
+using pki::testing::verifyChain;
+using std::chrono::hours;
+using testing::approvedRequest;
+using testing::engineFor;
+using ::testing::HasSubstr;
+
+class SignTest : public ::testing::Test {
+ protected:
+  SignTest()
+      : root_(makeRoot(KeyAlgorithm::kEcdsaP256, "issuer root")),
+        key_(makeKey(KeyAlgorithm::kEcdsaP256)),
+        csr_(makeCsr(defaultCsrTemplate(), key_)) {}
+
+  SignedOutput sign(const std::string& specFields, pki::RequestSpec spec = {}) {
+    auto engine = engineFor(specFields);
+    const RequestContext ctx = approvedRequest();
+    auto decision = engine.decide(ctx);
+    EXPECT_EQ(decision.action, Action::kSign);
+    auto out = engine.sign(decision, ctx, csr_, spec, root_);
+    EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().message);
+    return out.ok() ? *out : SignedOutput{};
+  }
+  static Certificate leafOf(const SignedOutput& out) {
+    return *Certificate::fromPem(out.certificatePem);
+  }
+  std::string verify(const SignedOutput& out) {
+    return verifyChain(out.certificatePem, out.caPem, approvedRequest().now);
+  }
+  static bool hostOk(const Certificate& c, const char* host) {
+    return X509_check_host(c.get(), host, 0, 0, nullptr) == 1;
+  }
+
+  pki::SigningAuthority root_;
+  pki::PrivateKey key_;
+  pki::CertificateSigningRequest csr_;
+};
+
+TEST_F(SignTest, HealthyOutputIsWhatCertManagerExpects) {
+  auto out = sign(R"("faults": [])");
+  EXPECT_EQ(verify(out), "ok");
+  EXPECT_EQ(out.caPem, root_.certificate().toPem());
+  auto leaf = leafOf(out);
+  EXPECT_EQ(leaf.notAfter() - leaf.notBefore(), pki::kDefaultCertificateDuration);
+  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(leaf.get()), key_.get()), 1);
+  EXPECT_TRUE(hostOk(leaf, "www.example.com"));
+  EXPECT_TRUE(out.applied.empty());
+}
+
+TEST_F(SignTest, InvalidRequestPassesThrough) {
+  auto engine = engineFor(R"("faults": [])");
+  pki::RequestSpec spec;
+  spec.isCA = true;  // the CSR says nothing of CA, but encodes usages without cert sign
+  auto out = engine.sign(engine.decide(approvedRequest()), approvedRequest(), csr_, spec, root_);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, "InvalidRequest");
+}
+
+TEST_F(SignTest, TimeScaleShortensTheLifetime) {
+  auto out = sign(R"("faults": [], "timeScale": 2160)");  // 90 days -> 1 hour
+  auto leaf = leafOf(out);
+  EXPECT_EQ(leaf.notAfter() - leaf.notBefore(), hours(1));
+}
+
+TEST_F(SignTest, ShortLived) {
+  auto out = sign(R"("scenario": "10", "parameters": {"validity": "90m"})");
+  auto leaf = leafOf(out);
+  EXPECT_EQ(leaf.notAfter() - leaf.notBefore(), std::chrono::minutes(90));
+  EXPECT_EQ(verify(out), "ok");
+  ASSERT_EQ(out.applied.size(), 1u);
+  EXPECT_EQ(out.applied[0].reason, "ChaosShortLived");
+}
+
+TEST_F(SignTest, Expired) {
+  auto out = sign(R"("scenario": "expired", "parameters": {"expiredFor": "2h"})");
+  auto leaf = leafOf(out);
+  EXPECT_EQ(leaf.notAfter(), approvedRequest().now - hours(2));
+  EXPECT_EQ(leaf.notAfter() - leaf.notBefore(), pki::kDefaultCertificateDuration);
+  EXPECT_EQ(verify(out), "certificate has expired");
+}
+
+TEST_F(SignTest, NotYetValid) {
+  auto out = sign(R"("scenario": "12", "parameters": {"skew": "30m"})");
+  EXPECT_EQ(leafOf(out).notBefore(), approvedRequest().now + std::chrono::minutes(30));
+  EXPECT_EQ(verify(out), "certificate is not yet valid");
+}
+
+TEST_F(SignTest, Backdated) {
+  auto out = sign(R"("scenario": "23")");
+  auto leaf = leafOf(out);
+  const auto now = approvedRequest().now;
+  const auto lifetime = leaf.notAfter() - leaf.notBefore();
+  EXPECT_EQ(lifetime, pki::kDefaultCertificateDuration);
+  EXPECT_LT(leaf.notBefore() + lifetime * 2 / 3, now);  // cert-manager's renewal time is past
+  EXPECT_GT(leaf.notAfter(), now);
+  EXPECT_EQ(verify(out), "ok");
+}
+
+TEST_F(SignTest, ExpiredIntermediate) {
+  auto out = sign(R"("scenario": "13")");
+  auto chain = Certificate::chainFromPem(out.certificatePem);
+  ASSERT_EQ(chain->size(), 2u);
+  EXPECT_LT((*chain)[1].notAfter(), approvedRequest().now);
+  EXPECT_GT((*chain)[0].notAfter(), approvedRequest().now);
+  EXPECT_EQ(out.caPem, root_.certificate().toPem());
+  EXPECT_EQ(verify(out), "certificate has expired");
+}
+
+TEST_F(SignTest, IntermediateExpiringBeforeTheLeaf) {
+  auto out = sign(R"("scenario": "13", "parameters": {"mode": "expires-before-leaf"})");
+  auto chain = Certificate::chainFromPem(out.certificatePem);
+  ASSERT_EQ(chain->size(), 2u);
+  EXPECT_LT((*chain)[1].notAfter(), (*chain)[0].notAfter());
+  EXPECT_EQ(verify(out), "ok");  // valid today; breaks halfway through the leaf's life
+  EXPECT_EQ(verifyChain(out.certificatePem, out.caPem, (*chain)[1].notAfter() + hours(1)),
+            "certificate has expired");
+}
+
+TEST_F(SignTest, IncompleteChain) {
+  auto out = sign(R"("scenario": "incomplete-chain")");
+  EXPECT_EQ(Certificate::chainFromPem(out.certificatePem)->size(), 1u);
+  EXPECT_NE(leafOf(out).issuerCommonName(), "issuer root");
+  EXPECT_EQ(out.caPem, root_.certificate().toPem());
+  EXPECT_EQ(verify(out), "unable to get local issuer certificate");
+}
+
+TEST_F(SignTest, UntrustedRoot) {
+  auto out = sign(R"("scenario": "18")");
+  EXPECT_EQ(out.caPem, root_.certificate().toPem());
+  EXPECT_EQ(leafOf(out).issuerCommonName(), "certchaos untrusted root");
+  EXPECT_EQ(verify(out), "unable to get local issuer certificate");
+
+  auto published = sign(R"("scenario": "18", "parameters": {"publishRoot": "true"})");
+  EXPECT_NE(published.caPem, root_.certificate().toPem());
+  EXPECT_EQ(verify(published), "ok");  // trusts whatever ca.crt says: the trap of status.ca
+  EXPECT_NE(
+      verifyChain(published.certificatePem, root_.certificate().toPem(), approvedRequest().now),
+      "ok");
+}
+
+TEST_F(SignTest, WrongSanReplace) {
+  auto out = sign(R"("scenario": "19")");
+  auto leaf = leafOf(out);
+  EXPECT_FALSE(hostOk(leaf, "app.example.com"));
+  EXPECT_FALSE(hostOk(leaf, "www.example.com"));
+  EXPECT_TRUE(hostOk(leaf, "wrong.certchaos.invalid"));
+  EXPECT_NE(leaf.subjectCommonName(), "app.example.com");
+  EXPECT_EQ(verify(out), "ok");
+}
+
+TEST_F(SignTest, WrongSanDropAndTypo) {
+  auto dropped = leafOf(sign(R"("scenario": "19", "parameters": {"mode": "drop"})"));
+  EXPECT_FALSE(hostOk(dropped, "app.example.com"));
+  EXPECT_TRUE(hostOk(dropped, "www.example.com"));
+  auto typo = leafOf(sign(R"("scenario": "19", "parameters": {"mode": "typo"})"));
+  EXPECT_EQ(typo.dnsNames(),
+            (std::vector<std::string>{"wrong-app.example.com", "wrong-www.example.com"}));
+  EXPECT_FALSE(hostOk(typo, "app.example.com"));
+}
+
+TEST_F(SignTest, KeyMismatch) {
+  auto out = sign(R"("scenario": "20")");
+  auto leaf = leafOf(out);
+  EXPECT_NE(EVP_PKEY_eq(X509_get0_pubkey(leaf.get()), key_.get()), 1);
+  EXPECT_EQ(EVP_PKEY_get_base_id(X509_get0_pubkey(leaf.get())), EVP_PKEY_EC);
+  EXPECT_EQ(verify(out), "ok");
+}
+
+TEST_F(SignTest, BadProfileModes) {
+  auto eku = leafOf(sign(R"("scenario": "21")"));
+  EXPECT_EQ(pki::testing::leafExtKeyUsage(eku), std::vector<std::string>{"1.3.6.1.5.5.7.3.3"});
+  EXPECT_EQ(X509_check_purpose(eku.get(), X509_PURPOSE_SSL_SERVER, 0), 0);
+
+  auto caLeaf = leafOf(sign(R"("scenario": "21", "parameters": {"mode": "ca-leaf"})"));
+  EXPECT_TRUE(caLeaf.isCA());
+
+  auto ku = leafOf(sign(R"("scenario": "21", "parameters": {"mode": "key-usage"})"));
+  EXPECT_EQ(pki::testing::leafKeyUsage(ku), pki::kCrlSign);
+
+  auto sha1 = leafOf(sign(R"("scenario": "21", "parameters": {"mode": "sha1"})"));
+  EXPECT_STREQ(OBJ_nid2sn(X509_get_signature_nid(sha1.get())), "ecdsa-with-SHA1");
+}
+
+TEST_F(SignTest, BadProfileSha1NeedsADigestCa) {
+  auto edRoot = makeRoot(KeyAlgorithm::kEd25519);
+  auto engine = engineFor(R"("scenario": "21", "parameters": {"mode": "sha1"})");
+  const RequestContext ctx = approvedRequest();
+  auto out = engine.sign(engine.decide(ctx), ctx, csr_, {}, edRoot);
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(out.error().message, HasSubstr("found an Ed25519 CA"));
+}
+
+TEST_F(SignTest, CorruptModes) {
+  auto truncated = sign(R"("scenario": "22")");
+  EXPECT_FALSE(Certificate::chainFromPem(truncated.certificatePem).ok());
+  EXPECT_EQ(truncated.applied.at(0).reason, "ChaosCorrupt");
+
+  auto garbage = sign(R"("scenario": "22", "parameters": {"mode": "garbage"})");
+  EXPECT_EQ(garbage.certificatePem.size(), 512u);
+  EXPECT_FALSE(Certificate::chainFromPem(garbage.certificatePem).ok());
+
+  auto badBase64 = sign(R"("scenario": "22", "parameters": {"mode": "bad-base64"})");
+  EXPECT_THAT(badBase64.certificatePem, HasSubstr("-----BEGIN CERTIFICATE-----\n!!!!"));
+  EXPECT_FALSE(Certificate::chainFromPem(badBase64.certificatePem).ok());
+
+  auto badSig = sign(R"("scenario": "22", "parameters": {"mode": "bad-signature"})");
+  auto leaf = Certificate::fromPem(badSig.certificatePem);
+  ASSERT_TRUE(leaf.ok());  // parses, so cert-manager's public-key check passes
+  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(leaf->get()), key_.get()), 1);
+  EXPECT_NE(verify(badSig), "ok");
+}
+
+TEST_F(SignTest, CorruptGarbageIsSeeded) {
+  auto a = sign(R"("faults": [{"type": "corrupt", "parameters": {"mode": "garbage"}, "seed": 5}])");
+  auto b = sign(R"("faults": [{"type": "corrupt", "parameters": {"mode": "garbage"}, "seed": 5}])");
+  EXPECT_EQ(a.certificatePem, b.certificatePem);
+}
+
+TEST_F(SignTest, ComposedSigningFaults) {
+  auto out = sign(R"("faults": [{"type": "short-lived", "parameters": {"validity": "2h"}},
+                                {"type": "not-yet-valid", "parameters": {"skew": "1h"}},
+                                {"type": "incomplete-chain"}])");
+  auto leaf = leafOf(out);
+  EXPECT_EQ(leaf.notAfter() - leaf.notBefore(), hours(2));
+  EXPECT_EQ(leaf.notBefore(), approvedRequest().now + hours(1));
+  EXPECT_EQ(Certificate::chainFromPem(out.certificatePem)->size(), 1u);
+  EXPECT_EQ(out.applied.size(), 3u);
+}
+
+}  // namespace
+}  // namespace certchaos::chaos
