@@ -1,0 +1,48 @@
+// IssuerRegistry: the issuers this process can sign for, as the issuer reconciler last loaded
+// them (CA + fault engine at a generation). The request reconciler reads it; thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certchaos/chaos/fault_engine.h"
+#include "certchaos/pki/signing_authority.h"
+
+namespace certchaos::issuer {
+
+inline constexpr const char* kGroup = "certchaos.io";
+inline constexpr const char* kIssuerKind = "ChaosIssuer";
+inline constexpr const char* kClusterIssuerKind = "ChaosClusterIssuer";
+
+// "ChaosIssuer/<ns>/<name>" or "ChaosClusterIssuer/<name>".
+std::string issuerKey(const std::string& kind, const std::string& ns, const std::string& name);
+
+struct ActiveIssuer {
+  std::string key;
+  std::string kind;
+  std::string ns;  // "" for a ChaosClusterIssuer
+  std::string name;
+  std::int64_t generation = 0;
+  std::shared_ptr<const pki::SigningAuthority> authority;
+  std::shared_ptr<const chaos::FaultEngine> engine;
+};
+
+class IssuerRegistry {
+ public:
+  void put(ActiveIssuer issuer);
+  void remove(const std::string& key);
+  std::optional<ActiveIssuer> get(const std::string& key) const;
+  // Issuers that may act on a request in `ns` that names another issuer (rogue-issuer): those
+  // of the namespace and the cluster issuers, with faults.
+  std::vector<ActiveIssuer> withChaosFor(const std::string& ns) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, ActiveIssuer> issuers_;
+};
+
+}  // namespace certchaos::issuer

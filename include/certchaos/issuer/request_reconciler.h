@@ -1,0 +1,60 @@
+// RequestReconciler: the cert-manager external-issuer contract for one CertificateRequest, with
+// the fault engine deciding every step: ignore other issuers' requests, wait for approval,
+// report Denied, hold (restart-safe: the hold's start is persisted in the Ready condition),
+// fail, or sign and write the chain with Ready=True/Issued in one server-side apply.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "certchaos/issuer/conditions.h"
+#include "certchaos/issuer/issuer_registry.h"
+#include "certchaos/issuer/runtime.h"
+
+namespace certchaos::issuer {
+
+// Marks a Pending Ready condition written for a hold, whose lastTransitionTime is the start.
+inline constexpr const char* kHoldMarker = "[chaos hold] ";
+
+class RequestReconciler {
+ public:
+  // `namespaceOptedIn(ns)` tells whether the namespace carries the chaos opt-in label.
+  RequestReconciler(Runtime& runtime, IssuerRegistry& registry,
+                    std::function<bool(const std::string&)> namespaceOptedIn)
+      : rt_(runtime), registry_(registry), namespaceOptedIn_(std::move(namespaceOptedIn)) {}
+
+  // Returns when to look again, if the request waits on time (a hold, a retry).
+  Result<std::optional<std::chrono::nanoseconds>> reconcile(const nlohmann::json& request);
+
+  // How many requests are held right now (for the metric).
+  std::size_t heldCount() const;
+
+ private:
+  struct Target {
+    ActiveIssuer issuer;
+    bool issuerRefMatches = true;
+  };
+  std::optional<Target> findTarget(const nlohmann::json& request, std::string& waitingFor) const;
+  Result<void> writeStatus(const nlohmann::json& request, nlohmann::json conditions,
+                           const nlohmann::json& extra = nlohmann::json::object());
+  void recordApplied(const nlohmann::json& request, const std::vector<chaos::AppliedFault>& faults);
+  void noteHeld(const std::string& uid, bool held);
+
+  Runtime& rt_;
+  IssuerRegistry& registry_;
+  std::function<bool(const std::string&)> namespaceOptedIn_;
+
+  mutable std::mutex mu_;
+  std::set<std::string> finished_;  // UIDs written as Issued/Failed/Denied: never again
+  std::set<std::string> held_;
+  std::map<std::string, int> failures_;                      // per "ns/certificate/revision"
+  std::map<std::string, std::deque<SystemTime>> issuances_;  // per issuer key
+};
+
+}  // namespace certchaos::issuer

@@ -1,0 +1,47 @@
+// What the issuer's reconcilers share: the API client, the event recorder, the clock, the
+// metrics and the logger. Owned by the controller; the reconcilers hold references.
+#pragma once
+
+#include <memory>
+
+#include "certchaos/common/clock.h"
+#include "certchaos/kube/client.h"
+#include "certchaos/kube/event_recorder.h"
+#include "certchaos/obs/log.h"
+#include "certchaos/obs/metrics.h"
+
+namespace certchaos::issuer {
+
+inline constexpr const char* kFieldManager = "certchaos-issuer";
+
+struct IssuerMetrics {
+  explicit IssuerMetrics(obs::Registry& r)
+      : requests(r.counter("certchaos_issuer_requests_total",
+                           "CertificateRequests handled, by outcome.")),
+        faults(
+            r.counter("certchaos_issuer_faults_injected_total", "Faults injected, by fault type.")),
+        signingSeconds(r.histogram("certchaos_issuer_signing_seconds",
+                                   "Time to build and sign a certificate.",
+                                   {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5})),
+        queueDepth(r.gauge("certchaos_issuer_queue_depth",
+                           "Keys ready or waiting in the work queues, by queue.")),
+        heldRequests(r.gauge("certchaos_issuer_held_requests",
+                             "Requests held by a fault (sleep, hang) right now.")),
+        issuersReady(r.gauge("certchaos_issuer_issuers_ready", "Issuers Ready=True.")) {}
+  obs::Counter& requests;
+  obs::Counter& faults;
+  obs::Histogram& signingSeconds;
+  obs::Gauge& queueDepth;
+  obs::Gauge& heldRequests;
+  obs::Gauge& issuersReady;
+};
+
+struct Runtime {
+  std::shared_ptr<kube::Client> client;
+  kube::EventRecorder& events;
+  Clock& clock;
+  IssuerMetrics& metrics;
+  const obs::Logger& log;
+};
+
+}  // namespace certchaos::issuer

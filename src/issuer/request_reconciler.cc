@@ -1,0 +1,291 @@
+#include "certchaos/issuer/request_reconciler.h"
+
+#include "certchaos/common/duration.h"
+#include "certchaos/common/time.h"
+#include "certchaos/issuer/conditions.h"
+#include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/kube/base64.h"
+#include "certchaos/pki/csr.h"
+
+namespace certchaos::issuer {
+namespace {
+
+using nlohmann::json;
+namespace res = kube::resources;
+
+constexpr std::size_t kIssuanceMemory = 1000;
+
+std::string describe(const json& request) {
+  const auto& m = request["metadata"];
+  return m.value("namespace", "") + "/" + m.value("name", "");
+}
+
+bool isFinal(const json& request) {
+  const auto* ready = findCondition(request, "Ready");
+  if (ready != nullptr) {
+    std::string reason = ready->value("reason", "");
+    if (reason == "Issued" || reason == "Failed" || reason == "Denied") return true;
+  }
+  return conditionIs(request, "InvalidRequest", "True");
+}
+
+std::string attemptKey(const json& request) {
+  const auto& m = request["metadata"];
+  const auto annotations = m.value("annotations", json::object());
+  return m.value("namespace", "") + "/" +
+         annotations.value("cert-manager.io/certificate-name", m.value("name", "")) + "/" +
+         annotations.value("cert-manager.io/certificate-revision", "");
+}
+
+Result<pki::RequestSpec> requestSpec(const json& spec) {
+  pki::RequestSpec out;
+  if (spec.contains("duration")) {
+    auto d = parseGoDuration(spec["duration"].get<std::string>());
+    if (!d) return makeError("InvalidRequest", "spec.duration: " + d.error().message);
+    if (d->count() <= 0) {
+      return makeError("InvalidRequest", "spec.duration: expected a positive duration, found " +
+                                             spec["duration"].get<std::string>());
+    }
+    out.duration = *d;
+  }
+  out.isCA = spec.value("isCA", false);
+  for (const auto& u : spec.value("usages", json::array()))
+    out.usages.push_back(u.get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+std::size_t RequestReconciler::heldCount() const {
+  std::lock_guard lock(mu_);
+  return held_.size();
+}
+
+void RequestReconciler::noteHeld(const std::string& uid, bool held) {
+  std::lock_guard lock(mu_);
+  if (held) {
+    held_.insert(uid);
+  } else {
+    held_.erase(uid);
+  }
+  rt_.metrics.heldRequests.set(static_cast<double>(held_.size()));
+}
+
+std::optional<RequestReconciler::Target> RequestReconciler::findTarget(
+    const json& request, std::string& waitingFor) const {
+  const auto ref = request["spec"].value("issuerRef", json::object());
+  const std::string group = ref.value("group", "cert-manager.io");
+  const std::string kind = ref.value("kind", "Issuer");
+  const std::string ns = request["metadata"].value("namespace", "");
+  if (group == kGroup && (kind == kIssuerKind || kind == kClusterIssuerKind)) {
+    const std::string key = issuerKey(kind, ns, ref.value("name", ""));
+    if (auto issuer = registry_.get(key)) return Target{*issuer, true};
+    waitingFor = key;
+    return std::nullopt;
+  }
+  // Another issuer's request: only an issuer with chaos (rogue-issuer) may act on it, and its
+  // engine decides whether it does; the first such issuer of the namespace is asked.
+  auto candidates = registry_.withChaosFor(ns);
+  if (candidates.empty()) return std::nullopt;
+  return Target{candidates.front(), false};
+}
+
+Result<void> RequestReconciler::writeStatus(const json& request, json conditions,
+                                            const json& extra) {
+  json status = extra;
+  status["conditions"] = std::move(conditions);
+  json patch = {
+      {"apiVersion", "cert-manager.io/v1"},
+      {"kind", "CertificateRequest"},
+      {"metadata",
+       {{"name", request["metadata"]["name"]}, {"namespace", request["metadata"]["namespace"]}}},
+      {"status", status}};
+  auto applied =
+      rt_.client->apply(res::kCertificateRequest, patch,
+                        {.fieldManager = kFieldManager, .force = true, .subresource = "status"});
+  if (!applied) return applied.error();
+  return {};
+}
+
+void RequestReconciler::recordApplied(const json& request,
+                                      const std::vector<chaos::AppliedFault>& faults) {
+  for (const auto& f : faults) {
+    rt_.metrics.faults.inc({{"fault", f.type}});
+    rt_.log.info("fault injected", {{"request", describe(request)},
+                                    {"uid", request["metadata"].value("uid", "")},
+                                    {"fault", f.type},
+                                    {"reason", f.reason},
+                                    {"message", f.message}});
+    (void)rt_.events.record(request, kube::EventType::kWarning, f.reason, f.message);
+  }
+}
+
+Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(const json& request) {
+  using Requeue = std::optional<std::chrono::nanoseconds>;
+  const std::string uid = request["metadata"].value("uid", "");
+  {
+    std::lock_guard lock(mu_);
+    if (finished_.count(uid) != 0) return Requeue{};
+  }
+  if (isFinal(request)) {
+    noteHeld(uid, false);
+    return Requeue{};
+  }
+  std::string waitingFor;
+  auto target = findTarget(request, waitingFor);
+  const auto now = rt_.clock.now();
+  const bool approved = conditionIs(request, "Approved", "True");
+  const bool denied = conditionIs(request, "Denied", "True");
+  if (!target) {
+    if (waitingFor.empty()) return Requeue{};  // not ours, and no rogue issuer around
+    if (!approved && !denied) return Requeue{};
+    // issuer-lib's behaviour: say what we wait for; the issuer's change re-queues the request.
+    std::string message = "Waiting for " + waitingFor + " to exist and be Ready";
+    const auto* ready = findCondition(request, "Ready");
+    if (ready == nullptr || ready->value("message", "") != message) {
+      auto c = buildCondition(request, {"Ready", "False", "Pending", message, std::nullopt}, now);
+      if (auto r = writeStatus(request, json::array({c})); !r) return r.error();
+    }
+    return Requeue{};
+  }
+
+  const ActiveIssuer& issuer = target->issuer;
+  chaos::RequestContext ctx;
+  ctx.uid = uid;
+  ctx.now = now;
+  ctx.issuerRefMatches = target->issuerRefMatches;
+  ctx.chaosAllowed = namespaceOptedIn_(request["metadata"].value("namespace", ""));
+  ctx.approved = approved;
+  ctx.denied = denied;
+  if (const auto* ready = findCondition(request, "Ready");
+      ready != nullptr && ready->value("reason", "") == "Pending" &&
+      ready->value("message", "").rfind(kHoldMarker, 0) == 0) {
+    if (auto t = parseRfc3339(ready->value("lastTransitionTime", ""))) ctx.holdStartedAt = *t;
+  }
+  {
+    std::lock_guard lock(mu_);
+    ctx.attempt = 1 + failures_[attemptKey(request)];
+    const auto& recent = issuances_[issuer.key];
+    ctx.recentIssuances.assign(recent.begin(), recent.end());
+  }
+
+  const chaos::Decision decision = issuer.engine->decide(ctx);
+  recordApplied(request, decision.applied);
+  auto requeueAt = [&](std::optional<SystemTime> at) -> Requeue {
+    if (!at) return std::nullopt;
+    return std::max(std::chrono::nanoseconds(0),
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(*at - now));
+  };
+  auto finish = [&](const std::string& outcome) {
+    std::lock_guard lock(mu_);
+    finished_.insert(uid);
+    held_.erase(uid);
+    rt_.metrics.heldRequests.set(static_cast<double>(held_.size()));
+    rt_.metrics.requests.inc({{"outcome", outcome}});
+  };
+  auto deniedConditions = [&](const std::string& message) {
+    return json::array(
+        {buildCondition(request, {"Ready", "False", "Denied", message, std::nullopt}, now)});
+  };
+
+  switch (decision.action) {
+    case chaos::Action::kIgnore:
+    case chaos::Action::kWaitForApproval:
+      return Requeue{};
+
+    case chaos::Action::kReportDenied: {
+      auto r = writeStatus(request, deniedConditions(decision.message),
+                           {{"failureTime", formatRfc3339(now)}});
+      if (!r) return r.error();
+      finish("denied");
+      return Requeue{};
+    }
+    case chaos::Action::kDeny: {
+      auto conditions = deniedConditions(decision.message);
+      conditions.push_back(buildCondition(
+          request, {"Denied", "True", "certchaos.io", decision.message, std::nullopt}, now));
+      auto r = writeStatus(request, conditions, {{"failureTime", formatRfc3339(now)}});
+      if (!r) return r.error();
+      finish("denied");
+      return Requeue{};
+    }
+    case chaos::Action::kHold: {
+      const auto start = decision.holdStartedAt.value_or(ctx.holdStartedAt.value_or(now));
+      auto c = buildCondition(
+          request,
+          {"Ready", "False", "Pending", kHoldMarker + decision.message, std::nullopt, start}, now);
+      const auto* ready = findCondition(request, "Ready");
+      if (ready == nullptr || *ready != c) {
+        if (auto r = writeStatus(request, json::array({c})); !r) return r.error();
+      }
+      noteHeld(uid, true);
+      return requeueAt(decision.requeueAt);
+    }
+    case chaos::Action::kFail: {
+      const auto& f = *decision.failure;
+      if (f.kind == chaos::Failure::Kind::kPending) {
+        auto c =
+            buildCondition(request, {"Ready", "False", "Pending", f.message, std::nullopt}, now);
+        if (auto r = writeStatus(request, json::array({c})); !r) return r.error();
+        return requeueAt(f.retryAt ? f.retryAt : decision.requeueAt);
+      }
+      auto c = buildCondition(request, {"Ready", "False", "Failed", f.message, std::nullopt}, now);
+      json extra = json::object();
+      if (f.setFailureTime) extra["failureTime"] = formatRfc3339(now);
+      if (auto r = writeStatus(request, json::array({c}), extra); !r) return r.error();
+      {
+        std::lock_guard lock(mu_);
+        ++failures_[attemptKey(request)];
+      }
+      finish("failed");
+      return Requeue{};
+    }
+    case chaos::Action::kSign:
+      break;
+  }
+
+  auto fail = [&](const std::string& message) -> Result<Requeue> {
+    rt_.log.warn("request failed", {{"request", describe(request)}, {"message", message}});
+    auto c = buildCondition(request, {"Ready", "False", "Failed", message, std::nullopt}, now);
+    if (auto r = writeStatus(request, json::array({c}), {{"failureTime", formatRfc3339(now)}});
+        !r) {
+      return r.error();
+    }
+    (void)rt_.events.record(request, kube::EventType::kWarning, "Failed", message);
+    finish("failed");
+    return Requeue{};
+  };
+  const auto& spec = request.value("spec", json::object());
+  auto csr = pki::CertificateSigningRequest::fromBase64Pem(spec.value("request", ""));
+  if (!csr) return fail("spec.request: " + csr.error().message);
+  auto reqSpec = requestSpec(spec);
+  if (!reqSpec) return fail(reqSpec.error().message);
+
+  const auto started = std::chrono::steady_clock::now();
+  auto signed_ = issuer.engine->sign(decision, ctx, *csr, *reqSpec, *issuer.authority);
+  rt_.metrics.signingSeconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (!signed_) return fail(signed_.error().message);
+  recordApplied(request, signed_->applied);
+
+  std::string message = "Certificate issued by " + issuer.key;
+  if (!target->issuerRefMatches) message += " (rogue-issuer: the request named another issuer)";
+  json extra = {{"certificate", kube::base64Encode(signed_->certificatePem)}};
+  if (!signed_->caPem.empty()) extra["ca"] = kube::base64Encode(signed_->caPem);
+  auto c = buildCondition(request, {"Ready", "True", "Issued", message, std::nullopt}, now);
+  if (auto r = writeStatus(request, json::array({c}), extra); !r) return r.error();
+  {
+    std::lock_guard lock(mu_);
+    auto& recent = issuances_[issuer.key];
+    recent.push_back(now);
+    if (recent.size() > kIssuanceMemory) recent.pop_front();
+  }
+  finish(decision.applied.empty() && signed_->applied.empty() ? "issued" : "issued-with-fault");
+  rt_.log.info("request signed", {{"request", describe(request)},
+                                  {"uid", uid},
+                                  {"issuer", issuer.key},
+                                  {"faults", decision.applied.size() + signed_->applied.size()}});
+  return Requeue{};
+}
+
+}  // namespace certchaos::issuer
