@@ -1,11 +1,11 @@
 #include "certchaos/report/duration_format.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-
-#include <fmt/format.h>
 
 namespace certchaos::report {
 namespace {
@@ -23,13 +23,8 @@ constexpr std::int64_t kMin = 60 * kS;
 constexpr std::int64_t kH = 60 * kMin;
 constexpr std::int64_t kD = 24 * kH;
 
-constexpr std::array<Unit, 7> kUnits{{{kD, "d"},
-                                      {kH, "h"},
-                                      {kMin, "min"},
-                                      {kS, "s"},
-                                      {kMs, "ms"},
-                                      {kUs, "µs"},
-                                      {kNs, "ns"}}};
+constexpr std::array<Unit, 7> kUnits{
+    {{kD, "d"}, {kH, "h"}, {kMin, "min"}, {kS, "s"}, {kMs, "ms"}, {kUs, "µs"}, {kNs, "ns"}}};
 
 std::int64_t roundTo(std::int64_t v, std::int64_t step) {
   return (v + step / 2) / step * step;  // v >= 0

@@ -1,7 +1,7 @@
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "certchaos/report/duration_format.h"
 #include "render_util.h"
@@ -40,20 +40,26 @@ std::string verdictSpan(VerdictResult v) {
 
 std::string sourceColour(Source s) {
   switch (s) {
-    case Source::kIssuer: return "#6a1b9a";
-    case Source::kCertManager: return "#1565c0";
-    case Source::kKubernetesEvent: return "#00838f";
-    case Source::kApplication: return "#2e7d32";
-    case Source::kProbe: return "#ef6c00";
-    case Source::kRunner: return "#455a64";
+    case Source::kIssuer:
+      return "#6a1b9a";
+    case Source::kCertManager:
+      return "#1565c0";
+    case Source::kKubernetesEvent:
+      return "#00838f";
+    case Source::kApplication:
+      return "#2e7d32";
+    case Source::kProbe:
+      return "#ef6c00";
+    case Source::kRunner:
+      return "#455a64";
   }
   return "#455a64";
 }
 
 // A round tick interval (seconds) giving at most six ticks over `span` seconds.
 double tickStep(double span) {
-  static constexpr double kSteps[] = {0.1,  0.2,   0.5,   1,     2,     5,     10,    15,
-                                      30,   60,    120,   300,   600,   900,   1800,  3600,
+  static constexpr double kSteps[] = {0.1,  0.2,   0.5,   1,     2,     5,      10,    15,
+                                      30,   60,    120,   300,   600,   900,    1800,  3600,
                                       7200, 10800, 21600, 43200, 86400, 172800, 604800};
   for (double step : kSteps) {
     if (span / step <= 6) return step;
@@ -66,9 +72,9 @@ double tickStep(double span) {
 std::string timelineSvg(const Report& r) {
   constexpr double kLeft = 130, kRight = 30, kWidth = 1000, kLane = 30, kChainBand = 64;
   constexpr double kCharWidth = 6.2;
-  constexpr std::array<Source, 6> kLanes{Source::kRunner, Source::kIssuer, Source::kCertManager,
-                                         Source::kKubernetesEvent, Source::kApplication,
-                                         Source::kProbe};
+  constexpr std::array<Source, 6> kLanes{Source::kRunner,      Source::kIssuer,
+                                         Source::kCertManager, Source::kKubernetesEvent,
+                                         Source::kApplication, Source::kProbe};
   const double top = kChainBand;
   const double lanesBottom = top + kLane * kLanes.size();
   const double height = lanesBottom + 48;
@@ -108,10 +114,9 @@ std::string timelineSvg(const Report& r) {
         "<rect class=\"outage\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
         "fill=\"#c62828\" fill-opacity=\"0.10\"><title>outage: {}</title></rect>\n",
         x0, top, std::max(1.0, x1 - x0), lanesBottom - top,
-        h(formatWallAndNominal(
-            std::chrono::duration_cast<Duration>(
-                (recovered != nullptr ? recovered->at : end) - outageStart->at),
-            r.run.timeScale)));
+        h(formatWallAndNominal(std::chrono::duration_cast<Duration>(
+                                   (recovered != nullptr ? recovered->at : end) - outageStart->at),
+                               r.run.timeScale)));
   }
 
   for (std::size_t i = 0; i < kLanes.size(); ++i) {
@@ -126,9 +131,10 @@ std::string timelineSvg(const Report& r) {
   // labelled with its wall offset above its nominal offset.
   o += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#999\"/>\n",
                    kLeft, lanesBottom, kWidth - kRight, lanesBottom);
-  o += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">wall</text>"
-                   "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">nominal</text>\n",
-                   kLeft - 8, lanesBottom + 16, kLeft - 8, lanesBottom + 32);
+  o += fmt::format(
+      "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">wall</text>"
+      "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">nominal</text>\n",
+      kLeft - 8, lanesBottom + 16, kLeft - 8, lanesBottom + 32);
   const double step = tickStep(span);
   for (double t = 0; t <= span + 1e-9; t += step) {
     auto offset = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(t));
@@ -153,8 +159,8 @@ std::string timelineSvg(const Report& r) {
     std::size_t row = 0;
     while (row + 1 < rowEnd.size() && rowEnd[row] > left - 6) ++row;
     if (rowEnd[row] > left - 6) {  // every row is taken: the least crowded one
-      row = static_cast<std::size_t>(std::min_element(rowEnd.begin(), rowEnd.end()) -
-                                     rowEnd.begin());
+      row =
+          static_cast<std::size_t>(std::min_element(rowEnd.begin(), rowEnd.end()) - rowEnd.begin());
     }
     rowEnd[row] = left + textWidth;
     double labelY = 14 + 18 * static_cast<double>(row);
@@ -214,7 +220,8 @@ std::string sequenceSvg(const Report& r) {
     double x = centre(p);
     for (double y : {8.0, height - kHeader + 8}) {
       o += fmt::format(
-          "<rect class=\"participant\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{}\" height=\"28\" rx=\"4\" "
+          "<rect class=\"participant\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{}\" height=\"28\" "
+          "rx=\"4\" "
           "fill=\"#eef3fb\" stroke=\"#1565c0\"/><text x=\"{:.1f}\" y=\"{:.1f}\" "
           "text-anchor=\"middle\" font-weight=\"600\">{}</text>\n",
           x - 70, y, 140, x, y + 18, h(participantName(p)));
@@ -230,8 +237,8 @@ std::string sequenceSvg(const Report& r) {
     double y = kHeader + kRow * (i + 1);
     std::string label = m.label;
     if (m.count > 1) label = fmt::format("{}× {}", m.count, label);
-    std::string tip = clockTime(m.at) + " (" + nominalLabel(m.nominal) + " nominal) " + m.kind +
-                      ": " + label;
+    std::string tip =
+        clockTime(m.at) + " (" + nominalLabel(m.nominal) + " nominal) " + m.kind + ": " + label;
     if (m.count > 1) tip += ", last at " + clockTime(m.lastAt);
     const char* colour = m.failure ? "#c62828" : "#333";
 
@@ -255,7 +262,8 @@ std::string sequenceSvg(const Report& r) {
       double x1 = centre(m.from);
       double x2 = centre(m.to);
       double room = std::max(std::abs(x2 - x1), 2 * kColumn - 40.0);
-      std::string text = truncate(label, static_cast<std::size_t>(std::max(8.0, room / kCharWidth)));
+      std::string text =
+          truncate(label, static_cast<std::size_t>(std::max(8.0, room / kCharWidth)));
       o += fmt::format(
           "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
           "stroke-width=\"1.5\" marker-end=\"url(#{})\"/>"
@@ -263,18 +271,12 @@ std::string sequenceSvg(const Report& r) {
           "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" fill=\"{}\" stroke=\"#fff\" "
           "stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
           x1, y + 6, x2, y + 6, colour, m.failure ? "seq-cross" : "seq-arrow",
-          std::clamp((x1 + x2) / 2, kTimeColumn + room / 2, width - room / 2), y, colour,
-          h(text));
+          std::clamp((x1 + x2) / 2, kTimeColumn + room / 2, width - room / 2), y, colour, h(text));
     }
     o += "</g>\n";
   }
   o += "</svg>\n";
   return o;
-}
-
-std::string certCell(const std::optional<CertificateInfo>& c,
-                     std::string (*get)(const CertificateInfo&)) {
-  return c ? h(get(*c)) : "<span class=\"muted\">—</span>";
 }
 
 class HtmlRenderer final : public ReportRenderer {
@@ -283,8 +285,6 @@ class HtmlRenderer final : public ReportRenderer {
   std::string_view fileExtension() const override { return "html"; }
 
   std::string render(const Report& r) const override {
-    const double scale = r.run.timeScale;
-    auto span = std::chrono::duration_cast<Duration>(r.run.endedAt - r.run.startedAt);
     std::string o;
     auto add = [&o](std::string_view s) {
       o += s;
@@ -302,33 +302,21 @@ class HtmlRenderer final : public ReportRenderer {
     add("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "style-src 'unsafe-inline'\"/>");
     add("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>");
-    add(fmt::format("<title>certchaos report: scenario {} {} — {}</title>",
-                    r.run.scenario.number, h(r.run.scenario.name), toString(r.verdict.result)));
+    add(fmt::format("<title>certchaos report: scenario {} {} — {}</title>", r.run.scenario.number,
+                    h(r.run.scenario.name), toString(r.verdict.result)));
     add("<style>" + std::string(kStyle) + "</style>");
     add("</head>");
     add("<body>");
     add(fmt::format("<h1>certchaos report: scenario {} {}</h1>", r.run.scenario.number,
                     h(r.run.scenario.name)));
     add("<p>" + verdictSpan(r.verdict.result) +
-        (r.verdict.failingStep.empty()
-             ? std::string()
-             : " <span>failing step: <strong class=\"mono\">" + h(r.verdict.failingStep) +
-                   "</strong></span>") +
+        (r.verdict.failingStep.empty() ? std::string()
+                                       : " <span>failing step: <strong class=\"mono\">" +
+                                             h(r.verdict.failingStep) + "</strong></span>") +
         "</p>");
 
     add("<section id=\"run\"><table>");
-    row("Run", "<span class=\"mono\">" + h(r.run.id) + "</span>");
-    row("Scenario", fmt::format("{} {} (seed {})", r.run.scenario.number, h(r.run.scenario.name),
-                                r.run.scenario.seed));
-    row("Parameters", h(joinMap(r.run.scenario.parameters)));
-    row("Time scale",
-        scale == 1.0 ? std::string("×1 (no compression)")
-                     : h(fmt::format("{} — 1 s wall = {} nominal", formatTimeScale(scale),
-                                     formatHumanDuration(toNominal(r.run, std::chrono::seconds(1))))));
-    row("Cluster", h(r.run.cluster.empty() ? "-" : r.run.cluster));
-    row("Versions", h(joinMap(r.run.versions)));
-    row("Started", h(dateTime(r.run.startedAt)));
-    row("Ended", h(dateTime(r.run.endedAt) + " (after " + formatWallAndNominal(span, scale) + ")"));
+    for (const auto& fact : runFacts(r)) row(fact.label, h(fact.value));
     add("</table></section>");
 
     add("<section id=\"verdict\"><h2>Verdict</h2>");
@@ -368,9 +356,7 @@ class HtmlRenderer final : public ReportRenderer {
             "<tr{}><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td>"
             "<td>{}</td></tr>",
             link.step == r.verdict.failingStep ? " class=\"failure\"" : "", h(link.step),
-            clockTime(link.at), h(wallOffset(r, link.at)),
-            link.durationFromPrevious ? h(formatWallAndNominal(*link.durationFromPrevious, scale))
-                                      : std::string("—"),
+            clockTime(link.at), h(wallOffset(r, link.at)), h(sincePrevious(r, link).value_or("—")),
             h(link.message)));
       }
       add("</table>");
@@ -381,43 +367,29 @@ class HtmlRenderer final : public ReportRenderer {
     add("<table><tr><th>Wall (UTC)</th><th>+Wall</th><th>+Nominal</th><th>Source</th>"
         "<th>Kind</th><th>Message</th><th>Object</th></tr>");
     for (const auto& e : r.timeline) {
-      add(fmt::format(
-          "<tr{}><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-          "<td>{}</td><td class=\"mono\">{}</td></tr>",
-          isFailureKind(e.kind) ? " class=\"failure\"" : "", clockTime(e.wallTime),
-          h(wallOffset(r, e.wallTime)), h(nominalLabel(e.nominalTime)), toString(e.source),
-          h(e.kind), h(e.message), h(e.object)));
+      add(
+          fmt::format("<tr{}><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                      "<td>{}</td><td class=\"mono\">{}</td></tr>",
+                      isFailureKind(e.kind) ? " class=\"failure\"" : "", clockTime(e.wallTime),
+                      h(wallOffset(r, e.wallTime)), h(nominalLabel(e.nominalTime)),
+                      toString(e.source), h(e.kind), h(e.message), h(e.object)));
     }
     add("</table></section>");
 
     add("<section id=\"certificates\"><h2>Certificates</h2>");
-    {
-      using C = const CertificateInfo&;
-      const auto& b = r.certificates.before;
-      const auto& a = r.certificates.after;
-      add("<table><tr><th></th><th>Before</th><th>After</th></tr>");
-      auto certRow = [&](std::string_view label, std::string (*get)(C)) {
-        add("<tr><th>" + std::string(label) + "</th><td class=\"mono\">" + certCell(b, get) +
-            "</td><td class=\"mono\">" + certCell(a, get) + "</td></tr>");
+    add("<table><tr><th></th><th>Before</th><th>After</th></tr>");
+    for (const auto& certRow : certificateRows(r)) {
+      auto cell = [](const std::optional<std::string>& v) {
+        return v ? h(*v) : std::string("<span class=\"muted\">—</span>");
       };
-      certRow("Serial", [](C c) { return c.serial; });
-      certRow("Not before", [](C c) { return dateTime(c.notBefore); });
-      certRow("Not after", [](C c) { return dateTime(c.notAfter); });
-      certRow("Issuer", [](C c) { return c.issuer; });
-      certRow("Subject", [](C c) { return c.subject; });
-      certRow("DNS names", [](C c) { return joinList(c.dnsNames); });
-      certRow("IP addresses", [](C c) { return joinList(c.ipAddresses); });
-      add("</table>");
+      add("<tr><th>" + certRow.label + "</th><td class=\"mono\">" + cell(certRow.before) +
+          "</td><td class=\"mono\">" + cell(certRow.after) + "</td></tr>");
     }
+    add("</table>");
     add("</section>");
 
     add("<section id=\"outcome\"><h2>Outcome</h2><table>");
-    row("Time to failure",
-        h(r.timeToFailure ? formatWallAndNominal(*r.timeToFailure, scale) : "— (no failure)"));
-    row("Time to recovery", h(r.timeToRecovery ? formatWallAndNominal(*r.timeToRecovery, scale)
-                                               : "— (no recovery observed)"));
-    row("CertificateRequests", std::to_string(r.certificateRequestCount));
-    row("Circuit breaker", r.circuitBreakerTripped ? "<strong>tripped</strong>" : "not tripped");
+    for (const auto& fact : outcomeFacts(r)) row(fact.label, h(fact.value));
     add("</table></section>");
 
     add("<section id=\"prediction\"><h2>Prediction with production settings</h2>");

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "certchaos/common/time.h"
+#include "json_pointer.h"
 
 namespace certchaos::report {
 namespace {
@@ -14,8 +15,8 @@ using nlohmann::json;
 const std::set<std::string, std::less<>> kAnnotations{
     "$schema", "$id", "$comment", "title", "description", "examples", "default"};
 const std::set<std::string, std::less<>> kAssertions{
-    "type",  "enum",      "const",            "required",  "properties", "additionalProperties",
-    "items", "minItems",  "minimum",          "exclusiveMinimum", "minLength", "pattern",
+    "type",   "enum",     "const",   "required",         "properties", "additionalProperties",
+    "items",  "minItems", "minimum", "exclusiveMinimum", "minLength",  "pattern",
     "format", "$ref",     "$defs"};
 
 // Past this length a pattern is not evaluated: std::regex recurses per character and a hostile
@@ -23,17 +24,7 @@ const std::set<std::string, std::less<>> kAssertions{
 constexpr std::size_t kMaxPatternSubject = 4096;
 
 std::string childPath(const std::string& path, std::string_view token) {
-  std::string out = path + "/";
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return detail::childPointer(path, token);
 }
 
 // Follows "#/$defs/name" (or any "#/a/b" pointer) inside the root schema.
@@ -73,8 +64,9 @@ void checkSchema(const json& root, const json& s, const std::string& path,
       checkSchema(root, value, childPath(path, key), problems);
     } else if (key == "$ref") {
       if (!value.is_string() || resolve(root, value.get<std::string>()) == nullptr) {
-        problems.push_back(childPath(path, key) + ": the reference does not resolve inside "
-                                                  "this schema");
+        problems.push_back(childPath(path, key) +
+                           ": the reference does not resolve inside "
+                           "this schema");
       }
     } else if (key == "pattern") {
       try {
@@ -119,8 +111,7 @@ class Validation {
  public:
   Validation(const json& root, std::vector<SchemaViolation>& out) : root_(root), out_(out) {}
 
-  void run(const json& s, const std::string& sp, const json& v, const std::string& ip,
-           int depth) {
+  void run(const json& s, const std::string& sp, const json& v, const std::string& ip, int depth) {
     if (depth > 64) {
       fail(ip, sp, "the schema nests deeper than 64 levels (a $ref cycle?)");
       return;
@@ -252,8 +243,8 @@ class Validation {
   }
 
   void fail(const std::string& ip, const std::string& sp, std::string message) {
-    out_.push_back(SchemaViolation{ip.empty() ? "/" : ip, sp.empty() ? "/" : sp,
-                                   std::move(message)});
+    out_.push_back(
+        SchemaViolation{ip.empty() ? "/" : ip, sp.empty() ? "/" : sp, std::move(message)});
   }
 
   const json& root_;
@@ -272,8 +263,9 @@ Result<JsonSchemaValidator> JsonSchemaValidator::compile(nlohmann::json schema) 
   if (!problems.empty()) {
     std::string message = "the JSON Schema uses what this validator cannot check:";
     for (const auto& p : problems) message += "\n  " + p;
-    return makeError("BadSchema", message + "\nextend src/report/json_schema.cc or simplify the "
-                                            "schema");
+    return makeError("BadSchema", message +
+                                      "\nextend src/report/json_schema.cc or simplify the "
+                                      "schema");
   }
   return JsonSchemaValidator(std::move(schema));
 }
@@ -289,8 +281,9 @@ Result<void> validateReportJson(const nlohmann::json& instance) {
     json schema = json::parse(reportSchemaText(), nullptr, false);
     if (schema.is_discarded()) {
       return Result<JsonSchemaValidator>(
-          makeError("BadSchema", "the embedded report schema is not valid JSON; rebuild "
-                                 "certchaos from a clean schema/report.schema.json"));
+          makeError("BadSchema",
+                    "the embedded report schema is not valid JSON; rebuild "
+                    "certchaos from a clean schema/report.schema.json"));
     }
     return JsonSchemaValidator::compile(std::move(schema));
   }();

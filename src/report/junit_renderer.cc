@@ -18,9 +18,7 @@ std::string details(const Report& r) {
   out += "\ncausal chain:\n";
   for (const auto& link : r.chain) {
     out += "  " + clockTime(link.at) + "  " + link.step;
-    if (link.durationFromPrevious) {
-      out += " (+" + formatWallAndNominal(*link.durationFromPrevious, r.run.timeScale) + ")";
-    }
+    if (auto since = sincePrevious(r, link)) out += " (+" + *since + ")";
     if (!link.message.empty()) out += ": " + link.message;
     out += "\n";
   }
@@ -55,8 +53,8 @@ class JunitRenderer final : public ReportRenderer {
                          r.verdict.result == VerdictResult::kInconclusive;
     const std::string time =
         seconds(std::chrono::duration_cast<Duration>(r.run.endedAt - r.run.startedAt));
-    const std::string suite = "certchaos.scenario-" + std::to_string(r.run.scenario.number) + "-" +
-                              r.run.scenario.name;
+    const std::string suite =
+        "certchaos.scenario-" + std::to_string(r.run.scenario.number) + "-" + r.run.scenario.name;
     const std::string counts = fmt::format(R"(tests="1" failures="{}" errors="0" skipped="{}")",
                                            failed ? 1 : 0, skipped ? 1 : 0);
     auto x = [](std::string_view s) { return escapeXml(s); };
@@ -87,8 +85,8 @@ class JunitRenderer final : public ReportRenderer {
     o += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{}\">\n", x(suite),
                      x(r.verdict.hypothesis), time);
     if (failed) {
-      std::string message = r.verdict.summary.empty() ? "the hypothesis did not hold"
-                                                      : r.verdict.summary;
+      std::string message =
+          r.verdict.summary.empty() ? "the hypothesis did not hold" : r.verdict.summary;
       o += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", x(message),
                        x(r.verdict.failingStep.empty() ? "failed" : r.verdict.failingStep),
                        x(details(r)));

@@ -36,14 +36,30 @@ std::string mermaid(std::string_view raw) {
   for (char c : s) {
     unsigned char u = static_cast<unsigned char>(c);
     switch (c) {
-      case ';': out += "#59;"; break;
-      case '#': out += "#35;"; break;
-      case '<': out += "#60;"; break;
-      case '>': out += "#62;"; break;
-      case '&': out += "#38;"; break;
-      case '"': out += "#34;"; break;
-      case '`': out += "#96;"; break;
-      case '%': out += "#37;"; break;
+      case ';':
+        out += "#59;";
+        break;
+      case '#':
+        out += "#35;";
+        break;
+      case '<':
+        out += "#60;";
+        break;
+      case '>':
+        out += "#62;";
+        break;
+      case '&':
+        out += "#38;";
+        break;
+      case '"':
+        out += "#34;";
+        break;
+      case '`':
+        out += "#96;";
+        break;
+      case '%':
+        out += "#37;";
+        break;
       default:
         if (u < 0x20 || u == 0x7F) {
           out += ' ';
@@ -86,17 +102,16 @@ std::string sequenceDiagram(const Report& r) {
 
 std::string verdictBadge(VerdictResult v) {
   switch (v) {
-    case VerdictResult::kPassed: return "✅ **PASSED**";
-    case VerdictResult::kFailed: return "❌ **FAILED**";
-    case VerdictResult::kAborted: return "⏹ **ABORTED**";
-    case VerdictResult::kInconclusive: return "❔ **INCONCLUSIVE**";
+    case VerdictResult::kPassed:
+      return "✅ **PASSED**";
+    case VerdictResult::kFailed:
+      return "❌ **FAILED**";
+    case VerdictResult::kAborted:
+      return "⏹ **ABORTED**";
+    case VerdictResult::kInconclusive:
+      return "❔ **INCONCLUSIVE**";
   }
   return "";
-}
-
-std::string certCell(const std::optional<CertificateInfo>& c,
-                     std::string (*get)(const CertificateInfo&)) {
-  return c ? md(get(*c)) : "—";
 }
 
 class MarkdownRenderer final : public ReportRenderer {
@@ -105,8 +120,6 @@ class MarkdownRenderer final : public ReportRenderer {
   std::string_view fileExtension() const override { return "md"; }
 
   std::string render(const Report& r) const override {
-    const double scale = r.run.timeScale;
-    auto span = std::chrono::duration_cast<Duration>(r.run.endedAt - r.run.startedAt);
     std::string o;
     auto add = [&o](std::string_view s) {
       o += s;
@@ -118,21 +131,7 @@ class MarkdownRenderer final : public ReportRenderer {
     add("");
     add("| | |");
     add("|---|---|");
-    add("| Run | " + md(r.run.id) + " |");
-    add(fmt::format("| Scenario | {} {} (seed {}) |", r.run.scenario.number,
-                    md(r.run.scenario.name), r.run.scenario.seed));
-    add("| Parameters | " + md(joinMap(r.run.scenario.parameters)) + " |");
-    add("| Time scale | " +
-        (scale == 1.0 ? std::string("×1 (no compression)")
-                      : fmt::format("{} — 1 s wall = {} nominal", formatTimeScale(scale),
-                                    formatHumanDuration(toNominal(r.run, std::chrono::seconds(1))))) +
-        " |");
-    add("| Cluster | " + md(r.run.cluster.empty() ? "-" : r.run.cluster) + " |");
-    add("| Versions | " + md(joinMap(r.run.versions)) + " |");
-    add("| Started | " + dateTime(r.run.startedAt) + " |");
-    add("| Ended | " + dateTime(r.run.endedAt) + " (after " + formatWallAndNominal(span, scale) +
-        ") |");
-
+    for (const auto& fact : runFacts(r)) add("| " + fact.label + " | " + md(fact.value) + " |");
     add("");
     add("## Verdict");
     add("");
@@ -189,10 +188,7 @@ class MarkdownRenderer final : public ReportRenderer {
         std::string step = md(link.step);
         if (link.step == r.verdict.failingStep) step = "**" + step + "**";
         add(fmt::format("| {} | {} | {} | {} | {} |", step, clockTime(link.at),
-                        wallOffset(r, link.at),
-                        link.durationFromPrevious
-                            ? formatWallAndNominal(*link.durationFromPrevious, scale)
-                            : std::string("—"),
+                        wallOffset(r, link.at), sincePrevious(r, link).value_or("—"),
                         md(link.message)));
       }
     }
@@ -200,39 +196,16 @@ class MarkdownRenderer final : public ReportRenderer {
     add("");
     add("## Certificates");
     add("");
-    {
-      using C = const CertificateInfo&;
-      const auto& b = r.certificates.before;
-      const auto& a = r.certificates.after;
-      add("| | Before | After |");
-      add("|---|---|---|");
-      add("| Serial | " + certCell(b, [](C c) { return c.serial; }) + " | " +
-          certCell(a, [](C c) { return c.serial; }) + " |");
-      add("| Not before | " + certCell(b, [](C c) { return dateTime(c.notBefore); }) + " | " +
-          certCell(a, [](C c) { return dateTime(c.notBefore); }) + " |");
-      add("| Not after | " + certCell(b, [](C c) { return dateTime(c.notAfter); }) + " | " +
-          certCell(a, [](C c) { return dateTime(c.notAfter); }) + " |");
-      add("| Issuer | " + certCell(b, [](C c) { return c.issuer; }) + " | " +
-          certCell(a, [](C c) { return c.issuer; }) + " |");
-      add("| Subject | " + certCell(b, [](C c) { return c.subject; }) + " | " +
-          certCell(a, [](C c) { return c.subject; }) + " |");
-      add("| DNS names | " + certCell(b, [](C c) { return joinList(c.dnsNames); }) + " | " +
-          certCell(a, [](C c) { return joinList(c.dnsNames); }) + " |");
-      add("| IP addresses | " + certCell(b, [](C c) { return joinList(c.ipAddresses); }) + " | " +
-          certCell(a, [](C c) { return joinList(c.ipAddresses); }) + " |");
+    add("| | Before | After |");
+    add("|---|---|---|");
+    for (const auto& row : certificateRows(r)) {
+      add("| " + row.label + " | " + (row.before ? md(*row.before) : "—") + " | " +
+          (row.after ? md(*row.after) : "—") + " |");
     }
-
     add("");
     add("## Outcome");
     add("");
-    add("- Time to failure: " +
-        (r.timeToFailure ? formatWallAndNominal(*r.timeToFailure, scale) : "— (no failure)"));
-    add("- Time to recovery: " + (r.timeToRecovery ? formatWallAndNominal(*r.timeToRecovery, scale)
-                                                   : "— (no recovery observed)"));
-    add(fmt::format("- CertificateRequests created: {}", r.certificateRequestCount));
-    add(std::string("- Circuit breaker: ") +
-        (r.circuitBreakerTripped ? "**tripped** (runaway requests stopped)" : "not tripped"));
-
+    for (const auto& fact : outcomeFacts(r)) add("- " + fact.label + ": " + md(fact.value));
     add("");
     add("## Prediction with production settings");
     add("");

@@ -61,7 +61,8 @@ std::string base64(std::string_view in) {
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
@@ -208,8 +209,7 @@ void findJwts(std::string_view text, std::vector<Span>& spans) {
     }
     std::size_t p = pos;
     while (p < text.size() && isBase64Url(text[p])) ++p;
-    bool jwt = p - pos >= 10 && p < text.size() && text[p] == '.' &&
-               text.substr(p + 1, 3) == "eyJ";
+    bool jwt = p - pos >= 10 && p < text.size() && text[p] == '.' && text.substr(p + 1, 3) == "eyJ";
     if (!jwt) {
       pos = p;
       continue;
@@ -226,10 +226,9 @@ void findJwts(std::string_view text, std::vector<Span>& spans) {
 }
 
 // token: X, password=X, "secret": "X" — the value goes, the key stays.
-void findSecretFields(std::string_view text, const std::string& lowered,
-                      std::vector<Span>& spans) {
-  static constexpr std::string_view kKeys[] = {"token", "password", "passwd", "secret",
-                                               "client-key-data", "apikey", "api-key"};
+void findSecretFields(std::string_view text, const std::string& lowered, std::vector<Span>& spans) {
+  static constexpr std::string_view kKeys[] = {"token",           "password", "passwd", "secret",
+                                               "client-key-data", "apikey",   "api-key"};
   for (std::string_view key : kKeys) {
     std::size_t pos = 0;
     while ((pos = lowered.find(key, pos)) != std::string::npos) {

@@ -1,9 +1,9 @@
 #include "render_util.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdint>
-
-#include <fmt/format.h>
 
 #include "certchaos/report/duration_format.h"
 
@@ -68,14 +68,26 @@ std::string escapeXml(std::string_view raw) {
   out.reserve(s.size() + 16);
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       case '\t':
       case '\n':
-      case '\r': out += c; break;
+      case '\r':
+        out += c;
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
           out += kReplacement;
@@ -172,24 +184,91 @@ std::string joinList(const std::vector<std::string>& v, std::string_view sep) {
   return out;
 }
 
+std::vector<Fact> runFacts(const Report& r) {
+  const double scale = r.run.timeScale;
+  auto span = std::chrono::duration_cast<Duration>(r.run.endedAt - r.run.startedAt);
+  return {
+      {"Run", r.run.id},
+      {"Scenario", fmt::format("{} {} (seed {})", r.run.scenario.number, r.run.scenario.name,
+                               r.run.scenario.seed)},
+      {"Parameters", joinMap(r.run.scenario.parameters)},
+      {"Time scale",
+       scale == 1.0 ? std::string("×1 (no compression)")
+                    : fmt::format("{} (1 s wall = {} nominal)", formatTimeScale(scale),
+                                  formatHumanDuration(toNominal(r.run, std::chrono::seconds(1))))},
+      {"Cluster", r.run.cluster.empty() ? "-" : r.run.cluster},
+      {"Versions", joinMap(r.run.versions)},
+      {"Started", dateTime(r.run.startedAt)},
+      {"Ended", dateTime(r.run.endedAt) + " (after " + formatWallAndNominal(span, scale) + ")"},
+  };
+}
+
+std::vector<Fact> outcomeFacts(const Report& r) {
+  const double scale = r.run.timeScale;
+  return {
+      {"Time to failure",
+       r.timeToFailure ? formatWallAndNominal(*r.timeToFailure, scale) : "- (no failure)"},
+      {"Time to recovery", r.timeToRecovery ? formatWallAndNominal(*r.timeToRecovery, scale)
+                                            : "- (no recovery observed)"},
+      {"CertificateRequests", std::to_string(r.certificateRequestCount)},
+      {"Circuit breaker",
+       r.circuitBreakerTripped ? "TRIPPED (runaway requests stopped)" : "not tripped"},
+  };
+}
+
+std::vector<CertificateRow> certificateRows(const Report& r) {
+  using Get = std::string (*)(const CertificateInfo&);
+  auto row = [&r](std::string label, Get get) {
+    CertificateRow out{std::move(label), std::nullopt, std::nullopt};
+    if (r.certificates.before) out.before = get(*r.certificates.before);
+    if (r.certificates.after) out.after = get(*r.certificates.after);
+    return out;
+  };
+  using C = const CertificateInfo&;
+  return {
+      row("Serial", [](C c) { return c.serial; }),
+      row("Not before", [](C c) { return dateTime(c.notBefore); }),
+      row("Not after", [](C c) { return dateTime(c.notAfter); }),
+      row("Issuer", [](C c) { return c.issuer; }),
+      row("Subject", [](C c) { return c.subject; }),
+      row("DNS names", [](C c) { return joinList(c.dnsNames); }),
+      row("IP addresses", [](C c) { return joinList(c.ipAddresses); }),
+  };
+}
+
+std::optional<std::string> sincePrevious(const Report& r, const ChainLink& link) {
+  if (!link.durationFromPrevious) return std::nullopt;
+  return formatWallAndNominal(*link.durationFromPrevious, r.run.timeScale);
+}
+
 std::string_view participantName(Participant p) {
   switch (p) {
-    case Participant::kRunner: return "Runner";
-    case Participant::kIssuer: return "ChaosIssuer";
-    case Participant::kCertManager: return "cert-manager";
-    case Participant::kApplication: return "Application";
-    case Participant::kProbe: return "Probe";
+    case Participant::kRunner:
+      return "Runner";
+    case Participant::kIssuer:
+      return "ChaosIssuer";
+    case Participant::kCertManager:
+      return "cert-manager";
+    case Participant::kApplication:
+      return "Application";
+    case Participant::kProbe:
+      return "Probe";
   }
   return "Runner";
 }
 
 std::string_view participantId(Participant p) {
   switch (p) {
-    case Participant::kRunner: return "Runner";
-    case Participant::kIssuer: return "Issuer";
-    case Participant::kCertManager: return "CM";
-    case Participant::kApplication: return "App";
-    case Participant::kProbe: return "Probe";
+    case Participant::kRunner:
+      return "Runner";
+    case Participant::kIssuer:
+      return "Issuer";
+    case Participant::kCertManager:
+      return "CM";
+    case Participant::kApplication:
+      return "App";
+    case Participant::kProbe:
+      return "Probe";
   }
   return "Runner";
 }
@@ -203,11 +282,16 @@ namespace {
 
 Participant actorOf(const TimelineEntry& e) {
   switch (e.source) {
-    case Source::kIssuer: return Participant::kIssuer;
-    case Source::kCertManager: return Participant::kCertManager;
-    case Source::kApplication: return Participant::kApplication;
-    case Source::kProbe: return Participant::kProbe;
-    case Source::kRunner: return Participant::kRunner;
+    case Source::kIssuer:
+      return Participant::kIssuer;
+    case Source::kCertManager:
+      return Participant::kCertManager;
+    case Source::kApplication:
+      return Participant::kApplication;
+    case Source::kProbe:
+      return Participant::kProbe;
+    case Source::kRunner:
+      return Participant::kRunner;
     case Source::kKubernetesEvent:
       // Events are mostly cert-manager's; the issuer's own are on ChaosIssuer objects.
       if (e.object.starts_with("ChaosIssuer") || e.object.starts_with("ChaosClusterIssuer")) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,27 @@ std::string nominalLabel(Duration nominal);
 std::string joinMap(const std::map<std::string, std::string>& m);
 std::string joinList(const std::vector<std::string>& v, std::string_view sep = ", ");
 
+// ---- content shared by the renderers (plain text; each renderer escapes for its format) ----
+
+struct Fact {
+  std::string label;
+  std::string value;
+};
+// Run, Scenario, Parameters, Time scale, Cluster, Versions, Started, Ended.
+std::vector<Fact> runFacts(const Report& r);
+// Time to failure, Time to recovery, CertificateRequests, Circuit breaker.
+std::vector<Fact> outcomeFacts(const Report& r);
+
+struct CertificateRow {
+  std::string label;  // "Serial", "Not after"...
+  std::optional<std::string> before;
+  std::optional<std::string> after;
+};
+std::vector<CertificateRow> certificateRows(const Report& r);
+
+// "13 s = 13 min nominal", or nullopt on the first link.
+std::optional<std::string> sincePrevious(const Report& r, const ChainLink& link);
+
 // ---- sequence diagram ----
 
 enum class Participant { kRunner, kIssuer, kCertManager, kApplication, kProbe };
@@ -55,11 +77,11 @@ struct SequenceMessage {
   bool note = false;     // a note over `from` rather than an arrow
   bool failure = false;  // drawn as a failed call / in the failure colour
   std::string kind;
-  std::string label;     // the first message of the group (or its kind when empty)
-  SystemTime at{};       // first occurrence
-  SystemTime lastAt{};   // last occurrence when count > 1
-  Duration nominal{};    // nominal time of the first occurrence
-  int count = 1;         // consecutive identical observations folded into one message
+  std::string label;    // the first message of the group (or its kind when empty)
+  SystemTime at{};      // first occurrence
+  SystemTime lastAt{};  // last occurrence when count > 1
+  Duration nominal{};   // nominal time of the first occurrence
+  int count = 1;        // consecutive identical observations folded into one message
 };
 
 // The timeline as messages between participants: arrows for the kinds in report::kinds that

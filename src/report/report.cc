@@ -9,7 +9,8 @@ namespace certchaos::report {
 namespace {
 
 template <typename E, std::size_t N>
-Result<E> parseEnum(std::string_view text, const std::array<std::pair<E, std::string_view>, N>& names,
+Result<E> parseEnum(std::string_view text,
+                    const std::array<std::pair<E, std::string_view>, N>& names,
                     std::string_view what) {
   std::string valid;
   for (const auto& [value, name] : names) {
@@ -79,10 +80,9 @@ Duration nominalOffset(const Run& run, SystemTime wall) {
 }
 
 void finalizeTimes(Report& report) {
-  std::stable_sort(report.timeline.begin(), report.timeline.end(),
-                   [](const TimelineEntry& a, const TimelineEntry& b) {
-                     return a.wallTime < b.wallTime;
-                   });
+  std::stable_sort(
+      report.timeline.begin(), report.timeline.end(),
+      [](const TimelineEntry& a, const TimelineEntry& b) { return a.wallTime < b.wallTime; });
   for (auto& entry : report.timeline) entry.nominalTime = nominalOffset(report.run, entry.wallTime);
 
   std::stable_sort(report.chain.begin(), report.chain.end(),

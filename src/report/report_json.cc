@@ -8,6 +8,7 @@
 
 #include "certchaos/common/duration.h"
 #include "certchaos/common/time.h"
+#include "json_pointer.h"
 
 namespace certchaos::report {
 namespace {
@@ -36,20 +37,6 @@ json certificateJson(const CertificateInfo& c) {
 }
 
 // ---- reading: collects every problem, each with the JSON Pointer of the field ----
-
-std::string escapePointerToken(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 class Problems {
  public:
@@ -94,14 +81,15 @@ class ObjectReader {
     if (j_ == nullptr) return;
     for (const auto& [key, value] : j_->items()) {
       if (seen_.count(key) == 0) {
-        problems_.add(pathOf(key), "unknown field; check its spelling against "
-                                   "schema/report.schema.json");
+        problems_.add(pathOf(key),
+                      "unknown field; check its spelling against "
+                      "schema/report.schema.json");
       }
     }
   }
 
   bool valid() const { return j_ != nullptr; }
-  std::string pathOf(std::string_view key) const { return path_ + "/" + escapePointerToken(key); }
+  std::string pathOf(std::string_view key) const { return detail::childPointer(path_, key); }
   Problems& problems() { return problems_; }
 
   const json* get(std::string_view key, Need need) {
@@ -134,8 +122,8 @@ class ObjectReader {
     if (v->is_number_unsigned() ? v->get<std::uint64_t>() > std::numeric_limits<int>::max()
                                 : v->get<std::int64_t>() < min) {
       problems_.add(pathOf(key), "expected an integer from " + std::to_string(min) + " to " +
-                                     std::to_string(std::numeric_limits<int>::max()) +
-                                     ", found " + v->dump());
+                                     std::to_string(std::numeric_limits<int>::max()) + ", found " +
+                                     v->dump());
       return false;
     }
     out = v->get<int>();
@@ -202,7 +190,7 @@ class ObjectReader {
     bool ok = true;
     for (const auto& [k, value] : v->items()) {
       if (!value.is_string()) {
-        problems_.add(pathOf(key) + "/" + escapePointerToken(k),
+        problems_.add(detail::childPointer(pathOf(key), k),
                       "expected a string, found " + found(value));
         ok = false;
         continue;
@@ -238,7 +226,8 @@ class ObjectReader {
       typeError(key, "an array", *v);
       return;
     }
-    for (std::size_t i = 0; i < v->size(); ++i) each((*v)[i], pathOf(key) + "/" + std::to_string(i));
+    for (std::size_t i = 0; i < v->size(); ++i)
+      each((*v)[i], pathOf(key) + "/" + std::to_string(i));
   }
 
   template <typename E>
@@ -406,11 +395,11 @@ Result<Report> fromJson(const nlohmann::json& j) {
       // The version first: a report from a newer certchaos fails with one clear message.
       if (o.integer("schemaVersion", r.schemaVersion, 0) &&
           r.schemaVersion != kReportSchemaVersion) {
-        return makeError("BadReport",
-                         "report.json has schemaVersion " + std::to_string(r.schemaVersion) +
-                             " but this certchaos reads version " +
-                             std::to_string(kReportSchemaVersion) +
-                             "; use the certchaos release that wrote the report");
+        return makeError("BadReport", "report.json has schemaVersion " +
+                                          std::to_string(r.schemaVersion) +
+                                          " but this certchaos reads version " +
+                                          std::to_string(kReportSchemaVersion) +
+                                          "; use the certchaos release that wrote the report");
       }
       readRun(o, r.run);
       readVerdict(o, r.verdict);

@@ -28,7 +28,7 @@ class Writer {
     out_ += '\n';
   }
   // "  label   value", labels aligned to `width`.
-  void field(std::string_view label, std::string_view value, std::size_t width = 18) {
+  void field(std::string_view label, std::string_view value, std::size_t width = 21) {
     std::string l(label);
     l.resize(std::max(width, l.size()), ' ');
     line("  " + paint(kDim, l) + std::string(value));
@@ -72,9 +72,12 @@ class Writer {
 
 std::string_view verdictColour(VerdictResult v) {
   switch (v) {
-    case VerdictResult::kPassed: return kGreen;
-    case VerdictResult::kFailed: return kRed;
-    default: return kYellow;
+    case VerdictResult::kPassed:
+      return kGreen;
+    case VerdictResult::kFailed:
+      return kRed;
+    default:
+      return kYellow;
   }
 }
 
@@ -82,11 +85,6 @@ std::string upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string certField(const std::optional<CertificateInfo>& c,
-                      std::string (*get)(const CertificateInfo&)) {
-  return c ? printable(get(*c)) : "-";
 }
 
 class TextRenderer final : public ReportRenderer {
@@ -97,24 +95,13 @@ class TextRenderer final : public ReportRenderer {
 
   std::string render(const Report& r) const override {
     Writer w(options_.colour);
-    const double scale = r.run.timeScale;
-    auto span = std::chrono::duration_cast<Duration>(r.run.endedAt - r.run.startedAt);
 
-    w.line(w.paint(kBold, fmt::format("certchaos report — scenario {} \"{}\" — run {}",
-                                      r.run.scenario.number, printable(r.run.scenario.name),
-                                      printable(r.run.id))));
-    w.field("scenario", fmt::format("{} {} (seed {}; parameters: {})", r.run.scenario.number,
-                                    printable(r.run.scenario.name), r.run.scenario.seed,
-                                    printable(joinMap(r.run.scenario.parameters))));
-    w.field("time scale",
-            scale == 1.0 ? std::string("×1 (no compression)")
-                         : fmt::format("{} (1 s wall = {} nominal)", formatTimeScale(scale),
-                                       formatHumanDuration(toNominal(r.run, std::chrono::seconds(1)))));
-    w.field("cluster", r.run.cluster.empty() ? "-" : printable(r.run.cluster));
-    w.field("versions", printable(joinMap(r.run.versions)));
-    w.field("started", dateTime(r.run.startedAt));
-    w.field("ended", fmt::format("{} (after {})", dateTime(r.run.endedAt),
-                                 formatWallAndNominal(span, scale)));
+    w.line(w.paint(
+        kBold, fmt::format("certchaos report — scenario {} \"{}\" — run {}", r.run.scenario.number,
+                           printable(r.run.scenario.name), printable(r.run.id))));
+    for (const auto& fact : runFacts(r)) {
+      if (fact.label != "Run") w.field(fact.label, printable(fact.value));
+    }
 
     // Verdict first: the line a developer looks for.
     std::string verdict = "VERDICT: " + upper(toString(r.verdict.result));
@@ -123,8 +110,8 @@ class TextRenderer final : public ReportRenderer {
     }
     w.line();
     w.line(w.paint(kBold, w.paint(verdictColour(r.verdict.result), verdict)));
-    w.field("hypothesis", printable(r.verdict.hypothesis));
-    if (!r.verdict.summary.empty()) w.field("summary", printable(r.verdict.summary));
+    w.field("Hypothesis", printable(r.verdict.hypothesis));
+    if (!r.verdict.summary.empty()) w.field("Summary", printable(r.verdict.summary));
 
     w.heading("Proof of injection");
     if (r.proofOfInjection.empty()) {
@@ -145,10 +132,10 @@ class TextRenderer final : public ReportRenderer {
       for (const auto& e : r.timeline) {
         std::string message = printable(e.message);
         if (!e.object.empty()) message += " [" + printable(e.object) + "]";
-        rows.push_back({{clockTime(e.wallTime), wallOffset(r, e.wallTime),
-                         nominalLabel(e.nominalTime), std::string(toString(e.source)),
-                         printable(e.kind), message},
-                        isFailureKind(e.kind) ? kRed : std::string_view{}});
+        rows.push_back(
+            {{clockTime(e.wallTime), wallOffset(r, e.wallTime), nominalLabel(e.nominalTime),
+              std::string(toString(e.source)), printable(e.kind), message},
+             isFailureKind(e.kind) ? kRed : std::string_view{}});
       }
       w.table({"WALL (UTC)", "+WALL", "+NOMINAL", "SOURCE", "KIND", "MESSAGE"}, rows);
     }
@@ -159,9 +146,7 @@ class TextRenderer final : public ReportRenderer {
     } else {
       std::vector<Writer::Row> rows;
       for (const auto& link : r.chain) {
-        std::string since = link.durationFromPrevious
-                                ? formatWallAndNominal(*link.durationFromPrevious, scale)
-                                : std::string("-");
+        std::string since = sincePrevious(r, link).value_or("-");
         rows.push_back({{printable(link.step), clockTime(link.at), wallOffset(r, link.at), since,
                          printable(link.message)},
                         link.step == r.verdict.failingStep ? kRed : std::string_view{}});
@@ -171,43 +156,25 @@ class TextRenderer final : public ReportRenderer {
 
     w.heading("Certificates");
     {
-      const auto& before = r.certificates.before;
-      const auto& after = r.certificates.after;
-      using C = const CertificateInfo&;
-      std::vector<Writer::Row> rows{
-          {{"serial", certField(before, [](C c) { return c.serial; }),
-            certField(after, [](C c) { return c.serial; })}, {}},
-          {{"notBefore", certField(before, [](C c) { return dateTime(c.notBefore); }),
-            certField(after, [](C c) { return dateTime(c.notBefore); })}, {}},
-          {{"notAfter", certField(before, [](C c) { return dateTime(c.notAfter); }),
-            certField(after, [](C c) { return dateTime(c.notAfter); })}, {}},
-          {{"issuer", certField(before, [](C c) { return c.issuer; }),
-            certField(after, [](C c) { return c.issuer; })}, {}},
-          {{"subject", certField(before, [](C c) { return c.subject; }),
-            certField(after, [](C c) { return c.subject; })}, {}},
-          {{"DNS names", certField(before, [](C c) { return joinList(c.dnsNames); }),
-            certField(after, [](C c) { return joinList(c.dnsNames); })}, {}},
-          {{"IP addresses", certField(before, [](C c) { return joinList(c.ipAddresses); }),
-            certField(after, [](C c) { return joinList(c.ipAddresses); })}, {}},
-      };
+      std::vector<Writer::Row> rows;
+      for (const auto& row : certificateRows(r)) {
+        rows.push_back({{row.label, row.before ? printable(*row.before) : "-",
+                         row.after ? printable(*row.after) : "-"},
+                        {}});
+      }
       w.table({"", "BEFORE", "AFTER"}, rows);
     }
 
     w.heading("Outcome");
-    w.field("time to failure",
-            r.timeToFailure ? formatWallAndNominal(*r.timeToFailure, scale) : "- (no failure)");
-    w.field("time to recovery", r.timeToRecovery ? formatWallAndNominal(*r.timeToRecovery, scale)
-                                                 : "- (no recovery observed)");
-    w.field("requests", fmt::format("{} CertificateRequest{}; circuit breaker {}",
-                                    r.certificateRequestCount,
-                                    r.certificateRequestCount == 1 ? "" : "s",
-                                    r.circuitBreakerTripped ? w.paint(kRed, "TRIPPED")
-                                                            : std::string("not tripped")));
+    for (const auto& fact : outcomeFacts(r)) {
+      bool alarm = fact.label == "Circuit breaker" && r.circuitBreakerTripped;
+      w.field(fact.label, alarm ? w.paint(kRed, fact.value) : fact.value);
+    }
 
     w.heading("Prediction with production settings");
     if (r.prediction) {
       w.line("  " + printable(r.prediction->text));
-      for (const auto& [k, v] : r.prediction->assumptions) w.field(printable(k), printable(v), 22);
+      for (const auto& [k, v] : r.prediction->assumptions) w.field(printable(k), printable(v));
     } else {
       w.line("  none");
     }

@@ -21,16 +21,16 @@ using Duration = std::chrono::nanoseconds;
 inline constexpr int kReportSchemaVersion = 1;
 
 struct Scenario {
-  int number = 0;                                // 1 rogue-issuer, 2 skip-approval, 3 sleep...
-  std::string name;                              // "sleep"
+  int number = 0;                                 // 1 rogue-issuer, 2 skip-approval, 3 sleep...
+  std::string name;                               // "sleep"
   std::map<std::string, std::string> parameters;  // "delay" -> "1h", as given with --set
-  std::uint64_t seed = 0;                        // replays every random choice of the run
+  std::uint64_t seed = 0;                         // replays every random choice of the run
 
   friend bool operator==(const Scenario&, const Scenario&) = default;
 };
 
 struct Run {
-  std::string id;                               // unique per run, also the runs/ directory name
+  std::string id;  // unique per run, also the runs/ directory name
   Scenario scenario;
   double timeScale = 1.0;                       // nominal duration = wall duration × timeScale
   std::string cluster;                          // "local" or the kubeconfig context / server
@@ -50,7 +50,7 @@ enum class VerdictResult {
 
 struct Verdict {
   VerdictResult result = VerdictResult::kInconclusive;
-  std::string hypothesis;  // "the application keeps serving a valid certificate"
+  std::string hypothesis;   // "the application keeps serving a valid certificate"
   std::string failingStep;  // a chain step name ("probe-failed"); empty unless failed
   std::string summary;      // one or two sentences for humans
 
@@ -61,9 +61,9 @@ struct Verdict {
 enum class EvidenceSource { kIssuerEvent, kIssuerMetric, kIssuerLog, kIssuerStatus };
 
 struct InjectionProof {
-  std::string fault;      // "sleep"
+  std::string fault;  // "sleep"
   EvidenceSource source = EvidenceSource::kIssuerEvent;
-  std::string evidence;   // the event message, the metric sample, the log line
+  std::string evidence;  // the event message, the metric sample, the log line
   SystemTime at{};
 
   friend bool operator==(const InjectionProof&, const InjectionProof&) = default;
@@ -76,9 +76,9 @@ struct TimelineEntry {
   SystemTime wallTime{};
   Duration nominalTime{};  // (wallTime − run.startedAt) × run.timeScale; see nominalOffset()
   Source source = Source::kRunner;
-  std::string kind;        // a short CamelCase tag, see namespace kinds
+  std::string kind;  // a short CamelCase tag, see namespace kinds
   std::string message;
-  std::string object;      // "CertificateRequest default/demo-1"; empty when none
+  std::string object;  // "CertificateRequest default/demo-1"; empty when none
 
   friend bool operator==(const TimelineEntry&, const TimelineEntry&) = default;
 };
@@ -87,29 +87,29 @@ struct TimelineEntry {
 // kind is still reported, drawn as a note over the participant of its source.
 namespace kinds {
 inline constexpr std::string_view kRunStarted = "RunStarted";
-inline constexpr std::string_view kScenarioDeployed = "ScenarioDeployed";      // runner → issuer
-inline constexpr std::string_view kRenewalForced = "RenewalForced";            // runner → cm
+inline constexpr std::string_view kScenarioDeployed = "ScenarioDeployed";  // runner → issuer
+inline constexpr std::string_view kRenewalForced = "RenewalForced";        // runner → cm
 inline constexpr std::string_view kRequestCreated = "CertificateRequestCreated";  // cm → issuer
 inline constexpr std::string_view kFaultInjected = "FaultInjected";
 inline constexpr std::string_view kRequestHeld = "RequestHeld";
-inline constexpr std::string_view kRequestSigned = "RequestSigned";            // issuer → cm
-inline constexpr std::string_view kSecretUpdated = "SecretUpdated";            // cm → app
+inline constexpr std::string_view kRequestSigned = "RequestSigned";  // issuer → cm
+inline constexpr std::string_view kSecretUpdated = "SecretUpdated";  // cm → app
 inline constexpr std::string_view kCertificateServed = "CertificateServed";
 inline constexpr std::string_view kCertificateExpired = "CertificateExpired";
-inline constexpr std::string_view kProbeSucceeded = "ProbeSucceeded";          // probe → app
-inline constexpr std::string_view kProbeFailed = "ProbeFailed";                // probe → app
+inline constexpr std::string_view kProbeSucceeded = "ProbeSucceeded";  // probe → app
+inline constexpr std::string_view kProbeFailed = "ProbeFailed";        // probe → app
 inline constexpr std::string_view kRecovered = "Recovered";
-inline constexpr std::string_view kRolledBack = "RolledBack";                  // runner → issuer
+inline constexpr std::string_view kRolledBack = "RolledBack";  // runner → issuer
 inline constexpr std::string_view kAborted = "Aborted";
 inline constexpr std::string_view kCircuitBreakerTripped = "CircuitBreakerTripped";
 }  // namespace kinds
 
 // One link of the causal chain.
 struct ChainLink {
-  std::string step;                           // kebab-case, see namespace steps
+  std::string step;  // kebab-case, see namespace steps
   SystemTime at{};
   std::optional<Duration> durationFromPrevious;  // wall time; absent on the first link
-  std::string message;                        // optional detail; empty when none
+  std::string message;                           // optional detail; empty when none
 
   friend bool operator==(const ChainLink&, const ChainLink&) = default;
 };

@@ -1,10 +1,9 @@
 // report.json: the canonical serialisation of a Report, and its strict reader.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "certchaos/common/result.h"
 #include "certchaos/report/report.h"

@@ -1,11 +1,11 @@
 #include "certchaos/report/json_schema.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "certchaos/report/report_json.h"
 #include "sample_report.h"
@@ -13,8 +13,8 @@
 namespace certchaos::report {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 constexpr const char* kSchemaFile = CERTCHAOS_REPORT_SCHEMA_FILE;
 
@@ -137,7 +137,8 @@ TEST(ReportSchemaTest, ValidatesWithPythonJsonschemaWhenInstalled) {
   std::string schemaPath = kSchemaFile;
   std::string script = R"py(
 import json, sys, jsonschema
-schema = json.load(open(")py" + schemaPath + R"py("))
+schema = json.load(open(")py" +
+                       schemaPath + R"py("))
 jsonschema.Draft202012Validator.check_schema(schema)
 validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 errors = list(validator.iter_errors(json.load(open(sys.argv[1]))))

@@ -8,10 +8,10 @@
 namespace certchaos::report {
 namespace {
 
+using nlohmann::json;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
 
 TEST(ReportJsonTest, RoundTripKeepsEveryField) {
   Report original = testing::sampleSleepReport();
@@ -102,12 +102,13 @@ std::string parseErrorAfter(const std::string& pointer, const json& value) {
 TEST(ReportJsonTest, StrictParsingNamesThePathOfTheBadField) {
   EXPECT_THAT(parseErrorAfter("/timeline/3/colour", "red"),
               AllOf(HasSubstr("/timeline/3/colour"), HasSubstr("unknown field")));
-  EXPECT_THAT(parseErrorAfter("/run/timeScale", "sixty"),
-              AllOf(HasSubstr("/run/timeScale"), HasSubstr("expected a number"),
-                    HasSubstr("\"sixty\"")));
+  EXPECT_THAT(
+      parseErrorAfter("/run/timeScale", "sixty"),
+      AllOf(HasSubstr("/run/timeScale"), HasSubstr("expected a number"), HasSubstr("\"sixty\"")));
   EXPECT_THAT(parseErrorAfter("/run/timeScale", 0), HasSubstr("greater than 0"));
-  EXPECT_THAT(parseErrorAfter("/verdict/result", "flaky"),
-              AllOf(HasSubstr("/verdict/result"), HasSubstr("passed, failed, aborted, inconclusive")));
+  EXPECT_THAT(
+      parseErrorAfter("/verdict/result", "flaky"),
+      AllOf(HasSubstr("/verdict/result"), HasSubstr("passed, failed, aborted, inconclusive")));
   EXPECT_THAT(parseErrorAfter("/timeline/5/source", "kubelet"),
               AllOf(HasSubstr("/timeline/5/source"), HasSubstr("kubernetes-event")));
   EXPECT_THAT(parseErrorAfter("/run/id", json(json::value_t::discarded)),
@@ -127,8 +128,7 @@ TEST(ReportJsonTest, StrictParsingNamesThePathOfTheBadField) {
               AllOf(HasSubstr("/chain/2/step"), HasSubstr("kebab-case")));
   EXPECT_THAT(parseErrorAfter("/proofOfInjection/0", "evidence"),
               AllOf(HasSubstr("/proofOfInjection/0"), HasSubstr("expected an object")));
-  EXPECT_THAT(parseErrorAfter("/circuitBreakerTripped", "no"),
-              HasSubstr("/circuitBreakerTripped"));
+  EXPECT_THAT(parseErrorAfter("/circuitBreakerTripped", "no"), HasSubstr("/circuitBreakerTripped"));
   EXPECT_THAT(parseErrorAfter("/artifacts/logs", "a.log"), HasSubstr("/artifacts/logs"));
 }
 
@@ -139,9 +139,8 @@ TEST(ReportJsonTest, StrictParsingListsEveryProblem) {
   j["extra"] = true;
   auto parsed = fromJson(j);
   ASSERT_FALSE(parsed.ok());
-  EXPECT_THAT(parsed.error().message,
-              AllOf(HasSubstr("3 problems"), HasSubstr("/run/cluster"), HasSubstr("/timeline/1/kind"),
-                    HasSubstr("/extra")));
+  EXPECT_THAT(parsed.error().message, AllOf(HasSubstr("3 problems"), HasSubstr("/run/cluster"),
+                                            HasSubstr("/timeline/1/kind"), HasSubstr("/extra")));
 }
 
 TEST(ReportJsonTest, RejectsOtherSchemaVersionsWithOneClearMessage) {

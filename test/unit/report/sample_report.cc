@@ -53,12 +53,13 @@ Report sampleSleepReport() {
 
   auto add = [&r](double t, Source source, std::string_view kind, std::string message,
                   std::string object = {}) {
-    r.timeline.push_back({at(s(t)), {}, source, std::string(kind), std::move(message),
-                          std::move(object)});
+    r.timeline.push_back(
+        {at(s(t)), {}, source, std::string(kind), std::move(message), std::move(object)});
   };
   add(0, Source::kRunner, kinds::kRunStarted, "run started: scenario 3 sleep, time scale ×60");
   add(1, Source::kApplication, kinds::kCertificateServed,
-      "serving certificate serial 3a1f09, notAfter 2024-05-01T12:00:50Z", "Secret default/demo-tls");
+      "serving certificate serial 3a1f09, notAfter 2024-05-01T12:00:50Z",
+      "Secret default/demo-tls");
   add(1.5, Source::kProbe, kinds::kProbeSucceeded, "TLS ok: serial 3a1f09, expires in 48.5 s");
   add(2, Source::kRunner, kinds::kScenarioDeployed,
       "ChaosIssuer default/chaos Ready with scenario 3 (sleep 1h) at generation 2",
@@ -90,7 +91,8 @@ Report sampleSleepReport() {
   add(64.5, Source::kCertManager, kinds::kSecretUpdated,
       "stored the renewed certificate in Secret default/demo-tls", "Secret default/demo-tls");
   add(65, Source::kApplication, kinds::kCertificateServed,
-      "serving certificate serial 7bc2d4, notAfter 2024-05-01T12:02:04Z", "Secret default/demo-tls");
+      "serving certificate serial 7bc2d4, notAfter 2024-05-01T12:02:04Z",
+      "Secret default/demo-tls");
   add(66, Source::kProbe, kinds::kProbeSucceeded, "TLS ok: serial 7bc2d4, expires in 58 s");
   add(66, Source::kRunner, kinds::kRecovered, "the application serves a valid certificate again");
   add(67, Source::kRunner, kinds::kRolledBack, "ChaosIssuer default/chaos reverted to healthy",
@@ -164,7 +166,8 @@ CommandResult runPythonOn(const std::string& script, const std::string& document
   if (FILE* pipe = popen(command.c_str(), "r")) {
     std::array<char, 4096> buffer{};
     std::size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+      result.output.append(buffer.data(), n);
     int status = pclose(pipe);
     result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
