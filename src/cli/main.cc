@@ -23,23 +23,35 @@ int fail(const certchaos::Error& e) {
   return kExitError;
 }
 
-std::string installedCrdDir() {
-  // Next to a build tree (build/bin/certchaos -> deploy/crds) or an installed share dir.
+std::filesystem::path selfDir() {
   std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  for (auto candidate :
-       {exe.parent_path() / "../../deploy/crds", exe.parent_path() / "../share/certchaos/crds"}) {
-    if (std::filesystem::is_directory(candidate, ec) && !std::filesystem::is_empty(candidate, ec)) {
+  return std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+}
+
+// certchaos's deploy/ directory (CRDs, RBAC): next to a build tree (build/bin -> deploy) or in an
+// installed share directory; "" if neither exists.
+std::string deployDir() {
+  std::error_code ec;
+  for (auto candidate : {selfDir() / "../../deploy", selfDir() / "../share/certchaos/deploy"}) {
+    if (std::filesystem::is_directory(candidate / "crds", ec)) {
       return std::filesystem::canonical(candidate).string();
     }
   }
   return "";
 }
 
-int runUp(const GlobalOptions& g, lc::UpOptions options) {
+int runUp(const GlobalOptions& g, lc::UpOptions options, bool withIssuer) {
   lc::LocalCluster cluster(g.stateDir);
-  if (options.crdDirs.empty()) {
-    if (auto dir = installedCrdDir(); !dir.empty()) options.crdDirs.push_back(dir);
+  const std::string deploy = deployDir();
+  if (options.crdDirs.empty() && !deploy.empty()) options.crdDirs.push_back(deploy + "/crds");
+  if (options.deployDir.empty()) options.deployDir = deploy;
+  if (withIssuer && options.issuerBinary.empty()) {
+    options.issuerBinary = (selfDir() / "certchaos-issuer").string();
+  }
+  if (withIssuer && options.deployDir.empty()) {
+    return fail({"NotFound",
+                 "expected certchaos's deploy/ directory (CRDs and RBAC) next to the "
+                 "binary, found none; pass --deploy-dir or --no-issuer"});
   }
   auto begin = std::chrono::steady_clock::now();
   auto state = cluster.up(options, std::cout);
@@ -102,7 +114,10 @@ int main(int argc, char** argv) {
       ->add_option("--controlplane-dir", up.controlplaneDir,
                    "built control plane (env CERTCHAOS_CONTROLPLANE_DIR)")
       ->capture_default_str();
-  upCmd->add_option("--crds", up.crdDirs, "extra CRD directories to install");
+  upCmd->add_option("--crds", up.crdDirs, "CRD directories to install (default: deploy/crds)");
+  upCmd->add_option("--deploy-dir", up.deployDir, "certchaos's deploy/ directory (CRDs, RBAC)");
+  bool noIssuer = false;
+  upCmd->add_flag("--no-issuer", noIssuer, "do not start certchaos-issuer");
   upCmd->add_option("--component-timeout", timeoutSeconds, "seconds to wait for each component")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
@@ -121,7 +136,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   up.componentTimeout = std::chrono::seconds(timeoutSeconds);
-  if (upCmd->parsed()) return runUp(g, up);
+  if (upCmd->parsed()) return runUp(g, up, !noIssuer);
   if (downCmd->parsed()) return runDown(g);
   if (statusCmd->parsed()) return runStatus(g);
   if (kubeconfigCmd->parsed()) return runKubeconfig(g);

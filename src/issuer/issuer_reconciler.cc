@@ -137,44 +137,45 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
   // The chaos of this generation started when it was first seen (kept in the status, so a
   // restart of the issuer does not extend the ttl).
   const json status = issuer.value("status", json::object());
+  const auto* previous = findCondition(issuer, "Ready");
+  const bool sameGeneration =
+      previous != nullptr && previous->value("observedGeneration", std::int64_t{-1}) == generation;
   SystemTime chaosSince = now;
-  if (status.value("chaosGeneration", std::int64_t{-1}) == generation &&
-      status.contains("chaosSince")) {
-    if (auto t = parseRfc3339(status["chaosSince"].get<std::string>())) chaosSince = *t;
+  if (sameGeneration && status.contains("activeSince")) {
+    if (auto t = parseRfc3339(status["activeSince"].get<std::string>())) chaosSince = *t;
   }
   std::optional<std::chrono::nanoseconds> requeue;
-  bool expired = false;
+  std::optional<SystemTime> revertedAt;
   if (spec->ttl && !engine->healthy()) {
-    auto end =
-        chaosSince + std::chrono::duration_cast<std::chrono::system_clock::duration>(*spec->ttl);
-    expired = now >= end;
-    if (!expired) requeue = end - now;
+    auto end = chaosSince + std::chrono::duration_cast<std::chrono::seconds>(*spec->ttl);
+    if (now >= end) {
+      revertedAt = end;
+    } else {
+      requeue = end - now;
+    }
   }
-  auto active = std::make_shared<const chaos::FaultEngine>(expired ? chaos::FaultEngine()
-                                                                   : std::move(*engine));
+  auto active = std::make_shared<const chaos::FaultEngine>(revertedAt ? chaos::FaultEngine()
+                                                                      : std::move(*engine));
   std::string message = "Signing with CA '" + authority->certificate().subjectCommonName() +
                         "' (serial " + authority->certificate().serialHex() +
                         "); chaos: " + active->summary();
-  if (expired) {
-    message +=
-        " (spec.ttl " + formatGoDuration(*spec->ttl) + " ran out at " +
-        formatRfc3339(chaosSince + std::chrono::duration_cast<std::chrono::seconds>(*spec->ttl)) +
-        "; reverted to healthy)";
-    if (status.value("scenario", "") != "healthy (ttl expired)") {
-      (void)rt_.events.record(issuer, kube::EventType::kNormal, "ChaosExpired",
-                              "spec.ttl ran out: the issuer reverted to healthy");
+  if (revertedAt) {
+    message += " (spec.ttl " + formatGoDuration(*spec->ttl) + " ran out at " +
+               formatRfc3339(*revertedAt) + "; reverted to healthy)";
+    if (!(sameGeneration && status.contains("revertedAt"))) {
+      (void)rt_.events.record(issuer, kube::EventType::kNormal, "Reverted",
+                              "spec.ttl ran out: the issuer reverted itself to healthy");
     }
   }
   registry_.put({key, kind, ns, name, generation,
                  std::make_shared<const pki::SigningAuthority>(std::move(*authority)), active});
-  const bool wasReady =
-      conditionIs(issuer, "Ready", "True") &&
-      findCondition(issuer, "Ready")->value("observedGeneration", -1) == generation;
-  auto condition = buildCondition(issuer, {"Ready", "True", "Checked", message, generation}, now);
+  const bool wasReady = sameGeneration && previous->value("status", "") == "True";
+  auto condition = buildCondition(
+      issuer, {"Ready", "True", revertedAt ? "Reverted" : "Checked", message, generation}, now);
   json newStatus = {{"conditions", {condition}},
-                    {"scenario", expired ? "healthy (ttl expired)" : active->summary()},
-                    {"chaosSince", formatRfc3339(chaosSince)},
-                    {"chaosGeneration", generation}};
+                    {"faults", active->summary()},
+                    {"activeSince", formatRfc3339(chaosSince)}};
+  if (revertedAt) newStatus["revertedAt"] = formatRfc3339(*revertedAt);
   if (auto r = writeStatus(issuer, newStatus); !r) return r.error();
   if (!wasReady) {
     rt_.log.info(

@@ -102,17 +102,17 @@ Error componentFailed(const ComponentState& c, const Error& cause) {
                                    tailFile(c.logPath, kLogLinesOnFailure));
 }
 
-Result<std::string> readAddressFile(const std::string& path, std::chrono::seconds timeout,
-                                    const ProcessId& process) {
+Result<std::string> readAddressFile(const std::string& path, const std::string& field,
+                                    std::chrono::seconds timeout, const ProcessId& process) {
   auto end = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < end) {
     std::ifstream in(path);
     if (in) {
       try {
-        return json::parse(in).at("health").get<std::string>();
+        return json::parse(in).at(field).get<std::string>();
       } catch (const json::exception& e) {
-        return makeError("BadAddressFile",
-                         "expected JSON with a \"health\" address in " + path + ": " + e.what());
+        return makeError("BadAddressFile", "expected JSON with a \"" + field + "\" address in " +
+                                               path + ": " + e.what());
       }
     }
     if (!isRunning(process)) return makeError("Exited", "exited before writing " + path);
@@ -186,6 +186,63 @@ void LocalCluster::stopAll(const ClusterState& state, std::ostream& out) const {
       stopProcess(it->process, kStopGrace);
     }
   }
+}
+
+Result<void> LocalCluster::startIssuer(const UpOptions& options, ClusterState& state,
+                                       const std::string& kubectl, std::ostream& out) {
+  // The issuer runs as its ServiceAccount, with the least-privilege role from deploy/rbac, never
+  // as the admin: what it may do here is what it may do in a real cluster.
+  out << "  installing the issuer's RBAC\n";
+  auto apply = runCommand({kubectl, "--kubeconfig=" + kubeconfigPath(), "apply", "--server-side",
+                           "--field-manager=certchaos", "-f", options.deployDir + "/rbac"},
+                          std::chrono::seconds(60));
+  if (!apply) return apply.error();
+  if (apply->exitCode != 0) {
+    return makeError("RbacInstall",
+                     "applying " + options.deployDir + "/rbac failed:\n" + apply->output);
+  }
+  auto token = runCommand({kubectl, "--kubeconfig=" + kubeconfigPath(), "create", "token",
+                           "certchaos-issuer", "-n", "certchaos-system", "--duration=8760h"},
+                          std::chrono::seconds(30));
+  if (!token) return token.error();
+  if (token->exitCode != 0) {
+    return makeError("TokenRequest",
+                     "requesting a token for certchaos-system/certchaos-issuer "
+                     "failed:\n" +
+                         token->output);
+  }
+  std::string jwt = token->output.substr(0, token->output.find_last_not_of("\r\n") + 1);
+  const std::string issuerKubeconfig = stateDir_ + "/issuer.kubeconfig";
+  PlanePki pki{stateDir_ + "/pki"};
+  if (auto r =
+          writeTokenKubeconfig(pki, state.apiserverUrl, "certchaos-issuer", jwt, issuerKubeconfig);
+      !r) {
+    return r.error();
+  }
+  const std::string addressFile = stateDir_ + "/issuer.addr";
+  fs::remove(addressFile);
+  std::vector<std::string> argv = {options.issuerBinary, "--kubeconfig=" + issuerKubeconfig,
+                                   "--address-file=" + addressFile,
+                                   "--cluster-resource-namespace=certchaos-system"};
+  ComponentState c{"certchaos-issuer", {}, "", stateDir_ + "/logs/certchaos-issuer.log", argv};
+  out << "  starting certchaos-issuer\n";
+  auto id = startDetached(argv, c.logPath);
+  if (!id) return componentFailed(c, id.error());
+  c.process = *id;
+  state.components.push_back(c);
+  if (auto r = saveState(state); !r) return r.error();
+  auto& issuer = state.components.back();
+  auto address = readAddressFile(addressFile, "address", options.componentTimeout, issuer.process);
+  if (!address) return componentFailed(issuer, address.error());
+  issuer.url = "http://" + *address;
+  if (auto r = saveState(state); !r) return r.error();
+  const ProcessId pid = issuer.process;
+  if (auto r = waitForHealthy("certchaos-issuer", issuer.url + "/readyz", {},
+                              options.componentTimeout, [pid] { return isRunning(pid); });
+      !r) {
+    return componentFailed(issuer, r.error());
+  }
+  return {};
 }
 
 Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& out) {
@@ -326,7 +383,7 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
   cmArgs.insert(cmArgs.end(), options.cmControllerArgs.begin(), options.cmControllerArgs.end());
   auto cm = start("cm-controller", cmArgs, "");
   if (!cm) return cm.error();
-  auto health = readAddressFile(addressFile, options.componentTimeout, (*cm)->process);
+  auto health = readAddressFile(addressFile, "health", options.componentTimeout, (*cm)->process);
   if (!health) return componentFailed(**cm, health.error());
   (*cm)->url = "http://" + *health;
   if (auto r = saveState(state); !r) return r.error();
@@ -334,6 +391,10 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
                               alive(*cm));
       !r) {
     return componentFailed(**cm, r.error());
+  }
+
+  if (!options.issuerBinary.empty()) {
+    if (auto r = startIssuer(options, state, kubectl, out); !r) return r.error();
   }
 
   guard.release();
@@ -427,7 +488,8 @@ Result<void> LocalCluster::restartComponent(const std::string& name, std::ostrea
     if (!id) return componentFailed(c, id.error());
     c.process = *id;
     if (!addressFile.empty()) {
-      auto health = readAddressFile(addressFile, std::chrono::seconds(60), c.process);
+      auto health = readAddressFile(addressFile, c.name == "cm-controller" ? "health" : "address",
+                                    std::chrono::seconds(60), c.process);
       if (!health) return componentFailed(c, health.error());
       c.url = "http://" + *health;
     }

@@ -113,20 +113,37 @@ Result<PlanePki> createPlanePki(const std::string& dir) {
   return p;
 }
 
-Result<void> writeAdminKubeconfig(const PlanePki& pki, const std::string& serverUrl,
-                                  const std::string& path) {
+namespace {
+
+// `user` is the YAML of the user entry's fields, indented by four spaces.
+Result<void> writeKubeconfig(const PlanePki& pki, const std::string& serverUrl,
+                             const std::string& userName, const std::string& user,
+                             const std::string& path) {
   std::string config =
       "apiVersion: v1\nkind: Config\nclusters:\n- name: certchaos-local\n"
       "  cluster:\n    server: " +
       serverUrl + "\n    certificate-authority-data: " + base64(readFile(pki.caCert())) +
-      "\nusers:\n- name: certchaos-admin\n  user:\n"
-      "    client-certificate-data: " +
-      base64(readFile(pki.adminCert())) +
-      "\n    client-key-data: " + base64(readFile(pki.adminKey())) +
-      "\ncontexts:\n- name: certchaos-local\n  context:\n"
-      "    cluster: certchaos-local\n    user: certchaos-admin\n"
-      "    namespace: default\ncurrent-context: certchaos-local\n";
+      "\nusers:\n- name: " + userName + "\n  user:\n" + user +
+      "contexts:\n- name: certchaos-local\n  context:\n"
+      "    cluster: certchaos-local\n    user: " +
+      userName + "\n    namespace: default\ncurrent-context: certchaos-local\n";
   return writeFile(path, config, 0600);
+}
+
+}  // namespace
+
+Result<void> writeAdminKubeconfig(const PlanePki& pki, const std::string& serverUrl,
+                                  const std::string& path) {
+  return writeKubeconfig(pki, serverUrl, "certchaos-admin",
+                         "    client-certificate-data: " + base64(readFile(pki.adminCert())) +
+                             "\n    client-key-data: " + base64(readFile(pki.adminKey())) + "\n",
+                         path);
+}
+
+Result<void> writeTokenKubeconfig(const PlanePki& pki, const std::string& serverUrl,
+                                  const std::string& userName, const std::string& token,
+                                  const std::string& path) {
+  return writeKubeconfig(pki, serverUrl, userName, "    token: " + token + "\n", path);
 }
 
 }  // namespace certchaos::localcluster

@@ -32,6 +32,10 @@ struct ClusterState {
 struct UpOptions {
   std::string controlplaneDir;       // holds bin/{etcd,kube-apiserver,kubectl,cm-controller}, crds/
   std::vector<std::string> crdDirs;  // more CRDs to install (certchaos's own)
+  // certchaos's deploy/ directory: its rbac/ is applied before the issuer starts.
+  std::string deployDir;
+  // certchaos-issuer, started under its own ServiceAccount token; empty: no issuer.
+  std::string issuerBinary;
   std::chrono::seconds componentTimeout{60};
   std::vector<std::string> cmControllerArgs;  // extra flags, e.g. backoff durations
 };
@@ -73,6 +77,8 @@ class LocalCluster {
   std::string statePath() const { return stateDir_ + "/state.json"; }
   Result<void> saveState(const ClusterState& state) const;
   void stopAll(const ClusterState& state, std::ostream& out) const;
+  Result<void> startIssuer(const UpOptions& options, ClusterState& state,
+                           const std::string& kubectl, std::ostream& out);
 
   std::string stateDir_;
 };

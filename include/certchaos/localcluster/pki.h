@@ -27,4 +27,9 @@ Result<PlanePki> createPlanePki(const std::string& dir);
 Result<void> writeAdminKubeconfig(const PlanePki& pki, const std::string& serverUrl,
                                   const std::string& path);
 
+// A kubeconfig for a service-account token (mode 0600; the token is a secret).
+Result<void> writeTokenKubeconfig(const PlanePki& pki, const std::string& serverUrl,
+                                  const std::string& userName, const std::string& token,
+                                  const std::string& path);
+
 }  // namespace certchaos::localcluster
