@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "certchaos/report/duration_format.h"
@@ -58,9 +59,9 @@ std::string sourceColour(Source s) {
 
 // A round tick interval (seconds) giving at most six ticks over `span` seconds.
 double tickStep(double span) {
-  static constexpr double kSteps[] = {0.1,  0.2,   0.5,   1,     2,     5,      10,    15,
-                                      30,   60,    120,   300,   600,   900,    1800,  3600,
-                                      7200, 10800, 21600, 43200, 86400, 172800, 604800};
+  static constexpr std::array<double, 23> kSteps{
+      0.1, 0.2, 0.5,  1,    2,    5,     10,    15,    30,    60,     120,   300,
+      600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800};
   for (double step : kSteps) {
     if (span / step <= 6) return step;
   }
@@ -120,7 +121,7 @@ std::string timelineSvg(const Report& r) {
   }
 
   for (std::size_t i = 0; i < kLanes.size(); ++i) {
-    double y = top + kLane * (i + 0.5);
+    double y = top + kLane * (static_cast<double>(i) + 0.5);
     o += fmt::format(
         "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#e0e0e0\"/>"
         "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
@@ -196,7 +197,7 @@ std::string sequenceSvg(const Report& r) {
   constexpr double kTimeColumn = 110, kColumn = 190, kHeader = 46, kRow = 36, kCharWidth = 6.2;
   const auto messages = buildSequence(r);
   const double width = kTimeColumn + kColumn * kParticipants.size();
-  const double height = kHeader + kRow * (messages.size() + 1) + kHeader;
+  const double height = kHeader + kRow * static_cast<double>(messages.size() + 1) + kHeader;
   auto centre = [&](Participant p) {
     auto i = std::find(kParticipants.begin(), kParticipants.end(), p) - kParticipants.begin();
     return kTimeColumn + kColumn * (static_cast<double>(i) + 0.5);
@@ -234,7 +235,7 @@ std::string sequenceSvg(const Report& r) {
 
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const auto& m = messages[i];
-    double y = kHeader + kRow * (i + 1);
+    double y = kHeader + kRow * static_cast<double>(i + 1);
     std::string label = m.label;
     if (m.count > 1) label = fmt::format("{}× {}", m.count, label);
     std::string tip =
@@ -301,7 +302,7 @@ class HtmlRenderer final : public ReportRenderer {
     // Nothing is loaded from anywhere: the page opens offline and runs no script.
     add("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "style-src 'unsafe-inline'\"/>");
-    add("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>");
+    add(R"(<meta name="viewport" content="width=device-width, initial-scale=1"/>)");
     add(fmt::format("<title>certchaos report: scenario {} {} — {}</title>", r.run.scenario.number,
                     h(r.run.scenario.name), toString(r.verdict.result)));
     add("<style>" + std::string(kStyle) + "</style>");
@@ -337,11 +338,11 @@ class HtmlRenderer final : public ReportRenderer {
     }
     add("</section>");
 
-    add("<section id=\"timeline-overview\"><h2>Timeline</h2><div class=\"diagram\">");
+    add(R"(<section id="timeline-overview"><h2>Timeline</h2><div class="diagram">)");
     o += timelineSvg(r);
     add("</div></section>");
 
-    add("<section id=\"sequence\"><h2>What happened</h2><div class=\"diagram\">");
+    add(R"(<section id="sequence"><h2>What happened</h2><div class="diagram">)");
     o += sequenceSvg(r);
     add("</div></section>");
 

@@ -11,6 +11,13 @@ std::string seconds(Duration d) {
   return fmt::format("{:.3f}", std::chrono::duration<double>(d).count());
 }
 
+// JUnit schemas (Ant's, Jenkins') want an ISO 8601 time without a zone; it is UTC.
+std::string junitTimestamp(SystemTime t) {
+  std::string s = formatRfc3339(t, TimePrecision::kSeconds);
+  if (!s.empty() && s.back() == 'Z') s.pop_back();
+  return s;
+}
+
 // The chain and the timeline as plain text for the failure body and system-out.
 std::string details(const Report& r) {
   std::string out = r.verdict.summary + "\n";
@@ -62,7 +69,7 @@ class JunitRenderer final : public ReportRenderer {
     std::string o = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     o += fmt::format("<testsuites name=\"certchaos\" {} time=\"{}\">\n", counts, time);
     o += fmt::format("  <testsuite name=\"{}\" {} time=\"{}\" timestamp=\"{}\">\n", x(suite),
-                     counts, time, formatRfc3339(r.run.startedAt));
+                     counts, time, junitTimestamp(r.run.startedAt));
     o += "    <properties>\n";
     auto property = [&](std::string_view name, std::string_view value) {
       o += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", x(name), x(value));

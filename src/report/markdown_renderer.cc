@@ -13,7 +13,7 @@ std::string md(std::string_view raw) {
   std::string s = sanitizeUtf8(raw);
   std::string out;
   for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
+    auto u = static_cast<unsigned char>(c);
     if (c == '\n' || c == '\r' || c == '\t') {
       out += ' ';
     } else if (u < 0x20 || u == 0x7F) {
@@ -34,7 +34,7 @@ std::string mermaid(std::string_view raw) {
   std::string s = sanitizeUtf8(raw);
   std::string out;
   for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
+    auto u = static_cast<unsigned char>(c);
     switch (c) {
       case ';':
         out += "#59;";
@@ -170,7 +170,7 @@ class MarkdownRenderer final : public ReportRenderer {
     add("|---|---|---|---|---|---|---|");
     for (const auto& e : r.timeline) {
       std::string kind = md(e.kind);
-      if (isFailureKind(e.kind)) kind = "**" + kind + "**";
+      if (isFailureKind(e.kind)) kind = fmt::format("**{}**", kind);
       add(fmt::format("| {} | {} | {} | {} | {} | {} | {} |", clockTime(e.wallTime),
                       wallOffset(r, e.wallTime), nominalLabel(e.nominalTime), toString(e.source),
                       kind, md(e.message), md(e.object)));
@@ -186,7 +186,7 @@ class MarkdownRenderer final : public ReportRenderer {
       add("|---|---|---|---|---|");
       for (const auto& link : r.chain) {
         std::string step = md(link.step);
-        if (link.step == r.verdict.failingStep) step = "**" + step + "**";
+        if (link.step == r.verdict.failingStep) step = fmt::format("**{}**", step);
         add(fmt::format("| {} | {} | {} | {} | {} |", step, clockTime(link.at),
                         wallOffset(r, link.at), sincePrevious(r, link).value_or("—"),
                         md(link.message)));

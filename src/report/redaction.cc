@@ -1,6 +1,7 @@
 #include "certchaos/report/redaction.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <utility>
 
@@ -55,7 +56,7 @@ bool isTokenChar(char c) {
 }
 
 std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
+  static constexpr std::string_view kAlphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   std::size_t i = 0;
@@ -227,8 +228,8 @@ void findJwts(std::string_view text, std::vector<Span>& spans) {
 
 // token: X, password=X, "secret": "X" — the value goes, the key stays.
 void findSecretFields(std::string_view text, const std::string& lowered, std::vector<Span>& spans) {
-  static constexpr std::string_view kKeys[] = {"token",           "password", "passwd", "secret",
-                                               "client-key-data", "apikey",   "api-key"};
+  static constexpr std::array<std::string_view, 7> kKeys{
+      "token", "password", "passwd", "secret", "client-key-data", "apikey", "api-key"};
   for (std::string_view key : kKeys) {
     std::size_t pos = 0;
     while ((pos = lowered.find(key, pos)) != std::string::npos) {

@@ -104,7 +104,7 @@ std::string printable(std::string_view raw) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
+    auto u = static_cast<unsigned char>(c);
     if (c == '\n') {
       out += "\\n";
     } else if (c == '\t') {
@@ -170,7 +170,7 @@ std::string joinMap(const std::map<std::string, std::string>& m) {
   std::string out;
   for (const auto& [k, v] : m) {
     if (!out.empty()) out += ", ";
-    out += k + " = " + v;
+    out += fmt::format("{} = {}", k, v);
   }
   return out;
 }

@@ -63,7 +63,7 @@ std::string found(const json& j) {
 
 enum class Need { kRequired, kOptional };
 
-// An object being read: hands out its fields by name and, at the end, reports the unknown ones.
+// An object being read: hands out its fields by name; finish() then reports the unknown ones.
 class ObjectReader {
  public:
   ObjectReader(Problems& problems, const json* j, std::string path)
@@ -77,7 +77,9 @@ class ObjectReader {
   }
   ObjectReader(const ObjectReader&) = delete;
   ObjectReader& operator=(const ObjectReader&) = delete;
-  ~ObjectReader() {
+  ~ObjectReader() = default;
+
+  void finish() {
     if (j_ == nullptr) return;
     for (const auto& [key, value] : j_->items()) {
       if (seen_.count(key) == 0) {
@@ -276,6 +278,7 @@ std::optional<CertificateInfo> readCertificate(ObjectReader& parent, std::string
   o.string("subject", c.subject, Need::kRequired);
   o.stringArray("dnsNames", c.dnsNames);
   o.stringArray("ipAddresses", c.ipAddresses);
+  o.finish();
   return c;
 }
 
@@ -290,6 +293,7 @@ void readRun(ObjectReader& parent, Run& run) {
       s.string("name", run.scenario.name, Need::kRequired, true);
       s.stringMap("parameters", run.scenario.parameters, Need::kRequired);
       s.unsigned64("seed", run.scenario.seed);
+      s.finish();
     }
   }
   o.positiveNumber("timeScale", run.timeScale);
@@ -297,6 +301,7 @@ void readRun(ObjectReader& parent, Run& run) {
   o.stringMap("versions", run.versions, Need::kRequired);
   o.time("startedAt", run.startedAt);
   o.time("endedAt", run.endedAt);
+  o.finish();
 }
 
 void readVerdict(ObjectReader& parent, Verdict& verdict) {
@@ -308,10 +313,11 @@ void readVerdict(ObjectReader& parent, Verdict& verdict) {
   if (o.string("failingStep", verdict.failingStep, Need::kOptional) &&
       !isKebabCase(verdict.failingStep)) {
     o.problems().add(o.pathOf("failingStep"),
-                     "expected a kebab-case step name such as \"probe-failed\", found \"" +
+                     R"(expected a kebab-case step name such as "probe-failed", found ")" +
                          verdict.failingStep + "\"");
   }
   o.string("summary", verdict.summary, Need::kRequired);
+  o.finish();
 }
 
 }  // namespace
@@ -411,6 +417,7 @@ Result<Report> fromJson(const nlohmann::json& j) {
         p.enumeration("source", proof.source, &parseEvidenceSource);
         p.string("evidence", proof.evidence, Need::kRequired);
         p.time("at", proof.at);
+        p.finish();
         r.proofOfInjection.push_back(std::move(proof));
       });
       o.array("timeline", Need::kRequired, [&](const json& e, const std::string& path) {
@@ -424,6 +431,7 @@ Result<Report> fromJson(const nlohmann::json& j) {
         t.string("kind", entry.kind, Need::kRequired, true);
         t.string("message", entry.message, Need::kRequired);
         t.string("object", entry.object, Need::kOptional);
+        t.finish();
         r.timeline.push_back(std::move(entry));
       });
       o.array("chain", Need::kRequired, [&](const json& e, const std::string& path) {
@@ -432,12 +440,13 @@ Result<Report> fromJson(const nlohmann::json& j) {
         ChainLink link;
         if (c.string("step", link.step, Need::kRequired) && !isKebabCase(link.step)) {
           problems.add(c.pathOf("step"),
-                       "expected a kebab-case step name such as \"request-held\", found \"" +
+                       R"(expected a kebab-case step name such as "request-held", found ")" +
                            link.step + "\"");
         }
         c.time("at", link.at);
         c.duration("durationFromPrevious", link.durationFromPrevious, Need::kOptional);
         c.string("message", link.message, Need::kOptional);
+        c.finish();
         r.chain.push_back(std::move(link));
       });
       {
@@ -445,6 +454,7 @@ Result<Report> fromJson(const nlohmann::json& j) {
         if (c.valid()) {
           r.certificates.before = readCertificate(c, "before");
           r.certificates.after = readCertificate(c, "after");
+          c.finish();
         }
       }
       o.duration("timeToFailure", r.timeToFailure, Need::kOptional);
@@ -457,15 +467,20 @@ Result<Report> fromJson(const nlohmann::json& j) {
           Prediction prediction;
           po.string("text", prediction.text, Need::kRequired, true);
           po.stringMap("assumptions", prediction.assumptions, Need::kRequired);
+          po.finish();
           r.prediction = std::move(prediction);
         }
       }
       {
         ObjectReader a(problems, o.get("artifacts", Need::kRequired), o.pathOf("artifacts"));
-        if (a.valid()) a.stringArray("logs", r.artifacts.logs);
+        if (a.valid()) {
+          a.stringArray("logs", r.artifacts.logs);
+          a.finish();
+        }
       }
+      o.finish();
     }
-  }  // every ObjectReader has reported its unknown fields here
+  }
   if (!problems.empty()) {
     return makeError("BadReport", "report.json is not a valid certchaos report (" +
                                       std::to_string(problems.size()) + " problem" +

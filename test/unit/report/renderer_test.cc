@@ -282,6 +282,7 @@ TEST(ReportJunitRendererTest, FailedHypothesisIsAFailingTestcase) {
   EXPECT_THAT(xml, HasSubstr("<failure message=\"the issuer held the renewal"));
   EXPECT_THAT(xml, HasSubstr("type=\"probe-failed\""));
   EXPECT_THAT(xml, HasSubstr("<property name=\"seed\" value=\"42\"/>"));
+  EXPECT_THAT(xml, HasSubstr("timestamp=\"2024-05-01T12:00:00\""));
   EXPECT_THAT(xml, HasSubstr("<property name=\"timeScale\" value=\"60\"/>"));
   EXPECT_THAT(xml, HasSubstr("<property name=\"scenario.name\" value=\"sleep\"/>"));
   EXPECT_THAT(xml, HasSubstr("<property name=\"scenario.parameter.delay\" value=\"1h\"/>"));
