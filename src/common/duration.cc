@@ -6,8 +6,8 @@
 namespace certchaos {
 namespace {
 
-constexpr std::uint64_t kNanosPerUnit[] = {1, 1000, 1000'000, 1000'000'000, 60'000'000'000,
-                                           3600'000'000'000};
+constexpr std::uint64_t kNanosPerUnit[] = {
+    1, 1000, 1000'000, 1000'000'000, 60'000'000'000, 3600'000'000'000};
 
 // Returns the unit's length in nanoseconds, or 0 for an unknown unit.
 std::uint64_t unitNanos(std::string_view unit) {
@@ -23,8 +23,8 @@ std::uint64_t unitNanos(std::string_view unit) {
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 Error invalid(std::string_view text, std::string_view why) {
-  return makeError("BadInput", "invalid duration \"" + std::string(text) + "\": " +
-                                   std::string(why) +
+  return makeError("BadInput", "invalid duration \"" + std::string(text) +
+                                   "\": " + std::string(why) +
                                    "; expected a Go duration such as \"1h30m\", \"1.5h\", "
                                    "\"300ms\" or \"2160h0m0s\" (units ns, us, ms, s, m, h)");
 }
@@ -106,8 +106,8 @@ Result<std::chrono::nanoseconds> parseGoDuration(std::string_view text) {
     if (total > kMax) return invalid(text, "the value overflows 292 years");
   }
   if (!negative && total == kMax) return invalid(text, "the value overflows 292 years");
-  auto signedTotal = negative ? -static_cast<std::int64_t>(total - 1) - 1
-                              : static_cast<std::int64_t>(total);
+  auto signedTotal =
+      negative ? -static_cast<std::int64_t>(total - 1) - 1 : static_cast<std::int64_t>(total);
   return std::chrono::nanoseconds(signedTotal);
 }
 
@@ -115,8 +115,8 @@ std::string formatGoDuration(std::chrono::nanoseconds d) {
   std::int64_t count = d.count();
   if (count == 0) return "0s";
   bool negative = count < 0;
-  std::uint64_t u = negative ? static_cast<std::uint64_t>(-(count + 1)) + 1
-                             : static_cast<std::uint64_t>(count);
+  std::uint64_t u =
+      negative ? static_cast<std::uint64_t>(-(count + 1)) + 1 : static_cast<std::uint64_t>(count);
   std::string out;
   if (u < kNanosPerUnit[3]) {
     if (u < kNanosPerUnit[1]) {

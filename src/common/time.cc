@@ -1,14 +1,14 @@
 #include "certchaos/common/time.h"
 
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 
 namespace certchaos {
 namespace {
 
 Error invalid(std::string_view text, std::string_view why) {
-  return makeError("BadInput", "invalid RFC 3339 time \"" + std::string(text) + "\": " +
-                                   std::string(why) +
+  return makeError("BadInput", "invalid RFC 3339 time \"" + std::string(text) +
+                                   "\": " + std::string(why) +
                                    "; expected e.g. \"2024-05-01T12:00:00Z\" or "
                                    "\"2024-05-01T14:00:00.5+02:00\"");
 }
@@ -39,8 +39,8 @@ Result<SystemTime> parseRfc3339(std::string_view s) {
   int minute = digits(s, 14, 2);
   int second = digits(s, 17, 2);
   if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 ||
-      !charAt(s, 4, '-') || !charAt(s, 7, '-') || !charAt(s, 10, 'T', 't') ||
-      !charAt(s, 13, ':') || !charAt(s, 16, ':')) {
+      !charAt(s, 4, '-') || !charAt(s, 7, '-') || !charAt(s, 10, 'T', 't') || !charAt(s, 13, ':') ||
+      !charAt(s, 16, ':')) {
     return invalid(s, "the layout is not YYYY-MM-DDTHH:MM:SS");
   }
   year_month_day ymd{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
@@ -97,10 +97,10 @@ std::string formatRfc3339(SystemTime t, TimePrecision precision) {
   auto frac = (sinceMidnight - h - m - sec).count();
 
   char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                        static_cast<int>(h.count()), static_cast<int>(m.count()),
-                        static_cast<int>(sec.count()));
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d",
+                        static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                        static_cast<unsigned>(ymd.day()), static_cast<int>(h.count()),
+                        static_cast<int>(m.count()), static_cast<int>(sec.count()));
   std::string out(buf, static_cast<std::size_t>(n));
   if (precision == TimePrecision::kMicroseconds) {
     std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(frac / 1000));

@@ -56,9 +56,10 @@ Result<std::string> base64Decode(std::string_view text) {
     }
     int v = table[c];
     if (v < 0 || padding > 0) {
-      return makeError("BadInput", "invalid base64: expected only A-Z a-z 0-9 + / and trailing "
-                                   "'=' padding, found an unexpected character at offset " +
-                                       std::to_string(i) + "; re-encode the value with base64");
+      return makeError("BadInput",
+                       "invalid base64: expected only A-Z a-z 0-9 + / and trailing "
+                       "'=' padding, found an unexpected character at offset " +
+                           std::to_string(i) + "; re-encode the value with base64");
     }
     ++symbols;
     acc = acc << 6 | static_cast<std::uint32_t>(v);
@@ -69,10 +70,10 @@ Result<std::string> base64Decode(std::string_view text) {
     }
   }
   if (symbols % 4 != 0 || padding > 2) {
-    return makeError("BadInput", "invalid base64: expected a length that is a multiple of 4 "
-                                 "(with '=' padding), found " +
-                                     std::to_string(symbols) +
-                                     " symbols; the value looks truncated");
+    return makeError("BadInput",
+                     "invalid base64: expected a length that is a multiple of 4 "
+                     "(with '=' padding), found " +
+                         std::to_string(symbols) + " symbols; the value looks truncated");
   }
   return out;
 }

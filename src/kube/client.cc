@@ -20,7 +20,7 @@ struct Client::Call {
   RequestDescription what;
   // Safe to repeat after a 5xx or a connection error (the request may have been applied).
   bool idempotent = true;
-  int maxAttempts = 0;  // 0: the client's option
+  int maxAttempts = 0;                   // 0: the client's option
   std::chrono::milliseconds timeout{0};  // 0: the client's option
   std::chrono::milliseconds idleTimeout{0};
   const BodyCallback* onBody = nullptr;  // streams the 2xx body (watch)
@@ -46,8 +46,9 @@ Result<Object> decodeObject(const HttpResponse& response, const RequestDescripti
   auto object = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (object.is_discarded() || !object.is_object()) {
     return makeError(std::string(codes::kDecode),
-                     what.verb + " " + what.resource + ": expected a JSON object in the reply, "
-                                                       "found " +
+                     what.verb + " " + what.resource +
+                         ": expected a JSON object in the reply, "
+                         "found " +
                          std::to_string(response.body.size()) +
                          " bytes of something else; is the server URL an API server?");
   }
@@ -143,10 +144,11 @@ Result<HttpResponse> Client::execute(const Call& call, std::stop_token stop) {
                        call.onBody == nullptr && !stop.stop_requested();
       if (retryable && attempt < maxAttempts) {
         auto delay = backoff.next();
-        logger()->debug("msg=\"retrying after a connection error\" verb={} resource={} "
-                        "attempt={} delay_ms={}",
-                        call.what.verb, call.what.resource, attempt,
-                        std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+        logger()->debug(
+            "msg=\"retrying after a connection error\" verb={} resource={} "
+            "attempt={} delay_ms={}",
+            call.what.verb, call.what.resource, attempt,
+            std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
         clock_.sleepFor(delay);
         continue;
       }
@@ -326,7 +328,9 @@ Result<Object> Client::patch(const ResourceRef& resource, const std::string& ns,
   call.path = objectPath(resource, ns, name, options.subresource);
   call.what = {"patch", resource.qualifiedName(), objectName(ns, name)};
   switch (type) {
-    case PatchType::kMerge: call.contentType = "application/merge-patch+json"; break;
+    case PatchType::kMerge:
+      call.contentType = "application/merge-patch+json";
+      break;
     case PatchType::kJsonPatch:
       call.contentType = "application/json-patch+json";
       call.idempotent = false;  // "add" to a list twice is not the same as once
@@ -361,7 +365,8 @@ Result<Object> Client::apply(const ResourceRef& resource, const Object& object,
   if (!body.contains("apiVersion")) body["apiVersion"] = resource.apiVersion();
   if (!body.contains("kind")) body["kind"] = resource.kind;
   call.body = body.dump();
-  call.query.add(params::kFieldManager, options.fieldManager).addBool(params::kForce, options.force);
+  call.query.add(params::kFieldManager, options.fieldManager)
+      .addBool(params::kForce, options.force);
   if (options.dryRun) call.query.add(params::kDryRun, "All");
   return executeForObject(call, stop);
 }
@@ -412,7 +417,8 @@ Result<WatchEnd> Client::watch(const ResourceRef& resource, const std::string& n
       if (!rv.empty()) end.resourceVersion = rv;
     }
     if (event->type != WatchEventType::kBookmark) {
-      if (!event->object.contains("apiVersion")) event->object["apiVersion"] = resource.apiVersion();
+      if (!event->object.contains("apiVersion"))
+        event->object["apiVersion"] = resource.apiVersion();
       if (!event->object.contains("kind") && !resource.kind.empty()) {
         event->object["kind"] = resource.kind;
       }

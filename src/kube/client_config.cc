@@ -54,10 +54,10 @@ Result<std::shared_ptr<CredentialProvider>> credentialsFor(const KubeconfigUser&
                                       ": expected token, client certificate or exec, found "
                                       "basic auth, which Kubernetes no longer supports");
   }
-  auto cert = dataOrFile(user.clientCertData, user.clientCertFile, user.origin,
-                         "user.client-certificate");
+  auto cert =
+      dataOrFile(user.clientCertData, user.clientCertFile, user.origin, "client-certificate");
   if (!cert.ok()) return cert.error();
-  auto key = dataOrFile(user.clientKeyData, user.clientKeyFile, user.origin, "user.client-key");
+  auto key = dataOrFile(user.clientKeyData, user.clientKeyFile, user.origin, "client-key");
   if (!key.ok()) return key.error();
   if (cert->empty() != key->empty()) {
     return makeError("BadConfig",
@@ -118,8 +118,7 @@ Result<ClientConfig> clientConfigFromKubeconfig(const Kubeconfig& kubeconfig,
   config.ns = context.ns.empty() ? "default" : context.ns;
   config.tls.serverName = cluster.tlsServerName;
   config.tls.insecureSkipVerify = cluster.insecureSkipTlsVerify;
-  auto ca = dataOrFile(cluster.caData, cluster.caFile, cluster.origin,
-                       "cluster.certificate-authority");
+  auto ca = dataOrFile(cluster.caData, cluster.caFile, cluster.origin, "certificate-authority");
   if (!ca.ok()) return ca.error();
   config.tls.caPem = *ca;
   if (cluster.insecureSkipTlsVerify) {
@@ -169,7 +168,8 @@ Result<ClientConfig> inClusterConfig(const InClusterOptions& options, Clock& clo
   }
   ClientConfig config;
   bool ipv6 = options.host.find(':') != std::string::npos;
-  config.server = "https://" + (ipv6 ? "[" + options.host + "]" : options.host) + ":" + options.port;
+  config.server =
+      "https://" + (ipv6 ? "[" + options.host + "]" : options.host) + ":" + options.port;
   ConfigOrigin origin{options.mountDir, "service-account mount"};
   std::string caPath = (fs::path(options.mountDir) / "ca.crt").string();
   auto ca = readFile(caPath, origin, "ca.crt");

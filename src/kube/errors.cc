@@ -24,22 +24,33 @@ std::string_view codeForReason(std::string_view reason) {
 
 std::string_view codeForHttpStatus(long status) {
   switch (status) {
-    case 400: return codes::kBadRequest;
-    case 401: return codes::kUnauthorized;
-    case 403: return codes::kForbidden;
-    case 404: return codes::kNotFound;
-    case 409: return codes::kConflict;
-    case 410: return codes::kGone;
-    case 422: return codes::kInvalid;
-    case 429: return codes::kTooManyRequests;
-    case 504: return codes::kTimeout;
-    default: return status >= 500 ? codes::kServerError : codes::kUnknown;
+    case 400:
+      return codes::kBadRequest;
+    case 401:
+      return codes::kUnauthorized;
+    case 403:
+      return codes::kForbidden;
+    case 404:
+      return codes::kNotFound;
+    case 409:
+      return codes::kConflict;
+    case 410:
+      return codes::kGone;
+    case 422:
+      return codes::kInvalid;
+    case 429:
+      return codes::kTooManyRequests;
+    case 504:
+      return codes::kTimeout;
+    default:
+      return status >= 500 ? codes::kServerError : codes::kUnknown;
   }
 }
 
 std::string hintFor(std::string_view code, const RequestDescription& r) {
   if (code == codes::kNotFound) return "check the name and namespace, or create the object first";
-  if (code == codes::kAlreadyExists) return "get and update the existing object, or delete it first";
+  if (code == codes::kAlreadyExists)
+    return "get and update the existing object, or delete it first";
   if (code == codes::kConflict)
     return "re-read the object and retry the change on its current resourceVersion";
   if (code == codes::kForbidden)
@@ -93,11 +104,12 @@ Error statusToError(const RequestDescription& request, long httpStatus, std::str
 
   std::string what = request.verb + " " + request.resource;
   if (!request.object.empty()) what += " \"" + request.object + "\"";
-  std::string message = what + " failed: " + std::string(code) + " (HTTP " +
-                        std::to_string(httpStatus) + ")";
+  std::string message =
+      what + " failed: " + std::string(code) + " (HTTP " + std::to_string(httpStatus) + ")";
   if (!serverMessage.empty()) message += ": " + serverMessage;
   if (!causes.empty()) message += " [causes: " + causes + "]";
-  if (retryAfter) message += " (server asked to retry after " + std::to_string(retryAfter->count()) + "s)";
+  if (retryAfter)
+    message += " (server asked to retry after " + std::to_string(retryAfter->count()) + "s)";
   message += "; " + hintFor(code, request);
   return makeError(std::string(code), message);
 }

@@ -44,8 +44,7 @@ Result<nlohmann::json> EventRecorder::record(const nlohmann::json& object, Event
   auto seen = seen_.find(foldKey);
   if (seen != seen_.end()) {
     std::int64_t count = seen->second.count + 1;
-    nlohmann::json patch = {{"count", count},
-                            {"lastTimestamp", formatRfc3339(clock_.now())}};
+    nlohmann::json patch = {{"count", count}, {"lastTimestamp", formatRfc3339(clock_.now())}};
     auto patched = client_->patch(resources::kEvent, seen->second.ns, seen->second.name,
                                   PatchType::kMerge, patch);
     if (patched.ok()) {
@@ -66,10 +65,10 @@ Result<nlohmann::json> EventRecorder::createEvent(const nlohmann::json& object, 
   if (ns.empty()) ns = "default";  // events about cluster-scoped objects live in default
   auto now = clock_.now();
   char suffix[32];
-  std::snprintf(suffix, sizeof suffix, ".%llx",
-                static_cast<unsigned long long>(
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch())
-                        .count()));
+  std::snprintf(
+      suffix, sizeof suffix, ".%llx",
+      static_cast<unsigned long long>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count()));
   std::string name = field(object, "name") + suffix;
   nlohmann::json involved = {{"apiVersion", object.value("apiVersion", "")},
                              {"kind", object.value("kind", "")},

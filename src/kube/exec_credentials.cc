@@ -95,9 +95,8 @@ class ExecCredentials final : public CredentialProvider {
       if (!cluster_.tlsServerName.empty()) c["tls-server-name"] = cluster_.tlsServerName;
       spec["cluster"] = c;
     }
-    return nlohmann::json{{"apiVersion", config_.apiVersion},
-                          {"kind", "ExecCredential"},
-                          {"spec", spec}}
+    return nlohmann::json{
+        {"apiVersion", config_.apiVersion}, {"kind", "ExecCredential"}, {"spec", spec}}
         .dump();
   }
 
@@ -123,8 +122,8 @@ class ExecCredentials final : public CredentialProvider {
   Result<PluginOutput> run() const {
     Pipe out, err;
     if (!out.ok() || !err.ok()) {
-      return makeError("CredentialsFailed", where() + ": cannot create pipes: " +
-                                                std::strerror(errno));
+      return makeError("CredentialsFailed",
+                       where() + ": cannot create pipes: " + std::strerror(errno));
     }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -143,14 +142,14 @@ class ExecCredentials final : public CredentialProvider {
     envp.push_back(nullptr);
 
     pid_t pid = 0;
-    int rc = posix_spawnp(&pid, config_.command.c_str(), &actions, nullptr, argv.data(),
-                          envp.data());
+    int rc =
+        posix_spawnp(&pid, config_.command.c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     out.closeWrite();
     err.closeWrite();
     if (rc != 0) {
-      std::string hint = config_.installHint.empty() ? "install it or fix exec.command"
-                                                     : config_.installHint;
+      std::string hint =
+          config_.installHint.empty() ? "install it or fix exec.command" : config_.installHint;
       return makeError("CredentialsFailed", where() + ": expected an executable, cannot run it (" +
                                                 std::strerror(rc) + "); " + hint);
     }
@@ -213,7 +212,8 @@ class ExecCredentials final : public CredentialProvider {
                            "status.clientCertificateData/clientKeyData");
     };
     auto reply = nlohmann::json::parse(output.out, nullptr, false);
-    if (!reply.is_object()) return fail("expected a JSON ExecCredential on stdout, found other text");
+    if (!reply.is_object())
+      return fail("expected a JSON ExecCredential on stdout, found other text");
     if (reply.value("kind", "") != "ExecCredential") {
       return fail("expected kind ExecCredential, found \"" + reply.value("kind", "") + "\"");
     }

@@ -4,8 +4,8 @@ namespace certchaos::kube {
 
 Informer::Informer(std::shared_ptr<Client> client, ResourceRef resource, std::string ns,
                    ReflectorOptions options)
-    : reflector_(std::move(client), std::move(resource), std::move(ns), std::move(options),
-                 *this) {}
+    : reflector_(std::move(client), std::move(resource), std::move(ns), std::move(options), *this) {
+}
 
 Informer::~Informer() { stop(); }
 

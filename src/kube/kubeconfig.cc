@@ -33,23 +33,23 @@ class FileParser {
     if (!root || root.IsNull()) return config;  // an empty file is a valid, empty kubeconfig
     if (!root.IsMap()) fail("", "expected a YAML mapping at the top level", describe(root));
     config.currentContext = optString(root, "current-context", "current-context");
-    forEachNamed(root, "clusters", "cluster", [&](const std::string& name, const YAML::Node& n,
-                                                  const std::string& field) {
-      config.clusters.emplace(name, parseCluster(n, field));
-    });
-    forEachNamed(root, "users", "user", [&](const std::string& name, const YAML::Node& n,
-                                            const std::string& field) {
-      config.users.emplace(name, parseUser(n, field));
-    });
-    forEachNamed(root, "contexts", "context", [&](const std::string& name, const YAML::Node& n,
-                                                  const std::string& field) {
-      KubeconfigContext ctx;
-      ctx.cluster = optString(n, "cluster", field + ".cluster");
-      ctx.user = optString(n, "user", field + ".user");
-      ctx.ns = optString(n, "namespace", field + ".namespace");
-      ctx.origin = {path_, field};
-      config.contexts.emplace(name, ctx);
-    });
+    forEachNamed(root, "clusters", "cluster",
+                 [&](const std::string& name, const YAML::Node& n, const std::string& field) {
+                   config.clusters.emplace(name, parseCluster(n, field));
+                 });
+    forEachNamed(root, "users", "user",
+                 [&](const std::string& name, const YAML::Node& n, const std::string& field) {
+                   config.users.emplace(name, parseUser(n, field));
+                 });
+    forEachNamed(root, "contexts", "context",
+                 [&](const std::string& name, const YAML::Node& n, const std::string& field) {
+                   KubeconfigContext ctx;
+                   ctx.cluster = optString(n, "cluster", field + ".cluster");
+                   ctx.user = optString(n, "user", field + ".user");
+                   ctx.ns = optString(n, "namespace", field + ".namespace");
+                   ctx.origin = {path_, field};
+                   config.contexts.emplace(name, ctx);
+                 });
     return config;
   }
 
@@ -110,8 +110,8 @@ class FileParser {
     for (std::size_t i = 0; i < list.size(); ++i) {
       std::string field = std::string(listKey) + "[" + std::to_string(i) + "]";
       const YAML::Node& entry = list[i];
-      if (!entry.IsMap()) fail(field, "expected a mapping with name and " + std::string(itemKey),
-                               describe(entry));
+      if (!entry.IsMap())
+        fail(field, "expected a mapping with name and " + std::string(itemKey), describe(entry));
       std::string name = optString(entry, "name", field + ".name");
       if (name.empty()) fail(field + ".name", "expected a non-empty name", "nothing");
       YAML::Node body = entry[itemKey];
@@ -137,8 +137,7 @@ class FileParser {
 
   KubeconfigUser parseUser(const YAML::Node& n, const std::string& field) {
     KubeconfigUser u;
-    u.clientCertData =
-        optBase64(n, "client-certificate-data", field + ".client-certificate-data");
+    u.clientCertData = optBase64(n, "client-certificate-data", field + ".client-certificate-data");
     u.clientCertFile = optPath(n, "client-certificate", field + ".client-certificate");
     u.clientKeyData = optBase64(n, "client-key-data", field + ".client-key-data");
     u.clientKeyFile = optPath(n, "client-key", field + ".client-key");
@@ -167,8 +166,7 @@ class FileParser {
     x.apiVersion = optString(n, "apiVersion", field + ".apiVersion");
     if (x.apiVersion != "client.authentication.k8s.io/v1" &&
         x.apiVersion != "client.authentication.k8s.io/v1beta1") {
-      fail(field + ".apiVersion",
-           "expected client.authentication.k8s.io/v1 (or v1beta1)",
+      fail(field + ".apiVersion", "expected client.authentication.k8s.io/v1 (or v1beta1)",
            x.apiVersion.empty() ? "nothing" : "\"" + x.apiVersion + "\"");
     }
     if (YAML::Node args = n["args"]; args && !args.IsNull()) {
@@ -181,7 +179,8 @@ class FileParser {
       }
     }
     if (YAML::Node env = n["env"]; env && !env.IsNull()) {
-      if (!env.IsSequence()) fail(field + ".env", "expected a list of {name, value}", describe(env));
+      if (!env.IsSequence())
+        fail(field + ".env", "expected a list of {name, value}", describe(env));
       for (std::size_t i = 0; i < env.size(); ++i) {
         std::string f = field + ".env[" + std::to_string(i) + "]";
         if (!env[i].IsMap()) fail(f, "expected {name, value}", describe(env[i]));

@@ -26,7 +26,8 @@ bool LeaderElector::sleep(std::chrono::nanoseconds d, std::stop_token stop) {
     cv.notify_all();
   });
   std::unique_lock<std::mutex> lock(mu);
-  while (!stop.stop_requested() && clock.steadyNow() < deadline) clock.waitUntil(cv, lock, deadline);
+  while (!stop.stop_requested() && clock.steadyNow() < deadline)
+    clock.waitUntil(cv, lock, deadline);
   return !stop.stop_requested();
 }
 
@@ -143,9 +144,10 @@ void LeaderElector::run(std::stop_token stop) {
       sleep(std::min<std::chrono::nanoseconds>(config_.retryPeriod, left), stop);
     }
     if (!renewed && !stop.stop_requested()) {
-      logger()->warn("msg=\"lost the lease: not renewed within the renew deadline\" lease={}/{} "
-                     "identity={}",
-                     config_.leaseNamespace, config_.leaseName, config_.identity);
+      logger()->warn(
+          "msg=\"lost the lease: not renewed within the renew deadline\" lease={}/{} "
+          "identity={}",
+          config_.leaseNamespace, config_.leaseName, config_.identity);
       break;
     }
   }

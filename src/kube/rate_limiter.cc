@@ -5,7 +5,10 @@
 namespace certchaos::kube {
 
 TokenBucket::TokenBucket(double qps, int burst, Clock& clock)
-    : qps_(qps), burst_(std::max(1, burst)), clock_(clock), tokens_(burst_),
+    : qps_(qps),
+      burst_(std::max(1, burst)),
+      clock_(clock),
+      tokens_(burst_),
       last_(clock.steadyNow()) {}
 
 void TokenBucket::refill(SteadyTime now) {

@@ -107,9 +107,10 @@ void Reflector::run(std::stop_token stop) {
         std::lock_guard<std::mutex> lock(mu_);
         ++stats_.errors;
       }
-      logger()->warn("msg=\"watch failed, backing off\" resource={} resourceVersion={} "
-                     "error=\"{}\"",
-                     resource_.qualifiedName(), rv, ended.error().message);
+      logger()->warn(
+          "msg=\"watch failed, backing off\" resource={} resourceVersion={} "
+          "error=\"{}\"",
+          resource_.qualifiedName(), rv, ended.error().message);
       waitBackoff(backoff, stop);
       continue;  // resume from the same resourceVersion; a 410 on resume forces a relist
     }

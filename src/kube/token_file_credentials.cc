@@ -44,8 +44,8 @@ class TokenFileCredentials final : public CredentialProvider {
       std::stringstream buffer;
       buffer << in.rdbuf();
       std::string token = buffer.str();
-      while (!token.empty() && (token.back() == '\n' || token.back() == '\r' ||
-                                token.back() == ' ')) {
+      while (!token.empty() &&
+             (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
         token.pop_back();
       }
       if (token.empty()) {

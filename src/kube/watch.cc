@@ -4,21 +4,30 @@ namespace certchaos::kube {
 
 std::string_view toString(WatchEventType type) {
   switch (type) {
-    case WatchEventType::kAdded: return "ADDED";
-    case WatchEventType::kModified: return "MODIFIED";
-    case WatchEventType::kDeleted: return "DELETED";
-    case WatchEventType::kBookmark: return "BOOKMARK";
-    case WatchEventType::kError: return "ERROR";
+    case WatchEventType::kAdded:
+      return "ADDED";
+    case WatchEventType::kModified:
+      return "MODIFIED";
+    case WatchEventType::kDeleted:
+      return "DELETED";
+    case WatchEventType::kBookmark:
+      return "BOOKMARK";
+    case WatchEventType::kError:
+      return "ERROR";
   }
   return "?";
 }
 
 std::string_view toString(WatchEndReason reason) {
   switch (reason) {
-    case WatchEndReason::kClosed: return "closed";
-    case WatchEndReason::kStalled: return "stalled";
-    case WatchEndReason::kGone: return "gone";
-    case WatchEndReason::kStopped: return "stopped";
+    case WatchEndReason::kClosed:
+      return "closed";
+    case WatchEndReason::kStalled:
+      return "stalled";
+    case WatchEndReason::kGone:
+      return "gone";
+    case WatchEndReason::kStopped:
+      return "stopped";
   }
   return "?";
 }

@@ -5,8 +5,7 @@
 
 namespace certchaos::kube {
 
-WorkQueue::WorkQueue(Clock& clock, WorkQueueOptions options)
-    : clock_(clock), options_(options) {}
+WorkQueue::WorkQueue(Clock& clock, WorkQueueOptions options) : clock_(clock), options_(options) {}
 
 void WorkQueue::addLocked(const std::string& key) {
   if (shuttingDown_ || dirty_.count(key) != 0) return;
@@ -44,8 +43,8 @@ void WorkQueue::addRateLimited(const std::string& key) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     int failures = failures_[key]++;
-    double scaled = static_cast<double>(options_.baseDelay.count()) *
-                    std::pow(2.0, std::min(failures, 62));
+    double scaled =
+        static_cast<double>(options_.baseDelay.count()) * std::pow(2.0, std::min(failures, 62));
     delay = scaled >= static_cast<double>(options_.maxDelay.count())
                 ? options_.maxDelay
                 : std::chrono::nanoseconds(static_cast<std::int64_t>(scaled));

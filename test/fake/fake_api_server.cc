@@ -56,6 +56,9 @@ void FakeApiServer::start() {
   port_ = server_->bind_to_any_port("127.0.0.1");
   // The socket listens from here on; connections queue until the accept loop runs.
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs, so a server destroyed at once would hang its
+  // destructor: wait for the loop (httplib 0.11 has no wait_until_ready).
+  while (!server_->is_running()) std::this_thread::yield();
 }
 
 FakeApiServer::~FakeApiServer() {
@@ -68,9 +71,7 @@ FakeApiServer::~FakeApiServer() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::string FakeApiServer::url() const {
-  return scheme_ + "://127.0.0.1:" + std::to_string(port_);
-}
+std::string FakeApiServer::url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
 
 void FakeApiServer::addHandler(Handler handler) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -111,8 +112,7 @@ std::vector<RecordedRequest> FakeApiServer::requests() const {
 }
 
 std::size_t FakeApiServer::countRequests(const std::string& method, const std::string& pathPrefix,
-                                         const std::string& param,
-                                         const std::string& value) const {
+                                         const std::string& param, const std::string& value) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::size_t n = 0;
   for (const auto& r : requests_) {
@@ -158,8 +158,8 @@ bool FakeApiServer::shuttingDown() const {
 void FakeApiServer::putObject(const std::string& collection, nlohmann::json object) {
   std::lock_guard<std::mutex> lock(mu_);
   object["metadata"]["resourceVersion"] = std::to_string(++rv_);
-  std::string key = storeKey(object["metadata"].value("namespace", ""),
-                             object["metadata"].value("name", ""));
+  std::string key =
+      storeKey(object["metadata"].value("namespace", ""), object["metadata"].value("name", ""));
   store_[collection][key] = std::move(object);
 }
 
@@ -195,7 +195,8 @@ void FakeApiServer::serveStore(const httplib::Request& req, httplib::Response& r
     res.status = status;
     res.set_content(statusBody(status, reason, message), "application/json");
   };
-  if (!parsePath(req.path, p)) return fail(404, "NotFound", "the server could not find " + req.path);
+  if (!parsePath(req.path, p))
+    return fail(404, "NotFound", "the server could not find " + req.path);
   if (req.has_param("watch")) return fail(400, "BadRequest", "the fake store does not watch");
 
   std::lock_guard<std::mutex> lock(mu_);
@@ -212,7 +213,8 @@ void FakeApiServer::serveStore(const httplib::Request& req, httplib::Response& r
     std::size_t start = req.has_param("continue") ? std::stoul(req.get_param_value("continue")) : 0;
     std::size_t limit = req.has_param("limit") ? std::stoul(req.get_param_value("limit")) : 0;
     std::size_t end = limit == 0 ? matching.size() : std::min(matching.size(), start + limit);
-    nlohmann::json list = {{"kind", "List"}, {"apiVersion", "v1"}, {"items", nlohmann::json::array()}};
+    nlohmann::json list = {
+        {"kind", "List"}, {"apiVersion", "v1"}, {"items", nlohmann::json::array()}};
     for (std::size_t i = start; i < end; ++i) list["items"].push_back(matching[i]);
     list["metadata"]["resourceVersion"] = std::to_string(rv_);
     if (end < matching.size()) list["metadata"]["continue"] = std::to_string(end);

@@ -55,8 +55,8 @@ X509* makeCert(EVP_PKEY* key, const char* cn, const char* org, X509* issuer, lon
   X509_set_pubkey(cert, key);
   X509_NAME* name = X509_get_subject_name(cert);
   if (org != nullptr) {
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(org), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(org),
+                               -1, -1, 0);
   }
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
                              -1, -1, 0);

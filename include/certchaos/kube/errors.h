@@ -21,13 +21,13 @@ inline constexpr std::string_view kGone = "Gone";  // "Expired" too: the resourc
 inline constexpr std::string_view kInvalid = "Invalid";
 inline constexpr std::string_view kBadRequest = "BadRequest";
 inline constexpr std::string_view kTooManyRequests = "TooManyRequests";
-inline constexpr std::string_view kTimeout = "Timeout";  // server or client timeout
-inline constexpr std::string_view kStalled = "Stalled";  // no byte within the idle deadline
+inline constexpr std::string_view kTimeout = "Timeout";          // server or client timeout
+inline constexpr std::string_view kStalled = "Stalled";          // no byte within the idle deadline
 inline constexpr std::string_view kServerError = "ServerError";  // 5xx
-inline constexpr std::string_view kConnection = "ConnectionFailed";  // no HTTP reply at all
+inline constexpr std::string_view kConnection = "ConnectionFailed";    // no HTTP reply at all
 inline constexpr std::string_view kCredentials = "CredentialsFailed";  // token/exec plugin
-inline constexpr std::string_view kDecode = "DecodeFailed";  // a reply that is not JSON
-inline constexpr std::string_view kCancelled = "Cancelled";  // the caller asked to stop
+inline constexpr std::string_view kDecode = "DecodeFailed";            // a reply that is not JSON
+inline constexpr std::string_view kCancelled = "Cancelled";            // the caller asked to stop
 inline constexpr std::string_view kUnknown = "Unknown";
 }  // namespace codes
 

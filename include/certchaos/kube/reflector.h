@@ -40,9 +40,9 @@ struct ReflectorOptions {
 struct ReflectorStats {
   std::uint64_t lists = 0;
   std::uint64_t watches = 0;
-  std::uint64_t gone = 0;     // 410s that forced a relist
-  std::uint64_t stalls = 0;   // watches replaced after the idle deadline
-  std::uint64_t errors = 0;   // failed lists or watches
+  std::uint64_t gone = 0;    // 410s that forced a relist
+  std::uint64_t stalls = 0;  // watches replaced after the idle deadline
+  std::uint64_t errors = 0;  // failed lists or watches
 };
 
 class Reflector {

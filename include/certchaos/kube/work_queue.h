@@ -61,8 +61,8 @@ class WorkQueue {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;
-  std::set<std::string> dirty_;       // queued, or to re-queue after processing
-  std::set<std::string> processing_;  // handed out, not done yet
+  std::set<std::string> dirty_;                           // queued, or to re-queue after processing
+  std::set<std::string> processing_;                      // handed out, not done yet
   std::set<std::pair<SteadyTime, std::string>> waiting_;  // ordered by due time
   std::map<std::string, SteadyTime> waitingDue_;
   std::map<std::string, int> failures_;

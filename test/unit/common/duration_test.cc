@@ -32,8 +32,8 @@ TEST(GoDuration, ParsesCertManagerDefaults) {
 }
 
 TEST(GoDuration, RejectsGarbageWithAClearMessage) {
-  for (const char* bad : {"", "-", "h", "5", "1x", "1.5", "abc", "1h 30m", ".s", "1hh",
-                          "9999999999999h", "1e3s"}) {
+  for (const char* bad :
+       {"", "-", "h", "5", "1x", "1.5", "abc", "1h 30m", ".s", "1hh", "9999999999999h", "1e3s"}) {
     auto r = parseGoDuration(bad);
     ASSERT_FALSE(r.ok()) << "accepted \"" << bad << "\"";
     EXPECT_EQ(r.error().code, "BadInput");
@@ -56,9 +56,10 @@ TEST(GoDuration, FormatsLikeGo) {
 }
 
 TEST(GoDuration, RoundTrips) {
-  for (std::chrono::nanoseconds d : {std::chrono::nanoseconds(2160h + 1ns), std::chrono::nanoseconds(90min),
-                                     std::chrono::nanoseconds(1500ms), std::chrono::nanoseconds(-3h - 1s),
-                                     std::chrono::nanoseconds(1)}) {
+  for (std::chrono::nanoseconds d :
+       {std::chrono::nanoseconds(2160h + 1ns), std::chrono::nanoseconds(90min),
+        std::chrono::nanoseconds(1500ms), std::chrono::nanoseconds(-3h - 1s),
+        std::chrono::nanoseconds(1)}) {
     EXPECT_EQ(parsed(formatGoDuration(d)), d);
   }
 }

@@ -12,9 +12,9 @@ namespace certchaos::kube {
 namespace {
 
 using namespace std::chrono_literals;
-using ::testing::HasSubstr;
 using testing::FakeApiServer;
 using testing::fakeConfig;
+using ::testing::HasSubstr;
 
 nlohmann::json configMap(const std::string& ns, const std::string& name, const std::string& v) {
   return {{"metadata", {{"name", name}, {"namespace", ns}}}, {"data", {{"k", v}}}};
@@ -49,8 +49,9 @@ TEST(Client, CrudOnAConfigMap) {
                               {{"data", {{"extra", "x"}}}});
   ASSERT_TRUE(patched.ok()) << patched.error().message;
   EXPECT_EQ((*patched)["data"]["extra"], "x");
-  auto jsonPatched = client.patch(resources::kConfigMap, "ns1", "cm", PatchType::kJsonPatch,
-                                  nlohmann::json::array({{{"op", "remove"}, {"path", "/data/extra"}}}));
+  auto jsonPatched =
+      client.patch(resources::kConfigMap, "ns1", "cm", PatchType::kJsonPatch,
+                   nlohmann::json::array({{{"op", "remove"}, {"path", "/data/extra"}}}));
   ASSERT_TRUE(jsonPatched.ok()) << jsonPatched.error().message;
   EXPECT_FALSE((*jsonPatched)["data"].contains("extra"));
   auto requests = server.requests();
@@ -103,9 +104,9 @@ TEST(Client, ServerSideApplyOnStatusSendsFieldManagerAndForce) {
   Client client(fakeConfig(server));
   nlohmann::json status = {{"metadata", {{"name", "cr"}, {"namespace", "ns"}}},
                            {"status", {{"certificate", "Q0VSVA=="}}}};
-  auto applied = client.apply(resources::kCertificateRequest, status,
-                              {.fieldManager = "certchaos-issuer", .force = true,
-                               .subresource = "status"});
+  auto applied =
+      client.apply(resources::kCertificateRequest, status,
+                   {.fieldManager = "certchaos-issuer", .force = true, .subresource = "status"});
   ASSERT_TRUE(applied.ok()) << applied.error().message;
   auto r = server.requests().back();
   EXPECT_EQ(r.method, "PATCH");
@@ -125,8 +126,9 @@ TEST(Client, ServerSideApplyOnStatusSendsFieldManagerAndForce) {
 TEST(Client, ClusterScopedPathsHaveNoNamespace) {
   FakeApiServer server;
   Client client(fakeConfig(server));
-  ASSERT_TRUE(client.create(resources::kClusterIssuer,
-                            {{"metadata", {{"name", "ca"}}}, {"spec", {{"ca", {}}}}})
+  ASSERT_TRUE(client
+                  .create(resources::kClusterIssuer,
+                          {{"metadata", {{"name", "ca"}}}, {"spec", {{"ca", {}}}}})
                   .ok());
   EXPECT_EQ(server.requests().back().path, "/apis/cert-manager.io/v1/clusterissuers");
   ASSERT_TRUE(client.get(resources::kClusterIssuer, "", "ca").ok());
@@ -147,9 +149,10 @@ TEST(Client, StatusRepliesBecomeTypedErrors) {
     }
     if (req.path.find("/invalid") != std::string::npos) {
       res.status = 422;
-      nlohmann::json details = {
-          {"causes",
-           {{{"reason", "FieldValueRequired"}, {"message", "Required value"}, {"field", "spec.dnsNames"}}}}};
+      nlohmann::json details = {{"causes",
+                                 {{{"reason", "FieldValueRequired"},
+                                   {"message", "Required value"},
+                                   {"field", "spec.dnsNames"}}}}};
       res.set_content(FakeApiServer::statusBody(422, "Invalid", "Certificate is invalid", details),
                       "application/json");
       return true;

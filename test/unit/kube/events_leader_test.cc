@@ -88,7 +88,8 @@ TEST(LeaderElection, SecondCandidateTakesOverAfterACleanRelease) {
   EXPECT_EQ(lease["spec"]["holderIdentity"], "b");
   EXPECT_EQ(lease["spec"]["leaseTransitions"], 0);  // a released, so it is not a takeover
   EXPECT_THAT(lease["spec"]["renewTime"].get<std::string>(),
-              ::testing::MatchesRegex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)"));
+              ::testing::MatchesRegex(
+                  R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z)"));
 }
 
 TEST(LeaderElection, ExpiredLeaseOfACrashedHolderIsTakenOver) {

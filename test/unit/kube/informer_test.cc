@@ -31,10 +31,10 @@ TEST(Informer, RelistsAfter410GoneMidStream) {
   server.addHandler([&](const httplib::Request& req, httplib::Response& res) {
     if (!isWatch(req)) {
       int n = ++lists;
-      auto body = n == 1 ? listOf({namedObject("a", "10")}, "10")
-                         : listOf({namedObject("a", "10"), namedObject("b", "11"),
-                                   namedObject("c", "20")},
-                                  "20");
+      auto body =
+          n == 1 ? listOf({namedObject("a", "10")}, "10")
+                 : listOf({namedObject("a", "10"), namedObject("b", "11"), namedObject("c", "20")},
+                          "20");
       res.set_content(body.dump(), "application/json");
       return true;
     }
@@ -60,7 +60,8 @@ TEST(Informer, RelistsAfter410GoneMidStream) {
   informer.start();
   ASSERT_TRUE(informer.waitForSync(5s));
   ASSERT_TRUE(server.waitFor([&] {
-    return informer.cache().size() == 3 && server.countRequests("GET", "/api", "resourceVersion", "20") > 0;
+    return informer.cache().size() == 3 &&
+           server.countRequests("GET", "/api", "resourceVersion", "20") > 0;
   }));
   EXPECT_EQ(lists.load(), 2);
   EXPECT_EQ(informer.stats().gone, 1u);
@@ -132,14 +133,14 @@ TEST(Informer, HandlersSeeUpdatesDeletesAndRelistDiffs) {
       return true;
     }
     if (req.get_param_value("resourceVersion") == "2") {
-      streamChunks(server, res,
-                   {watchLine("MODIFIED", namedObject("a", "3")),
-                    watchLine("BOOKMARK", {{"metadata", {{"resourceVersion", "4"}}}}),
-                    watchLine("DELETED", namedObject("a", "5")),
-                    watchLine("ADDED", namedObject("a", "6")),
-                    watchLine("ERROR", nlohmann::json::parse(
-                                           FakeApiServer::statusBody(410, "Gone", "gone")))},
-                   false);
+      streamChunks(
+          server, res,
+          {watchLine("MODIFIED", namedObject("a", "3")),
+           watchLine("BOOKMARK", {{"metadata", {{"resourceVersion", "4"}}}}),
+           watchLine("DELETED", namedObject("a", "5")), watchLine("ADDED", namedObject("a", "6")),
+           watchLine("ERROR",
+                     nlohmann::json::parse(FakeApiServer::statusBody(410, "Gone", "gone")))},
+          false);
     } else {
       streamChunks(server, res, {}, true);
     }
@@ -176,12 +177,12 @@ TEST(Informer, IndexesByIssuerRef) {
   };
   server.addHandler([&](const httplib::Request& req, httplib::Response& res) {
     if (!isWatch(req)) {
-      res.set_content(listOf({request("r1", "chaos", "ChaosIssuer"),
-                              request("r2", "chaos", "ChaosIssuer"),
-                              request("r3", "other", "ChaosClusterIssuer")},
-                             "1")
-                          .dump(),
-                      "application/json");
+      res.set_content(
+          listOf({request("r1", "chaos", "ChaosIssuer"), request("r2", "chaos", "ChaosIssuer"),
+                  request("r3", "other", "ChaosClusterIssuer")},
+                 "1")
+              .dump(),
+          "application/json");
       return true;
     }
     streamChunks(server, res, {}, true);

@@ -48,8 +48,8 @@ TEST(Kubeconfig, ExplicitPathWithCurrentContext) {
 
 TEST(Kubeconfig, MergesKubeconfigListFirstFileWins) {
   TempDir dir;
-  auto first = dir.write("a", kubeconfig("shared", "https://from-a", "ua", "    token: a\n",
-                                         "ctx-a", "ctx-a"));
+  auto first = dir.write(
+      "a", kubeconfig("shared", "https://from-a", "ua", "    token: a\n", "ctx-a", "ctx-a"));
   auto second = dir.write("b", kubeconfig("shared", "https://from-b", "ub", "    token: b\n",
                                           "ctx-b", "ctx-b", "ns-b"));
   KubeconfigLoadOptions options;
@@ -166,14 +166,17 @@ TEST(Kubeconfig, ExecPluginRunsWithoutShellAndIsCachedUntilExpiry) {
   TempDir dir;
   std::string counter = dir.path() + "/runs";
   // The plugin records each run and echoes its argument, env and KUBERNETES_EXEC_INFO back.
-  dir.write("plugin.sh",
-            "#!/bin/sh\n"
-            "echo run >> '" + counter + "'\n"
-            "case \"$KUBERNETES_EXEC_INFO\" in *'\"interactive\":false'*) ;; *) exit 3;; esac\n"
-            "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
-            "\"status\":{\"token\":\"%s-%s\",\"expirationTimestamp\":\"2024-01-01T01:00:00Z\"}}' "
-            "\"$1\" \"$PLUGIN_ENV\"\n",
-            true);
+  dir.write(
+      "plugin.sh",
+      "#!/bin/sh\n"
+      "echo run >> '" +
+          counter +
+          "'\n"
+          "case \"$KUBERNETES_EXEC_INFO\" in *'\"interactive\":false'*) ;; *) exit 3;; esac\n"
+          "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+          "\"status\":{\"token\":\"%s-%s\",\"expirationTimestamp\":\"2024-01-01T01:00:00Z\"}}' "
+          "\"$1\" \"$PLUGIN_ENV\"\n",
+      true);
   std::string user =
       "    exec:\n"
       "      apiVersion: client.authentication.k8s.io/v1\n"
@@ -182,8 +185,8 @@ TEST(Kubeconfig, ExecPluginRunsWithoutShellAndIsCachedUntilExpiry) {
       "      env:\n"
       "      - name: PLUGIN_ENV\n"
       "        value: from-env\n";
-  auto kc = parseKubeconfig(kubeconfig("c", "https://s", "u", user, "x", "x"),
-                            dir.path() + "/config");
+  auto kc =
+      parseKubeconfig(kubeconfig("c", "https://s", "u", user, "x", "x"), dir.path() + "/config");
   ASSERT_TRUE(kc.ok()) << kc.error().message;
   ASSERT_TRUE(kc->users.at("u").exec);
   testing::FakeClock clock;  // starts at 2024-01-01T00:00:00Z
@@ -251,7 +254,8 @@ TEST(Kubeconfig, BrokenFilesNameTheFileAndTheField) {
        "users[0].user.exec.apiVersion"},
       {"users:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n",
        "users[0].user.exec.command"},
-      {"contexts:\n- name: x\n  context:\n    namespace: [a, b]\n", "contexts[0].context.namespace"},
+      {"contexts:\n- name: x\n  context:\n    namespace: [a, b]\n",
+       "contexts[0].context.namespace"},
       {"clusters: [\n", "expected valid YAML"},
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -267,23 +271,25 @@ TEST(Kubeconfig, BrokenFilesNameTheFileAndTheField) {
 TEST(Kubeconfig, MissingReferencedFilesNameTheField) {
   TempDir dir;
   KubeconfigLoadOptions options;
-  options.explicitPath = dir.write(
-      "config", kubeconfig("c", "https://s", "u", "    client-certificate: nope.crt\n"
-                                                  "    client-key: nope.key\n", "x", "x"));
+  options.explicitPath = dir.write("config", kubeconfig("c", "https://s", "u",
+                                                        "    client-certificate: nope.crt\n"
+                                                        "    client-key: nope.key\n",
+                                                        "x", "x"));
   auto config = loadClientConfig(options);
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(config.error().message, HasSubstr(options.explicitPath));
   EXPECT_THAT(config.error().message, HasSubstr("users[0].user.client-certificate"));
 
-  options.explicitPath = dir.write("missing-ctx-user",
-                                   kubeconfig("c", "https://s", "u", "    token: t\n", "x", "x")
-                                       .replace(0, 0, ""));
-  std::string noUser = "current-context: x\nclusters:\n- name: c\n  cluster: {server: https://s}\n"
-                       "contexts:\n- name: x\n  context: {cluster: c, user: ghost}\n";
+  options.explicitPath =
+      dir.write("missing-ctx-user",
+                kubeconfig("c", "https://s", "u", "    token: t\n", "x", "x").replace(0, 0, ""));
+  std::string noUser =
+      "current-context: x\nclusters:\n- name: c\n  cluster: {server: https://s}\n"
+      "contexts:\n- name: x\n  context: {cluster: c, user: ghost}\n";
   options.explicitPath = dir.write("ghost", noUser);
   config = loadClientConfig(options);
   ASSERT_FALSE(config.ok());
-  EXPECT_THAT(config.error().message, HasSubstr("contexts[0].user"));
+  EXPECT_THAT(config.error().message, HasSubstr("contexts[0].context.user"));
   EXPECT_THAT(config.error().message, HasSubstr("\"ghost\""));
 
   options.explicitPath = dir.path() + "/absent";

@@ -48,7 +48,8 @@ TEST(ObjectCache, ReplaceReportsTheDiff) {
   cache.upsert(obj("ns", "same", "1"));
   cache.upsert(obj("ns", "changed", "1"));
   cache.upsert(obj("ns", "vanished", "1"));
-  auto diff = cache.replace({obj("ns", "same", "1"), obj("ns", "changed", "2"), obj("ns", "new", "3")});
+  auto diff =
+      cache.replace({obj("ns", "same", "1"), obj("ns", "changed", "2"), obj("ns", "new", "3")});
   ASSERT_EQ(diff.added.size(), 1u);
   EXPECT_EQ((*diff.added[0])["metadata"]["name"], "new");
   ASSERT_EQ(diff.updated.size(), 1u);
@@ -59,7 +60,8 @@ TEST(ObjectCache, ReplaceReportsTheDiff) {
 }
 
 TEST(Base64, RoundTripsAndRejectsGarbage) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     auto back = base64Decode(base64Encode(s));
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(*back, s);

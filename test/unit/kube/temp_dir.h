@@ -11,7 +11,8 @@ namespace certchaos::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "certchaos-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "certchaos-test-XXXXXX").string();
     path_ = ::mkdtemp(pattern.data());
   }
   ~TempDir() {
@@ -19,7 +20,8 @@ class TempDir {
     std::filesystem::remove_all(path_, ec);
   }
   const std::string& path() const { return path_; }
-  std::string write(const std::string& name, const std::string& text, bool executable = false) const {
+  std::string write(const std::string& name, const std::string& text,
+                    bool executable = false) const {
     std::string p = path_ + "/" + name;
     std::filesystem::create_directories(std::filesystem::path(p).parent_path());
     {

@@ -22,15 +22,15 @@ inline nlohmann::json namedObject(const std::string& name, const std::string& rv
 inline void streamChunks(FakeApiServer& server, httplib::Response& res,
                          std::vector<std::string> chunks, bool hold) {
   res.status = 200;
-  res.set_chunked_content_provider(
-      "application/json", [&server, chunks, hold](std::size_t, httplib::DataSink& sink) {
-        for (const auto& c : chunks) {
-          if (!sink.write(c.data(), c.size())) return false;
-        }
-        if (hold) server.holdUntilShutdown();
-        sink.done();
-        return true;
-      });
+  res.set_chunked_content_provider("application/json",
+                                   [&server, chunks, hold](std::size_t, httplib::DataSink& sink) {
+                                     for (const auto& c : chunks) {
+                                       if (!sink.write(c.data(), c.size())) return false;
+                                     }
+                                     if (hold) server.holdUntilShutdown();
+                                     sink.done();
+                                     return true;
+                                   });
 }
 
 inline nlohmann::json listOf(const std::vector<nlohmann::json>& items, const std::string& rv) {

@@ -46,10 +46,13 @@ TEST(LineBuffer, ByteByByteAndManyEventsPerChunk) {
   LineBuffer buffer;
   int lines = 0;
   for (char c : three) {
-    ASSERT_TRUE(buffer.append(std::string_view(&c, 1), [&](std::string_view) {
-      ++lines;
-      return true;
-    }).ok());
+    ASSERT_TRUE(buffer
+                    .append(std::string_view(&c, 1),
+                            [&](std::string_view) {
+                              ++lines;
+                              return true;
+                            })
+                    .ok());
   }
   EXPECT_EQ(lines, 3);
   lines = 0;
@@ -115,8 +118,8 @@ TEST(ClientWatch, GoneAsStatusOrAsErrorEvent) {
     testing::streamChunks(
         server, res,
         {testing::watchLine("ADDED", testing::namedObject("a", "3")),
-         testing::watchLine("ERROR", nlohmann::json::parse(
-                                         FakeApiServer::statusBody(410, "Expired", "too old")))},
+         testing::watchLine(
+             "ERROR", nlohmann::json::parse(FakeApiServer::statusBody(410, "Expired", "too old")))},
         false);
     return true;
   });
@@ -151,8 +154,8 @@ TEST(ClientWatch, OtherErrorEventsAreErrors) {
 TEST(ClientWatch, SilentStreamEndsAsStalledWithinTheIdleDeadline) {
   FakeApiServer server;
   server.addHandler([&](const httplib::Request&, httplib::Response& res) {
-    testing::streamChunks(server, res, {testing::watchLine("ADDED", testing::namedObject("a", "7"))},
-                          true);
+    testing::streamChunks(server, res,
+                          {testing::watchLine("ADDED", testing::namedObject("a", "7"))}, true);
     return true;
   });
   Client client(testing::fakeConfig(server));
@@ -170,17 +173,20 @@ TEST(ClientWatch, SilentStreamEndsAsStalledWithinTheIdleDeadline) {
 TEST(ClientWatch, StopTokenEndsAWatchAtOnce) {
   FakeApiServer server;
   server.addHandler([&](const httplib::Request&, httplib::Response& res) {
-    testing::streamChunks(server, res, {testing::watchLine("ADDED", testing::namedObject("a", "7"))},
-                          true);
+    testing::streamChunks(server, res,
+                          {testing::watchLine("ADDED", testing::namedObject("a", "7"))}, true);
     return true;
   });
   Client client(testing::fakeConfig(server));
   std::stop_source stop;
   auto started = std::chrono::steady_clock::now();
-  auto end = client.watch(resources::kConfigMap, "ns", {}, [&](const WatchEvent&) {
-    stop.request_stop();  // from the handler's thread, like a shutdown signal would
-    return true;
-  }, stop.get_token());
+  auto end = client.watch(
+      resources::kConfigMap, "ns", {},
+      [&](const WatchEvent&) {
+        stop.request_stop();  // from the handler's thread, like a shutdown signal would
+        return true;
+      },
+      stop.get_token());
   ASSERT_TRUE(end.ok()) << end.error().message;
   EXPECT_EQ(end->reason, WatchEndReason::kStopped);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
