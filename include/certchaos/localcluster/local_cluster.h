@@ -66,6 +66,12 @@ class LocalCluster {
   // Stops one component and starts it again with the same command line (same ports and data),
   // waiting until it is healthy: what a crash and a supervisor restart look like to clients.
   Result<void> restartComponent(const std::string& name, std::ostream& out);
+  // Starts (or restarts) an extra process as a component of the plane, e.g. the demo
+  // application. It must write {"address": "host:port"} to addressFile; the component's url is
+  // scheme://address. Stopped by `down` like the others.
+  Result<ComponentState> addComponent(const std::string& name, std::vector<std::string> argv,
+                                      const std::string& addressFile, const std::string& scheme,
+                                      std::ostream& out);
   // Stops one component (as a crash would, with SIGKILL when `kill` is set) and leaves it down.
   Result<void> stopComponent(const std::string& name, bool kill, std::ostream& out);
   Result<ClusterState> loadState() const;

@@ -1,0 +1,64 @@
+// The end-scenario runner (DESIGN.md §2): checks the start conditions, deploys the scenario on
+// the ChaosIssuer, forces renewal as cmctl renew does, watches the Certificate, its requests,
+// the Secret and the Events, probes the application over TLS, stops on a verdict (or the
+// timeout, or the circuit breaker, or an abort), rolls the issuer back, collects the logs and
+// writes the report.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <stop_token>
+#include <string>
+
+#include "certchaos/common/result.h"
+#include "certchaos/kube/client.h"
+#include "certchaos/report/report.h"
+
+namespace certchaos::scenario {
+
+struct ObjectRef {
+  std::string ns;
+  std::string name;
+};
+
+struct RunOptions {
+  std::string scenario;                           // a number ("3") or a name ("sleep")
+  std::map<std::string, std::string> parameters;  // --set k=v
+  std::optional<std::uint64_t> seed;
+  ObjectRef certificate;                   // the Certificate under test
+  ObjectRef issuer;                        // the ChaosIssuer (ns) to put the scenario on
+  std::string issuerKind = "ChaosIssuer";  // or ChaosClusterIssuer (ns empty)
+  std::string appUrl;                      // https://127.0.0.1:8443; empty: no probes
+  std::string appServerName;  // name to verify; default: the certificate's first DNS name
+  double timeScale = 1;       // every nominal duration / timeScale = wall duration
+  std::chrono::nanoseconds timeout = std::chrono::minutes(10);  // wall
+  std::chrono::milliseconds probeInterval{500};                 // wall
+  int maxRequests = 20;  // circuit breaker: CertificateRequests created during the run
+  bool keep = false;     // leave the scenario on the issuer at the end
+  std::string runsDir;   // reports go to runsDir/<run id>/
+  std::map<std::string, std::string> logFiles;  // source ("issuer", "cert-manager", "app") → path
+  std::string cluster = "local";
+  std::ostream* progress = nullptr;  // one line per state change (a terminal shows more)
+  bool terminal = false;
+};
+
+struct RunResult {
+  report::Report report;
+  std::string dir;  // runsDir/<run id>
+};
+
+// Exit codes of `certchaos run`, by verdict (documented in the README).
+int exitCodeFor(report::VerdictResult verdict);
+
+// Runs the scenario; `abort` (Ctrl-C, certchaos abort) ends it as aborted, with the rollback.
+Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOptions& options,
+                              std::stop_token abort = {});
+
+// The issuer spec's chaos fields set to healthy (what rollback and `certchaos abort` apply).
+nlohmann::json healthyChaosPatch();
+
+}  // namespace certchaos::scenario

@@ -1,0 +1,137 @@
+#include "certchaos/scenario/tls_probe.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace certchaos::scenario {
+namespace {
+
+struct SslCtxDeleter {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+struct SslDeleter {
+  void operator()(SSL* s) const { SSL_free(s); }
+};
+
+class Socket {
+ public:
+  explicit Socket(int fd) : fd_(fd) {}
+  ~Socket() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string sslError() {
+  unsigned long code = ERR_get_error();
+  if (code == 0) return "TLS handshake failed";
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
+
+}  // namespace
+
+Result<ProbeTarget> parseProbeUrl(const std::string& url) {
+  const std::string prefix = "https://";
+  if (url.rfind(prefix, 0) != 0) {
+    return makeError("BadInput",
+                     "expected an https://HOST:PORT URL for the application, found '" + url + "'");
+  }
+  std::string rest = url.substr(prefix.size());
+  rest = rest.substr(0, rest.find('/'));
+  auto colon = rest.rfind(':');
+  ProbeTarget t;
+  t.host = colon == std::string::npos ? rest : rest.substr(0, colon);
+  try {
+    t.port = colon == std::string::npos ? 443 : std::stoi(rest.substr(colon + 1));
+  } catch (const std::exception&) {
+    return makeError("BadInput", "expected a port number in '" + url + "'");
+  }
+  if (t.port <= 0 || t.port > 65535 || t.host.empty()) {
+    return makeError("BadInput", "expected https://HOST:PORT, found '" + url + "'");
+  }
+  return t;
+}
+
+ProbeResult probeTls(const ProbeTarget& target, std::chrono::milliseconds timeout) {
+  ProbeResult result;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(target.port));
+  if (inet_pton(AF_INET, target.host.c_str(), &addr.sin_addr) != 1) {
+    result.error = "the probe needs an IPv4 address, found '" + target.host + "'";
+    return result;
+  }
+  Socket sock(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  setsockopt(sock.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(sock.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    result.error = std::string("connect: ") + std::strerror(errno);
+    return result;
+  }
+
+  std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx(SSL_CTX_new(TLS_client_method()));
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx.get());
+  BIO* bio =
+      BIO_new_mem_buf(target.trustedCaPem.data(), static_cast<int>(target.trustedCaPem.size()));
+  while (X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    X509_STORE_add_cert(store, ca);
+    X509_free(ca);
+  }
+  BIO_free(bio);
+  ERR_clear_error();
+  // Verification is judged after the handshake, so that the served certificate is seen even
+  // when it does not verify.
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+  std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(ctx.get()));
+  SSL_set_fd(ssl.get(), sock.get());
+  SSL_set_tlsext_host_name(ssl.get(), target.serverName.c_str());
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  if (!target.serverName.empty()) {
+    if (inet_pton(AF_INET, target.serverName.c_str(), &addr.sin_addr) == 1) {
+      X509_VERIFY_PARAM_set1_ip_asc(param, target.serverName.c_str());
+    } else {
+      X509_VERIFY_PARAM_set1_host(param, target.serverName.c_str(), 0);
+    }
+  }
+  if (SSL_connect(ssl.get()) != 1) {
+    result.error = sslError();
+    return result;
+  }
+  if (X509* peer = SSL_get1_peer_certificate(ssl.get())) {
+    result.served.emplace(pki::X509Ptr(peer));
+  }
+  long verify = SSL_get_verify_result(ssl.get());
+  if (!result.served) {
+    result.error = "the server presented no certificate";
+  } else if (verify != X509_V_OK) {
+    result.error = X509_verify_cert_error_string(verify);
+  } else {
+    result.ok = true;
+  }
+  SSL_shutdown(ssl.get());
+  return result;
+}
+
+}  // namespace certchaos::scenario

@@ -1,0 +1,223 @@
+// The seed scenario end to end on the real local plane (DESIGN.md §2): a healthy ChaosIssuer
+// issues the demo application's certificate; scenario 3 (sleep) holds the forced renewal longer
+// than the certificate has left; the application serves an expired certificate; the issuer
+// wakes, signs, and the application recovers. Plus the variants of issue 5.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "certchaos/issuer/conditions.h"
+#include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/localcluster/local_cluster.h"
+#include "certchaos/report/json_schema.h"
+#include "certchaos/report/report_json.h"
+#include "certchaos/scenario/runner.h"
+#include "plane.h"
+#include "shared_plane.h"
+
+namespace certchaos::testing {
+namespace {
+
+using nlohmann::json;
+namespace res = kube::resources;
+
+struct BaseDeployment {
+  std::string ns;
+  std::string appUrl;
+};
+
+// A chaos-enabled namespace, a healthy ChaosIssuer at `timeScale`, a Certificate of nominal
+// lifetime 1h renewed at 50 %, and the demo app serving it.
+BaseDeployment deployBase(const std::string& prefix, int timeScale, bool reload) {
+  auto& plane = SharedPlane::get();
+  auto admin = plane.admin();
+  BaseDeployment s;
+  s.ns = plane.freshNamespace(prefix);
+  auto nsObject = admin->get(res::kNamespace, "", s.ns);
+  EXPECT_TRUE(nsObject);
+  json labelled = *nsObject;
+  labelled["metadata"]["labels"]["certchaos.io/chaos"] = "enabled";
+  EXPECT_TRUE(admin->update(res::kNamespace, labelled));
+  auto issuer =
+      admin->create(issuer::resources::kChaosIssuer,
+                    {{"metadata", {{"name", "chaos"}, {"namespace", s.ns}}},
+                     {"spec", {{"selfSigned", json::object()}, {"timeScale", timeScale}}}});
+  EXPECT_TRUE(issuer) << issuer.error().message;
+  auto cert = admin->create(
+      res::kCertificate,
+      {{"metadata", {{"name", "app"}, {"namespace", s.ns}}},
+       {"spec",
+        {{"secretName", "app-tls"},
+         {"duration", "1h"},
+         {"renewBeforePercentage", 50},
+         {"revisionHistoryLimit", 10},
+         {"dnsNames", {"demo-app." + s.ns + ".svc"}},
+         {"ipAddresses", {"127.0.0.1"}},
+         {"privateKey", {{"algorithm", "ECDSA"}, {"size", 256}}},
+         {"issuerRef", {{"name", "chaos"}, {"kind", "ChaosIssuer"}, {"group", "certchaos.io"}}}}}});
+  EXPECT_TRUE(cert) << cert.error().message;
+  auto wait = kubectl(plane.stateDir(), {"-n", s.ns, "wait", "--for=condition=Ready",
+                                         "--timeout=60s", "certificate/app"});
+  EXPECT_EQ(wait.exitCode, 0) << wait.output;
+
+  localcluster::LocalCluster cluster(plane.stateDir());
+  std::ostringstream log;
+  std::vector<std::string> argv = {binDir() + "/certchaos-demo-app",
+                                   "--kubeconfig=" + plane.kubeconfig(),
+                                   "-n",
+                                   s.ns,
+                                   "--secret=app-tls",
+                                   "--listen=127.0.0.1:0",
+                                   "--address-file=" + plane.stateDir() + "/" + s.ns + ".addr"};
+  if (!reload) argv.push_back("--no-reload");
+  auto app = cluster.addComponent("demo-app-" + s.ns, argv, plane.stateDir() + "/" + s.ns + ".addr",
+                                  "https", log);
+  EXPECT_TRUE(app) << (app ? "" : app.error().message);
+  if (app) s.appUrl = app->url;
+  return s;
+}
+
+scenario::RunOptions runOptions(const BaseDeployment& s, const std::string& scenario, int timeScale,
+                                const std::string& runsDir) {
+  auto& plane = SharedPlane::get();
+  scenario::RunOptions o;
+  o.scenario = scenario;
+  o.certificate = {s.ns, "app"};
+  o.issuer = {s.ns, "chaos"};
+  o.appUrl = s.appUrl;
+  o.timeScale = timeScale;
+  o.timeout = std::chrono::minutes(4);
+  o.probeInterval = std::chrono::milliseconds(250);
+  o.runsDir = runsDir;
+  o.logFiles = {{"issuer", plane.stateDir() + "/logs/certchaos-issuer.log"},
+                {"cert-manager", plane.stateDir() + "/logs/cm-controller.log"},
+                {"application", plane.stateDir() + "/logs/demo-app-" + s.ns + ".log"}};
+  return o;
+}
+
+std::vector<std::string> kindsOf(const report::Report& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.timeline) out.push_back(e.kind);
+  return out;
+}
+
+// Index of the first `kind` at or after `from`, or -1.
+int indexOf(const std::vector<std::string>& kinds, std::string_view kind, int from = 0) {
+  for (int i = from; i < static_cast<int>(kinds.size()); ++i) {
+    if (kinds[i] == kind) return i;
+  }
+  return -1;
+}
+
+class SeedScenarioTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(SharedPlane::get().ok()); }
+  TempDir runs_;
+};
+
+TEST_F(SeedScenarioTest, SleepLongerThanTheCertificateHasLeftFailsThenRecovers) {
+  constexpr int kScale = 60;  // 1 h nominal = 60 s
+  BaseDeployment s = deployBase("seed", kScale, true);
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = runOptions(s, "3", kScale, runs_.path());
+  o.parameters = {{"delay", "1h"}};
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  EXPECT_EQ(r.verdict.result, report::VerdictResult::kFailed) << r.verdict.summary;
+  EXPECT_EQ(scenario::exitCodeFor(r.verdict.result), 10);
+
+  auto k = kindsOf(r);
+  std::string all;
+  for (const auto& e : r.timeline) all += e.kind + ": " + e.message + "\n";
+  int base = indexOf(k, report::kinds::kProbeSucceeded);
+  int deployed = indexOf(k, report::kinds::kScenarioDeployed);
+  int forced = indexOf(k, report::kinds::kRenewalForced);
+  int held = indexOf(k, report::kinds::kRequestHeld);
+  int expired = indexOf(k, report::kinds::kCertificateExpired);
+  int probeFailed = indexOf(k, report::kinds::kProbeFailed);
+  int signedAt = indexOf(k, report::kinds::kRequestSigned);
+  int served = indexOf(k, report::kinds::kCertificateServed);
+  int recovered = indexOf(k, report::kinds::kRecovered);
+  for (int i : {base, deployed, forced, held, expired, probeFailed, signedAt, served, recovered}) {
+    ASSERT_GE(i, 0) << all;
+  }
+  EXPECT_LT(deployed, forced) << all;
+  EXPECT_LT(forced, held) << all;
+  EXPECT_LT(held, expired) << all;
+  EXPECT_LE(expired, probeFailed) << all;
+  EXPECT_LT(probeFailed, signedAt) << all;
+  EXPECT_LT(signedAt, served) << all;
+  EXPECT_LE(served, recovered) << all;
+  EXPECT_NE(r.timeline[probeFailed].message.find("certificate has expired"), std::string::npos)
+      << r.timeline[probeFailed].message;
+  EXPECT_FALSE(r.proofOfInjection.empty());
+  ASSERT_TRUE(r.timeToRecovery.has_value());
+  ASSERT_TRUE(r.certificates.before && r.certificates.after);
+  EXPECT_NE(r.certificates.before->serial, r.certificates.after->serial);
+  EXPECT_TRUE(r.prediction.has_value());
+
+  // Every rendering is there; report.json validates against its schema.
+  for (const char* f :
+       {"report.json", "report.txt", "report.md", "report.html", "report.junit.xml"}) {
+    EXPECT_TRUE(std::filesystem::exists(result->dir + "/" + f)) << f;
+  }
+  auto text = readFile(result->dir + "/report.json");
+  auto parsed = report::parseReport(text);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_TRUE(report::validateReportJson(json::parse(text)));
+
+  // No private key, token or Secret data in the report or the collected logs.
+  auto secret = SharedPlane::get().admin()->get(res::kSecret, s.ns, "app-tls");
+  ASSERT_TRUE(secret);
+  std::string keyB64 = (*secret)["data"]["tls.key"];
+  std::string token = readFile(SharedPlane::get().stateDir() + "/issuer.kubeconfig");
+  token = token.substr(token.find("token: ") + 7, 40);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(result->dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::string content = readFile(entry.path());
+    EXPECT_EQ(content.find("PRIVATE KEY"), std::string::npos) << entry.path();
+    EXPECT_EQ(content.find(keyB64.substr(0, 40)), std::string::npos) << entry.path();
+    EXPECT_EQ(content.find(token), std::string::npos) << entry.path();
+  }
+
+  // The issuer is healthy again.
+  auto issuer = SharedPlane::get().admin()->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
+  ASSERT_TRUE(issuer);
+  EXPECT_FALSE((*issuer)["spec"].contains("scenario"));
+}
+
+TEST_F(SeedScenarioTest, SleepShorterThanTheRemainingValidityPasses) {
+  constexpr int kScale = 60;
+  BaseDeployment s = deployBase("short", kScale, true);
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = runOptions(s, "sleep", kScale, runs_.path());
+  o.parameters = {{"delay", "5m"}};  // 5 s wall, against ≥ 30 s left
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->report.verdict.result, report::VerdictResult::kPassed)
+      << result->report.verdict.summary;
+  EXPECT_EQ(scenario::exitCodeFor(result->report.verdict.result), 0);
+}
+
+TEST_F(SeedScenarioTest, RenewalNotLoadedByTheApplicationFailsNamingBothSerials) {
+  constexpr int kScale = 60;
+  BaseDeployment s = deployBase("noreload", kScale, false);
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = runOptions(s, "renewal-not-loaded", kScale, runs_.path());
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  EXPECT_EQ(r.verdict.result, report::VerdictResult::kFailed) << r.verdict.summary;
+  ASSERT_TRUE(r.certificates.before);
+  EXPECT_NE(r.verdict.summary.find("serves serial " + r.certificates.before->serial),
+            std::string::npos)
+      << r.verdict.summary;
+  EXPECT_NE(r.verdict.summary.find("the Secret holds serial"), std::string::npos)
+      << r.verdict.summary;
+}
+
+}  // namespace
+}  // namespace certchaos::testing
