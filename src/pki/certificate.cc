@@ -9,6 +9,8 @@
 
 #include <ctime>
 
+#include "openssl_util.h"
+
 namespace certchaos::pki {
 namespace {
 
@@ -44,23 +46,6 @@ Result<void> addExtension(X509* cert, X509V3_CTX* ctx, int nid, const std::strin
   X509_add_ext(cert, ext, -1);
   X509_EXTENSION_free(ext);
   return {};
-}
-
-std::string keyUsageString(unsigned usage) {
-  static const std::pair<unsigned, const char*> kNames[] = {{kDigitalSignature, "digitalSignature"},
-                                                            {kContentCommitment, "nonRepudiation"},
-                                                            {kKeyEncipherment, "keyEncipherment"},
-                                                            {kDataEncipherment, "dataEncipherment"},
-                                                            {kKeyAgreement, "keyAgreement"},
-                                                            {kCertSign, "keyCertSign"},
-                                                            {kCrlSign, "cRLSign"},
-                                                            {kEncipherOnly, "encipherOnly"},
-                                                            {kDecipherOnly, "decipherOnly"}};
-  std::string out = "critical";
-  for (const auto& [bit, name] : kNames) {
-    if (usage & bit) out += std::string(",") + name;
-  }
-  return out;
 }
 
 }  // namespace
@@ -206,7 +191,7 @@ Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* s
   std::vector<std::pair<int, std::string>> exts = {{NID_basic_constraints, bc},
                                                    {NID_subject_key_identifier, "hash"}};
   if (issuer != nullptr || !tmpl.isCA) exts.emplace_back(NID_authority_key_identifier, "keyid");
-  if (tmpl.keyUsage != 0) exts.emplace_back(NID_key_usage, keyUsageString(tmpl.keyUsage));
+  if (tmpl.keyUsage != 0) exts.emplace_back(NID_key_usage, detail::keyUsageConf(tmpl.keyUsage));
   if (!tmpl.extKeyUsageOids.empty()) {
     std::string eku;
     for (const auto& oid : tmpl.extKeyUsageOids) eku += (eku.empty() ? "" : ",") + oid;

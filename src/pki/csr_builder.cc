@@ -8,27 +8,6 @@
 #include "openssl_util.h"
 
 namespace certchaos::pki {
-namespace {
-
-std::string keyUsageConf(unsigned usage) {
-  static const std::pair<unsigned, const char*> kNames[] = {{kDigitalSignature, "digitalSignature"},
-                                                            {kContentCommitment, "nonRepudiation"},
-                                                            {kKeyEncipherment, "keyEncipherment"},
-                                                            {kDataEncipherment, "dataEncipherment"},
-                                                            {kKeyAgreement, "keyAgreement"},
-                                                            {kCertSign, "keyCertSign"},
-                                                            {kCrlSign, "cRLSign"},
-                                                            {kEncipherOnly, "encipherOnly"},
-                                                            {kDecipherOnly, "decipherOnly"}};
-  std::string out = "critical";
-  for (const auto& [bit, name] : kNames) {
-    if (usage & bit) out += std::string(",") + name;
-  }
-  return out;
-}
-
-}  // namespace
-
 Result<std::string> buildCsrPem(const CsrTemplate& tmpl, const PrivateKey& key) {
   X509_REQ* raw = X509_REQ_new();
   struct Free {
@@ -57,7 +36,7 @@ Result<std::string> buildCsrPem(const CsrTemplate& tmpl, const PrivateKey& key) 
   for (const auto& v : tmpl.uris) add("URI", v);
   for (const auto& v : tmpl.emails) add("email", v);
   if (!san.empty()) confs.emplace_back(NID_subject_alt_name, san);
-  if (tmpl.keyUsage) confs.emplace_back(NID_key_usage, keyUsageConf(*tmpl.keyUsage));
+  if (tmpl.keyUsage) confs.emplace_back(NID_key_usage, detail::keyUsageConf(*tmpl.keyUsage));
   if (tmpl.extKeyUsageOids && !tmpl.extKeyUsageOids->empty()) {
     std::string eku;
     for (const auto& oid : *tmpl.extKeyUsageOids) eku += (eku.empty() ? "" : ",") + oid;

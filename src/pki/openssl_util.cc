@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include "certchaos/pki/certificate.h"
+
 namespace certchaos::pki::detail {
 
 std::string bioToString(BIO* bio) {
@@ -16,6 +18,23 @@ std::string asn1ToUtf8(const ASN1_STRING* s) {
   if (len < 0) return "";
   std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
   OPENSSL_free(utf8);
+  return out;
+}
+
+std::string keyUsageConf(unsigned usage) {
+  static const std::pair<unsigned, const char*> kNames[] = {{kDigitalSignature, "digitalSignature"},
+                                                            {kContentCommitment, "nonRepudiation"},
+                                                            {kKeyEncipherment, "keyEncipherment"},
+                                                            {kDataEncipherment, "dataEncipherment"},
+                                                            {kKeyAgreement, "keyAgreement"},
+                                                            {kCertSign, "keyCertSign"},
+                                                            {kCrlSign, "cRLSign"},
+                                                            {kEncipherOnly, "encipherOnly"},
+                                                            {kDecipherOnly, "decipherOnly"}};
+  std::string out = "critical";
+  for (const auto& [bit, name] : kNames) {
+    if (usage & bit) out += std::string(",") + name;
+  }
   return out;
 }
 

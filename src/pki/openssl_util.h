@@ -36,6 +36,10 @@ struct SubjectAltNames {
 };
 SubjectAltNames splitGeneralNames(const GENERAL_NAMES* names);
 
+// An OpenSSL config value for a critical keyUsage extension ("critical,digitalSignature,...")
+// from bits of certchaos::pki::KeyUsage.
+std::string keyUsageConf(unsigned usage);
+
 // The dotted text of an OID, e.g. "1.3.6.1.5.5.7.3.1".
 std::string oidText(const ASN1_OBJECT* obj);
 

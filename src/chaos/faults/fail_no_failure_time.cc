@@ -6,20 +6,10 @@
 namespace certchaos::chaos::faults {
 namespace {
 
-class FailNoFailureTime final : public Fault {
+class FailNoFailureTime final : public FixedFailure {
  public:
-  explicit FailNoFailureTime(const ParameterSet& params) : message_(params.text("message")) {}
-  std::string_view type() const override { return "fail-no-failure-time"; }
-  FaultPhase phase() const override { return FaultPhase::kFailure; }
-  std::string describe() const override {
-    return "failed the request without status.failureTime: " + message_;
-  }
-  std::optional<Failure> fail(const RequestContext& /*ctx*/, Random& /*random*/) const override {
-    return Failure{Failure::Kind::kFailed, message_, false, std::nullopt};
-  }
-
- private:
-  std::string message_;
+  explicit FailNoFailureTime(const ParameterSet& params)
+      : FixedFailure("fail-no-failure-time", params.text("message"), false) {}
 };
 
 }  // namespace

@@ -5,18 +5,10 @@
 namespace certchaos::chaos::faults {
 namespace {
 
-class FailPermanent final : public Fault {
+class FailPermanent final : public FixedFailure {
  public:
-  explicit FailPermanent(const ParameterSet& params) : message_(params.text("message")) {}
-  std::string_view type() const override { return "fail-permanent"; }
-  FaultPhase phase() const override { return FaultPhase::kFailure; }
-  std::string describe() const override { return "failed the request: " + message_; }
-  std::optional<Failure> fail(const RequestContext& /*ctx*/, Random& /*random*/) const override {
-    return Failure{Failure::Kind::kFailed, message_, true, std::nullopt};
-  }
-
- private:
-  std::string message_;
+  explicit FailPermanent(const ParameterSet& params)
+      : FixedFailure("fail-permanent", params.text("message"), true) {}
 };
 
 }  // namespace
