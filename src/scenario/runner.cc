@@ -335,15 +335,21 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                                                     issuerObject.error().message +
                                                     "; create it with 'certchaos deploy issuer'");
   }
-  json spec = {{"scenario", scenario->name}};
-  if (!o.parameters.empty()) spec["parameters"] = o.parameters;
-  if (o.seed) spec["seed"] = *o.seed;
-  spec["timeScale"] = static_cast<std::int64_t>(o.timeScale);
+  // An issuer-side scenario goes on the issuer; a runner-side one (renewal-not-loaded...) runs
+  // around a healthy issuer.
+  const bool onIssuer = scenario->status == chaos::ScenarioStatus::kImplemented;
+  json spec = {
+      {"scenario", onIssuer ? json(scenario->name) : json(nullptr)},
+      {"parameters", onIssuer && !o.parameters.empty() ? json(o.parameters) : json(nullptr)},
+      {"timeScale", static_cast<std::int64_t>(o.timeScale)}};
+  if (onIssuer && o.seed) spec["seed"] = *o.seed;
   json current = (*issuerObject).value("spec", json::object());
-  bool deployed = current.value("scenario", "") == scenario->name ||
-                  current.value("scenario", "") == std::to_string(scenario->number);
+  const std::string currentScenario = current.value("scenario", "");
+  bool deployed = onIssuer ? (currentScenario == scenario->name ||
+                              currentScenario == std::to_string(scenario->number))
+                           : currentScenario.empty() && !current.contains("faults");
   deployed = deployed && current.value("parameters", json::object()) ==
-                             spec.value("parameters", json::object());
+                             (spec["parameters"].is_null() ? json::object() : spec["parameters"]);
   deployed = deployed && current.value("timeScale", std::int64_t{1}) == spec["timeScale"];
   if (!deployed) {
     auto patched =
@@ -352,8 +358,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     if (!patched) return patched.error();
   }
   timeline.add(Source::kRunner, kinds::kScenarioDeployed,
-               std::string(deployed ? "scenario already on " : "deployed scenario on ") +
-                   issuerDescription(o) + ": " + spec.dump(),
+               std::string(!onIssuer  ? "runner-side scenario around the healthy "
+                           : deployed ? "scenario already on "
+                                      : "deployed scenario on ") +
+                   issuerDescription(o) + (onIssuer ? ": " + spec.dump() : ""),
                issuerDescription(o));
   auto rollback = [&]() -> Result<void> {
     if (o.keep) return {};
