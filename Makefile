@@ -29,12 +29,15 @@ build-asan: deps
 controlplane: deps
 	@dir=$$(controlplane/build.sh) && ln -sfn "$$dir" $(CP_DIR) && echo "control plane: $$dir"
 
-# Unit tests on the normal build; then the whole suite (unit, integration, end to end) on the
-# AddressSanitizer + UndefinedBehaviorSanitizer build, against the real local control plane.
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+
+# Unit tests on the normal build; then the whole suite on the AddressSanitizer +
+# UndefinedBehaviorSanitizer build: unit tests in parallel, then the integration and end-to-end
+# tests (each binary starts its own real local control plane) one at a time.
 test: build build-asan controlplane
 	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 1
+	@$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure -j $(JOBS)
+	@$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD) -LE unit --output-on-failure -j 1
 
 test-unit: build
 	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
