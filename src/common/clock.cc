@@ -19,6 +19,20 @@ void RealClock::waitUntil(std::condition_variable& cv, std::unique_lock<std::mut
   cv.wait_until(lock, deadline);
 }
 
+bool sleepUnlessStopped(Clock& clock, std::chrono::nanoseconds d, std::stop_token stop) {
+  auto deadline = clock.steadyNow() + d;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::stop_callback wake(stop, [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    cv.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  while (!stop.stop_requested() && clock.steadyNow() < deadline)
+    clock.waitUntil(cv, lock, deadline);
+  return !stop.stop_requested();
+}
+
 Clock& realClock() {
   static RealClock clock;
   return clock;

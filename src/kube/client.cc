@@ -55,6 +55,14 @@ Result<Object> decodeObject(const HttpResponse& response, const RequestDescripti
   return object;
 }
 
+// The object as sent: apiVersion and kind filled in from the resource when absent.
+Object withTypeMeta(const ResourceRef& resource, const Object& object) {
+  Object body = object;
+  if (!body.contains("apiVersion")) body["apiVersion"] = resource.apiVersion();
+  if (!body.contains("kind") && !resource.kind.empty()) body["kind"] = resource.kind;
+  return body;
+}
+
 }  // namespace
 
 Client::Client(ClientConfig config, std::shared_ptr<HttpTransport> transport, Clock& clock,
@@ -267,10 +275,7 @@ Result<Object> Client::create(const ResourceRef& resource, const Object& object,
   call.what = {"create", resource.qualifiedName(), objectName(*ns, name)};
   call.idempotent = false;  // a retried POST after a 5xx could create a second object
   call.contentType = "application/json";
-  Object body = object;
-  if (!body.contains("apiVersion")) body["apiVersion"] = resource.apiVersion();
-  if (!body.contains("kind")) body["kind"] = resource.kind;
-  call.body = body.dump();
+  call.body = withTypeMeta(resource, object).dump();
   call.query.add(params::kFieldManager, options.fieldManager);
   if (options.dryRun) call.query.add(params::kDryRun, "All");
   return executeForObject(call, stop);
@@ -290,10 +295,7 @@ Result<Object> Client::update(const ResourceRef& resource, const Object& object,
   call.path = objectPath(resource, *ns, name, options.subresource);
   call.what = {"update", resource.qualifiedName(), objectName(*ns, name)};
   call.contentType = "application/json";
-  Object body = object;
-  if (!body.contains("apiVersion")) body["apiVersion"] = resource.apiVersion();
-  if (!body.contains("kind")) body["kind"] = resource.kind;
-  call.body = body.dump();
+  call.body = withTypeMeta(resource, object).dump();
   call.query.add(params::kFieldManager, options.fieldManager);
   if (options.dryRun) call.query.add(params::kDryRun, "All");
   return executeForObject(call, stop);
@@ -361,10 +363,7 @@ Result<Object> Client::apply(const ResourceRef& resource, const Object& object,
   call.path = objectPath(resource, *ns, name, options.subresource);
   call.what = {"apply", resource.qualifiedName(), objectName(*ns, name)};
   call.contentType = "application/apply-patch+yaml";  // JSON is valid YAML
-  Object body = object;
-  if (!body.contains("apiVersion")) body["apiVersion"] = resource.apiVersion();
-  if (!body.contains("kind")) body["kind"] = resource.kind;
-  call.body = body.dump();
+  call.body = withTypeMeta(resource, object).dump();
   call.query.add(params::kFieldManager, options.fieldManager)
       .addBool(params::kForce, options.force);
   if (options.dryRun) call.query.add(params::kDryRun, "All");

@@ -1,6 +1,5 @@
 #include "certchaos/kube/leader_election.h"
 
-#include <condition_variable>
 #include <thread>
 
 #include "certchaos/common/time.h"
@@ -17,18 +16,7 @@ std::string LeaderElector::observedLeader() const {
 }
 
 bool LeaderElector::sleep(std::chrono::nanoseconds d, std::stop_token stop) {
-  Clock& clock = client_->clock();
-  auto deadline = clock.steadyNow() + d;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::stop_callback wake(stop, [&] {
-    std::lock_guard<std::mutex> lock(mu);
-    cv.notify_all();
-  });
-  std::unique_lock<std::mutex> lock(mu);
-  while (!stop.stop_requested() && clock.steadyNow() < deadline)
-    clock.waitUntil(cv, lock, deadline);
-  return !stop.stop_requested();
+  return sleepUnlessStopped(client_->clock(), d, stop);
 }
 
 void LeaderElector::observe(const nlohmann::json& spec) {

@@ -1,7 +1,5 @@
 #include "certchaos/kube/reflector.h"
 
-#include <condition_variable>
-
 #include "log.h"
 
 namespace certchaos::kube {
@@ -27,18 +25,7 @@ std::string Reflector::lastResourceVersion() const {
 }
 
 void Reflector::waitBackoff(Backoff& backoff, std::stop_token stop) {
-  Clock& clock = client_->clock();
-  auto deadline = clock.steadyNow() + backoff.next();
-  std::mutex mu;
-  std::condition_variable cv;
-  std::stop_callback wake(stop, [&] {
-    std::lock_guard<std::mutex> lock(mu);
-    cv.notify_all();
-  });
-  std::unique_lock<std::mutex> lock(mu);
-  while (!stop.stop_requested() && clock.steadyNow() < deadline) {
-    clock.waitUntil(cv, lock, deadline);
-  }
+  sleepUnlessStopped(client_->clock(), backoff.next(), stop);
 }
 
 void Reflector::run(std::stop_token stop) {

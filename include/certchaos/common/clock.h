@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <stop_token>
 
 namespace certchaos {
 
@@ -40,5 +41,8 @@ class RealClock final : public Clock {
 
 // A process-wide RealClock, the default wherever a Clock is optional.
 Clock& realClock();
+
+// Sleeps `d` on `clock` unless `stop` is requested first; returns false if it was.
+bool sleepUnlessStopped(Clock& clock, std::chrono::nanoseconds d, std::stop_token stop);
 
 }  // namespace certchaos
