@@ -111,6 +111,52 @@ int indexOf(const std::vector<std::string>& kinds, std::string_view kind, int fr
   return -1;
 }
 
+// The HTML report opened in a real browser (Debian's chromium, headless): the rendered DOM has
+// the sequence diagram with its lifelines and arrows, and a screenshot is not blank.
+void checkHtmlInChromium(const std::string& html) {
+  const std::string chromium = "/usr/bin/chromium";
+  ASSERT_TRUE(std::filesystem::exists(chromium)) << "chromium is installed by make deps";
+  TempDir profile;
+  const std::vector<std::string> common = {chromium, "--headless=new", "--no-sandbox",
+                                           "--disable-gpu", "--user-data-dir=" + profile.path()};
+  auto argv = common;
+  argv.insert(argv.end(), {"--dump-dom", "file://" + html});
+  auto dom = run(argv, std::chrono::seconds(120));
+  ASSERT_EQ(dom.exitCode, 0) << dom.output;
+  auto at = dom.output.find("id=\"sequence-diagram\"");
+  ASSERT_NE(at, std::string::npos) << dom.output.substr(0, 2000);
+  auto end = dom.output.find("</svg>", at);
+  ASSERT_NE(end, std::string::npos);
+  std::string svg = dom.output.substr(at, end - at);
+  int arrows = 0;
+  for (auto p = svg.find("<line"); p != std::string::npos; p = svg.find("<line", p + 1)) ++arrows;
+  EXPECT_GE(arrows, 8) << "lifelines and arrows of the sequence diagram";
+  EXPECT_NE(svg.find("ChaosIssuer"), std::string::npos);
+  auto shot = common;
+  const std::string png = profile.path() + "/report.png";
+  shot.insert(shot.end(), {"--window-size=1280,2400", "--screenshot=" + png, "file://" + html});
+  auto screenshot = run(shot, std::chrono::seconds(120));
+  ASSERT_EQ(screenshot.exitCode, 0) << screenshot.output;
+  ASSERT_TRUE(std::filesystem::exists(png));
+  EXPECT_GT(std::filesystem::file_size(png), 20000u) << "a blank page compresses far smaller";
+}
+
+// The JUnit file read by a real JUnit consumer (python3-junitparser).
+void checkJunitWithJunitparser(const std::string& xml) {
+  auto out = run({"/usr/bin/python3", "-c",
+                  "import sys\nfrom junitparser import JUnitXml, Failure\n"
+                  "x = JUnitXml.fromfile(sys.argv[1])\n"
+                  "cases = [c for s in x for c in s]\n"
+                  "failed = [c for c in cases if any(isinstance(r, Failure) for r in c.result)]\n"
+                  "print(len(cases), len(failed))\n",
+                  xml});
+  ASSERT_EQ(out.exitCode, 0) << out.output;
+  int cases = 0, failed = 0;
+  std::istringstream(out.output) >> cases >> failed;
+  EXPECT_GE(cases, 1) << out.output;
+  EXPECT_GE(failed, 1) << "the failed verdict is a failed test case: " << out.output;
+}
+
 class SeedScenarioTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(SharedPlane::get().ok()); }
@@ -168,6 +214,8 @@ TEST_F(SeedScenarioTest, SleepLongerThanTheCertificateHasLeftFailsThenRecovers) 
   auto parsed = report::parseReport(text);
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_TRUE(report::validateReportJson(json::parse(text)));
+  checkHtmlInChromium(result->dir + "/report.html");
+  checkJunitWithJunitparser(result->dir + "/report.junit.xml");
 
   // No private key, token or Secret data in the report or the collected logs.
   auto secret = SharedPlane::get().admin()->get(res::kSecret, s.ns, "app-tls");
