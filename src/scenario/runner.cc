@@ -116,6 +116,7 @@ struct RunState {
   std::set<std::string> requests;          // created during the run
   std::set<std::string> heldRequests, signedRequests, failedRequests;
   std::set<std::string> seenEvents;
+  std::string certificateReady;  // the Certificate's last Ready status/reason
   std::string secretSerial;
   std::optional<pki::Certificate> secretLeaf;
   std::string servedSerial;
@@ -389,12 +390,11 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   auto certInformer =
       watchOne(client, res::kCertificate, ns, o.certificate.name, [&](const json& c) {
         std::string ready = condition(c, "Ready", "status") + "/" + condition(c, "Ready", "reason");
-        static thread_local std::string lastReady;
-        if (ready != lastReady) {
-          lastReady = ready;
-          timeline.add(Source::kCertManager, "CertificateReady",
-                       "Ready=" + ready + ": " + condition(c, "Ready", "message"), certObject);
-        }
+        std::lock_guard lock(st.mu);
+        if (ready == st.certificateReady) return;
+        st.certificateReady = ready;
+        timeline.add(Source::kCertManager, "CertificateReady",
+                     "Ready=" + ready + ": " + condition(c, "Ready", "message"), certObject);
       });
   auto secretInformer = watchOne(client, res::kSecret, ns, secretName, [&](const json& s) {
     auto sc = readSecret(s);
