@@ -47,14 +47,15 @@ Result<void> forceRenewal(kube::Client& client, const std::string& ns, const std
       if (kube::isNotFound(certificate.error())) {
         return makeError("NotFound", "expected " + what +
                                          " to exist, found none; check the name and namespace "
-                                         "(kubectl get certificates -n " + ns + ")");
+                                         "(kubectl get certificates -n " +
+                                         ns + ")");
       }
-      return makeError(certificate.error().code,
-                       "failed to trigger issuance of " + what + ": " +
-                           certificate.error().message);
+      return makeError(certificate.error().code, "failed to trigger issuance of " + what + ": " +
+                                                     certificate.error().message);
     }
-    auto updated = client.update(resource, withIssuingTriggered(std::move(*certificate), clock.now()),
-                                 {.subresource = "status"});
+    auto updated =
+        client.update(resource, withIssuingTriggered(std::move(*certificate), clock.now()),
+                      {.subresource = "status"});
     if (updated) return {};
     last = updated.error();
     if (!kube::isConflict(last)) break;

@@ -1,0 +1,168 @@
+// abort: stop the running runs and revert every ChaosIssuer and ChaosClusterIssuer to healthy,
+// then verify each one is Ready at its new generation with no chaos.
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "certchaos/common/duration.h"
+#include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/kube/errors.h"
+#include "certchaos/scenario/runner.h"
+#include "deploy_actions.h"
+#include "issuer_spec.h"
+#include "wait.h"
+
+namespace certchaos::cli {
+
+using nlohmann::json;
+
+namespace {
+
+struct AbortOptions {
+  std::string timeout = "2m";
+};
+
+// Waits until the process exits (pidfd: woken by the kernel, no polling) or the deadline.
+bool waitForExit(int pid, std::chrono::steady_clock::time_point deadline) {
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return ::kill(pid, 0) != 0;  // already gone (or not ours to watch)
+  bool exited = false;
+  while (!exited) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    int n = ::poll(&p, 1, static_cast<int>(left.count()));
+    exited = n > 0;
+    if (n < 0 && errno != EINTR) break;
+  }
+  ::close(fd);
+  return exited;
+}
+
+struct Reverted {
+  const kube::ResourceRef* resource;
+  std::string kind, ns, name, before;
+  std::int64_t generation = 0;
+};
+
+int runAbort(const CliContext& cli, const AbortOptions& o) {
+  auto timeout = parseGoDuration(o.timeout);
+  if (!timeout || timeout->count() <= 0) {
+    return cli.usage(
+        "--timeout: expected a positive duration such as 2m, found '" + o.timeout + "'", "abort");
+  }
+  auto target = cli.connect();
+  if (!target) return cli.fail(target.error());
+  auto& client = *target->client;
+  const auto deadline = std::chrono::steady_clock::now() + *timeout;
+  int code = kExitOk;
+
+  // Runs first: told to stop, each records itself as aborted and rolls its issuer back.
+  auto runs = liveRuns(cli.global.runsDir);
+  for (const auto& run : runs) {
+    if (::kill(run.pid, SIGINT) == 0) {
+      cli.out() << "stopping run " << run.id << " (pid " << run.pid << ")\n";
+    }
+  }
+
+  // Then every issuer, whoever set its chaos (a merge patch removes fields of any manager).
+  std::vector<Reverted> reverted;
+  for (const auto* resource :
+       {&issuer::resources::kChaosIssuer, &issuer::resources::kChaosClusterIssuer}) {
+    auto list = client.listAll(*resource, "");
+    if (!list) return cli.fail(list.error());
+    for (const auto& item : list->items) {
+      const auto& meta = item["metadata"];
+      const std::string ns = meta.value("namespace", "");
+      const std::string name = meta.value("name", "");
+      const json spec = item.value("spec", json::object());
+      bool any = false;
+      for (const auto& f : chaosFields()) any = any || spec.contains(f);
+      if (!any) continue;
+      auto patched = client.patch(*resource, ns, name, kube::PatchType::kMerge,
+                                  scenario::healthyChaosPatch(), patchAsCertchaos());
+      const std::string display = resource->kind + " " + (ns.empty() ? "" : ns + "/") + name;
+      if (!patched) {
+        cli.fail({patched.error().code, "reverting " + display + ": " + patched.error().message});
+        code = kExitError;
+        continue;
+      }
+      reverted.push_back({resource, resource->kind, ns, name, describeChaos(spec),
+                          (*patched)["metadata"].value("generation", std::int64_t{0})});
+    }
+  }
+
+  for (const auto& run : runs) {
+    if (!waitForExit(run.pid, deadline)) {
+      cli.fail({"Timeout", "run " + run.id + " (pid " + std::to_string(run.pid) +
+                               ") did not stop within " + o.timeout +
+                               "; it may still be rolling back; kill it with: kill " +
+                               std::to_string(run.pid)});
+      code = kExitError;
+    } else {
+      cli.out() << "run " << run.id << " stopped\n";
+    }
+  }
+
+  // Verify: Ready at the new generation, and no chaos left in the spec.
+  for (const auto& r : reverted) {
+    const std::string display = r.kind + " " + (r.ns.empty() ? "" : r.ns + "/") + r.name;
+    WaitSpec wait;
+    wait.resource = *r.resource;
+    wait.ns = r.ns;
+    wait.name = r.name;
+    wait.what = display + " to be Ready and healthy at generation " + std::to_string(r.generation);
+    wait.timeout = std::max<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now(),
+                                                      std::chrono::seconds(5));
+    const auto generation = r.generation;
+    wait.evaluate = [generation](const json* obj) {
+      if (obj == nullptr) return WaitState{WaitState::kDone, "deleted"};
+      if ((*obj)["metadata"].value("generation", std::int64_t{0}) < generation) {
+        return WaitState{WaitState::kWaiting,
+                         "waiting for generation " + std::to_string(generation)};
+      }
+      if (specHasChaos(obj->value("spec", json::object()))) {
+        return WaitState{WaitState::kFailed,
+                         "chaos is back in its spec: " + describeChaos((*obj)["spec"])};
+      }
+      return readyAtGeneration(obj, /*falseIsFinal=*/true);
+    };
+    auto ready = waitFor(client, wait, cli.err(), isTerminal(2));
+    if (!ready) {
+      cli.fail({ready.error().code,
+                "reverted " + display + " but could not verify it: " + ready.error().message});
+      code = kExitError;
+      continue;
+    }
+    cli.out() << "reverted " << display << ": " << r.before << " -> healthy; verified Ready at "
+              << "generation " << (*ready)["metadata"].value("generation", std::int64_t{0}) << "\n";
+  }
+  if (reverted.empty() && runs.empty()) {
+    cli.out() << "nothing to abort: no issuer has chaos and no run is in progress\n";
+  }
+  return code;
+}
+
+}  // namespace
+
+void addAbortCommand(CLI::App& app, CliContext& cli) {
+  auto o = std::make_shared<AbortOptions>();
+  auto* cmd =
+      app.add_subcommand("abort",
+                         "stop running runs and revert every ChaosIssuer and ChaosClusterIssuer to "
+                         "healthy; verifies the revert");
+  cmd->add_option("--timeout", o->timeout,
+                  "how long to wait for runs to stop and issuers to "
+                  "be Ready")
+      ->capture_default_str();
+  setExamples(cmd,
+              "  certchaos abort\n"
+              "  certchaos --kubeconfig ~/.kube/staging abort --timeout 5m\n");
+  cmd->callback([&cli, o] { cli.action = [&cli, o] { return runAbort(cli, *o); }; });
+}
+
+}  // namespace certchaos::cli

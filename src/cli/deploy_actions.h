@@ -1,0 +1,82 @@
+// The work behind `certchaos deploy issuer|certificate|app`, reused by `demo`.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certchaos/common/result.h"
+#include "cli_context.h"
+#include "issuer_spec.h"
+
+namespace certchaos::cli {
+
+inline constexpr const char* kFieldManager = "certchaos";
+
+// Server-side apply as certchaos, taking over fields other managers hold.
+inline kube::ApplyOptions applyAsCertchaos() {
+  kube::ApplyOptions options;
+  options.fieldManager = kFieldManager;
+  options.force = true;
+  return options;
+}
+inline kube::PatchOptions patchAsCertchaos() {
+  kube::PatchOptions options;
+  options.fieldManager = kFieldManager;
+  return options;
+}
+
+struct IssuerDeployment {
+  IssuerFlags flags;
+  std::string file;    // -f: a ChaosIssuer / ChaosClusterIssuer in YAML or JSON
+  bool optIn = false;  // label the namespace certchaos.io/chaos=enabled
+  std::chrono::nanoseconds timeout = std::chrono::minutes(2);
+};
+
+// Validates locally, applies (server-side, field manager certchaos), removes chaos fields it
+// does not declare, then waits until Ready at the new generation. Returns the issuer.
+Result<nlohmann::json> deployIssuer(const CliContext& cli, const Target& target,
+                                    IssuerDeployment deployment);
+
+struct CertificateDeployment {
+  std::string name;
+  std::string ns;
+  std::string issuer;
+  std::string issuerKind = "ChaosIssuer";
+  std::vector<std::string> dnsNames;
+  std::vector<std::string> ipAddresses;
+  std::string duration;
+  std::string renewBefore;
+  std::optional<int> renewBeforePercentage;
+  std::string secretName;  // default NAME-tls
+  std::string keyAlgorithm;
+  std::chrono::nanoseconds timeout = std::chrono::minutes(2);
+};
+
+// The Certificate object (revisionHistoryLimit 10, so a run sees past requests). Usage errors
+// have code kUsageError.
+Result<nlohmann::json> buildCertificate(const CertificateDeployment& d);
+// Applies it and waits until Ready at its generation (fails fast on Issuing=False Failed).
+Result<nlohmann::json> deployCertificate(const CliContext& cli, const Target& target,
+                                         const CertificateDeployment& deployment);
+
+struct AppDeployment {
+  std::string name = "demo-app";
+  std::string ns;
+  std::string secret;
+  bool noReload = false;
+  std::string image = "certchaos-demo-app:latest";  // real clusters
+  bool apply = false;                               // real clusters: apply instead of print
+};
+
+// Local plane: starts certchaos-demo-app as a component and returns its URL. A real cluster:
+// prints (or applies) the Deployment + Service manifest and returns "".
+Result<std::string> deployApp(const CliContext& cli, const Target& target,
+                              const AppDeployment& deployment);
+
+// Exit code for an Error: kExitUsage for flag syntax errors, else kExitError (printed).
+int failWith(const CliContext& cli, const Error& error, const std::string& command);
+
+}  // namespace certchaos::cli

@@ -1,0 +1,172 @@
+#include "output.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+namespace certchaos::cli {
+
+namespace {
+
+void emit(YAML::Emitter& out, const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::object:
+      out << YAML::BeginMap;
+      for (const auto& [key, item] : value.items()) {
+        out << YAML::Key << key << YAML::Value;
+        emit(out, item);
+      }
+      out << YAML::EndMap;
+      break;
+    case nlohmann::json::value_t::array:
+      out << YAML::BeginSeq;
+      for (const auto& item : value) emit(out, item);
+      out << YAML::EndSeq;
+      break;
+    case nlohmann::json::value_t::string: {
+      const auto& s = value.get_ref<const std::string&>();
+      // Quote what a reader would take for a number, a boolean or null.
+      bool ambiguous = s.empty() || s == "true" || s == "false" || s == "null" || s == "~" ||
+                       s == "yes" || s == "no" || s == "on" || s == "off" ||
+                       nlohmann::json::parse(s, nullptr, false).is_number();
+      if (ambiguous) out << YAML::DoubleQuoted;
+      out << s;
+      break;
+    }
+    case nlohmann::json::value_t::null:
+      out << YAML::Null;
+      break;
+    default:
+      out << value.dump();
+  }
+}
+
+Result<nlohmann::json> fromNode(const YAML::Node& node, const std::string& origin) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nlohmann::json(nullptr);
+    case YAML::NodeType::Map: {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& item : node) {
+        auto value = fromNode(item.second, origin);
+        if (!value) return value;
+        object[item.first.as<std::string>()] = std::move(*value);
+      }
+      return object;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& item : node) {
+        auto value = fromNode(item, origin);
+        if (!value) return value;
+        array.push_back(std::move(*value));
+      }
+      return array;
+    }
+    case YAML::NodeType::Scalar:
+      break;
+  }
+  const std::string& s = node.Scalar();
+  if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") return nlohmann::json(s);
+  if (s == "~" || s == "null" || s == "Null" || s == "NULL") return nlohmann::json(nullptr);
+  if (s == "true" || s == "True" || s == "TRUE") return nlohmann::json(true);
+  if (s == "false" || s == "False" || s == "FALSE") return nlohmann::json(false);
+  if (!s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '+' ||
+                     s[0] == '.')) {
+    auto number = nlohmann::json::parse(s[0] == '+' ? s.substr(1) : s, nullptr, false);
+    if (number.is_number()) return number;
+  }
+  return nlohmann::json(s);
+}
+
+}  // namespace
+
+std::string toYaml(const nlohmann::json& value) {
+  YAML::Emitter out;
+  emit(out, value);
+  std::string text = out.c_str();
+  if (text.empty() || text.back() != '\n') text += '\n';
+  return text;
+}
+
+Result<std::vector<nlohmann::json>> yamlDocumentsToJson(const std::string& text,
+                                                        const std::string& origin) {
+  std::vector<nlohmann::json> documents;
+  try {
+    for (const auto& node : YAML::LoadAll(text)) {
+      auto value = fromNode(node, origin);
+      if (!value) return value.error();
+      if (!value->is_null()) documents.push_back(std::move(*value));
+    }
+  } catch (const YAML::Exception& e) {
+    return makeError("BadInput", origin + ": expected YAML or JSON, found a syntax error at line " +
+                                     std::to_string(e.mark.line + 1) + ", column " +
+                                     std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  return documents;
+}
+
+Result<nlohmann::json> yamlToJson(const std::string& text, const std::string& origin) {
+  auto documents = yamlDocumentsToJson(text, origin);
+  if (!documents) return documents.error();
+  if (documents->size() != 1) {
+    return makeError("BadInput", origin + ": expected one YAML document, found " +
+                                     std::to_string(documents->size()));
+  }
+  return std::move(documents->front());
+}
+
+Result<void> checkFormat(const std::string& format, const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), format) != allowed.end()) return {};
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
+  return makeError("BadInput", "-o: expected one of " + list + ", found '" + format + "'");
+}
+
+namespace {
+std::size_t displayWidth(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+}  // namespace
+
+void printTable(std::ostream& out, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths(header.size(), 0);
+  auto measure = [&](const std::vector<std::string>& row) {
+    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], displayWidth(row[i]));
+    }
+  };
+  measure(header);
+  for (const auto& row : rows) measure(row);
+  auto print = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - displayWidth(row[i]) + 3, ' ');
+    }
+    out << line << "\n";
+  };
+  print(header);
+  for (const auto& row : rows) print(row);
+}
+
+std::string truncate(std::string_view text, std::size_t width) {
+  if (displayWidth(text) <= width || width == 0) return std::string(text);
+  std::string cut;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if ((c & 0xC0) != 0x80) {
+      if (n + 1 == width) break;
+      ++n;
+    }
+    cut += text[i];
+  }
+  return cut + "…";
+}
+
+}  // namespace certchaos::cli

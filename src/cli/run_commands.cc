@@ -1,0 +1,367 @@
+// run SCENARIO: the end-scenario runner; demo: up + the base scenario + scenario 3 + the report.
+#include <pthread.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "certchaos/chaos/catalog.h"
+#include "certchaos/common/duration.h"
+#include "certchaos/kube/errors.h"
+#include "certchaos/report/renderer.h"
+#include "certchaos/scenario/runner.h"
+#include "deploy_actions.h"
+#include "plane_actions.h"
+
+namespace certchaos::cli {
+
+using nlohmann::json;
+
+namespace {
+
+struct RunFlags {
+  std::string scenario;
+  std::string certificate;  // NS/NAME or NAME
+  std::string issuer;       // NS/NAME or NAME (ChaosClusterIssuer: NAME)
+  std::string issuerKind;
+  std::string app;
+  std::string appServerName;
+  double timeScale = 1;
+  std::string timeout = "10m";
+  std::vector<std::string> sets;
+  std::uint64_t seed = 0;
+  CLI::Option* seedOpt = nullptr;
+  bool keep = false;
+  int maxRequests = 20;
+};
+
+scenario::ObjectRef parseRef(const std::string& text, const std::string& defaultNs) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos) return {defaultNs, text};
+  return {text.substr(0, slash), text.substr(slash + 1)};
+}
+
+// Ctrl-C and SIGTERM stop the run (it rolls back and reports `aborted`) through a stop token.
+class SignalStop {
+ public:
+  SignalStop() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);  // our own wake-up at the end
+    pthread_sigmask(SIG_BLOCK, &set, &previous_);
+    thread_ = std::thread([this, set] {
+      while (true) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0 || sig == SIGUSR1) return;
+        if (source_.stop_requested()) {
+          std::cerr << "\nsecond interrupt: exiting without rollback\n";
+          std::_Exit(130);
+        }
+        std::cerr << "\ninterrupted: stopping the run and rolling back (Ctrl-C again to quit "
+                     "at once)\n";
+        source_.request_stop();
+      }
+    });
+  }
+  ~SignalStop() {
+    pthread_kill(thread_.native_handle(), SIGUSR1);
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  std::stop_token token() const { return source_.get_token(); }
+
+ private:
+  sigset_t previous_;
+  std::stop_source source_;
+  std::thread thread_;
+};
+
+// The app of the local plane that serves `secret` (deploy app), if any.
+const localcluster::ComponentState* appServing(const localcluster::ClusterState& plane,
+                                               const std::string& ns, const std::string& secret) {
+  for (const auto& c : plane.components) {
+    bool nsMatch = false, secretMatch = false;
+    for (const auto& a : c.args) {
+      nsMatch = nsMatch || a == "--namespace=" + ns;
+      secretMatch = secretMatch || a == "--secret=" + secret;
+    }
+    if (nsMatch && secretMatch) return &c;
+  }
+  return nullptr;
+}
+
+// Fills in what the flags leave out: the Certificate (the only one issued by a Chaos issuer),
+// the issuer (the Certificate's), the app (the local app serving its Secret), the log files.
+Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& target,
+                                        const RunFlags& f) {
+  scenario::RunOptions o;
+  const auto* info = chaos::findScenario(f.scenario);
+  if (info == nullptr) {
+    std::string names;
+    for (const auto& s : chaos::scenarioCatalog()) {
+      names += (names.empty() ? "" : ", ") + std::to_string(s.number) + " " + s.name;
+    }
+    return makeError(kUsageError,
+                     "SCENARIO: expected a number or name from 'certchaos "
+                     "scenarios', found '" +
+                         f.scenario + "'; one of: " + names);
+  }
+  o.scenario = f.scenario;
+  for (const auto& s : f.sets) {
+    auto kv = parseKeyValue(s, "--set");
+    if (!kv) return kv.error();
+    o.parameters[kv->first] = kv->second;
+  }
+  if (f.seedOpt != nullptr && f.seedOpt->count() > 0) o.seed = f.seed;
+  auto& client = *target.client;
+
+  json certificate;
+  if (!f.certificate.empty()) {
+    o.certificate = parseRef(f.certificate, target.ns);
+    auto got = client.get(kube::resources::kCertificate, o.certificate.ns, o.certificate.name);
+    if (!got) {
+      return makeError(got.error().code, "--certificate " + o.certificate.ns + "/" +
+                                             o.certificate.name + ": " + got.error().message);
+    }
+    certificate = std::move(*got);
+  } else {
+    auto list = client.listAll(kube::resources::kCertificate, target.ns);
+    if (!list) return list.error();
+    std::vector<json> candidates;
+    for (auto& c : list->items) {
+      if (c["spec"].value("issuerRef", json::object()).value("group", "") == "certchaos.io") {
+        candidates.push_back(std::move(c));
+      }
+    }
+    if (candidates.size() != 1) {
+      std::string names;
+      for (const auto& c : candidates) names += " " + c["metadata"].value("name", "");
+      return makeError(kUsageError,
+                       "--certificate: expected it, or exactly one Certificate issued by a "
+                       "ChaosIssuer in namespace " +
+                           target.ns + ", found " + std::to_string(candidates.size()) +
+                           (names.empty() ? "" : " (" + names.substr(1) + ")") +
+                           "; pass --certificate NS/NAME");
+    }
+    certificate = std::move(candidates.front());
+    o.certificate = {certificate["metadata"].value("namespace", ""),
+                     certificate["metadata"].value("name", "")};
+  }
+  const json issuerRef = certificate["spec"].value("issuerRef", json::object());
+  o.issuerKind = f.issuerKind.empty() ? issuerRef.value("kind", "ChaosIssuer") : f.issuerKind;
+  if (o.issuerKind != "ChaosIssuer" && o.issuerKind != "ChaosClusterIssuer") {
+    return makeError(kUsageError,
+                     "--issuer-kind: expected ChaosIssuer or ChaosClusterIssuer, "
+                     "found '" +
+                         o.issuerKind + "'");
+  }
+  const std::string issuerNs = o.issuerKind == "ChaosClusterIssuer" ? "" : o.certificate.ns;
+  o.issuer = f.issuer.empty() ? scenario::ObjectRef{issuerNs, issuerRef.value("name", "")}
+                              : parseRef(f.issuer, issuerNs);
+  if (o.issuerKind == "ChaosClusterIssuer") o.issuer.ns.clear();
+
+  o.appUrl = f.app;
+  o.appServerName = f.appServerName;
+  const std::string secret = certificate["spec"].value("secretName", "");
+  if (target.local()) {
+    const auto& plane = *target.plane;
+    for (const auto& c : plane.components) {
+      if (c.name == "certchaos-issuer") o.logFiles["issuer"] = c.logPath;
+      if (c.name == "cm-controller") o.logFiles["cert-manager"] = c.logPath;
+    }
+    if (const auto* app = appServing(plane, o.certificate.ns, secret)) {
+      o.logFiles["app"] = app->logPath;
+      if (o.appUrl.empty()) {
+        o.appUrl = app->url;
+        cli.note("probing " + app->name + " at " + app->url);
+      }
+    }
+  }
+  if (o.appUrl.empty()) {
+    cli.err() << "note: no --app URL and no local app serving Secret " << o.certificate.ns << "/"
+              << secret << ": the run observes cert-manager only, without probes\n";
+  }
+  o.timeScale = f.timeScale;
+  auto timeout = parseGoDuration(f.timeout);
+  if (!timeout || timeout->count() <= 0) {
+    return makeError(kUsageError, "--timeout: expected a positive duration such as 10m, found '" +
+                                      f.timeout + "'");
+  }
+  o.timeout = *timeout;
+  o.maxRequests = f.maxRequests;
+  o.keep = f.keep;
+  o.runsDir = cli.global.runsDir;
+  o.cluster = target.clusterName();
+  o.progress = &std::cerr;
+  o.terminal = isTerminal(2);
+  return o;
+}
+
+// Prints the text report and writes the other renderings next to report.json.
+void printResult(const CliContext& cli, const scenario::RunResult& result) {
+  auto text = report::makeRenderer("text", {.colour = isTerminal(1)});
+  if (text) cli.out() << (*text)->render(result.report);
+  cli.out() << "\nreport: " << result.dir << "/report.json\n";
+  for (const char* format : {"md", "html", "junit"}) {
+    auto renderer = report::makeRenderer(format);
+    if (!renderer) continue;
+    const std::string path = result.dir + "/report." + std::string((*renderer)->fileExtension());
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      std::ofstream(path, std::ios::binary) << (*renderer)->render(result.report);
+    }
+    cli.out() << "        " << path << "\n";
+  }
+  cli.out() << "show it again: certchaos report show " << result.report.run.id << "\n";
+}
+
+int runRun(const CliContext& cli, const RunFlags& f) {
+  auto target = cli.connect();
+  if (!target) return cli.fail(target.error());
+  auto options = resolveRun(cli, *target, f);
+  if (!options) return failWith(cli, options.error(), "run");
+  SignalStop signals;
+  auto result = scenario::runScenario(target->client, *options, signals.token());
+  if (!result) return cli.fail(result.error());
+  printResult(cli, *result);
+  return scenario::exitCodeFor(result->report.verdict.result);
+}
+
+void addRunFlags(CLI::App* cmd, RunFlags& f) {
+  cmd->add_option("--certificate", f.certificate,
+                  "the Certificate under test, NS/NAME or NAME (default: the only one issued by "
+                  "a ChaosIssuer in -n's namespace)");
+  cmd->add_option("--issuer", f.issuer,
+                  "the issuer to put the scenario on (default: the "
+                  "Certificate's)");
+  cmd->add_option("--issuer-kind", f.issuerKind, "ChaosIssuer or ChaosClusterIssuer");
+  cmd->add_option("--app", f.app,
+                  "the application's https:// URL to probe (default: the local "
+                  "demo app serving the Certificate's Secret)");
+  cmd->add_option("--app-server-name", f.appServerName,
+                  "the name to verify (default: the Certificate's first DNS name)");
+  cmd->add_option("--time-scale", f.timeScale, "divide every nominal duration by N")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--timeout", f.timeout, "wall-clock limit of the run")->capture_default_str();
+  repeatable(cmd->add_option("--set", f.sets, "a knob of the scenario, KEY=VALUE (repeatable)"));
+  f.seedOpt = cmd->add_option("--seed", f.seed, "seed of every probabilistic choice");
+  cmd->add_flag("--keep", f.keep, "leave the scenario on the issuer at the end");
+  cmd->add_option("--max-requests", f.maxRequests,
+                  "circuit breaker: stop after this many CertificateRequests")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+}
+
+struct DemoFlags {
+  double timeScale = 60;
+  std::string timeout = "10m";
+};
+
+int runDemo(CliContext& cli, const DemoFlags& f) {
+  const std::string demoNs = cli.global.ns.empty() ? "certchaos-demo" : cli.global.ns;
+  localcluster::UpOptions up;
+  up.controlplaneDir = localcluster::defaultControlplaneDir();
+  if (int code = runUp(cli, up, /*withIssuer=*/true); code != kExitOk) return code;
+  // The demo is the local plane's, whatever $KUBECONFIG says.
+  cli.global.kubeconfig = localcluster::LocalCluster(cli.global.stateDir).kubeconfigPath();
+  cli.global.ns = demoNs;
+  auto target = cli.connect();
+  if (!target) return cli.fail(target.error());
+  auto& client = *target->client;
+
+  cli.out() << "\n== base: a healthy ChaosIssuer, a Certificate, the demo app (namespace " << demoNs
+            << ", time scale " << f.timeScale << ")\n";
+  auto ns = client.apply(
+      kube::resources::kNamespace,
+      {{"metadata", {{"name", demoNs}, {"labels", {{"certchaos.io/chaos", "enabled"}}}}}},
+      applyAsCertchaos());
+  if (!ns) return cli.fail(ns.error());
+
+  IssuerDeployment issuer;
+  issuer.flags.name = "demo-issuer";
+  issuer.flags.ns = demoNs;
+  issuer.flags.scenario = "healthy";
+  issuer.flags.timeScale = static_cast<std::int64_t>(f.timeScale);
+  if (auto r = deployIssuer(cli, *target, issuer); !r) return cli.fail(r.error());
+
+  CertificateDeployment cert;
+  cert.name = "demo";
+  cert.ns = demoNs;
+  cert.issuer = "demo-issuer";
+  cert.dnsNames = {"demo.certchaos.local"};
+  cert.duration = "1h";
+  cert.renewBeforePercentage = 50;
+  cert.secretName = "demo-tls";
+  if (auto r = deployCertificate(cli, *target, cert); !r) return cli.fail(r.error());
+
+  AppDeployment app;
+  app.ns = demoNs;
+  app.secret = "demo-tls";
+  auto url = deployApp(cli, *target, app);
+  if (!url) return cli.fail(url.error());
+
+  cli.out() << "\n== scenario 3 (sleep): the issuer holds the renewal for 1h nominal, longer than "
+               "the certificate has left\n";
+  // The plane's state changed (the app is a component now): read it again.
+  auto refreshed = cli.connect();
+  if (!refreshed) return cli.fail(refreshed.error());
+  RunFlags run;
+  run.scenario = "3";
+  run.certificate = demoNs + "/demo";
+  run.issuer = demoNs + "/demo-issuer";
+  run.app = *url;
+  run.timeScale = f.timeScale;
+  run.timeout = f.timeout;
+  run.sets = {"delay=1h"};
+  auto options = resolveRun(cli, *refreshed, run);
+  if (!options) return cli.fail(options.error());
+  SignalStop signals;
+  auto result = scenario::runScenario(refreshed->client, *options, signals.token());
+  if (!result) return cli.fail(result.error());
+  printResult(cli, *result);
+  cli.out() << "\nThe plane keeps running: 'certchaos down' stops it.\n";
+  // The demo shows a verdict; producing the report is its success.
+  return result->report.verdict.result == report::VerdictResult::kAborted ? kExitError : kExitOk;
+}
+
+}  // namespace
+
+void addRunCommands(CLI::App& app, CliContext& cli) {
+  auto rf = std::make_shared<RunFlags>();
+  auto* run = app.add_subcommand(
+      "run",
+      "run a scenario end to end: deploy it, force renewal, observe and probe, report, "
+      "roll back; the exit code follows the verdict");
+  run->add_option("SCENARIO", rf->scenario, "a number or name from 'certchaos scenarios'")
+      ->required();
+  addRunFlags(run, *rf);
+  setExamples(run,
+              "  certchaos run 3 --set delay=1h --time-scale 60 -n certchaos-demo\n"
+              "  certchaos run sleep --certificate demo/web --app https://127.0.0.1:8443 "
+              "--timeout 15m\n"
+              "  certchaos run fail-transient --set count=2 --seed 7 --keep\n"
+              "Exit codes: see the README ('CLI'); 1 also when the run could not start.\n");
+  run->callback([&cli, rf] { cli.action = [&cli, rf] { return runRun(cli, *rf); }; });
+
+  auto df = std::make_shared<DemoFlags>();
+  auto* demo = app.add_subcommand(
+      "demo",
+      "the seed scenario on the local plane: up, a healthy issuer, a Certificate "
+      "(1h, renewal at 50%), the demo app, then scenario 3 with a 1h sleep; prints the "
+      "report");
+  demo->add_option("--time-scale", df->timeScale, "time compression")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  demo->add_option("--timeout", df->timeout, "wall-clock limit of the run")->capture_default_str();
+  setExamples(demo,
+              "  certchaos demo                         # namespace certchaos-demo\n"
+              "  certchaos --state-dir /tmp/demo demo -n mydemo --time-scale 120\n");
+  demo->callback([&cli, df] { cli.action = [&cli, df] { return runDemo(cli, *df); }; });
+}
+
+}  // namespace certchaos::cli

@@ -1,0 +1,116 @@
+#include "runs_dir.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "certchaos/chaos/catalog.h"
+#include "certchaos/report/report_json.h"
+
+namespace certchaos::cli {
+
+namespace fs = std::filesystem;
+
+std::string defaultRunsDir() {
+  if (const char* v = std::getenv("CERTCHAOS_RUNS_DIR"); v != nullptr && *v != '\0') return v;
+  if (const char* v = std::getenv("XDG_STATE_HOME"); v != nullptr && *v != '\0') {
+    return std::string(v) + "/certchaos-runs";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : "/tmp") + "/.local/state/certchaos-runs";
+}
+
+namespace {
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+}  // namespace
+
+std::vector<RunEntry> listRuns(const std::string& runsDir) {
+  std::vector<std::pair<RunEntry, fs::file_time_type>> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(runsDir, ec)) {
+    if (!entry.is_directory(ec)) continue;
+    const fs::path file = entry.path() / "report.json";
+    if (!fs::exists(file, ec)) continue;
+    RunEntry run{entry.path().filename().string(), entry.path().string(), std::nullopt, ""};
+    auto parsed = report::parseReport(slurp(file));
+    if (parsed) {
+      run.report = std::move(*parsed);
+    } else {
+      run.problem = parsed.error().message;
+    }
+    found.emplace_back(std::move(run), fs::last_write_time(file, ec));
+  }
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    if (a.first.report && b.first.report) {
+      return a.first.report->run.startedAt < b.first.report->run.startedAt;
+    }
+    return a.second < b.second;
+  });
+  std::vector<RunEntry> runs;
+  for (auto& f : found) runs.push_back(std::move(f.first));
+  return runs;
+}
+
+Result<RunEntry> findRun(const std::string& runsDir, const std::string& selector) {
+  auto runs = listRuns(runsDir);
+  if (runs.empty()) {
+    return makeError("NotFound", "expected a run with a report.json under " + runsDir +
+                                     ", found none; run a scenario first (certchaos run 3) or "
+                                     "point $CERTCHAOS_RUNS_DIR at your runs");
+  }
+  for (const auto& r : runs) {
+    if (r.id == selector) return r;
+  }
+  std::vector<const RunEntry*> readable;
+  for (const auto& r : runs) {
+    if (r.report) readable.push_back(&r);
+  }
+  if (selector == "latest" || selector.empty()) {
+    if (readable.empty()) {
+      return makeError("BadReport", "the runs under " + runsDir +
+                                        " have no readable report: " + runs.back().problem);
+    }
+    return *readable.back();
+  }
+  const auto* scenario = chaos::findScenario(selector);
+  for (auto it = readable.rbegin(); it != readable.rend(); ++it) {
+    const auto& s = (*it)->report->run.scenario;
+    if (s.name == selector || std::to_string(s.number) == selector ||
+        (scenario != nullptr && (s.number == scenario->number || s.name == scenario->name))) {
+      return **it;
+    }
+  }
+  std::string ids;
+  for (const auto& r : runs) ids += "\n  " + r.id;
+  return makeError("NotFound",
+                   "expected a run id, 'latest', or a scenario number or name with "
+                   "a run, found '" +
+                       selector + "'; the runs in " + runsDir + " are:" + ids);
+}
+
+std::vector<LiveRun> liveRuns(const std::string& runsDir) {
+  std::vector<LiveRun> live;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(runsDir, ec)) {
+    const fs::path pidFile = entry.path() / "runner.pid";
+    if (!fs::exists(pidFile, ec)) continue;
+    int pid = std::atoi(slurp(pidFile).c_str());
+    if (pid <= 0 || ::kill(pid, 0) != 0) continue;
+    // Never signal a recycled pid: the process must be a certchaos binary.
+    std::string cmdline = slurp("/proc/" + std::to_string(pid) + "/cmdline");
+    if (cmdline.find("certchaos") == std::string::npos) continue;
+    live.push_back({entry.path().filename().string(), pid});
+  }
+  return live;
+}
+
+}  // namespace certchaos::cli

@@ -1,0 +1,37 @@
+// The runs directory: one subdirectory per run (<runs dir>/<run id>/report.json, runner.pid).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certchaos/common/result.h"
+#include "certchaos/report/report.h"
+
+namespace certchaos::cli {
+
+// $CERTCHAOS_RUNS_DIR, else $XDG_STATE_HOME/certchaos-runs, else ~/.local/state/certchaos-runs.
+std::string defaultRunsDir();
+
+struct RunEntry {
+  std::string id;   // the directory's name
+  std::string dir;  // its path
+  std::optional<report::Report> report;
+  std::string problem;  // why report.json could not be read (then report is empty)
+};
+
+// Every run directory, oldest first (by run.startedAt; unreadable ones by modification time).
+std::vector<RunEntry> listRuns(const std::string& runsDir);
+
+// A run by id, "latest", or a scenario number or name (its latest run). The error lists what
+// is there.
+Result<RunEntry> findRun(const std::string& runsDir, const std::string& selector);
+
+// Runs still in progress: pids from <run>/runner.pid whose process is alive and is certchaos.
+struct LiveRun {
+  std::string id;
+  int pid = 0;
+};
+std::vector<LiveRun> liveRuns(const std::string& runsDir);
+
+}  // namespace certchaos::cli
