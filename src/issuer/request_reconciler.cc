@@ -83,11 +83,15 @@ std::optional<RequestReconciler::Target> RequestReconciler::findTarget(
     waitingFor = key;
     return std::nullopt;
   }
-  // Another issuer's request: only an issuer with chaos (rogue-issuer) may act on it, and its
-  // engine decides whether it does; the first such issuer of the namespace is asked.
-  auto candidates = registry_.withChaosFor(ns);
-  if (candidates.empty()) return std::nullopt;
-  return Target{candidates.front(), false};
+  // Another issuer's request: only an issuer with an admission fault (rogue-issuer) may act on
+  // it, and its engine decides whether it does. Asking the first chaotic issuer instead would
+  // let, say, a ChaosClusterIssuer with a sleep fault hide the namespace's rogue issuer.
+  for (auto& candidate : registry_.withChaosFor(ns)) {
+    for (const auto& f : candidate.engine->faults()) {
+      if (f.fault->admitsForeignRequest()) return Target{std::move(candidate), false};
+    }
+  }
+  return std::nullopt;
 }
 
 Result<void> RequestReconciler::writeStatus(const json& request, json conditions,
@@ -109,7 +113,14 @@ Result<void> RequestReconciler::writeStatus(const json& request, json conditions
 
 void RequestReconciler::recordApplied(const json& request,
                                       const std::vector<chaos::AppliedFault>& faults) {
+  const std::string uid = request["metadata"].value("uid", "");
   for (const auto& f : faults) {
+    {
+      // A held or retried request is reconciled many times with the same (seeded) decision:
+      // its faults are reported once, not at every look.
+      std::lock_guard lock(mu_);
+      if (!reported_[uid].insert(f.type).second) continue;
+    }
     rt_.metrics.faults.inc({{"fault", f.type}});
     rt_.log.info("fault injected", {{"request", describe(request)},
                                     {"uid", request["metadata"].value("uid", "")},
@@ -126,6 +137,15 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   {
     std::lock_guard lock(mu_);
     if (finished_.count(uid) != 0) return Requeue{};
+    // A retryable failure is tried again at its retry time, not at every update of the request
+    // (our own Pending write comes back as one).
+    if (auto it = retryAt_.find(uid); it != retryAt_.end()) {
+      const auto now = rt_.clock.now();
+      if (now < it->second) {
+        return Requeue{std::chrono::duration_cast<std::chrono::nanoseconds>(it->second - now)};
+      }
+      retryAt_.erase(it);
+    }
   }
   if (isFinal(request)) {
     noteHeld(uid, false);
@@ -180,6 +200,8 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     std::lock_guard lock(mu_);
     finished_.insert(uid);
     held_.erase(uid);
+    reported_.erase(uid);
+    retryAt_.erase(uid);
     rt_.metrics.heldRequests.set(static_cast<double>(held_.size()));
     rt_.metrics.requests.inc({{"outcome", outcome}});
   };
@@ -227,7 +249,15 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
         auto c =
             buildCondition(request, {"Ready", "False", "Pending", f.message, std::nullopt}, now);
         if (auto r = writeStatus(request, json::array({c})); !r) return r.error();
-        return requeueAt(f.retryAt ? f.retryAt : decision.requeueAt);
+        const auto retryAt = f.retryAt ? f.retryAt : decision.requeueAt;
+        {
+          // Each retry is a new attempt: without counting it, "fail the first N attempts" in
+          // pending mode would fail for ever.
+          std::lock_guard lock(mu_);
+          ++failures_[attemptKey(request)];
+          if (retryAt) retryAt_[uid] = *retryAt;
+        }
+        return requeueAt(retryAt);
       }
       auto c = buildCondition(request, {"Ready", "False", "Failed", f.message, std::nullopt}, now);
       json extra = json::object();

@@ -55,6 +55,8 @@ class RequestReconciler {
   std::set<std::string> held_;
   std::map<std::string, int> failures_;                      // per "ns/certificate/revision"
   std::map<std::string, std::deque<SystemTime>> issuances_;  // per issuer key
+  std::map<std::string, std::set<std::string>> reported_;    // per UID: fault types with an Event
+  std::map<std::string, SystemTime> retryAt_;                // per UID: a Pending failure's retry
 };
 
 }  // namespace certchaos::issuer
