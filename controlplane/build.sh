@@ -8,21 +8,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-trimpath -mod=readonly"
 
-need=$(awk '$1 == "go" {print $2; exit}' go.mod)
-if ! command -v go >/dev/null 2>&1; then
-  echo "controlplane: Go $need or newer is required to build the control plane, but 'go' is not on PATH." >&2
-  echo "controlplane: install Go $need+ (https://go.dev/doc/install is the usual source) and retry." >&2
-  exit 3
-fi
-have=$(go env GOVERSION | sed 's/^go//')
-if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n1)" != "$need" ]; then
-  echo "controlplane: Go $need or newer is required by controlplane/go.mod, but 'go' is $have." >&2
-  echo "controlplane: install Go $need+ and put it first on PATH, then retry." >&2
-  exit 3
-fi
+. ./check-go.sh
+certchaos_check_go go.mod
+have=$CERTCHAOS_GO_VERSION
 
 k8s=$(awk '$1 == "k8s.io/kubernetes" {print $2; exit}' go.mod)
-key=$( { echo "$have"; cat go.mod go.sum build.sh; find cmd -type f -name '*.go' | sort | xargs cat; } \
+key=$( { echo "$have"; cat go.mod go.sum build.sh check-go.sh; find cmd -type f -name '*.go' | sort | xargs cat; } \
   | sha256sum | cut -c1-16)
 cache=${CERTCHAOS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/certchaos}
 out="$cache/controlplane/k8s-$k8s-$key"

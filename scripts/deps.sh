@@ -27,15 +27,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-need=$(awk '$1 == "go" {print $2; exit}' controlplane/go.mod)
-if ! command -v go >/dev/null 2>&1; then
-  echo "deps: Go $need or newer is needed to build the control plane, but 'go' is not on PATH." >&2
-  echo "deps: Debian 12's golang package is too old; install Go $need+ and put it on PATH." >&2
-  exit 3
-fi
-have=$(go env GOVERSION | sed 's/^go//')
-if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n1)" != "$need" ]; then
-  echo "deps: Go $need or newer is needed (controlplane/go.mod), but 'go' is $have." >&2
-  echo "deps: install Go $need+ and put it first on PATH." >&2
-  exit 3
-fi
+. controlplane/check-go.sh
+certchaos_check_go controlplane/go.mod

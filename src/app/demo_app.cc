@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "certchaos/common/time.h"
 #include "certchaos/demoapp/certificate_store.h"
 #include "certchaos/demoapp/https_server.h"
 #include "certchaos/kube/base64.h"
@@ -18,15 +19,6 @@ namespace {
 using certchaos::obs::Logger;
 namespace kube = certchaos::kube;
 namespace demoapp = certchaos::demoapp;
-
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 void loadFromSecret(const kube::Object& secret, demoapp::CertificateStore& store,
                     const Logger& log) {
@@ -49,9 +41,10 @@ void loadFromSecret(const kube::Object& secret, demoapp::CertificateStore& store
     return;
   }
   auto current = store.current();
-  nlohmann::json fields = {{"serial", current->serial()},
-                           {"notAfter", rfc3339(current->chain.front().notAfter())},
-                           {"resourceVersion", secret["metadata"].value("resourceVersion", "")}};
+  nlohmann::json fields = {
+      {"serial", current->serial()},
+      {"notAfter", certchaos::formatRfc3339(current->chain.front().notAfter())},
+      {"resourceVersion", secret["metadata"].value("resourceVersion", "")}};
   switch (*outcome) {
     case demoapp::LoadOutcome::kLoaded:
       log.info("serving certificate", fields);

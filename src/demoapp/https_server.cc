@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "certchaos/common/time.h"
+
 namespace certchaos::demoapp {
 namespace {
 
@@ -17,15 +19,6 @@ int selectCertificate(SSL* ssl, void* arg) {
   SSL_clear_chain_certs(ssl);
   for (size_t i = 1; i < cert->chain.size(); ++i) SSL_add1_chain_cert(ssl, cert->chain[i].get());
   return 1;
-}
-
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -50,7 +43,7 @@ Result<int> HttpsServer::start(const std::string& host, int port) {
     nlohmann::json body = {{"app", "certchaos-demo-app"}};
     if (cert) {
       body["serial"] = cert->serial();
-      body["notAfter"] = rfc3339(cert->chain.front().notAfter());
+      body["notAfter"] = certchaos::formatRfc3339(cert->chain.front().notAfter());
     }
     res.set_content(body.dump(), "application/json");
   });
