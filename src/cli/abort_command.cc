@@ -71,6 +71,7 @@ int runAbort(const CliContext& cli, const AbortOptions& o) {
 
   // Then every issuer, whoever set its chaos (a merge patch removes fields of any manager).
   std::vector<Reverted> reverted;
+  const json revert = scenario::healthyChaosPatch();
   for (const auto* resource :
        {&issuer::resources::kChaosIssuer, &issuer::resources::kChaosClusterIssuer}) {
     auto list = client.listAll(*resource, "");
@@ -80,11 +81,12 @@ int runAbort(const CliContext& cli, const AbortOptions& o) {
       const std::string ns = meta.value("namespace", "");
       const std::string name = meta.value("name", "");
       const json spec = item.value("spec", json::object());
+      // Exactly the fields the revert removes (a leftover seed or ttl is no chaos).
       bool any = false;
-      for (const auto& f : chaosFields()) any = any || spec.contains(f);
+      for (const auto& [field, _] : revert["spec"].items()) any = any || spec.contains(field);
       if (!any) continue;
       auto patched = client.patch(*resource, ns, name, kube::PatchType::kMerge,
-                                  scenario::healthyChaosPatch(), patchAsCertchaos());
+                                  revert, patchAsCertchaos());
       const std::string display = resource->kind + " " + (ns.empty() ? "" : ns + "/") + name;
       if (!patched) {
         cli.fail({patched.error().code, "reverting " + display + ": " + patched.error().message});

@@ -46,7 +46,8 @@ class CliTest : public ::testing::Test {
     return o ? *o : json::object();
   }
   static const json* condition(const json& o, const std::string& type) {
-    for (const auto& c : o["status"].value("conditions", json::array())) {
+    if (!o.contains("status") || !o["status"].contains("conditions")) return nullptr;
+    for (const auto& c : o["status"]["conditions"]) {
       if (c.value("type", "") == type) return &c;
     }
     return nullptr;
@@ -408,10 +409,10 @@ TEST_F(CliTest, CompletionScriptsAndTheKubectlPluginName) {
   EXPECT_NE(bash.output.find("\"deploy issuer\")"), std::string::npos);
   EXPECT_NE(bash.output.find("--scenario"), std::string::npos);
   writeFile(tmp.path() + "/c.bash", bash.output);
-  auto syntax = run({"bash", "-n", tmp.path() + "/c.bash"});
+  auto syntax = run({"/bin/bash", "-n", tmp.path() + "/c.bash"});
   EXPECT_EQ(syntax.exitCode, 0) << syntax.output;
   // Completing "certchaos deploy i" offers "issuer".
-  auto completes = run({"bash", "-c",
+  auto completes = run({"/bin/bash", "-c",
                         "source " + tmp.path() +
                             "/c.bash; COMP_WORDS=(certchaos deploy i); "
                             "COMP_CWORD=2; _certchaos; echo \"${COMPREPLY[@]}\""});
