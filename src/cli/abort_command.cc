@@ -85,8 +85,8 @@ int runAbort(const CliContext& cli, const AbortOptions& o) {
       bool any = false;
       for (const auto& [field, _] : revert["spec"].items()) any = any || spec.contains(field);
       if (!any) continue;
-      auto patched = client.patch(*resource, ns, name, kube::PatchType::kMerge,
-                                  revert, patchAsCertchaos());
+      auto patched =
+          client.patch(*resource, ns, name, kube::PatchType::kMerge, revert, patchAsCertchaos());
       const std::string display = resource->kind + " " + (ns.empty() ? "" : ns + "/") + name;
       if (!patched) {
         cli.fail({patched.error().code, "reverting " + display + ": " + patched.error().message});
