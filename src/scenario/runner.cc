@@ -117,6 +117,7 @@ struct RunState {
   std::set<std::string> heldRequests, signedRequests, failedRequests;
   std::set<std::string> seenEvents;
   std::string certificateReady;  // the Certificate's last Ready status/reason
+  bool eventsSynced = false;     // Events seen before this are from before the run
   std::string secretSerial;
   std::optional<pki::Certificate> secretLeaf;
   std::string servedSerial;
@@ -439,18 +440,17 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       {[&](const kube::ObjectPtr& c) { onRequest(*c); },
        [&](const kube::ObjectPtr&, const kube::ObjectPtr& c) { onRequest(*c); }, nullptr});
   kube::Informer eventInformer(client, res::kEvent, ns);
+  // Events already there when the watch starts are the past; later ones are stamped when seen
+  // (an Event's own timestamps have one-second precision).
   auto onEvent = [&](const json& e) {
     const std::string uid = str(e["metadata"], "uid");
-    std::string last = str(e, "lastTimestamp");
-    if (last.empty()) last = str(e, "eventTime");
-    auto at = parseRfc3339(last);
-    if (!at || *at + std::chrono::seconds(1) < startedAt) return;  // before the run
     const std::string key =
         uid + "/" + std::to_string(e["count"].is_number() ? e["count"].get<int>() : 1);
     {
       std::lock_guard lock(st.mu);
-      if (!st.seenEvents.insert(key).second) return;
+      if (!st.seenEvents.insert(key).second || !st.eventsSynced) return;
     }
+    const auto at = std::optional<SystemTime>(clock.now());
     const auto involved = e.value("involvedObject", json::object());
     const std::string object = str(involved, "kind") + " " + ns + "/" + str(involved, "name");
     const std::string reason = str(e, "reason");
@@ -471,6 +471,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   for (auto* i : {certInformer.get(), secretInformer.get(), &requestInformer, &eventInformer}) {
     i->start();
     i->waitForSync(std::chrono::seconds(30));
+  }
+  {
+    std::lock_guard lock(st.mu);
+    st.eventsSynced = true;
   }
 
   // 4. Probe the application at a steady cadence (state changes go to the timeline).
@@ -553,7 +557,21 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     });
   }
 
-  // 5. Force renewal, as cmctl renew does.
+  // 5. Force renewal, as cmctl renew does (at the Certificate's renewal time if asked).
+  if (o.atRenewalTime) {
+    auto latest = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
+    auto due = latest ? parseRfc3339(str((*latest).value("status", json::object()), "renewalTime"))
+                      : Result<SystemTime>(makeError("NotFound", ""));
+    if (due && *due > clock.now()) {
+      timeline.add(Source::kRunner, "WaitingForRenewalTime",
+                   "waiting for the Certificate's renewal time " + formatRfc3339(*due), certObject);
+      say(o, "waiting for the renewal time of " + certObject + " (" + formatRfc3339(*due) + ")");
+      while (clock.now() < *due && !abort.stop_requested()) {
+        clock.sleepFor(
+            std::min<std::chrono::nanoseconds>(std::chrono::milliseconds(200), *due - clock.now()));
+      }
+    }
+  }
   {
     std::lock_guard lock(st.mu);
     st.renewalForcedAt = clock.now();
@@ -704,11 +722,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   for (const auto& format : report::rendererFormats()) {
     auto renderer = report::makeRenderer(format);
     if (!renderer) continue;
-    const std::string name = format == "json"    ? "report.json"
-                             : format == "junit" ? "report.junit.xml"
-                             : format == "text"  ? "report.txt"
-                                                 : "report." + std::string(format);
-    std::ofstream(result.dir + "/" + name) << (*renderer)->render(r);
+    std::ofstream(result.dir + "/report." + std::string((*renderer)->fileExtension()))
+        << (*renderer)->render(r);
   }
   fs::remove(result.dir + "/runner.pid");
   return result;

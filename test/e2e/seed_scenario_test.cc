@@ -90,6 +90,7 @@ scenario::RunOptions runOptions(const BaseDeployment& s, const std::string& scen
   o.timeScale = timeScale;
   o.timeout = std::chrono::minutes(4);
   o.probeInterval = std::chrono::milliseconds(250);
+  o.atRenewalTime = true;
   o.runsDir = runsDir;
   o.logFiles = {{"issuer", plane.stateDir() + "/logs/certchaos-issuer.log"},
                 {"cert-manager", plane.stateDir() + "/logs/cm-controller.log"},
@@ -206,8 +207,7 @@ TEST_F(SeedScenarioTest, SleepLongerThanTheCertificateHasLeftFailsThenRecovers) 
   EXPECT_TRUE(r.prediction.has_value());
 
   // Every rendering is there; report.json validates against its schema.
-  for (const char* f :
-       {"report.json", "report.txt", "report.md", "report.html", "report.junit.xml"}) {
+  for (const char* f : {"report.json", "report.txt", "report.md", "report.html", "report.xml"}) {
     EXPECT_TRUE(std::filesystem::exists(result->dir + "/" + f)) << f;
   }
   auto text = readFile(result->dir + "/report.json");
@@ -215,7 +215,7 @@ TEST_F(SeedScenarioTest, SleepLongerThanTheCertificateHasLeftFailsThenRecovers) 
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_TRUE(report::validateReportJson(json::parse(text)));
   checkHtmlInChromium(result->dir + "/report.html");
-  checkJunitWithJunitparser(result->dir + "/report.junit.xml");
+  checkJunitWithJunitparser(result->dir + "/report.xml");
 
   // No private key, token or Secret data in the report or the collected logs.
   auto secret = SharedPlane::get().admin()->get(res::kSecret, s.ns, "app-tls");

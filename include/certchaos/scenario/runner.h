@@ -39,7 +39,11 @@ struct RunOptions {
   std::chrono::milliseconds probeInterval{500};                 // wall
   int maxRequests = 20;  // circuit breaker: CertificateRequests created during the run
   bool keep = false;     // leave the scenario on the issuer at the end
-  std::string runsDir;   // reports go to runsDir/<run id>/
+  // Force the renewal at the Certificate's own renewal time (status.renewalTime) instead of at
+  // once: the story of DESIGN.md §2, where the fault meets a renewal with the certificate's
+  // renewBefore left. With time compression that wait is short.
+  bool atRenewalTime = false;
+  std::string runsDir;                          // reports go to runsDir/<run id>/
   std::map<std::string, std::string> logFiles;  // source ("issuer", "cert-manager", "app") → path
   std::string cluster = "local";
   std::ostream* progress = nullptr;  // one line per state change (a terminal shows more)
