@@ -42,6 +42,16 @@ test: build build-asan controlplane
 test-unit: build
 	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
 
+# Builds and runs the benchmarks, each on a local control plane of its own, and prints their
+# figures: an Informer's list+watch of 10 000 ConfigMaps; issuance through certchaos-issuer
+# against cert-manager's CA issuer.
+.PHONY: bench
+bench: build controlplane
+	@test -x $(BUILD)/bin/kube_list_watch_bench || { echo "no benchmarks in $(BUILD): cmake did \
+	not find Google Benchmark (libbenchmark-dev; make deps installs it)" >&2; exit 1; }
+	@$(BUILD)/bin/kube_list_watch_bench --benchmark_counters_tabular=true
+	@$(BUILD)/bin/issuance_bench --benchmark_counters_tabular=true
+
 demo: build controlplane
 	@scripts/demo.sh $(BUILD)/bin
 

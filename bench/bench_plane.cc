@@ -1,0 +1,111 @@
+#include "bench_plane.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "certchaos/localcluster/local_cluster.h"
+#include "certchaos/localcluster/process.h"
+
+namespace certchaos::bench {
+
+namespace {
+
+std::string certchaosBinary() {
+  const char* dir = std::getenv("CERTCHAOS_BIN_DIR");
+  return std::string(dir != nullptr && *dir != '\0' ? dir : CERTCHAOS_DEFAULT_BIN_DIR) +
+         "/certchaos";
+}
+
+Result<localcluster::CommandOutput> runCertchaos(const std::string& stateDir,
+                                                 const std::string& verb) {
+  return localcluster::runCommand({certchaosBinary(), "--state-dir=" + stateDir, verb},
+                                  std::chrono::minutes(3));
+}
+
+}  // namespace
+
+BenchPlane::BenchPlane(std::string root, std::string stateDir)
+    : root_(std::move(root)), stateDir_(std::move(stateDir)) {}
+
+Result<std::unique_ptr<BenchPlane>> BenchPlane::start() {
+  std::string tmpl = std::filesystem::temp_directory_path().string() + "/certchaos-bench-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return makeError("TempDir", "cannot create a directory like " + tmpl + " for the plane");
+  }
+  // Owned from here on, so that a failed `up` is still taken down and removed.
+  std::unique_ptr<BenchPlane> plane(new BenchPlane(tmpl, tmpl + "/state"));
+  auto up = runCertchaos(plane->stateDir_, "up");
+  if (!up) return up.error();
+  if (up->exitCode != 0) {
+    return makeError("PlaneUp", "`certchaos up` exited with " + std::to_string(up->exitCode) +
+                                    " (is CERTCHAOS_CONTROLPLANE_DIR set? `make controlplane` "
+                                    "builds it):\n" +
+                                    up->output);
+  }
+  return plane;
+}
+
+BenchPlane::~BenchPlane() {
+  auto down = runCertchaos(stateDir_, "down");
+  if (!down || down->exitCode != 0) {
+    std::cerr << "certchaos down failed for " << stateDir_ << ": "
+              << (down ? down->output : down.error().message) << "\n";
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(root_, ec);
+}
+
+Result<std::shared_ptr<kube::Client>> BenchPlane::admin(double qps) const {
+  auto client = kube::Client::fromKubeconfig(stateDir_ + "/kubeconfig");
+  if (!client) return client.error();
+  if (qps <= 0) return *client;
+  kube::ClientConfig config = (*client)->config();
+  config.options.qps = qps;
+  config.options.burst = static_cast<int>(qps);
+  return std::make_shared<kube::Client>(config);
+}
+
+Result<pid_t> BenchPlane::componentPid(const std::string& name) const {
+  auto state = localcluster::LocalCluster(stateDir_).loadState();
+  if (!state) return state.error();
+  for (const auto& c : state->components) {
+    if (c.name == name) return c.process.pid;
+  }
+  return makeError("NoComponent", "expected a component named " + name + " in " + stateDir_ +
+                                      "/state.json; it has none");
+}
+
+Result<void> BenchPlane::createNamespace(const std::string& name) const {
+  auto client = admin();
+  if (!client) return client.error();
+  auto created = (*client)->create(kube::resources::kNamespace, {{"metadata", {{"name", name}}}});
+  if (!created) return created.error();
+  return {};
+}
+
+Result<double> residentBytes(pid_t pid) {
+  const std::string path =
+      "/proc/" + (pid == 0 ? std::string("self") : std::to_string(pid)) + "/status";
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) * 1024.0;  // "  123 kB"
+  }
+  return makeError("NoRss", "expected a VmRSS line in " + path + "; the process may be gone");
+}
+
+double quantile(std::vector<double> samples, double q) {
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(samples.size())));
+  return samples[std::clamp<size_t>(rank, 1, samples.size()) - 1];
+}
+
+}  // namespace certchaos::bench
