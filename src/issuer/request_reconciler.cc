@@ -160,9 +160,14 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     if (waitingFor.empty()) return Requeue{};  // not ours, and no rogue issuer around
     if (!approved && !denied) return Requeue{};
     // issuer-lib's behaviour: say what we wait for; the issuer's change re-queues the request.
+    // A hold in progress is left as it is: its condition carries the persisted start, and
+    // right after a restart requests are looked at before their issuer is loaded again
+    // (overwriting it restarted every hold from zero).
     std::string message = "Waiting for " + waitingFor + " to exist and be Ready";
     const auto* ready = findCondition(request, "Ready");
-    if (ready == nullptr || ready->value("message", "") != message) {
+    const bool holding = ready != nullptr && ready->value("reason", "") == "Pending" &&
+                         ready->value("message", "").rfind(kHoldMarker, 0) == 0;
+    if (!holding && (ready == nullptr || ready->value("message", "") != message)) {
       auto c = buildCondition(request, {"Ready", "False", "Pending", message, std::nullopt}, now);
       if (auto r = writeStatus(request, json::array({c})); !r) return r.error();
     }
@@ -190,6 +195,19 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   }
 
   const chaos::Decision decision = issuer.engine->decide(ctx);
+  if (ctx.holdStartedAt) {
+    // The hold started earlier, maybe in a previous process: the faults that led to it
+    // (admission, approval, hold) had their Events then.
+    std::lock_guard lock(mu_);
+    auto& reported = reported_[uid];
+    for (const auto& f : issuer.engine->faults()) {
+      const auto phase = f.fault->phase();
+      if (phase == chaos::FaultPhase::kAdmission || phase == chaos::FaultPhase::kApproval ||
+          phase == chaos::FaultPhase::kHold) {
+        reported.insert(std::string(f.fault->type()));
+      }
+    }
+  }
   recordApplied(request, decision.applied);
   auto requeueAt = [&](std::optional<SystemTime> at) -> Requeue {
     if (!at) return std::nullopt;
@@ -287,7 +305,10 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   };
   const auto& spec = request.value("spec", json::object());
   auto csr = pki::CertificateSigningRequest::fromBase64Pem(spec.value("request", ""));
-  if (!csr) return fail("spec.request: " + csr.error().message);
+  if (!csr) {
+    const std::string& m = csr.error().message;
+    return fail(m.rfind("spec.request", 0) == 0 ? m : "spec.request: " + m);
+  }
   auto reqSpec = requestSpec(spec);
   if (!reqSpec) return fail(reqSpec.error().message);
 
