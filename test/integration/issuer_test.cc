@@ -6,8 +6,10 @@
 // bad specs and a garbage CSR.
 #include <gtest/gtest.h>
 #include <openssl/x509v3.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
@@ -16,8 +18,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "certchaos/chaos/fault.h"
 #include "certchaos/common/time.h"
@@ -89,12 +89,12 @@ class Watcher {
       history_[kube::objectKey(*o)].push_back(o);
       cv_.notify_all();
     };
-    informer_.addHandlers(
-        {note, [note](const kube::ObjectPtr&, const kube::ObjectPtr& o) { note(o); },
-         [this](const kube::ObjectPtr&) {
-           std::lock_guard lock(mu_);
-           cv_.notify_all();
-         }});
+    informer_.addHandlers({note,
+                           [note](const kube::ObjectPtr&, const kube::ObjectPtr& o) { note(o); },
+                           [this](const kube::ObjectPtr&) {
+                             std::lock_guard lock(mu_);
+                             cv_.notify_all();
+                           }});
     informer_.start();
     EXPECT_TRUE(informer_.waitForSync(seconds(30)));
   }
@@ -169,8 +169,8 @@ std::string newNamespace(const std::string& prefix, bool optedIn) {
 // A selfSigned ChaosIssuer `name` in `ns` with `spec` merged in; waits for Ready=True.
 void createIssuer(const std::string& ns, const std::string& name, json spec = json::object()) {
   spec["selfSigned"] = json::object();
-  auto created = admin()->create(ir::kChaosIssuer,
-                                 {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
+  auto created = admin()->create(
+      ir::kChaosIssuer, {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
   ASSERT_TRUE(created) << created.error().message;
   auto wait = kubectl(stateDir(), {"-n", ns, "wait", "--for=condition=Ready", "--timeout=60s",
                                    "chaosissuer/" + name});
@@ -190,8 +190,8 @@ void createCertificate(const std::string& ns, const std::string& name, const jso
                {"privateKey", {{"algorithm", "ECDSA"}, {"size", 256}}},
                {"issuerRef", ref}};
   spec.merge_patch(overrides);
-  auto created = admin()->create(res::kCertificate,
-                                 {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
+  auto created = admin()->create(
+      res::kCertificate, {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
   ASSERT_TRUE(created) << created.error().message;
 }
 
@@ -246,7 +246,8 @@ scenario::ProbeResult probeSecret(const std::string& ns, const std::string& secr
 std::string onPath(const std::string& program) {
   std::stringstream dirs(std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin");
   for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0) return dir + "/" + program;
+    if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0)
+      return dir + "/" + program;
   }
   return program;
 }
@@ -292,6 +293,15 @@ std::vector<std::string> uriSans(X509* cert) {
   return out;
 }
 
+// The value of an unlabelled sample in Prometheus text, or -1.
+double metricValue(const std::string& text, const std::string& name) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
+}
+
 // The issuer's address (for /healthz), from the plane's state.
 std::string issuerUrl() {
   localcluster::LocalCluster cluster(stateDir());
@@ -327,11 +337,12 @@ std::string csrBase64(const std::string& dns) {
 // A CertificateRequest made directly (no Certificate), for `ref`.
 void createRequest(const std::string& ns, const std::string& name, const json& ref,
                    const std::string& requestB64) {
-  auto created = admin()->create(
-      res::kCertificateRequest,
-      {{"metadata", {{"name", name}, {"namespace", ns}}},
-       {"spec",
-        {{"request", requestB64}, {"issuerRef", ref}, {"usages", {"digital signature", "key encipherment"}}}}});
+  auto created = admin()->create(res::kCertificateRequest,
+                                 {{"metadata", {{"name", name}, {"namespace", ns}}},
+                                  {"spec",
+                                   {{"request", requestB64},
+                                    {"issuerRef", ref},
+                                    {"usages", {"digital signature", "key encipherment"}}}}});
   ASSERT_TRUE(created) << created.error().message;
 }
 
@@ -348,10 +359,9 @@ void deny(const std::string& ns, const std::string& name) {
                      {"reason", "certchaos-test"},
                      {"message", "denied by the test's approval policy"},
                      {"lastTransitionTime", formatRfc3339(std::chrono::system_clock::now())}}}}}}};
-  auto applied = admin()->apply(res::kCertificateRequest, patch,
-                                {.fieldManager = "certchaos-test-approver",
-                                 .force = true,
-                                 .subresource = "status"});
+  auto applied = admin()->apply(
+      res::kCertificateRequest, patch,
+      {.fieldManager = "certchaos-test-approver", .force = true, .subresource = "status"});
   ASSERT_TRUE(applied) << applied.error().message;
 }
 
@@ -394,18 +404,21 @@ const std::vector<KeyCase>& keyCases() {
 // `ref`; each is Ready, verifies against `caPem` with openssl, and carries what was asked.
 void expectHealthyIssuance(const std::string& ns, const json& ref, const std::string& caPem) {
   for (const auto& k : keyCases()) {
-    createCertificate(ns, k.name, ref,
-                      {{"privateKey", k.privateKey},
-                       {"dnsNames", {kHost, k.name + ".certchaos.test"}},
-                       {"ipAddresses", {"127.0.0.1", "::1"}},
-                       {"uris", {"spiffe://certchaos.test/ns/" + ns + "/" + k.name}},
-                       {"usages", {"digital signature", "key encipherment", "server auth",
-                                   "client auth"}},
-                       {"duration", "24h"}});
+    createCertificate(
+        ns, k.name, ref,
+        {{"privateKey", k.privateKey},
+         {"dnsNames", {kHost, k.name + ".certchaos.test"}},
+         {"ipAddresses", {"127.0.0.1", "::1"}},
+         {"uris", {"spiffe://certchaos.test/ns/" + ns + "/" + k.name}},
+         {"usages", {"digital signature", "key encipherment", "server auth", "client auth"}},
+         {"duration", "24h"}});
   }
   createCertificate(ns, "subca", ref,
-                    {{"isCA", true}, {"commonName", "certchaos test sub-CA"}, {"dnsNames", json()},
-                     {"ipAddresses", json()}, {"usages", {"cert sign", "crl sign", "digital signature"}}});
+                    {{"isCA", true},
+                     {"commonName", "certchaos test sub-CA"},
+                     {"dnsNames", json()},
+                     {"ipAddresses", json()},
+                     {"usages", {"cert sign", "crl sign", "digital signature"}}});
   auto wait = kubectl(stateDir(), {"-n", ns, "wait", "--for=condition=Ready", "--timeout=90s",
                                    "certificate", "--all"});
   ASSERT_EQ(wait.exitCode, 0) << wait.output;
@@ -468,14 +481,13 @@ TEST_F(IssuerTest, FaultsOffEveryKeyTypeThroughAChaosClusterIssuer) {
   // The ClusterIssuer's CA lives in the cluster resource namespace, made by the test: a root and
   // an intermediate, so the chain has two certificates to verify.
   auto now = std::chrono::system_clock::now();
-  auto root = pki::SigningAuthority::generateRoot("certchaos test root", pki::KeyAlgorithm::kEcdsaP384,
-                                                  now - std::chrono::hours(1),
-                                                  now + std::chrono::hours(24 * 365));
+  auto root = pki::SigningAuthority::generateRoot(
+      "certchaos test root", pki::KeyAlgorithm::kEcdsaP384, now - std::chrono::hours(1),
+      now + std::chrono::hours(24 * 365));
   ASSERT_TRUE(root);
-  auto intermediate = root->issueIntermediate("certchaos test intermediate",
-                                              pki::KeyAlgorithm::kEcdsaP256,
-                                              now - std::chrono::hours(1),
-                                              now + std::chrono::hours(24 * 300));
+  auto intermediate =
+      root->issueIntermediate("certchaos test intermediate", pki::KeyAlgorithm::kEcdsaP256,
+                              now - std::chrono::hours(1), now + std::chrono::hours(24 * 300));
   ASSERT_TRUE(intermediate);
   const std::string secretName = "cluster-ca-" + std::to_string(getpid());
   auto secret = admin()->create(
@@ -487,12 +499,12 @@ TEST_F(IssuerTest, FaultsOffEveryKeyTypeThroughAChaosClusterIssuer) {
                        {"tls.key", kube::base64Encode(intermediate->keyPem())}}}});
   ASSERT_TRUE(secret) << secret.error().message;
   const std::string name = "cluster-" + std::to_string(getpid());
-  auto created = admin()->create(ir::kChaosClusterIssuer,
-                                 {{"metadata", {{"name", name}}},
-                                  {"spec", {{"ca", {{"secretName", secretName}}}}}});
+  auto created = admin()->create(
+      ir::kChaosClusterIssuer,
+      {{"metadata", {{"name", name}}}, {"spec", {{"ca", {{"secretName", secretName}}}}}});
   ASSERT_TRUE(created) << created.error().message;
-  auto wait = kubectl(stateDir(),
-                      {"wait", "--for=condition=Ready", "--timeout=60s", "chaosclusterissuer/" + name});
+  auto wait = kubectl(
+      stateDir(), {"wait", "--for=condition=Ready", "--timeout=60s", "chaosclusterissuer/" + name});
   ASSERT_EQ(wait.exitCode, 0) << wait.output;
 
   const std::string ns = newNamespace("cluster", /*optedIn=*/false);
@@ -519,7 +531,7 @@ struct FaultContext {
 
 struct FaultCase {
   std::string name;
-  json issuerSpec;  // beside selfSigned
+  json issuerSpec;                    // beside selfSigned
   json certificate = json::object();  // overrides of the Certificate "c"
   json ref = issuerRef("chaos");
   std::function<void(FaultContext&)> check;
@@ -562,9 +574,8 @@ void expectCertManagerRefuses(FaultContext& f, const std::string& fault) {
 // cert-manager stored it; a strict TLS client refuses it with `expectedError`.
 void expectClientRefuses(FaultContext& f, const std::string& fault,
                          const std::string& expectedError, const std::string& serverName = kHost) {
-  auto c = certificates().waitFor(f.ns, "c", [](const json& o) {
-    return o["status"].contains("revision");
-  }, seconds(60));
+  auto c = certificates().waitFor(
+      f.ns, "c", [](const json& o) { return o["status"].contains("revision"); }, seconds(60));
   ASSERT_TRUE(c) << dump(certificates().get(f.ns, "c")) << dump(requests().get(f.ns, "c-1"));
   auto probe = probeSecret(f.ns, "c-tls", f.caPem, serverName);
   EXPECT_FALSE(probe.ok);
@@ -598,29 +609,38 @@ void expectIssuanceFailed(FaultContext& f, const kube::ObjectPtr& cr, const std:
 
 std::vector<FaultCase> faultCases() {
   std::vector<FaultCase> cases;
-  cases.push_back({"rogue-issuer", {{"scenario", "rogue-issuer"}}, json::object(),
-                   // Addressed to an issuer nobody runs: only a rogue issuer answers.
-                   {{"group", "issuers.example.com"}, {"kind", "OtherIssuer"}, {"name", "other"}},
+  cases.push_back(
+      {"rogue-issuer",
+       {{"scenario", "rogue-issuer"}},
+       json::object(),
+       // Addressed to an issuer nobody runs: only a rogue issuer answers.
+       {{"group", "issuers.example.com"}, {"kind", "OtherIssuer"}, {"name", "other"}},
+       [](FaultContext& f) {
+         auto cr = finalRequest(f);
+         ASSERT_TRUE(cr);
+         EXPECT_TRUE(crIssued(*cr)) << dump(cr);
+         EXPECT_NE(conditionField(*cr, "Ready", "message").find("rogue-issuer"), std::string::npos);
+         auto c = certificates().waitFor(f.ns, "c", certReady, seconds(30));
+         ASSERT_TRUE(c);
+         auto v = opensslVerify(secretData(f.ns, "c-tls", "tls.crt"), f.caPem);
+         EXPECT_EQ(v.exitCode, 0) << "not signed by the rogue issuer's CA: " << v.output;
+         expectEvent(f, "CertificateRequest", "c-1", "ChaosRogueIssuer");
+         f.notes =
+             "a request for issuers.example.com/OtherIssuer was signed by "
+             "ChaosIssuer chaos: " +
+             conditionField(*cr, "Ready", "message");
+       }});
+  cases.push_back({"sleep",
+                   {{"scenario", "sleep"},
+                    {"parameters", {{"delay", "1h"}}},
+                    {"timeScale", 360}},  // 1 h nominal = 10 s
+                   json::object(),
+                   issuerRef("chaos"),
                    [](FaultContext& f) {
-                     auto cr = finalRequest(f);
-                     ASSERT_TRUE(cr);
-                     EXPECT_TRUE(crIssued(*cr)) << dump(cr);
-                     EXPECT_NE(conditionField(*cr, "Ready", "message").find("rogue-issuer"),
-                               std::string::npos);
-                     auto c = certificates().waitFor(f.ns, "c", certReady, seconds(30));
-                     ASSERT_TRUE(c);
-                     auto v = opensslVerify(secretData(f.ns, "c-tls", "tls.crt"), f.caPem);
-                     EXPECT_EQ(v.exitCode, 0) << "not signed by the rogue issuer's CA: " << v.output;
-                     expectEvent(f, "CertificateRequest", "c-1", "ChaosRogueIssuer");
-                     f.notes = "a request for issuers.example.com/OtherIssuer was signed by "
-                               "ChaosIssuer chaos: " + conditionField(*cr, "Ready", "message");
-                   }});
-  cases.push_back({"sleep", {{"scenario", "sleep"}, {"parameters", {{"delay", "1h"}}},
-                             {"timeScale", 360}},  // 1 h nominal = 10 s
-                   json::object(), issuerRef("chaos"), [](FaultContext& f) {
                      auto held = requests().waitFor(f.ns, "c-1", crHeld, seconds(30));
                      ASSERT_TRUE(held) << dump(requests().get(f.ns, "c-1"));
-                     const auto start = timeOf(conditionField(*held, "Ready", "lastTransitionTime"));
+                     const auto start =
+                         timeOf(conditionField(*held, "Ready", "lastTransitionTime"));
                      auto c = certificates().get(f.ns, "c");
                      ASSERT_TRUE(c);
                      EXPECT_FALSE(certReady(*c));
@@ -633,104 +653,125 @@ std::vector<FaultCase> faultCases() {
                      EXPECT_LE(held_s, 12) << "signed long after the delay";
                      EXPECT_TRUE(certificates().waitFor(f.ns, "c", certReady, seconds(30)));
                      expectEvent(f, "CertificateRequest", "c-1", "ChaosSleep");
-                     f.notes = "Pending (" + conditionField(*held, "Ready", "message") +
-                               ") for " + std::to_string(held_s) + " s, then Issued";
+                     f.notes = "Pending (" + conditionField(*held, "Ready", "message") + ") for " +
+                               std::to_string(held_s) + " s, then Issued";
                    }});
-  cases.push_back({"hang", {{"faults", {{{"type", "hang"}}}}}, json::object(), issuerRef("chaos"),
+  cases.push_back(
+      {"hang",
+       {{"faults", {{{"type", "hang"}}}}},
+       json::object(),
+       issuerRef("chaos"),
+       [](FaultContext& f) {
+         auto held = requests().waitFor(f.ns, "c-1", crHeld, seconds(30));
+         ASSERT_TRUE(held) << dump(requests().get(f.ns, "c-1"));
+         // Nothing to wait on for "never": look again after 15 s.
+         std::this_thread::sleep_for(seconds(15));
+         auto cr = requests().get(f.ns, "c-1");
+         ASSERT_TRUE(cr);
+         EXPECT_TRUE(crHeld(*cr)) << dump(cr);
+         EXPECT_FALSE((*cr)["status"].contains("certificate"));
+         auto c = certificates().get(f.ns, "c");
+         ASSERT_TRUE(c);
+         EXPECT_TRUE(hasCondition(*c, "Issuing", "True")) << dump(c);
+         EXPECT_FALSE(certReady(*c));
+         expectEvent(f, "CertificateRequest", "c-1", "ChaosHang");
+         // ... and the issuer's metrics show it.
+         auto metrics = run({onPath("curl"), "-sS", "--max-time", "5", issuerUrl() + "/metrics"});
+         EXPECT_NE(metrics.output.find("certchaos_issuer_faults_injected_total{fault=\"hang\"}"),
+                   std::string::npos);
+         EXPECT_GE(metricValue(metrics.output, "certchaos_issuer_held_requests"), 1)
+             << metrics.output;
+         f.notes = "still Pending after 15 s: " + conditionField(*cr, "Ready", "message") +
+                   "; Certificate Issuing=True, Ready=" + conditionField(*c, "Ready", "status");
+       }});
+  cases.push_back(
+      {"fail-transient-pending",
+       {{"faults",
+         {{{"type", "fail-transient"},
+           {"parameters", {{"attempts", "2"}, {"mode", "pending"}, {"retryAfter", "2s"}}}}}}},
+       json::object(),
+       issuerRef("chaos"),
+       [](FaultContext& f) {
+         auto cr = finalRequest(f, "c-1", seconds(40));
+         ASSERT_TRUE(cr);
+         EXPECT_TRUE(crIssued(*cr)) << dump(cr);
+         std::set<std::string> messages;
+         for (const auto& v : requests().history(f.ns, "c-1")) {
+           if (readyReason(*v) == "Pending") {
+             messages.insert(conditionField(*v, "Ready", "message"));
+           }
+         }
+         std::string all;
+         for (const auto& m : messages) all += m + "\n";
+         EXPECT_EQ(messages.size(), 2u) << all;
+         bool first = false, second = false;
+         for (const auto& m : messages) {
+           first = first || m.find("(attempt 1)") != std::string::npos;
+           second = second || m.find("(attempt 2)") != std::string::npos;
+         }
+         EXPECT_TRUE(first && second) << all;
+         EXPECT_TRUE(certificates().waitFor(f.ns, "c", certReady, seconds(30)));
+         expectEvent(f, "CertificateRequest", "c-1", "ChaosFailTransient");
+         f.notes = "Pending twice on the same request (" + std::to_string(messages.size()) +
+                   " messages), then Issued";
+       }});
+  cases.push_back(
+      {"fail-transient-failed",
+       {{"faults", {{{"type", "fail-transient"}, {"parameters", {{"attempts", "1"}}}}}}},
+       json::object(),
+       issuerRef("chaos"),
+       [](FaultContext& f) {
+         auto cr = finalRequest(f);
+         expectIssuanceFailed(f, cr, "Failed");
+         ASSERT_TRUE(cr);
+         const std::string firstUid = (*cr)["metadata"].value("uid", "");
+         // cert-manager backs off 1 h; a manual renewal (as cmctl renew) skips it.
+         // The failed request is replaced only if it failed before the renewal.
+         std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+         auto renewed = scenario::forceRenewal(*admin(), f.ns, "c", realClock());
+         ASSERT_TRUE(renewed) << renewed.error().message;
+         auto second = requests().waitFor(
+             f.ns, "c-1",
+             [&](const json& o) {
+               return o["metadata"].value("uid", "") != firstUid && crFinal(o);
+             },
+             seconds(60));
+         ASSERT_TRUE(second) << dump(requests().get(f.ns, "c-1"));
+         EXPECT_TRUE(crIssued(*second)) << dump(second);
+         EXPECT_TRUE(certificates().waitFor(f.ns, "c", certReady, seconds(30)));
+         f.notes += " | after a renewal: attempt 2 Issued";
+       }});
+  cases.push_back({"fail-permanent",
+                   {{"scenario", "fail-permanent"}},
+                   json::object(),
+                   issuerRef("chaos"),
                    [](FaultContext& f) {
-                     auto held = requests().waitFor(f.ns, "c-1", crHeld, seconds(30));
-                     ASSERT_TRUE(held) << dump(requests().get(f.ns, "c-1"));
-                     // Nothing to wait on for "never": look again after 15 s.
-                     std::this_thread::sleep_for(seconds(15));
-                     auto cr = requests().get(f.ns, "c-1");
-                     ASSERT_TRUE(cr);
-                     EXPECT_TRUE(crHeld(*cr)) << dump(cr);
-                     EXPECT_FALSE((*cr)["status"].contains("certificate"));
-                     auto c = certificates().get(f.ns, "c");
-                     ASSERT_TRUE(c);
-                     EXPECT_TRUE(hasCondition(*c, "Issuing", "True")) << dump(c);
-                     EXPECT_FALSE(certReady(*c));
-                     expectEvent(f, "CertificateRequest", "c-1", "ChaosHang");
-                     f.notes = "still Pending after 15 s: " + conditionField(*cr, "Ready", "message") +
-                               "; Certificate Issuing=True, Ready=" +
-                               conditionField(*c, "Ready", "status");
-                   }});
-  cases.push_back({"fail-transient-pending",
-                   {{"faults", {{{"type", "fail-transient"},
-                                 {"parameters", {{"attempts", "2"}, {"mode", "pending"},
-                                                 {"retryAfter", "2s"}}}}}}},
-                   json::object(), issuerRef("chaos"), [](FaultContext& f) {
-                     auto cr = finalRequest(f, "c-1", seconds(40));
-                     ASSERT_TRUE(cr);
-                     EXPECT_TRUE(crIssued(*cr)) << dump(cr);
-                     std::set<std::string> messages;
-                     for (const auto& v : requests().history(f.ns, "c-1")) {
-                       if (readyReason(*v) == "Pending") {
-                         messages.insert(conditionField(*v, "Ready", "message"));
-                       }
-                     }
-                     std::string all;
-                     for (const auto& m : messages) all += m + "\n";
-                     EXPECT_EQ(messages.size(), 2u) << all;
-                     bool first = false, second = false;
-                     for (const auto& m : messages) {
-                       first = first || m.find("(attempt 1)") != std::string::npos;
-                       second = second || m.find("(attempt 2)") != std::string::npos;
-                     }
-                     EXPECT_TRUE(first && second) << all;
-                     EXPECT_TRUE(certificates().waitFor(f.ns, "c", certReady, seconds(30)));
-                     expectEvent(f, "CertificateRequest", "c-1", "ChaosFailTransient");
-                     f.notes = "Pending twice on the same request (" + std::to_string(messages.size()) +
-                               " messages), then Issued";
-                   }});
-  cases.push_back({"fail-transient-failed",
-                   {{"faults", {{{"type", "fail-transient"}, {"parameters", {{"attempts", "1"}}}}}}},
-                   json::object(), issuerRef("chaos"), [](FaultContext& f) {
-                     auto cr = finalRequest(f);
-                     expectIssuanceFailed(f, cr, "Failed");
-                     ASSERT_TRUE(cr);
-                     const std::string firstUid = (*cr)["metadata"].value("uid", "");
-                     // cert-manager backs off 1 h; a manual renewal (as cmctl renew) skips it.
-                     // The failed request is replaced only if it failed before the renewal.
-                     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-                     auto renewed = scenario::forceRenewal(*admin(), f.ns, "c", realClock());
-                     ASSERT_TRUE(renewed) << renewed.error().message;
-                     auto second = requests().waitFor(
-                         f.ns, "c-1",
-                         [&](const json& o) {
-                           return o["metadata"].value("uid", "") != firstUid && crFinal(o);
-                         },
-                         seconds(60));
-                     ASSERT_TRUE(second) << dump(requests().get(f.ns, "c-1"));
-                     EXPECT_TRUE(crIssued(*second)) << dump(second);
-                     EXPECT_TRUE(certificates().waitFor(f.ns, "c", certReady, seconds(30)));
-                     f.notes += " | after a renewal: attempt 2 Issued";
-                   }});
-  cases.push_back({"fail-permanent", {{"scenario", "fail-permanent"}}, json::object(),
-                   issuerRef("chaos"), [](FaultContext& f) {
                      expectIssuanceFailed(f, finalRequest(f), "Failed");
                      expectEvent(f, "CertificateRequest", "c-1", "ChaosFailPermanent");
                    }});
-  cases.push_back({"deny", {{"scenario", "deny"}}, json::object(), issuerRef("chaos"),
+  cases.push_back(
+      {"deny", {{"scenario", "deny"}}, json::object(), issuerRef("chaos"), [](FaultContext& f) {
+         auto cr = finalRequest(f);
+         ASSERT_TRUE(cr);
+         // cert-manager's approver is fast: if it approved first, Denied cannot be
+         // added (Approved/Denied are exclusive), so the issuer fails it instead.
+         if (hasCondition(*cr, "Denied", "True")) {
+           EXPECT_FALSE(hasCondition(*cr, "Approved", "True"));
+           // cert-manager names the Denied condition's reason (the approver's).
+           expectIssuanceFailed(f, cr, "Denied", "certchaos.io");
+         } else {
+           EXPECT_TRUE(hasCondition(*cr, "Approved", "True"));
+           expectIssuanceFailed(f, cr, "Failed");
+           EXPECT_NE(conditionField(*cr, "Ready", "message").find("already Approved"),
+                     std::string::npos);
+         }
+         expectEvent(f, "CertificateRequest", "c-1", "ChaosDeny");
+       }});
+  cases.push_back({"rate-limit",
+                   {{"scenario", "rate-limit"}, {"parameters", {{"limit", "1"}}}},
+                   json::object(),
+                   issuerRef("chaos"),
                    [](FaultContext& f) {
-                     auto cr = finalRequest(f);
-                     ASSERT_TRUE(cr);
-                     // cert-manager's approver is fast: if it approved first, Denied cannot be
-                     // added (Approved/Denied are exclusive), so the issuer fails it instead.
-                     if (hasCondition(*cr, "Denied", "True")) {
-                       EXPECT_FALSE(hasCondition(*cr, "Approved", "True"));
-                       // cert-manager names the Denied condition's reason (the approver's).
-                       expectIssuanceFailed(f, cr, "Denied", "certchaos.io");
-                     } else {
-                       EXPECT_TRUE(hasCondition(*cr, "Approved", "True"));
-                       expectIssuanceFailed(f, cr, "Failed");
-                       EXPECT_NE(conditionField(*cr, "Ready", "message").find("already Approved"),
-                                 std::string::npos);
-                     }
-                     expectEvent(f, "CertificateRequest", "c-1", "ChaosDeny");
-                   }});
-  cases.push_back({"rate-limit", {{"scenario", "rate-limit"}, {"parameters", {{"limit", "1"}}}},
-                   json::object(), issuerRef("chaos"), [](FaultContext& f) {
                      // Two Certificates; the second one asks after the first was issued.
                      auto first = finalRequest(f);
                      ASSERT_TRUE(first);
@@ -748,8 +789,11 @@ std::vector<FaultCase> faultCases() {
                      expectEvent(f, "CertificateRequest", "d-1", "ChaosRateLimit");
                      f.notes = "first Issued; second: " + message;
                    }});
-  cases.push_back({"short-lived", {{"scenario", "short-lived"}, {"parameters", {{"validity", "1h"}}}},
-                   {{"duration", "2160h"}}, issuerRef("chaos"), [](FaultContext& f) {
+  cases.push_back({"short-lived",
+                   {{"scenario", "short-lived"}, {"parameters", {{"validity", "1h"}}}},
+                   {{"duration", "2160h"}},
+                   issuerRef("chaos"),
+                   [](FaultContext& f) {
                      auto c = certificates().waitFor(f.ns, "c", certReady, seconds(60));
                      ASSERT_TRUE(c) << dump(certificates().get(f.ns, "c"));
                      auto leaf = pki::Certificate::fromPem(secretData(f.ns, "c-tls", "tls.crt"));
@@ -762,26 +806,41 @@ std::vector<FaultCase> faultCases() {
                      f.notes = "asked 2160h, got 1h; renewalTime " +
                                (*c)["status"].value("renewalTime", "");
                    }});
-  cases.push_back({"expired", {{"scenario", "expired"}}, json::object(), issuerRef("chaos"),
+  cases.push_back({"expired",
+                   {{"scenario", "expired"}},
+                   json::object(),
+                   issuerRef("chaos"),
                    [](FaultContext& f) { expectCertManagerRefuses(f, "expired"); }});
-  cases.push_back({"not-yet-valid", {{"scenario", "not-yet-valid"}}, json::object(),
-                   issuerRef("chaos"), [](FaultContext& f) {
+  cases.push_back({"not-yet-valid",
+                   {{"scenario", "not-yet-valid"}},
+                   json::object(),
+                   issuerRef("chaos"),
+                   [](FaultContext& f) {
                      expectClientRefuses(f, "not-yet-valid", "certificate is not yet valid");
                    }});
-  cases.push_back({"wrong-san", {{"scenario", "wrong-san"}}, json::object(), issuerRef("chaos"),
+  cases.push_back({"wrong-san",
+                   {{"scenario", "wrong-san"}},
+                   json::object(),
+                   issuerRef("chaos"),
                    [](FaultContext& f) {
                      expectClientRefuses(f, "wrong-san", "hostname mismatch");
                      auto leaf = pki::Certificate::fromPem(secretData(f.ns, "c-tls", "tls.crt"));
                      ASSERT_TRUE(leaf);
-                     EXPECT_EQ(leaf->dnsNames(), std::vector<std::string>{"wrong.certchaos.invalid"});
+                     EXPECT_EQ(leaf->dnsNames(),
+                               std::vector<std::string>{"wrong.certchaos.invalid"});
                      // cert-manager may re-issue it (the names differ from the spec): stop that.
                      (void)admin()->remove(res::kCertificate, f.ns, "c");
                    }});
-  cases.push_back({"key-mismatch", {{"scenario", "key-mismatch"}}, json::object(),
+  cases.push_back({"key-mismatch",
+                   {{"scenario", "key-mismatch"}},
+                   json::object(),
                    issuerRef("chaos"),
                    [](FaultContext& f) { expectCertManagerRefuses(f, "key-mismatch"); }});
-  cases.push_back({"incomplete-chain", {{"scenario", "incomplete-chain"}}, json::object(),
-                   issuerRef("chaos"), [](FaultContext& f) {
+  cases.push_back({"incomplete-chain",
+                   {{"scenario", "incomplete-chain"}},
+                   json::object(),
+                   issuerRef("chaos"),
+                   [](FaultContext& f) {
                      expectClientRefuses(f, "incomplete-chain", "unable to get local issuer");
                      const auto chainPem = secretData(f.ns, "c-tls", "tls.crt");
                      auto chain = pki::Certificate::chainFromPem(chainPem);
@@ -789,19 +848,28 @@ std::vector<FaultCase> faultCases() {
                      EXPECT_EQ(chain->size(), 1u);
                      auto v = opensslVerify(chainPem, f.caPem);
                      EXPECT_NE(v.exitCode, 0) << v.output;
-                     f.notes += " | openssl verify: " + v.output.substr(0, 200);
+                     std::string said = v.output;
+                     std::replace(said.begin(), said.end(), '\n', ' ');
+                     f.notes += " | openssl verify: " + said;
                    }});
-  cases.push_back({"untrusted-root", {{"scenario", "untrusted-root"}}, json::object(),
-                   issuerRef("chaos"), [](FaultContext& f) {
-                     expectClientRefuses(f, "untrusted-root",
-                                         "unable to get local issuer|self-signed certificate in certificate chain");
+  cases.push_back({"untrusted-root",
+                   {{"scenario", "untrusted-root"}},
+                   json::object(),
+                   issuerRef("chaos"),
+                   [](FaultContext& f) {
+                     expectClientRefuses(
+                         f, "untrusted-root",
+                         "unable to get local issuer|self-signed certificate in certificate chain");
                      // ca.crt still names the usual CA: verification against it fails too.
                      auto v = opensslVerify(secretData(f.ns, "c-tls", "tls.crt"),
                                             secretData(f.ns, "c-tls", "ca.crt"));
                      EXPECT_NE(v.exitCode, 0) << v.output;
                    }});
-  cases.push_back({"expired-intermediate", {{"scenario", "expired-intermediate"}}, json::object(),
-                   issuerRef("chaos"), [](FaultContext& f) {
+  cases.push_back({"expired-intermediate",
+                   {{"scenario", "expired-intermediate"}},
+                   json::object(),
+                   issuerRef("chaos"),
+                   [](FaultContext& f) {
                      expectClientRefuses(f, "expired-intermediate", "certificate has expired");
                      auto chain =
                          pki::Certificate::chainFromPem(secretData(f.ns, "c-tls", "tls.crt"));
@@ -810,35 +878,43 @@ std::vector<FaultCase> faultCases() {
                      EXPECT_LT((*chain)[1].notAfter(), std::chrono::system_clock::now());
                      EXPECT_GT((*chain)[0].notAfter(), std::chrono::system_clock::now());
                    }});
-  cases.push_back({"corrupt", {{"scenario", "corrupt"}}, json::object(), issuerRef("chaos"),
+  cases.push_back({"corrupt",
+                   {{"scenario", "corrupt"}},
+                   json::object(),
+                   issuerRef("chaos"),
                    [](FaultContext& f) { expectCertManagerRefuses(f, "corrupt"); }});
-  cases.push_back({"bad-profile", {{"scenario", "bad-profile"}}, json::object(),
-                   issuerRef("chaos"), [](FaultContext& f) {
+  cases.push_back({"bad-profile",
+                   {{"scenario", "bad-profile"}},
+                   json::object(),
+                   issuerRef("chaos"),
+                   [](FaultContext& f) {
                      expectClientRefuses(f, "bad-profile", "unsuitable certificate purpose");
                    }});
-  cases.push_back({"backdated", {{"scenario", "backdated"}}, {{"duration", "1h"}},
-                   issuerRef("chaos"), [](FaultContext& f) {
-                     auto first = finalRequest(f);
-                     ASSERT_TRUE(first);
-                     EXPECT_TRUE(crIssued(*first)) << dump(first);
-                     auto leaf = pki::Certificate::fromPem(
-                         decode((*first)["status"].value("certificate", "")));
-                     ASSERT_TRUE(leaf);
-                     EXPECT_LT(leaf->notBefore(),
-                               std::chrono::system_clock::now() - std::chrono::minutes(50));
-                     // Its renewal time is already past: cert-manager renews at once, and again.
-                     auto c = certificates().waitFor(f.ns, "c", [](const json& o) {
-                       return o["status"].value("revision", 0) >= 3;
-                     }, seconds(60));
-                     ASSERT_TRUE(c) << dump(certificates().get(f.ns, "c"));
-                     const auto renewal = timeOf((*c)["status"].value("renewalTime", ""));
-                     EXPECT_LT(renewal, std::chrono::system_clock::now());
-                     // Stop the loop (the runner's circuit breaker does this in a real run).
-                     (void)admin()->remove(res::kCertificate, f.ns, "c");
-                     f.notes = "re-issued in a loop: revision " +
-                               std::to_string((*c)["status"].value("revision", 0)) +
-                               " within seconds; renewalTime " + (*c)["status"].value("renewalTime", "");
-                   }});
+  cases.push_back(
+      {"backdated",
+       {{"scenario", "backdated"}},
+       {{"duration", "1h"}},
+       issuerRef("chaos"),
+       [](FaultContext& f) {
+         auto first = finalRequest(f);
+         ASSERT_TRUE(first);
+         EXPECT_TRUE(crIssued(*first)) << dump(first);
+         auto leaf = pki::Certificate::fromPem(decode((*first)["status"].value("certificate", "")));
+         ASSERT_TRUE(leaf);
+         EXPECT_LT(leaf->notBefore(), std::chrono::system_clock::now() - std::chrono::minutes(50));
+         // Its renewal time is already past: cert-manager renews at once, and again.
+         auto c = certificates().waitFor(
+             f.ns, "c", [](const json& o) { return o["status"].value("revision", 0) >= 3; },
+             seconds(60));
+         ASSERT_TRUE(c) << dump(certificates().get(f.ns, "c"));
+         const auto renewal = timeOf((*c)["status"].value("renewalTime", ""));
+         EXPECT_LT(renewal, std::chrono::system_clock::now());
+         // Stop the loop (the runner's circuit breaker does this in a real run).
+         (void)admin()->remove(res::kCertificate, f.ns, "c");
+         f.notes = "re-issued in a loop: revision " +
+                   std::to_string((*c)["status"].value("revision", 0)) +
+                   " within seconds; renewalTime " + (*c)["status"].value("renewalTime", "");
+       }});
   return cases;
 }
 
@@ -903,19 +979,27 @@ TEST_F(IssuerTest, SkipApprovalSignsUnapprovedAndDeniedRequests) {
   const std::string unapproved = newNamespace("skip-unapproved", true);
   const std::string denied = newNamespace("skip-denied", true);
   const std::string healthy = newNamespace("skip-healthy", true);
-  createIssuer(unapproved, "chaos", {{"scenario", "skip-approval"}, {"parameters", {{"mode", "unapproved"}}}});
-  createIssuer(denied, "chaos", {{"scenario", "skip-approval"}, {"parameters", {{"mode", "denied"}}}});
+  createIssuer(unapproved, "chaos",
+               {{"scenario", "skip-approval"}, {"parameters", {{"mode", "unapproved"}}}});
+  createIssuer(denied, "chaos",
+               {{"scenario", "skip-approval"}, {"parameters", {{"mode", "denied"}}}});
   createIssuer(healthy, "chaos");
 
   localcluster::LocalCluster cluster(stateDir());
   std::ostringstream out;
   ASSERT_TRUE(cluster.stopComponent("cm-controller", false, out)) << out.str();
+  // Started again whatever happens below.
   struct Restart {
     localcluster::LocalCluster& c;
-    ~Restart() {
+    bool done = false;
+    void operator()() {
       std::ostringstream o;
       auto r = c.restartComponent("cm-controller", o);
-      EXPECT_TRUE(r) << (r ? "" : r.error().message) << o.str();
+      done = true;
+      ASSERT_TRUE(r) << r.error().message << o.str();
+    }
+    ~Restart() {
+      if (!done) (*this)();
     }
   } restart{cluster};
 
@@ -946,7 +1030,13 @@ TEST_F(IssuerTest, SkipApprovalSignsUnapprovedAndDeniedRequests) {
     auto plain = requests().get(ns, "plain");
     ASSERT_TRUE(plain);
     EXPECT_EQ(condition(*plain, "Ready"), nullptr) << ns << ": " << dump(plain);
+    EXPECT_EQ(condition(*plain, "Approved"), nullptr) << "cert-manager was not stopped";
   }
+  // cert-manager back: it approves the healthy issuer's waiting request, which is then signed.
+  restart();
+  auto approved = requests().waitFor(healthy, "plain", crIssued, seconds(30));
+  ASSERT_TRUE(approved) << dump(requests().get(healthy, "plain"));
+  EXPECT_TRUE(hasCondition(*approved, "Approved", "True"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1106,7 +1196,8 @@ TEST_F(IssuerTest, TheIssuerRunsUnderItsServiceAccountWithLeastPrivilege) {
     std::string answer = r.output.substr(0, r.output.find_last_not_of("\n") + 1);
     answer = answer.substr(answer.rfind('\n') == std::string::npos ? 0 : answer.rfind('\n') + 1);
     EXPECT_EQ(answer, c.expected ? "yes" : "no")
-        << c.verb << " " << c.resource << "/" << c.subresource << " in '" << c.ns << "': " << r.output;
+        << c.verb << " " << c.resource << "/" << c.subresource << " in '" << c.ns
+        << "': " << r.output;
   }
   // The process authenticates with the ServiceAccount's token, not the admin certificate.
   const auto kubeconfig = readFile(stateDir() + "/issuer.kubeconfig");
@@ -1120,7 +1211,8 @@ TEST_F(IssuerTest, TheIssuerRunsUnderItsServiceAccountWithLeastPrivilege) {
     if (c.name != "certchaos-issuer") continue;
     found = true;
     bool tokenConfig = false;
-    for (const auto& a : c.args) tokenConfig = tokenConfig || a == "--kubeconfig=" + stateDir() + "/issuer.kubeconfig";
+    for (const auto& a : c.args)
+      tokenConfig = tokenConfig || a == "--kubeconfig=" + stateDir() + "/issuer.kubeconfig";
     EXPECT_TRUE(tokenConfig);
   }
   EXPECT_TRUE(found);
@@ -1144,8 +1236,9 @@ TEST_F(IssuerTest, TheIssuerRunsUnderItsServiceAccountWithLeastPrivilege) {
   }
   EXPECT_TRUE(managed) << (*cr)["metadata"]["managedFields"].dump(2);
   // The issuer's identity as the apiserver sees it: a SelfSubjectReview with its own token.
-  auto whoami = run({controlplaneDir() + "/bin/kubectl", "--kubeconfig=" + stateDir() + "/issuer.kubeconfig",
-                     "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"});
+  auto whoami =
+      run({controlplaneDir() + "/bin/kubectl", "--kubeconfig=" + stateDir() + "/issuer.kubeconfig",
+           "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"});
   EXPECT_EQ(whoami.output, kIssuerUser) << whoami.output;
 }
 
@@ -1259,16 +1352,17 @@ TEST_F(IssuerTest, EveryManifestUnderDeployPassesAServerSideDryRun) {
         path = filled.path() + "/" + e.path().filename().string();
         writeFile(path, text);
       }
-      auto r = kubectl(stateDir(), {"apply", "--server-side", "--dry-run=server",
-                                    "--force-conflicts", "--field-manager=certchaos-dry-run", "-f",
-                                    path});
+      auto r =
+          kubectl(stateDir(), {"apply", "--server-side", "--dry-run=server", "--force-conflicts",
+                               "--field-manager=certchaos-dry-run", "-f", path});
       EXPECT_EQ(r.exitCode, 0) << r.output;
       EXPECT_EQ(r.output.find("Warning"), std::string::npos) << r.output;
       std::cout << "[dry-run] " << e.path().filename().string() << ": " << r.output;
     }
   }
   // Client-side apply too (the command in the README and the Deployment's comment).
-  auto r = kubectl(stateDir(), {"apply", "--dry-run=server", "-f", deploy + "/manifests/issuer.yaml"});
+  auto r =
+      kubectl(stateDir(), {"apply", "--dry-run=server", "-f", deploy + "/manifests/issuer.yaml"});
   EXPECT_EQ(r.exitCode, 0) << r.output;
 
   // The chart: its CRDs are deploy/crds byte for byte, its rendering applies, and with the
@@ -1326,16 +1420,21 @@ TEST_F(IssuerTest, BadSpecsAreRefusedWithAClearMessage) {
     std::string expected;  // in kubectl's error
   };
   const std::vector<Bad> refusedByTheApiServer = {
-      {"negative-delay", {{"scenario", "sleep"}, {"parameters", {{"delay", "-5m"}}}},
+      {"negative-delay",
+       {{"scenario", "sleep"}, {"parameters", {{"delay", "-5m"}}}},
        "delay: expected a non-negative Go duration"},
-      {"negative-fault-delay", {{"faults", {{{"type", "sleep"}, {"parameters", {{"delay", "-1s"}}}}}}},
+      {"negative-fault-delay",
+       {{"faults", {{{"type", "sleep"}, {"parameters", {{"delay", "-1s"}}}}}}},
        "delay: expected a non-negative Go duration"},
       {"unknown-fault", {{"faults", {{{"type", "explode"}}}}}, "Unsupported value: \"explode\""},
-      {"probability-above-1", {{"faults", {{{"type", "hang"}, {"probability", 1.5}}}}},
+      {"probability-above-1",
+       {{"faults", {{{"type", "hang"}, {"probability", 1.5}}}}},
        "should be less than or equal to 1"},
-      {"scenario-probability", {{"scenario", "hang"}, {"parameters", {{"probability", "2"}}}},
+      {"scenario-probability",
+       {{"scenario", "hang"}, {"parameters", {{"probability", "2"}}}},
        "expected probability to be a number from 0 to 1"},
-      {"unparsable-delay", {{"scenario", "sleep"}, {"parameters", {{"delay", "soon"}}}},
+      {"unparsable-delay",
+       {{"scenario", "sleep"}, {"parameters", {{"delay", "soon"}}}},
        "delay: expected a non-negative Go duration"},
       {"two-cas", {{"ca", {{"secretName", "x"}}}}, "set exactly one of spec.selfSigned"},
   };
@@ -1354,23 +1453,26 @@ TEST_F(IssuerTest, BadSpecsAreRefusedWithAClearMessage) {
   }
   // What the schema cannot know: the issuer says Ready=False, naming the field.
   const std::vector<Bad> reportedByTheIssuer = {
-      {"unknown-scenario", {{"scenario", "99"}}, "spec.scenario: expected a scenario number or name"},
+      {"unknown-scenario",
+       {{"scenario", "99"}},
+       "spec.scenario: expected a scenario number or name"},
       {"bad-ttl", {{"scenario", "hang"}, {"ttl", "soon"}}, "spec.ttl"},
       {"unknown-parameter", {{"scenario", "sleep"}, {"parameters", {{"dealy", "1m"}}}}, "dealy"},
-      {"bad-jitter", {{"faults", {{{"type", "sleep"}, {"parameters", {{"jitter", "lots"}}}}}}},
+      {"bad-jitter",
+       {{"faults", {{{"type", "sleep"}, {"parameters", {{"jitter", "lots"}}}}}}},
        "jitter"},
   };
   for (const auto& b : reportedByTheIssuer) {
     json spec = b.spec;
     spec["selfSigned"] = json::object();
-    auto created = admin()->create(ir::kChaosIssuer,
-                                   {{"metadata", {{"name", b.name}, {"namespace", ns}}}, {"spec", spec}});
+    auto created = admin()->create(
+        ir::kChaosIssuer, {{"metadata", {{"name", b.name}, {"namespace", ns}}}, {"spec", spec}});
     if (!created) {
       // The schema caught it first: that is a clear refusal too.
       EXPECT_NE(created.error().message.find(b.expected), std::string::npos)
           << b.name << ": " << created.error().message;
-      std::cout << "[bad spec] " << b.name << " (refused by the API server): "
-                << created.error().message << "\n";
+      std::cout << "[bad spec] " << b.name
+                << " (refused by the API server): " << created.error().message << "\n";
     }
   }
   for (const auto& b : reportedByTheIssuer) {
