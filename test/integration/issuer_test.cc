@@ -132,11 +132,11 @@ class Watcher {
 };
 
 Watcher& requests() {
-  static Watcher* w = new Watcher(res::kCertificateRequest);
+  static auto* w = new Watcher(res::kCertificateRequest);
   return *w;
 }
 Watcher& certificates() {
-  static Watcher* w = new Watcher(res::kCertificate);
+  static auto* w = new Watcher(res::kCertificate);
   return *w;
 }
 
@@ -246,8 +246,11 @@ scenario::ProbeResult probeSecret(const std::string& ns, const std::string& secr
 std::string onPath(const std::string& program) {
   std::stringstream dirs(std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin");
   for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0)
-      return dir + "/" + program;
+    if (dir.empty()) continue;
+    std::string path = dir;
+    path += '/';
+    path += program;
+    if (::access(path.c_str(), X_OK) == 0) return path;
   }
   return program;
 }
@@ -1193,7 +1196,7 @@ TEST_F(IssuerTest, TheIssuerRunsUnderItsServiceAccountWithLeastPrivilege) {
     args.push_back(c.ns.empty() ? "--all-namespaces" : "--namespace=" + c.ns);
     auto r = kubectl(stateDir(), args);
     // The answer is the last line (warnings may come first).
-    std::string answer = r.output.substr(0, r.output.find_last_not_of("\n") + 1);
+    std::string answer = r.output.substr(0, r.output.find_last_not_of('\n') + 1);
     answer = answer.substr(answer.rfind('\n') == std::string::npos ? 0 : answer.rfind('\n') + 1);
     EXPECT_EQ(answer, c.expected ? "yes" : "no")
         << c.verb << " " << c.resource << "/" << c.subresource << " in '" << c.ns
@@ -1287,7 +1290,7 @@ std::string renderChart(const std::string& chartDir, const std::string& release,
         fn.erase(0, fn.find_first_not_of(' '));
         expr = expr.substr(0, expr.find_last_not_of(' ', bar - 1) + 1);
         if (fn != "quote") {
-          *problems += file + ": unsupported function '" + fn + "'\n";
+          problems->append(file).append(": unsupported function '").append(fn).append("'\n");
           continue;
         }
         quote = true;
@@ -1346,7 +1349,7 @@ TEST_F(IssuerTest, EveryManifestUnderDeployPassesAServerSideDryRun) {
         std::string body;
         std::istringstream lines(text);
         for (std::string line; std::getline(lines, line);) {
-          if (line.rfind("#", 0) != 0) body += line + "\n";
+          if (line.rfind('#', 0) != 0) body += line + "\n";
         }
         EXPECT_EQ(body.find("${"), std::string::npos) << "a placeholder is left in " << path;
         path = filled.path() + "/" + e.path().filename().string();
