@@ -559,16 +559,19 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
 
   // 5. Force renewal, as cmctl renew does (at the Certificate's renewal time if asked).
   if (o.atRenewalTime) {
+    // One second before cert-manager's own trigger, so that the forced renewal is the one that
+    // starts the issuance (renewalTime has one-second precision).
     auto latest = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
     auto due = latest ? parseRfc3339(str((*latest).value("status", json::object()), "renewalTime"))
                       : Result<SystemTime>(makeError("NotFound", ""));
-    if (due && *due > clock.now()) {
+    if (due && *due - std::chrono::seconds(1) > clock.now()) {
+      const auto at = *due - std::chrono::seconds(1);
       timeline.add(Source::kRunner, "WaitingForRenewalTime",
                    "waiting for the Certificate's renewal time " + formatRfc3339(*due), certObject);
       say(o, "waiting for the renewal time of " + certObject + " (" + formatRfc3339(*due) + ")");
-      while (clock.now() < *due && !abort.stop_requested()) {
+      while (clock.now() < at && !abort.stop_requested()) {
         clock.sleepFor(
-            std::min<std::chrono::nanoseconds>(std::chrono::milliseconds(200), *due - clock.now()));
+            std::min<std::chrono::nanoseconds>(std::chrono::milliseconds(200), at - clock.now()));
       }
     }
   }

@@ -3,6 +3,7 @@
 // than the certificate has left; the application serves an expired certificate; the issuer
 // wakes, signs, and the application recovers. Plus the variants of issue 5.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -265,6 +266,67 @@ TEST_F(SeedScenarioTest, RenewalNotLoadedByTheApplicationFailsNamingBothSerials)
       << r.verdict.summary;
   EXPECT_NE(r.verdict.summary.find("the Secret holds serial"), std::string::npos)
       << r.verdict.summary;
+}
+
+TEST_F(SeedScenarioTest, HangStoppedByAbortIsRecordedAsAbortedAndTheIssuerIsHealthy) {
+  constexpr int kScale = 60;
+  BaseDeployment s = deployBase("hang", kScale, true);
+  ASSERT_FALSE(s.appUrl.empty());
+  auto& plane = SharedPlane::get();
+  const std::string runs = runs_.path() + "/runs";
+  const std::string log = runs_.path() + "/run.log";
+  // `certchaos run 4` as a user starts it, in the background.
+  auto run = localcluster::startDetached(
+      {binDir() + "/certchaos", "--state-dir=" + plane.stateDir(), "--runs-dir=" + runs, "run", "4",
+       "--certificate=" + s.ns + "/app", "--issuer=" + s.ns + "/chaos", "--app=" + s.appUrl,
+       "--time-scale=60", "--timeout=10m"},
+      log);
+  ASSERT_TRUE(run) << run.error().message;
+
+  // Stop the background run whatever happens to this test.
+  struct KillOnExit {
+    localcluster::ProcessId id;
+    ~KillOnExit() { localcluster::stopProcess(id, std::chrono::seconds(30)); }
+  } guard{*run};
+  // Wait (watching) until the renewal's request exists and the issuer holds it.
+  auto created = kubectl(plane.stateDir(), {"-n", s.ns, "wait", "--timeout=120s", "--for=create",
+                                            "certificaterequest/app-2"});
+  ASSERT_EQ(created.exitCode, 0) << created.output << readFile(log);
+  auto held = kubectl(plane.stateDir(),
+                      {"-n", s.ns, "wait", "--timeout=120s",
+                       "--for=jsonpath={.status.conditions[?(@.type==\"Ready\")].reason}=Pending",
+                       "certificaterequest/app-2"});
+  ASSERT_EQ(held.exitCode, 0) << held.output << readFile(log);
+
+  auto abort = certchaos(plane.stateDir(), {"--runs-dir=" + runs, "abort"});
+  EXPECT_EQ(abort.exitCode, 0) << abort.output;
+  EXPECT_NE(abort.output.find("-> healthy; verified Ready"), std::string::npos) << abort.output;
+
+  int status = 0;
+  ASSERT_EQ(waitpid(run->pid, &status, 0), run->pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 12) << readFile(log);
+
+  // The run is recorded as aborted.
+  std::string reportPath;
+  for (const auto& entry : std::filesystem::directory_iterator(runs)) {
+    if (std::filesystem::exists(entry.path() / "report.json"))
+      reportPath = entry.path() / "report.json";
+  }
+  ASSERT_FALSE(reportPath.empty()) << readFile(log);
+  auto parsed = report::parseReport(readFile(reportPath));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->verdict.result, report::VerdictResult::kAborted);
+  EXPECT_EQ(parsed->run.scenario.name, "hang");
+
+  // The issuer is healthy: no chaos in its spec, Ready at its current generation.
+  auto issuer = plane.admin()->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
+  ASSERT_TRUE(issuer);
+  EXPECT_FALSE((*issuer)["spec"].contains("scenario"));
+  const auto* ready = issuer::findCondition(*issuer, "Ready");
+  ASSERT_NE(ready, nullptr);
+  EXPECT_EQ(ready->value("status", ""), "True");
+  EXPECT_EQ(ready->value("observedGeneration", -1), (*issuer)["metadata"].value("generation", 0));
 }
 
 }  // namespace
