@@ -188,7 +188,9 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
   requests.addHandlers(
       {enqueueRequest,
        [enqueueRequest](const kube::ObjectPtr&, const kube::ObjectPtr& o) { enqueueRequest(o); },
-       nullptr});
+       [&requestReconciler](const kube::ObjectPtr& o) {
+         requestReconciler.forget((*o)["metadata"].value("uid", ""));
+       }});
 
   std::atomic<bool> ready{false};
   httplib::Server http;

@@ -61,6 +61,15 @@ std::size_t RequestReconciler::heldCount() const {
   return held_.size();
 }
 
+void RequestReconciler::forget(const std::string& uid) {
+  std::lock_guard lock(mu_);
+  finished_.erase(uid);  // UIDs are never reused
+  held_.erase(uid);
+  reported_.erase(uid);
+  retryAt_.erase(uid);
+  rt_.metrics.heldRequests.set(static_cast<double>(held_.size()));
+}
+
 void RequestReconciler::noteHeld(const std::string& uid, bool held) {
   std::lock_guard lock(mu_);
   if (held) {

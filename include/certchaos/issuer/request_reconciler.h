@@ -35,6 +35,9 @@ class RequestReconciler {
   // How many requests are held right now (for the metric).
   std::size_t heldCount() const;
 
+  // The request is gone: drop what is remembered about it (a held request stops counting).
+  void forget(const std::string& uid);
+
  private:
   struct Target {
     ActiveIssuer issuer;
