@@ -53,13 +53,17 @@ Result<std::unique_ptr<BenchPlane>> BenchPlane::start() {
 }
 
 BenchPlane::~BenchPlane() {
-  auto down = runCertchaos(stateDir_, "down");
-  if (!down || down->exitCode != 0) {
-    std::cerr << "certchaos down failed for " << stateDir_ << ": "
-              << (down ? down->output : down.error().message) << "\n";
+  try {
+    auto down = runCertchaos(stateDir_, "down");
+    if (!down || down->exitCode != 0) {
+      std::cerr << "certchaos down failed for " << stateDir_ << ": "
+                << (down ? down->output : down.error().message) << "\n";
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+  } catch (const std::exception& e) {  // out of memory at most; a destructor must not throw
+    std::cerr << "certchaos down failed for " << stateDir_ << ": " << e.what() << "\n";
   }
-  std::error_code ec;
-  std::filesystem::remove_all(root_, ec);
 }
 
 Result<std::shared_ptr<kube::Client>> BenchPlane::admin(double qps) const {

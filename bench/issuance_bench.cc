@@ -7,6 +7,7 @@
 //   issuance_bench [--benchmark_counters_tabular=true]   (plane binaries: make controlplane)
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -222,7 +223,7 @@ Result<void> prepareIssuers(const BenchPlane& plane, const std::shared_ptr<kube:
   return {};
 }
 
-void BM_Issuance(benchmark::State& state, Side side) {
+void benchIssuance(benchmark::State& state, Side side) {
   const auto s = setupOf(side);
   for (auto _ : state) {
     auto batch = issue(gClient, s.ns, s.issuerRef, "cert", kCertificates);
@@ -259,12 +260,12 @@ void BM_Issuance(benchmark::State& state, Side side) {
 }
 
 // The CA side first, so that the certchaos row can carry the ratio.
-BENCHMARK_CAPTURE(BM_Issuance, cert_manager_ca, Side::kCertManagerCa)
+BENCHMARK_CAPTURE(benchIssuance, cert_manager_ca, Side::kCertManagerCa)
     ->Name("Issuance/cert-manager-ca/certificates:50")
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Issuance, certchaos_issuer, Side::kCertchaos)
+BENCHMARK_CAPTURE(benchIssuance, certchaos_issuer, Side::kCertchaos)
     ->Name("Issuance/certchaos-issuer/certificates:50")
     ->Iterations(1)
     ->UseManualTime()
@@ -275,9 +276,9 @@ std::string mib(const BenchPlane& plane, const char* component) {
   if (!pid) return "?";
   auto rss = residentBytes(*pid);
   if (!rss) return "?";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MiB", *rss / kMiB);
-  return text;
+  std::array<char, 32> text{};
+  std::snprintf(text.data(), text.size(), "%.1f MiB", *rss / kMiB);
+  return text.data();
 }
 
 void printSummary(const BenchPlane& plane) {
@@ -309,8 +310,10 @@ void printSummary(const BenchPlane& plane) {
 }  // namespace
 }  // namespace certchaos::bench
 
-int main(int argc, char** argv) {
-  using namespace certchaos::bench;
+namespace certchaos::bench {
+namespace {
+
+int run(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   auto plane = BenchPlane::start();
@@ -335,4 +338,16 @@ int main(int argc, char** argv) {
   benchmark::Shutdown();
   gClient.reset();
   return 0;
+}
+
+}  // namespace
+}  // namespace certchaos::bench
+
+int main(int argc, char** argv) {
+  try {
+    return certchaos::bench::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "issuance_bench: %s\n", e.what());
+    return 1;
+  }
 }

@@ -43,6 +43,7 @@ Result<void> createConfigMaps(const std::shared_ptr<kube::Client>& client) {
   std::mutex mu;
   std::optional<Error> failure;
   std::vector<std::jthread> writers;
+  writers.reserve(kWriters);
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&] {
       for (int i = next++; i < kObjects; i = next++) {
@@ -60,7 +61,7 @@ Result<void> createConfigMaps(const std::shared_ptr<kube::Client>& client) {
   return {};
 }
 
-void BM_InformerSync(benchmark::State& state) {
+void benchInformerSync(benchmark::State& state) {
   auto plane = BenchPlane::start();
   if (!plane) {
     state.SkipWithError(plane.error().message.c_str());
@@ -123,7 +124,7 @@ void BM_InformerSync(benchmark::State& state) {
 }
 
 // One iteration: each needs 10 000 fresh objects on a fresh plane.
-BENCHMARK(BM_InformerSync)
+BENCHMARK(benchInformerSync)
     ->Name("InformerListWatch/configmaps:10000")
     ->Iterations(1)
     ->UseManualTime()

@@ -4,13 +4,14 @@
 // observable state: the candidates' stdout and the Lease as a watch delivers it.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstring>
 #include <functional>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "certchaos/kube/informer.h"
@@ -50,22 +52,23 @@ std::string ms(Clock::duration d) {
 // One candidate process: its stdout read line by line (with arrival times), stderr to a log.
 class Candidate {
  public:
-  Candidate(const std::string& identity, const std::string& kubeconfig, const std::string& ns,
-            const std::string& lease, const std::string& logPath)
-      : identity_(identity), logPath_(logPath) {
+  Candidate(std::string identity, const std::string& kubeconfig, const std::string& ns,
+            const std::string& lease, std::string logPath)
+      : identity_(std::move(identity)), logPath_(std::move(logPath)) {
     std::vector<std::string> args = {LEASE_CANDIDATE_BINARY,
                                      kubeconfig,
                                      ns,
                                      lease,
-                                     identity,
+                                     identity_,
                                      std::to_string(kLease.count()),
                                      std::to_string(kRenewDeadline.count()),
                                      std::to_string(kRetry.count())};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
+    std::array<int, 2> fds{};
+    if (pipe2(fds.data(), O_CLOEXEC) != 0) {
       ADD_FAILURE() << "pipe2: " << std::strerror(errno);
       eof_ = true;
       return;
@@ -149,22 +152,23 @@ class Candidate {
     if (pid_ > 0 && !exited_) ::kill(pid_, sig);  // never pid 0: that is our process group
   }
 
-  // Reaps the process; its wait status.
+  // Reaps the process and reads the rest of its output; its wait status.
   int wait() {
     int status = 0;
     if (pid_ > 0 && waitpid(pid_, &status, 0) == pid_) exited_ = true;
+    if (reader_.joinable()) reader_.join();  // the pipe's end: every line it printed is in
     return status;
   }
 
  private:
   void readLines(int fd) {
     std::string pending;
-    char buf[4096];
+    std::array<char, 4096> buf{};
     ssize_t n = 0;
-    while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+    while ((n = read(fd, buf.data(), buf.size())) > 0 || (n < 0 && errno == EINTR)) {
       if (n < 0) continue;
       auto now = Clock::now();
-      pending.append(buf, static_cast<size_t>(n));
+      pending.append(buf.data(), static_cast<size_t>(n));
       std::lock_guard lock(mu_);
       for (auto eol = pending.find('\n'); eol != std::string::npos; eol = pending.find('\n')) {
         lines_.emplace_back(pending.substr(0, eol), now);

@@ -4,9 +4,8 @@
 // SIGTERM or SIGINT is a clean stop (the lease is released); SIGKILL is a crash.
 //
 //   lease-candidate KUBECONFIG NAMESPACE LEASE IDENTITY LEASE_MS RENEW_MS RETRY_MS
-#include <signal.h>
-
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -54,7 +53,7 @@ int main(int argc, char** argv) {
   config.leaseDuration = std::chrono::milliseconds(std::stoll(argv[5]));
   config.renewDeadline = std::chrono::milliseconds(std::stoll(argv[6]));
   config.retryPeriod = std::chrono::milliseconds(std::stoll(argv[7]));
-  config.onStartedLeading = [](std::stop_token) { say("leading"); };
+  config.onStartedLeading = [](const std::stop_token&) { say("leading"); };
   config.onStoppedLeading = [] { say("stopped-leading"); };
   config.onNewLeader = [](const std::string& identity) { say("leader " + identity); };
   certchaos::kube::LeaderElector elector(*client, config);
