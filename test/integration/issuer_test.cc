@@ -590,7 +590,12 @@ void expectClientRefuses(FaultContext& f, const std::string& fault,
   }
   EXPECT_TRUE(matched) << "expected " << expectedError << ", found: " << probe.error;
   expectEvent(f, "CertificateRequest", "c-1", chaos::eventReasonFor(fault));
-  f.notes = "TLS client: " + probe.error;
+  // What cert-manager made of it, for the record.
+  auto now = certificates().get(f.ns, "c");
+  f.notes = "TLS client: " + probe.error + " | cert-manager stored it: Certificate Ready=" +
+            conditionField(*now, "Ready", "status") + " (" +
+            conditionField(*now, "Ready", "reason") + "), revision " +
+            std::to_string((*now)["status"].value("revision", 0));
 }
 
 // The Certificate failed issuing with the request's failure (reason `reason`).
