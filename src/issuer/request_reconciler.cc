@@ -103,8 +103,8 @@ std::optional<RequestReconciler::Target> RequestReconciler::findTarget(
   return std::nullopt;
 }
 
-Result<void> RequestReconciler::writeStatus(const json& request, json conditions,
-                                            const json& extra) {
+Result<void> RequestReconciler::writeStatus(const json& request, json conditions, const json& extra,
+                                            bool ifUnchanged) {
   json status = extra;
   status["conditions"] = std::move(conditions);
   json patch = {
@@ -113,6 +113,9 @@ Result<void> RequestReconciler::writeStatus(const json& request, json conditions
       {"metadata",
        {{"name", request["metadata"]["name"]}, {"namespace", request["metadata"]["namespace"]}}},
       {"status", status}};
+  if (ifUnchanged) {
+    patch["metadata"]["resourceVersion"] = request["metadata"].value("resourceVersion", "");
+  }
   auto applied =
       rt_.client->apply(res::kCertificateRequest, patch,
                         {.fieldManager = kFieldManager, .force = true, .subresource = "status"});
@@ -253,7 +256,11 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
       auto conditions = deniedConditions(decision.message);
       conditions.push_back(buildCondition(
           request, {"Denied", "True", "certchaos.io", decision.message, std::nullopt}, now));
-      auto r = writeStatus(request, conditions, {{"failureTime", formatRfc3339(now)}});
+      // Only on the version decided on: cert-manager's approver may have approved the request
+      // since our cache saw it, and Approved and Denied are exclusive. On a conflict the
+      // retry sees Approved and fails the request instead.
+      auto r = writeStatus(request, conditions, {{"failureTime", formatRfc3339(now)}},
+                           /*ifUnchanged=*/true);
       if (!r) return r.error();
       finish("denied");
       return Requeue{};

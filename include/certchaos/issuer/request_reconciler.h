@@ -44,8 +44,10 @@ class RequestReconciler {
     bool issuerRefMatches = true;
   };
   std::optional<Target> findTarget(const nlohmann::json& request, std::string& waitingFor) const;
+  // `ifUnchanged`: only if the request is still at the version read (409 Conflict otherwise).
   Result<void> writeStatus(const nlohmann::json& request, nlohmann::json conditions,
-                           const nlohmann::json& extra = nlohmann::json::object());
+                           const nlohmann::json& extra = nlohmann::json::object(),
+                           bool ifUnchanged = false);
   void recordApplied(const nlohmann::json& request, const std::vector<chaos::AppliedFault>& faults);
   void noteHeld(const std::string& uid, bool held);
 
