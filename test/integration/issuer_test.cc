@@ -117,7 +117,6 @@ class Watcher {
   kube::ObjectPtr get(const std::string& ns, const std::string& name) const {
     return informer_.cache().get(ns + "/" + name);
   }
-  void stop() { informer_.stop(); }
   std::vector<kube::ObjectPtr> history(const std::string& ns, const std::string& name) const {
     std::lock_guard lock(mu_);
     auto it = history_.find(ns + "/" + name);
@@ -131,14 +130,18 @@ class Watcher {
   std::map<std::string, std::vector<kube::ObjectPtr>> history_;
 };
 
-Watcher& requests() {
-  static auto* w = new Watcher(res::kCertificateRequest);
-  return *w;
+// The suite's watchers: made by SetUpTestSuite, ended by TearDownTestSuite (the plane goes down
+// after it).
+std::unique_ptr<Watcher>& requestWatcher() {
+  static std::unique_ptr<Watcher> w;
+  return w;
 }
-Watcher& certificates() {
-  static auto* w = new Watcher(res::kCertificate);
-  return *w;
+std::unique_ptr<Watcher>& certificateWatcher() {
+  static std::unique_ptr<Watcher> w;
+  return w;
 }
+Watcher& requests() { return *requestWatcher(); }
+Watcher& certificates() { return *certificateWatcher(); }
 
 bool crIssued(const json& cr) { return readyReason(cr) == "Issued"; }
 bool crFinal(const json& cr) {
@@ -372,13 +375,12 @@ class IssuerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     ASSERT_TRUE(SharedPlane::get().ok());
-    requests();
-    certificates();
+    requestWatcher() = std::make_unique<Watcher>(res::kCertificateRequest);
+    certificateWatcher() = std::make_unique<Watcher>(res::kCertificate);
   }
-  // Before the plane goes down at exit.
   static void TearDownTestSuite() {
-    requests().stop();
-    certificates().stop();
+    requestWatcher().reset();
+    certificateWatcher().reset();
   }
   void SetUp() override { ASSERT_TRUE(SharedPlane::get().ok()); }
 };
@@ -590,8 +592,11 @@ void expectClientRefuses(FaultContext& f, const std::string& fault,
   }
   EXPECT_TRUE(matched) << "expected " << expectedError << ", found: " << probe.error;
   expectEvent(f, "CertificateRequest", "c-1", chaos::eventReasonFor(fault));
-  // What cert-manager made of it, for the record.
-  auto now = certificates().get(f.ns, "c");
+  // What cert-manager made of it, for the record (once its readiness controller looked).
+  auto now = certificates().waitFor(
+      f.ns, "c", [](const json& o) { return readyReason(o) != "DoesNotExist"; }, seconds(10));
+  if (!now) now = certificates().get(f.ns, "c");
+  ASSERT_TRUE(now);
   f.notes = "TLS client: " + probe.error + " | cert-manager stored it: Certificate Ready=" +
             conditionField(*now, "Ready", "status") + " (" +
             conditionField(*now, "Ready", "reason") + "), revision " +
