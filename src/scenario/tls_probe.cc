@@ -14,6 +14,8 @@
 #include <cstring>
 #include <memory>
 
+#include "certchaos/pki/key.h"
+
 namespace certchaos::scenario {
 namespace {
 
@@ -37,15 +39,6 @@ class Socket {
  private:
   int fd_;
 };
-
-std::string sslError() {
-  unsigned long code = ERR_get_error();
-  if (code == 0) return "TLS handshake failed";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof buf);
-  ERR_clear_error();
-  return buf;
-}
 
 }  // namespace
 
@@ -116,7 +109,7 @@ ProbeResult probeTls(const ProbeTarget& target, std::chrono::milliseconds timeou
     }
   }
   if (SSL_connect(ssl.get()) != 1) {
-    result.error = sslError();
+    result.error = "TLS handshake failed: " + pki::lastOpensslError();
     return result;
   }
   if (X509* peer = SSL_get1_peer_certificate(ssl.get())) {
