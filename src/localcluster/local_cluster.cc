@@ -5,12 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "certchaos/common/time.h"
 #include "certchaos/localcluster/net.h"
 #include "certchaos/localcluster/pki.h"
 
@@ -29,13 +29,6 @@ std::string envOr(const char* name, const std::string& fallback) {
 }
 
 std::string home() { return envOr("HOME", "/root"); }
-
-std::string nowRfc3339() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 json toJson(const ClusterState& s) {
   json components = json::array();
@@ -285,7 +278,7 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
   state.stateDir = stateDir_;
   state.controlplaneDir = options.controlplaneDir;
   state.kubeconfigPath = kubeconfigPath();
-  state.startedAt = nowRfc3339();
+  state.startedAt = formatRfc3339(std::chrono::system_clock::now());
   StartGuard guard(*this, state, out, [this](const ClusterState& s, std::ostream& o) {
     o << "Start-up failed; stopping what was started.\n";
     stopAll(s, o);
