@@ -48,6 +48,15 @@ Result<void> addExtension(X509* cert, X509V3_CTX* ctx, int nid, const std::strin
   return {};
 }
 
+// Whether a certificate named `subject`, signed by `issuer`, carries an authority key
+// identifier: as Go's x509.CreateCertificate (what cert-manager's CA issuer signs with), only when
+// the issuer has a subject key identifier to cite and the two names differ. A CA without one still
+// signs; OpenSSL's "keyid" would fail with "unable to get issuer keyid" instead.
+bool citesIssuerKeyId(X509* issuer, const X509_NAME* subject) {
+  return X509_get0_subject_key_id(issuer) != nullptr &&
+         X509_NAME_cmp(X509_get_subject_name(issuer), subject) != 0;
+}
+
 }  // namespace
 
 Certificate::Certificate(const Certificate& other) : cert_(X509_dup(other.cert_.get())) {}
@@ -190,7 +199,9 @@ Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* s
   if (tmpl.isCA && tmpl.maxPathLength) bc += ",pathlen:" + std::to_string(*tmpl.maxPathLength);
   std::vector<std::pair<int, std::string>> exts = {{NID_basic_constraints, bc},
                                                    {NID_subject_key_identifier, "hash"}};
-  if (issuer != nullptr || !tmpl.isCA) exts.emplace_back(NID_authority_key_identifier, "keyid");
+  if (issuer == nullptr ? !tmpl.isCA : citesIssuerKeyId(issuer->get(), name)) {
+    exts.emplace_back(NID_authority_key_identifier, "keyid");
+  }
   if (tmpl.keyUsage != 0) exts.emplace_back(NID_key_usage, detail::keyUsageConf(tmpl.keyUsage));
   if (!tmpl.extKeyUsageOids.empty()) {
     std::string eku;

@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "certchaos/pki/usages.h"
+
 namespace certchaos::pki {
 namespace {
 
@@ -16,6 +18,53 @@ CertificateTemplate caTemplate(const std::string& commonName, SystemTime notBefo
   t.isCA = true;
   t.keyUsage = kCertSign | kCrlSign | kDigitalSignature;
   return t;
+}
+
+// OpenSSL's KU_* bits as certchaos::pki::KeyUsage bits (RFC 5280 bit numbers), for messages.
+unsigned keyUsageBits(uint32_t openssl) {
+  const std::pair<uint32_t, unsigned> map[] = {{KU_DIGITAL_SIGNATURE, kDigitalSignature},
+                                               {KU_NON_REPUDIATION, kContentCommitment},
+                                               {KU_KEY_ENCIPHERMENT, kKeyEncipherment},
+                                               {KU_DATA_ENCIPHERMENT, kDataEncipherment},
+                                               {KU_KEY_AGREEMENT, kKeyAgreement},
+                                               {KU_KEY_CERT_SIGN, kCertSign},
+                                               {KU_CRL_SIGN, kCrlSign},
+                                               {KU_ENCIPHER_ONLY, kEncipherOnly},
+                                               {KU_DECIPHER_ONLY, kDecipherOnly}};
+  unsigned out = 0;
+  for (const auto& [from, to] : map) {
+    if ((openssl & from) != 0) out |= to;
+  }
+  return out;
+}
+
+// A CA must say so (basicConstraints CA:TRUE) and, if it limits its key's usages, allow
+// keyCertSign: verifiers refuse its chains otherwise. Each problem is named as it is.
+Result<void> checkCanSign(const Certificate& cert) {
+  X509* x = cert.get();
+  const uint32_t flags = X509_get_extension_flags(x);
+  const bool constraintsSayCa = (flags & EXFLAG_CA) != 0;
+  const bool noCertSign =
+      (flags & EXFLAG_KUSAGE) != 0 && (X509_get_key_usage(x) & KU_KEY_CERT_SIGN) == 0;
+  const std::string found = "found CN=" + cert.subjectCommonName();
+  if (!constraintsSayCa && X509_check_ca(x) == 0) {
+    return makeError("BadCA",
+                     "expected the first certificate of tls.crt to be a CA "
+                     "(basicConstraints CA:TRUE), " +
+                         found + " which is not; use a CA certificate");
+  }
+  if (noCertSign) {
+    std::string names;
+    for (const auto& n : keyUsageNames(keyUsageBits(X509_get_key_usage(x)))) {
+      names += (names.empty() ? "" : ", ") + n;
+    }
+    return makeError("BadCA",
+                     "expected the CA certificate (first in tls.crt) to allow keyUsage "
+                     "keyCertSign (\"cert sign\"), " +
+                         found + " whose keyUsage is [" + names +
+                         "]; reissue the CA with keyUsage keyCertSign and cRLSign");
+  }
+  return {};
 }
 
 }  // namespace
@@ -49,13 +98,7 @@ Result<SigningAuthority> SigningAuthority::fromPem(std::string_view certChainPem
                          "), found a different key; put the matching pair in the "
                          "Secret");
   }
-  if (!chain->front().isCA()) {
-    return makeError("BadCA",
-                     "expected the first certificate of tls.crt to be a CA "
-                     "(basicConstraints CA:TRUE), found CN=" +
-                         chain->front().subjectCommonName() +
-                         " which is not; use a CA certificate");
-  }
+  if (auto r = checkCanSign(chain->front()); !r) return r.error();
   return SigningAuthority(std::move(*key), std::move(*chain));
 }
 

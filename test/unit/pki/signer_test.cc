@@ -2,7 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
+
+#include <functional>
 
 #include "pki_test_util.h"
 
@@ -231,6 +234,91 @@ TEST(SigningAuthorityTest, RefusesALeafAsCa) {
   auto loaded = SigningAuthority::fromPem(leaf->leaf.toPem(), key.toPem());
   ASSERT_FALSE(loaded.ok());
   EXPECT_THAT(loaded.error().message, HasSubstr("which is not; use a CA certificate"));
+}
+
+// The root's certificate changed by `edit` and signed again by its own key: a CA as other tools
+// make them (without a subject key identifier, with a narrower keyUsage).
+std::string reissuedRoot(const SigningAuthority& root, const std::function<void(X509*)>& edit) {
+  X509* x = X509_dup(root.certificate().get());
+  edit(x);
+  EXPECT_GT(X509_sign(x, root.key().get(), EVP_sha256()), 0);
+  auto cert = Certificate::fromPem([&] {
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(bio, x);
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    std::string pem(data, static_cast<std::size_t>(n));
+    BIO_free(bio);
+    return pem;
+  }());
+  X509_free(x);
+  EXPECT_TRUE(cert.ok());
+  return cert.ok() ? cert->toPem() : "";
+}
+
+void dropExtension(X509* x, int nid) {
+  const int at = X509_get_ext_by_NID(x, nid, -1);
+  ASSERT_GE(at, 0);
+  X509_EXTENSION_free(X509_delete_ext(x, at));
+}
+
+TEST(SignerTest, AuthorityKeyIdentifierIsTheCasSubjectKeyIdentifier) {
+  auto root = makeRoot();
+  auto issued = signRequest(makeCsr(defaultCsrTemplate(), makeKey(KeyAlgorithm::kEcdsaP256)), {},
+                            root, testNow());
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  const ASN1_OCTET_STRING* aki = X509_get0_authority_key_id(issued->leaf.get());
+  const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(root.certificate().get());
+  ASSERT_NE(aki, nullptr);
+  ASSERT_NE(ski, nullptr);
+  EXPECT_EQ(ASN1_OCTET_STRING_cmp(aki, ski), 0);
+}
+
+// As Go's x509.CreateCertificate, which cert-manager's CA issuer uses: a CA without a subject
+// key identifier signs, and its certificates carry no authority key identifier.
+TEST(SignerTest, ACaWithoutSubjectKeyIdentifierSignsWithoutAuthorityKeyIdentifier) {
+  auto root = makeRoot();
+  const std::string caPem =
+      reissuedRoot(root, [](X509* x) { dropExtension(x, NID_subject_key_identifier); });
+  auto ca = SigningAuthority::fromPem(caPem, root.keyPem());
+  ASSERT_TRUE(ca.ok()) << ca.error().message;
+  ASSERT_EQ(X509_get0_subject_key_id(ca->certificate().get()), nullptr);
+  auto issued = signRequest(makeCsr(defaultCsrTemplate(), makeKey(KeyAlgorithm::kEcdsaP256)), {},
+                            *ca, testNow());
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  EXPECT_EQ(X509_get_ext_by_NID(issued->leaf.get(), NID_authority_key_identifier, -1), -1);
+  EXPECT_EQ(verifyChain(issued->bundle.chainPem, caPem, testNow()), "ok");
+}
+
+// Go leaves the authority key identifier out when the subject is the issuer's name.
+TEST(SignerTest, ASubjectThatIsTheCasNameGetsNoAuthorityKeyIdentifier) {
+  auto root = makeRoot();
+  CsrTemplate t = defaultCsrTemplate();
+  t.subject = {{"O", "certchaos"}, {"CN", "test root"}};
+  auto issued = signRequest(makeCsr(t, makeKey(KeyAlgorithm::kEcdsaP256)), {}, root, testNow());
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  ASSERT_EQ(X509_NAME_cmp(X509_get_subject_name(issued->leaf.get()),
+                          X509_get_subject_name(root.certificate().get())),
+            0)
+      << "the test's CSR must carry the root's subject";
+  EXPECT_EQ(X509_get_ext_by_NID(issued->leaf.get(), NID_authority_key_identifier, -1), -1);
+}
+
+TEST(SigningAuthorityTest, RefusesACaWithoutKeyCertSignNamingIt) {
+  auto root = makeRoot();
+  const std::string caPem = reissuedRoot(root, [](X509* x) {
+    dropExtension(x, NID_key_usage);
+    X509_EXTENSION* ku =
+        X509V3_EXT_conf_nid(nullptr, nullptr, NID_key_usage, "critical,digitalSignature,cRLSign");
+    X509_add_ext(x, ku, -1);
+    X509_EXTENSION_free(ku);
+  });
+  auto loaded = SigningAuthority::fromPem(caPem, root.keyPem());
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code, "BadCA");
+  EXPECT_THAT(loaded.error().message, HasSubstr("keyCertSign"));
+  EXPECT_THAT(loaded.error().message, HasSubstr("[digital signature, crl sign]"));
+  EXPECT_THAT(loaded.error().message, Not(HasSubstr("basicConstraints")));
 }
 
 TEST(SigningAuthorityTest, RefusesGarbage) {
