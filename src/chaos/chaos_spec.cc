@@ -170,7 +170,9 @@ Result<ChaosSpec> parseChaosSpec(const json& spec) {
     const json& ttl = spec["ttl"];
     auto d = ttl.is_string() ? parseGoDuration(ttl.get<std::string>())
                              : Result<std::chrono::nanoseconds>(makeError("", ""));
-    if (!d || d->count() <= 0) {
+    if (!d && d.error().code == "OutOfRange") {
+      problems.add("spec.ttl: " + d.error().message);
+    } else if (!d || d->count() <= 0) {
       problems.add("spec.ttl", "a positive duration such as \"30m\" or \"2h\"", ttl);
     } else {
       out.ttl = *d;

@@ -57,7 +57,9 @@ Result<ParameterSet> ParameterSet::parse(const std::vector<ParameterInfo>& decla
     switch (p.kind) {
       case ParameterKind::kDuration: {
         auto d = parseGoDuration(text);
-        if (!d) {
+        if (!d && d.error().code == "OutOfRange") {
+          problems.push_back(at + ": " + d.error().message);
+        } else if (!d) {
           problems.push_back(at +
                              ": expected a duration such as \"90s\", \"15m\" or \"1h30m\", "
                              "found \"" +

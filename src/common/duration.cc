@@ -29,6 +29,14 @@ Error invalid(std::string_view text, std::string_view why) {
                                    "\"300ms\" or \"2160h0m0s\" (units ns, us, ms, s, m, h)");
 }
 
+// A duration past what Go (and std::chrono::nanoseconds) can hold: said as such, not as a
+// syntax error.
+Error outOfRange(std::string_view text) {
+  return makeError("OutOfRange", "duration \"" + std::string(text) +
+                                     "\" is out of range: a Go duration is at most "
+                                     "2562047h47m16.854775807s (about 292 years)");
+}
+
 // Formats v / 10^prec with trailing zeros (and a lone '.') removed; returns v / 10^prec in v.
 std::string fracPart(std::uint64_t& v, int prec) {
   std::string digits;
@@ -84,7 +92,7 @@ Result<std::chrono::nanoseconds> parseGoDuration(std::string_view text) {
       s.remove_prefix(j);
     }
     if (!hadWhole && !hadFrac) return invalid(text, "expected a number before each unit");
-    if (overflow) return invalid(text, "the value overflows 292 years");
+    if (overflow) return outOfRange(text);
 
     std::size_t u = 0;
     while (u < s.size() && s[u] != '.' && !isDigit(s[u])) ++u;
@@ -93,7 +101,7 @@ Result<std::chrono::nanoseconds> parseGoDuration(std::string_view text) {
     if (unit == 0) return invalid(text, "unknown unit \"" + std::string(s.substr(0, u)) + "\"");
     s.remove_prefix(u);
 
-    if (whole > kMax / unit) return invalid(text, "the value overflows 292 years");
+    if (whole > kMax / unit) return outOfRange(text);
     std::uint64_t value = whole * unit;
     if (frac > 0) {
       // frac/scale * unit without overflow: unit <= 3.6e12 and frac < scale <= 1.8e17, so
@@ -103,9 +111,9 @@ Result<std::chrono::nanoseconds> parseGoDuration(std::string_view text) {
                                           static_cast<long double>(scale));
     }
     total += value;
-    if (total > kMax) return invalid(text, "the value overflows 292 years");
+    if (total > kMax) return outOfRange(text);
   }
-  if (!negative && total == kMax) return invalid(text, "the value overflows 292 years");
+  if (!negative && total == kMax) return outOfRange(text);
   auto signedTotal =
       negative ? -static_cast<std::int64_t>(total - 1) - 1 : static_cast<std::int64_t>(total);
   return std::chrono::nanoseconds(signedTotal);

@@ -9,6 +9,7 @@ namespace {
 using std::chrono::hours;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::vector<ParameterInfo> kDeclared = {
     param("delay", ParameterKind::kDuration, "1h", "hold"),
@@ -60,6 +61,14 @@ TEST(ParameterSetTest, UnparsableDurationIsRefused) {
   ASSERT_FALSE(p.ok());
   EXPECT_THAT(p.error().message, HasSubstr("spec.parameters.delay: expected a duration such as"));
   EXPECT_THAT(p.error().message, HasSubstr("found \"an hour\""));
+}
+
+TEST(ParameterSetTest, AnOutOfRangeDurationSaysSo) {
+  auto p = ParameterSet::parse(kDeclared, {{"delay", "9999999999h"}}, 1, "spec.parameters");
+  ASSERT_FALSE(p.ok());
+  EXPECT_THAT(p.error().message,
+              HasSubstr("spec.parameters.delay: duration \"9999999999h\" is out of range"));
+  EXPECT_THAT(p.error().message, Not(HasSubstr("such as")));
 }
 
 TEST(ParameterSetTest, PositiveMeansZeroIsRefused) {
