@@ -47,20 +47,41 @@ std::string_view codeForHttpStatus(long status) {
   }
 }
 
-std::string hintFor(std::string_view code, const RequestDescription& r) {
+// What to do next. An API server that is starting (or restarting) answers for a while with
+// errors that are not the caller's fault: 403 "RBAC: ... not found" before its RBAC cache is
+// loaded, 429 "storage is (re)initializing" with Retry-After. Those hints say "retry", never
+// "grant a verb" or "lower the request rate".
+std::string hintFor(std::string_view code, const RequestDescription& r,
+                    std::string_view serverMessage) {
   if (code == codes::kNotFound) return "check the name and namespace, or create the object first";
   if (code == codes::kAlreadyExists)
     return "get and update the existing object, or delete it first";
   if (code == codes::kConflict)
     return "re-read the object and retry the change on its current resourceVersion";
-  if (code == codes::kForbidden)
-    return "grant the verb \"" + r.verb + "\" on \"" + r.resource +
-           "\" to this identity with a Role or ClusterRole";
+  if (code == codes::kForbidden) {
+    const std::string grant = "grant the verb \"" + r.verb + "\" on \"" + r.resource +
+                              "\" to this identity with a Role or ClusterRole";
+    if (serverMessage.find("RBAC: ") != std::string_view::npos &&
+        serverMessage.find(" not found") != std::string_view::npos) {
+      return "the API server did not find the role or binding that grants it: if this identity "
+             "had the access before, the server is probably starting and has not loaded its "
+             "RBAC yet, so retry; if it persists, " +
+             grant;
+    }
+    return grant;
+  }
   if (code == codes::kUnauthorized)
     return "check the kubeconfig credentials (token, client certificate or exec plugin)";
   if (code == codes::kGone) return "list again to get a current resourceVersion";
   if (code == codes::kInvalid) return "fix the fields named above";
-  if (code == codes::kTooManyRequests) return "the server is throttling; lower the request rate";
+  if (code == codes::kTooManyRequests) {
+    if (serverMessage.find("initializing") != std::string_view::npos) {
+      return "the API server is not ready to serve this yet (starting, or its cache is "
+             "(re)initializing) and asked to be retried; retry after the delay it named";
+    }
+    return "the server is throttling (API priority and fairness); retry with back-off, and if "
+           "it persists lower the request rate";
+  }
   if (code == codes::kTimeout || code == codes::kServerError)
     return "the API server failed to answer; retry later";
   return "see the server's message";
@@ -110,7 +131,7 @@ Error statusToError(const RequestDescription& request, long httpStatus, std::str
   if (!causes.empty()) message += " [causes: " + causes + "]";
   if (retryAfter)
     message += " (server asked to retry after " + std::to_string(retryAfter->count()) + "s)";
-  message += "; " + hintFor(code, request);
+  message += "; " + hintFor(code, request, serverMessage);
   return makeError(std::string(code), message);
 }
 

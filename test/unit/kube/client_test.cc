@@ -15,6 +15,7 @@ using namespace std::chrono_literals;
 using testing::FakeApiServer;
 using testing::fakeConfig;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 nlohmann::json configMap(const std::string& ns, const std::string& name, const std::string& v) {
   return {{"metadata", {{"name", name}, {"namespace", ns}}}, {"data", {{"k", v}}}};
@@ -393,6 +394,39 @@ TEST(Errors, StatusWithoutBodyFallsBackToHttpStatus) {
                           FakeApiServer::statusBody(409, "AlreadyExists", "exists"))
                 .code,
             codes::kAlreadyExists);
+}
+
+// While an API server restarts, its answers must not send the reader to fix RBAC or the
+// request rate: they say it is transient.
+TEST(Errors, AStartingApiServerIsNotAdvisedAsMissingRbacOrTooManyRequests) {
+  auto starting = statusToError(
+      {"get", "secrets", "ns/ca"}, 403,
+      FakeApiServer::statusBody(403, "Forbidden",
+                                "secrets \"ca\" is forbidden: User \"system:serviceaccount:"
+                                "certchaos-system:certchaos-issuer\" cannot get resource "
+                                "\"secrets\": RBAC: clusterrole.rbac.authorization.k8s.io "
+                                "\"certchaos-issuer\" not found"));
+  EXPECT_EQ(starting.code, codes::kForbidden);
+  EXPECT_THAT(starting.message, HasSubstr("probably starting"));
+  EXPECT_THAT(starting.message, HasSubstr("so retry"));
+
+  auto initializing = statusToError(
+      {"list", "certificaterequests.cert-manager.io", ""}, 429,
+      FakeApiServer::statusBody(429, "TooManyRequests", "storage is (re)initializing"),
+      std::chrono::seconds(1));
+  EXPECT_EQ(initializing.code, codes::kTooManyRequests);
+  EXPECT_THAT(initializing.message, HasSubstr("not ready to serve this yet"));
+  EXPECT_THAT(initializing.message, Not(HasSubstr("lower the request rate")));
+  EXPECT_THAT(initializing.message, Not(HasSubstr("grant")));
+
+  // A real denial still says what to grant; real throttling still says what to do.
+  auto denied = statusToError({"create", "secrets", "default/x"}, 403,
+                              FakeApiServer::statusBody(403, "Forbidden", "secrets is forbidden"));
+  EXPECT_THAT(denied.message, HasSubstr("grant the verb \"create\" on \"secrets\""));
+  EXPECT_THAT(denied.message, Not(HasSubstr("starting")));
+  auto throttled = statusToError({"list", "pods", ""}, 429,
+                                 FakeApiServer::statusBody(429, "TooManyRequests", "slow down"));
+  EXPECT_THAT(throttled.message, HasSubstr("retry with back-off"));
 }
 
 TEST(Query, EncodesEverythingButUnreserved) {
