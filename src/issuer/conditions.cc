@@ -1,8 +1,42 @@
 #include "certchaos/issuer/conditions.h"
 
+#include <cstdio>
+
 #include "certchaos/common/time.h"
+#include "certchaos/common/utf8.h"
 
 namespace certchaos::issuer {
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  char buf[8];
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t n = utf8SequenceLength(text, i);
+    if (n == 0) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+      ++i;
+    } else if (n == 1 && (c < 0x20 || c == 0x7f)) {
+      out += c == '\n'   ? "\\n"
+             : c == '\t' ? "\\t"
+             : c == '\r' ? "\\r"
+                         : [&] {
+                             std::snprintf(buf, sizeof buf, "\\x%02x", c);
+                             return std::string(buf);
+                           }();
+      ++i;
+    } else if (n == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0) {
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(text[i + 1]));
+      out += buf;  // a C1 control (U+0080..U+009F)
+      i += 2;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
 
 const nlohmann::json* findCondition(const nlohmann::json& object, const std::string& type) {
   auto status = object.find("status");
@@ -33,7 +67,7 @@ nlohmann::json buildCondition(const nlohmann::json& object, const ConditionSpec&
   nlohmann::json c = {{"type", spec.type},
                       {"status", spec.status},
                       {"reason", spec.reason},
-                      {"message", spec.message},
+                      {"message", printable(spec.message)},
                       {"lastTransitionTime", transition}};
   if (spec.observedGeneration) c["observedGeneration"] = *spec.observedGeneration;
   return c;

@@ -115,7 +115,12 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
     return labels.value(chaos::kChaosNamespaceLabel, "") == chaos::kChaosNamespaceLabelValue;
   };
   IssuerReconciler issuerReconciler(rt, issuers, options.clusterResourceNamespace);
-  RequestReconciler requestReconciler(rt, issuers, optedIn);
+  // Set once the issuer loop exists: a request that sees its issuer's CA Secret change asks
+  // for the issuer to be reconciled again.
+  std::atomic<Loop*> issuerLoopForRequests{nullptr};
+  RequestReconciler requestReconciler(rt, issuers, optedIn, [&](const std::string& key) {
+    if (Loop* loop = issuerLoopForRequests.load()) loop->queue().add(key);
+  });
 
   Loop requestLoop(
       "certificaterequests",
@@ -160,11 +165,12 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
         auto result = issuerReconciler.reconcile(*object);
         auto after = issuers.get(key);
         bool changed = !before || !after || before->generation != after->generation ||
-                       before->engine != after->engine;
+                       before->engine != after->engine || before->authority != after->authority;
         if (changed) requeueRequestsOf(key);
         return result;
       },
       log);
+  issuerLoopForRequests = &issuerLoop;
 
   for (auto* informer : {&chaosIssuers, &chaosClusterIssuers}) {
     auto enqueue = [&issuerLoop](const kube::ObjectPtr& o) {

@@ -1,5 +1,7 @@
 #include "certchaos/issuer/issuer_reconciler.h"
 
+#include <utility>
+
 #include "certchaos/chaos/chaos_spec.h"
 #include "certchaos/common/duration.h"
 #include "certchaos/common/time.h"
@@ -14,6 +16,11 @@ using nlohmann::json;
 namespace res = kube::resources;
 
 constexpr auto kSelfSignedLifetime = std::chrono::hours(24 * 365 * 10);
+// A CA Secret that is missing or unusable is read again after 1 s, 2 s, 4 s ... up to 30 s: it
+// is read by name (the issuer may not list or watch Secrets), so looking again is how a Secret
+// created or fixed later is noticed.
+constexpr std::chrono::nanoseconds kCaRetryFirst = std::chrono::seconds(1);
+constexpr std::chrono::nanoseconds kCaRetryCap = std::chrono::seconds(30);
 
 std::string describe(const json& issuer) {
   const auto& m = issuer["metadata"];
@@ -23,69 +30,118 @@ std::string describe(const json& issuer) {
 
 }  // namespace
 
-std::string selfSignedSecretName(const std::string& issuerName) { return issuerName + "-ca"; }
-
-Result<pki::SigningAuthority> IssuerReconciler::loadAuthority(const json& issuer,
-                                                              const chaos::CaSource& source,
-                                                              const std::string& secretNamespace) {
+Result<IssuerReconciler::LoadedCa> IssuerReconciler::loadAuthority(const json& issuer,
+                                                                   const chaos::CaSource& source,
+                                                                   const std::string& key) {
+  const std::string kind = issuer.value("kind", "");
+  const bool cluster = kind == kClusterIssuerKind;
+  const std::string ns = cluster ? "" : issuer["metadata"].value("namespace", "");
   const std::string name = issuer["metadata"].value("name", "");
-  const std::string secretName = source.selfSigned ? selfSignedSecretName(name) : source.secretName;
-  auto secret = rt_.client->get(res::kSecret, secretNamespace, secretName);
+  const SecretRef where = source.selfSigned
+                              ? selfSignedSecret(kind, ns, name, clusterNamespace_)
+                              : SecretRef{cluster ? clusterNamespace_ : ns, source.secretName};
+  if (!isSecretName(where.name)) {
+    return makeError("InvalidSpec",
+                     "spec.ca.secretName: expected a Secret name (lower-case letters, digits, "
+                     "'-' and '.', each dot-separated part starting and ending with a letter or "
+                     "digit), found \"" +
+                         where.name + "\"; name the Secret that holds the CA");
+  }
+  auto secret = rt_.client->get(res::kSecret, where.ns, where.name);
   if (!secret && kube::isNotFound(secret.error()) && source.selfSigned) {
+    auto created = createSelfSignedCa(issuer, where, key);
+    if (!created) return created.error();
+    if (*created) return std::move(**created);
+    secret = rt_.client->get(res::kSecret, where.ns, where.name);  // another writer won
+  }
+  if (!secret) {
+    if (kube::isNotFound(secret.error())) {
+      return makeError("SecretNotFound",
+                       "expected the CA Secret " + where.str() +
+                           " with tls.crt and tls.key, found none; create it (the issuer looks "
+                           "again with back-off), or use spec.selfSigned: {}");
+    }
+    return secret.error();
+  }
+  const auto& meta = (*secret)["metadata"];
+  if (source.selfSigned) {
+    const std::string owner =
+        meta.value("annotations", json::object()).value(kCaOwnerAnnotation, key);
+    if (owner != key) {
+      return makeError("SecretConflict", "expected the selfSigned CA Secret " + where.str() +
+                                             " to belong to " + key + ", found it made for " +
+                                             owner + "; rename one of the two issuers");
+    }
+  }
+  const std::string version = meta.value("resourceVersion", "");
+  // The same Secret at the same version: the authority already loaded (no parsing, and the
+  // registry sees the same CA, so requests are not looked at again for nothing).
+  if (auto loaded = registry_.get(key);
+      loaded && loaded->caSecret == where && loaded->caVersion == version && !version.empty()) {
+    return LoadedCa{loaded->authority, where, version};
+  }
+  auto authority = authorityFromSecret(*secret, where);
+  if (!authority) return authority.error();
+  return LoadedCa{std::make_shared<const pki::SigningAuthority>(std::move(*authority)), where,
+                  version};
+}
+
+Result<std::optional<IssuerReconciler::LoadedCa>> IssuerReconciler::createSelfSignedCa(
+    const json& issuer, const SecretRef& where, const std::string& key) {
+  const std::string name = issuer["metadata"].value("name", "");
+  std::optional<pki::SigningAuthority> authority;
+  if (issuer.value("kind", "") == kIssuerKind) {
+    // Kept before in the issuer's own namespace (where the issuer may no longer create
+    // Secrets): moved here, so that certificates already issued keep chaining to it.
+    const SecretRef legacy =
+        legacySelfSignedSecret(issuer["metadata"].value("namespace", ""), name);
+    auto old = rt_.client->get(res::kSecret, legacy.ns, legacy.name);
+    if (old && (*old)["metadata"].value("labels", json::object()).value(kManagedByLabel, "") ==
+                   kManagedByValue) {
+      if (auto a = authorityFromSecret(*old, legacy)) {
+        authority = std::move(*a);
+        rt_.log.info("moving the CA of a selfSigned issuer",
+                     {{"issuer", describe(issuer)}, {"from", legacy.str()}, {"to", where.str()}});
+      }
+    }
+  }
+  if (!authority) {
     auto now = rt_.clock.now();
     auto root = pki::SigningAuthority::generateRoot(
         "certchaos " + name + " CA", pki::KeyAlgorithm::kEcdsaP256, now - std::chrono::hours(1),
         now + kSelfSignedLifetime);
     if (!root) return root.error();
-    json object = {{"metadata",
-                    {{"name", secretName},
-                     {"namespace", secretNamespace},
-                     {"labels", {{"app.kubernetes.io/managed-by", "certchaos-issuer"}}}}},
-                   {"type", "kubernetes.io/tls"},
-                   {"data",
-                    {{"tls.crt", kube::base64Encode(root->certificatePem())},
-                     {"tls.key", kube::base64Encode(root->keyPem())}}}};
-    auto created = rt_.client->create(res::kSecret, object, {.fieldManager = kFieldManager});
-    if (created) {
-      rt_.log.info("created the CA of a selfSigned issuer",
-                   {{"issuer", describe(issuer)},
-                    {"secret", secretNamespace + "/" + secretName},
-                    {"caSerial", root->certificate().serialHex()}});
-      return root;
-    }
-    if (!kube::isAlreadyExists(created.error())) return created.error();
-    secret = rt_.client->get(res::kSecret, secretNamespace, secretName);  // another writer won
+    authority = std::move(*root);
   }
-  if (!secret) {
-    if (kube::isNotFound(secret.error())) {
-      return makeError("SecretNotFound",
-                       "expected the CA Secret " + secretNamespace + "/" + secretName +
-                           " with tls.crt and tls.key, found none; create it, or use "
-                           "spec.selfSigned: {}");
-    }
-    return secret.error();
+  kube::WriteOptions options;
+  options.fieldManager = kFieldManager;
+  auto created = rt_.client->create(
+      res::kSecret, caSecretObject(where, authority->certificatePem(), authority->keyPem(), key),
+      options);
+  if (!created) {
+    if (kube::isAlreadyExists(created.error())) return std::optional<LoadedCa>{};
+    return created.error();
   }
-  const auto& data = (*secret).value("data", json::object());
-  if (!data.contains("tls.crt") || !data.contains("tls.key")) {
-    return makeError(
-        "InvalidCA", "expected tls.crt and tls.key in Secret " + secretNamespace + "/" +
-                         secretName + ", found keys: " + [&] {
-                           std::string keys;
-                           for (const auto& [k, v] : data.items()) {
-                             keys += (keys.empty() ? "" : ", ") + k;
-                           }
-                           return keys.empty() ? std::string("none") : keys;
-                         }());
-  }
-  auto crt = kube::base64Decode(data["tls.crt"].get<std::string>());
-  auto key = kube::base64Decode(data["tls.key"].get<std::string>());
-  if (!crt || !key) return makeError("InvalidCA", "the CA Secret's data is not valid base64");
-  auto authority = pki::SigningAuthority::fromPem(*crt, *key);
-  if (!authority) {
-    return makeError("InvalidCA", "Secret " + secretNamespace + "/" + secretName +
-                                      " does not hold a usable CA: " + authority.error().message);
-  }
-  return authority;
+  rt_.log.info("created the CA of a selfSigned issuer",
+               {{"issuer", describe(issuer)},
+                {"secret", where.str()},
+                {"caSerial", authority->certificate().serialHex()}});
+  return std::optional<LoadedCa>{
+      LoadedCa{std::make_shared<const pki::SigningAuthority>(std::move(*authority)), where,
+               (*created)["metadata"].value("resourceVersion", "")}};
+}
+
+std::chrono::nanoseconds IssuerReconciler::nextLookAt(const std::string& key) {
+  std::lock_guard lock(mu_);
+  const int attempt = std::min(notReadyAttempts_[key]++, 16);
+  return std::min<std::chrono::nanoseconds>(kCaRetryFirst * (1LL << attempt), kCaRetryCap);
+}
+
+void IssuerReconciler::forget(const std::string& key) {
+  registry_.remove(key);
+  std::lock_guard lock(mu_);
+  notReadyAttempts_.erase(key);
+  reportedSerial_.erase(key);
 }
 
 Result<void> IssuerReconciler::writeStatus(const json& issuer, const json& status) {
@@ -114,7 +170,8 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
 
   auto notReady =
       [&](const std::string& reason,
-          const std::string& message) -> Result<std::optional<std::chrono::nanoseconds>> {
+          const std::string& rawMessage) -> Result<std::optional<std::chrono::nanoseconds>> {
+    const std::string message = printable(rawMessage);  // as the status keeps it
     registry_.remove(key);
     rt_.log.warn("issuer not ready",
                  {{"issuer", describe(issuer)}, {"reason", reason}, {"message", message}});
@@ -124,13 +181,28 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
       (void)rt_.events.record(issuer, kube::EventType::kWarning, reason, message);
     }
     if (auto r = writeStatus(issuer, {{"conditions", {condition}}}); !r) return r.error();
-    return std::optional<std::chrono::nanoseconds>{};
+    if (reason == "InvalidSpec") return std::optional<std::chrono::nanoseconds>{};
+    return std::optional<std::chrono::nanoseconds>{nextLookAt(key)};
   };
 
   auto spec = chaos::validateChaosSpec(issuer.value("spec", json::object()));
   if (!spec) return notReady("InvalidSpec", spec.error().message);
-  auto authority = loadAuthority(issuer, spec->ca, cluster ? clusterNamespace_ : ns);
-  if (!authority) return notReady(authority.error().code, authority.error().message);
+  auto ca = loadAuthority(issuer, spec->ca, key);
+  if (!ca) {
+    // The API server's own failures are retried by the loop; what is wrong with the Secret is
+    // the issuer's condition.
+    const auto& code = ca.error().code;
+    if (code != "SecretNotFound" && code != "InvalidCA" && code != "SecretConflict" &&
+        code != "InvalidSpec") {
+      return ca.error();
+    }
+    return notReady(code, ca.error().message);
+  }
+  {
+    std::lock_guard lock(mu_);
+    notReadyAttempts_.erase(key);
+  }
+  const pki::SigningAuthority& authority = *ca->authority;
   auto engine = chaos::FaultEngine::fromSpec(*spec);
   if (!engine) return notReady("InvalidSpec", engine.error().message);
 
@@ -156,9 +228,9 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
   }
   auto active = std::make_shared<const chaos::FaultEngine>(revertedAt ? chaos::FaultEngine()
                                                                       : std::move(*engine));
-  std::string message = "Signing with CA '" + authority->certificate().subjectCommonName() +
-                        "' (serial " + authority->certificate().serialHex() +
-                        "); chaos: " + active->summary();
+  std::string message = "Signing with CA '" + authority.certificate().subjectCommonName() +
+                        "' (serial " + authority.certificate().serialHex() + ", Secret " +
+                        ca->secret.str() + "); chaos: " + active->summary();
   if (revertedAt) {
     message += " (spec.ttl " + formatGoDuration(*spec->ttl) + " ran out at " +
                formatRfc3339(*revertedAt) + "; reverted to healthy)";
@@ -167,12 +239,24 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
                               "spec.ttl ran out: the issuer reverted itself to healthy");
     }
   }
-  registry_.put({key, kind, ns, name, generation,
-                 std::make_shared<const pki::SigningAuthority>(std::move(*authority)), active});
+  const std::string serial = authority.certificate().serialHex();
+  std::string previousSerial;
+  {
+    std::lock_guard lock(mu_);
+    previousSerial = std::exchange(reportedSerial_[key], serial);
+  }
+  if (!previousSerial.empty() && previousSerial != serial) {
+    (void)rt_.events.record(issuer, kube::EventType::kNormal, "CAChanged",
+                            "the CA Secret " + ca->secret.str() + " changed: signing with CA '" +
+                                authority.certificate().subjectCommonName() + "' (serial " +
+                                serial + ") instead of serial " + previousSerial);
+  }
+  registry_.put({key, kind, ns, name, generation, ca->authority, active, ca->secret, ca->version});
   const bool wasReady = sameGeneration && previous->value("status", "") == "True";
   auto condition = buildCondition(
       issuer, {"Ready", "True", revertedAt ? "Reverted" : "Checked", message, generation}, now);
   json newStatus = {{"conditions", {condition}},
+                    {"caSecret", ca->secret.str()},
                     {"faults", active->summary()},
                     {"activeSince", formatRfc3339(chaosSince)}};
   if (revertedAt) newStatus["revertedAt"] = formatRfc3339(*revertedAt);
@@ -181,7 +265,7 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
     rt_.log.info(
         "issuer ready",
         {{"issuer", describe(issuer)}, {"generation", generation}, {"chaos", active->summary()}});
-    (void)rt_.events.record(issuer, kube::EventType::kNormal, "Checked", message);
+    (void)rt_.events.record(issuer, kube::EventType::kNormal, "Checked", printable(message));
   }
   return requeue;
 }

@@ -23,6 +23,16 @@ std::optional<ActiveIssuer> IssuerRegistry::get(const std::string& key) const {
   return it->second;
 }
 
+void IssuerRegistry::updateCa(const std::string& key, std::int64_t generation,
+                              std::shared_ptr<const pki::SigningAuthority> authority,
+                              std::string caVersion) {
+  std::lock_guard lock(mu_);
+  auto it = issuers_.find(key);
+  if (it == issuers_.end() || it->second.generation != generation) return;
+  it->second.authority = std::move(authority);
+  it->second.caVersion = std::move(caVersion);
+}
+
 std::vector<ActiveIssuer> IssuerRegistry::withChaosFor(const std::string& ns) const {
   std::lock_guard lock(mu_);
   std::vector<ActiveIssuer> out;

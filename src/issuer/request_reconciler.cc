@@ -5,6 +5,7 @@
 #include "certchaos/issuer/conditions.h"
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/base64.h"
+#include "certchaos/kube/errors.h"
 #include "certchaos/pki/csr.h"
 
 namespace certchaos::issuer {
@@ -14,6 +15,9 @@ using nlohmann::json;
 namespace res = kube::resources;
 
 constexpr std::size_t kIssuanceMemory = 1000;
+// A request that found its issuer's CA Secret broken looks again after this, in case the
+// issuer's reconcile does not get to it first.
+constexpr auto kCaChangedRecheck = std::chrono::seconds(5);
 
 std::string describe(const json& request) {
   const auto& m = request["metadata"];
@@ -54,7 +58,56 @@ Result<pki::RequestSpec> requestSpec(const json& spec) {
   return out;
 }
 
+// The API server's words for an object over etcd's size limit: 413 for a request body over
+// its own limit, a 500 "etcdserver: request is too large" for an object etcd refuses.
+constexpr const char* kEtcdTooLarge = "etcdserver: request is too large";
+
+bool tooLargeToStore(const Error& e) {
+  return e.message.find(kEtcdTooLarge) != std::string::npos ||
+         e.message.find("(HTTP 413)") != std::string::npos;
+}
+
+std::string tooLargeReason(const Error& e) {
+  return e.message.find(kEtcdTooLarge) != std::string::npos ? std::string(kEtcdTooLarge)
+                                                            : "HTTP 413 Request Entity Too Large";
+}
+
+// Where a hold started, as its condition keeps it: to the nanosecond in the message (a
+// condition's lastTransitionTime has whole seconds, which ended holds up to a second early),
+// else (a hold written by an older issuer) lastTransitionTime.
+std::optional<SystemTime> holdStart(const json& ready) {
+  const std::string message = ready.value("message", "");
+  if (auto at = message.rfind(kHoldStartedAt); at != std::string::npos) {
+    const auto from = at + std::string_view(kHoldStartedAt).size();
+    const auto end = message.find(')', from);
+    if (end != std::string::npos) {
+      if (auto t = parseRfc3339(std::string_view(message).substr(from, end - from))) return *t;
+    }
+  }
+  if (auto t = parseRfc3339(ready.value("lastTransitionTime", ""))) return *t;
+  return std::nullopt;
+}
+
 }  // namespace
+
+Result<std::shared_ptr<const pki::SigningAuthority>> RequestReconciler::currentAuthority(
+    const ActiveIssuer& issuer) {
+  if (issuer.caSecret.name.empty()) return issuer.authority;  // not loaded from a Secret
+  auto secret = rt_.client->get(res::kSecret, issuer.caSecret.ns, issuer.caSecret.name);
+  if (!secret) return secret.error();
+  const std::string version = (*secret)["metadata"].value("resourceVersion", "");
+  if (version == issuer.caVersion) return issuer.authority;
+  auto loaded = authorityFromSecret(*secret, issuer.caSecret);
+  if (!loaded) return loaded.error();
+  auto authority = std::make_shared<const pki::SigningAuthority>(std::move(*loaded));
+  rt_.log.info("the CA Secret changed; signing with its new CA",
+               {{"issuer", issuer.key},
+                {"secret", issuer.caSecret.str()},
+                {"caSerial", authority->certificate().serialHex()}});
+  registry_.updateCa(issuer.key, issuer.generation, authority, version);
+  issuerChanged_(issuer.key);  // its status names the CA it signs with
+  return authority;
+}
 
 std::size_t RequestReconciler::heldCount() const {
   std::lock_guard lock(mu_);
@@ -139,7 +192,7 @@ void RequestReconciler::recordApplied(const json& request,
                                     {"fault", f.type},
                                     {"reason", f.reason},
                                     {"message", f.message}});
-    (void)rt_.events.record(request, kube::EventType::kWarning, f.reason, f.message);
+    (void)rt_.events.record(request, kube::EventType::kWarning, f.reason, printable(f.message));
   }
 }
 
@@ -197,7 +250,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   if (const auto* ready = findCondition(request, "Ready");
       ready != nullptr && ready->value("reason", "") == "Pending" &&
       ready->value("message", "").rfind(kHoldMarker, 0) == 0) {
-    if (auto t = parseRfc3339(ready->value("lastTransitionTime", ""))) ctx.holdStartedAt = *t;
+    ctx.holdStartedAt = holdStart(*ready);
   }
   {
     std::lock_guard lock(mu_);
@@ -267,9 +320,12 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     }
     case chaos::Action::kHold: {
       const auto start = decision.holdStartedAt.value_or(ctx.holdStartedAt.value_or(now));
-      auto c = buildCondition(
-          request,
-          {"Ready", "False", "Pending", kHoldMarker + decision.message, std::nullopt, start}, now);
+      auto c = buildCondition(request,
+                              {"Ready", "False", "Pending",
+                               kHoldMarker + decision.message + kHoldStartedAt +
+                                   formatRfc3339(start, TimePrecision::kNanoseconds) + ")",
+                               std::nullopt, start},
+                              now);
       const auto* ready = findCondition(request, "Ready");
       if (ready == nullptr || *ready != c) {
         if (auto r = writeStatus(request, json::array({c})); !r) return r.error();
@@ -315,7 +371,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
         !r) {
       return r.error();
     }
-    (void)rt_.events.record(request, kube::EventType::kWarning, "Failed", message);
+    (void)rt_.events.record(request, kube::EventType::kWarning, "Failed", printable(message));
     finish("failed");
     return Requeue{};
   };
@@ -328,8 +384,25 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   auto reqSpec = requestSpec(spec);
   if (!reqSpec) return fail(reqSpec.error().message);
 
+  // As cert-manager's CA issuer, which reads its Secret at every signing: a CA rotated in the
+  // Secret signs the next certificate.
+  auto authority = currentAuthority(issuer);
+  if (!authority) {
+    const auto& code = authority.error().code;
+    if (code != "InvalidCA" && !kube::isNotFound(authority.error())) return authority.error();
+    // The Secret now holds no usable CA: the issuer's reconcile says why (Ready=False), and
+    // this request is looked at again when the issuer is Ready again.
+    issuerChanged_(issuer.key);
+    std::string message = "Waiting for " + issuer.key + " to be Ready: its CA Secret " +
+                          issuer.caSecret.str() + " changed and " +
+                          (code == "InvalidCA" ? "holds no usable CA" : "is gone");
+    auto c = buildCondition(
+        request, {"Ready", "False", "Pending", message, std::nullopt, std::nullopt}, now);
+    if (auto r = writeStatus(request, json::array({c})); !r) return r.error();
+    return Requeue{std::chrono::duration_cast<std::chrono::nanoseconds>(kCaChangedRecheck)};
+  }
   const auto started = std::chrono::steady_clock::now();
-  auto signed_ = issuer.engine->sign(decision, ctx, *csr, *reqSpec, *issuer.authority);
+  auto signed_ = issuer.engine->sign(decision, ctx, *csr, *reqSpec, **authority);
   rt_.metrics.signingSeconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!signed_) return fail(signed_.error().message);
@@ -340,7 +413,20 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   json extra = {{"certificate", kube::base64Encode(signed_->certificatePem)}};
   if (!signed_->caPem.empty()) extra["ca"] = kube::base64Encode(signed_->caPem);
   auto c = buildCondition(request, {"Ready", "True", "Issued", message, std::nullopt}, now);
-  if (auto r = writeStatus(request, json::array({c}), extra); !r) return r.error();
+  if (auto r = writeStatus(request, json::array({c}), extra); !r) {
+    // A status the API server can never store (the object would pass etcd's size limit):
+    // signing again would fail the same way, for ever.
+    if (!tooLargeToStore(r.error())) return r.error();
+    return fail(
+        "the signed certificate cannot be stored in the CertificateRequest: the API "
+        "server refused the status write as too large (" +
+        tooLargeReason(r.error()) + "); the CSR is " +
+        std::to_string(spec.value("request", "").size()) +
+        " bytes (base64) and the certificate chain " +
+        std::to_string(signed_->certificatePem.size()) +
+        " bytes, over the size of an object the API server stores (1.5 MiB by default "
+        "in etcd); request a certificate with fewer or shorter names");
+  }
   {
     std::lock_guard lock(mu_);
     auto& recent = issuances_[issuer.key];

@@ -205,9 +205,15 @@ std::string secretData(const std::string& ns, const std::string& name, const std
   return data.contains(key) ? decode(data[key].get<std::string>()) : "";
 }
 
-// The issuer's own CA (its selfSigned Secret): what the clients of these tests trust.
+// The issuer's own CA (its selfSigned Secret, in the issuer's namespace certchaos-system, as its
+// status.caSecret says): what the clients of these tests trust.
 std::string issuerCa(const std::string& ns, const std::string& issuerName) {
-  return secretData(ns, issuer::selfSignedSecretName(issuerName), "tls.crt");
+  const auto where =
+      issuer::selfSignedSecret(issuer::kIssuerKind, ns, issuerName, "certchaos-system");
+  auto object = admin()->get(ir::kChaosIssuer, ns, issuerName);
+  EXPECT_TRUE(object && (*object)["status"].value("caSecret", "") == where.str())
+      << "status.caSecret of " << ns << "/" << issuerName << " is not " << where.str();
+  return secretData(where.ns, where.name, "tls.crt");
 }
 
 // Every Event on `kind/name` in `ns`: "reason: message" lines, and the count per reason.
@@ -1198,6 +1204,10 @@ TEST_F(IssuerTest, TheIssuerRunsUnderItsServiceAccountWithLeastPrivilege) {
       {"watch", "certificaterequests.cert-manager.io", "", "default", true},
       {"get", "secrets", "", "default", true},
       {"create", "secrets", "", "certchaos-system", true},
+      {"create", "secrets", "", "default", false},
+      {"create", "secrets", "", "kube-system", false},
+      {"list", "secrets", "", "", false},
+      {"watch", "secrets", "", "", false},
       {"patch", "chaosissuers.certchaos.io", "status", "default", true},
       {"patch", "chaosclusterissuers.certchaos.io", "status", "", true},
       {"create", "events", "", "default", true},

@@ -1,11 +1,13 @@
 // Status conditions as the issuer writes them: metav1.Condition-shaped JSON, with the
-// lastTransitionTime kept while a condition's status does not change (issuer-lib's rule).
+// lastTransitionTime kept while a condition's status does not change (issuer-lib's rule), and
+// messages made printable.
 #pragma once
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace certchaos::issuer {
 
@@ -24,6 +26,11 @@ struct ConditionSpec {
   // Forces lastTransitionTime (e.g. a persisted hold start); otherwise kept or set to now.
   std::optional<SystemTime> transitionTime;
 };
+
+// `text` safe to show in a status or an Event: control characters (C0, DEL, C1) and bytes that
+// are not UTF-8 become visible escapes (\n, \x1b, \u0085), so that a value copied from a spec or
+// a CSR cannot forge lines or terminal sequences for whoever reads it (kubectl describe).
+std::string printable(std::string_view text);
 
 // The condition to write given the object's current one: lastTransitionTime is kept when the
 // status is unchanged, else now.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "certchaos/chaos/fault_engine.h"
+#include "certchaos/issuer/ca_secret.h"
 #include "certchaos/pki/signing_authority.h"
 
 namespace certchaos::issuer {
@@ -29,6 +30,10 @@ struct ActiveIssuer {
   std::int64_t generation = 0;
   std::shared_ptr<const pki::SigningAuthority> authority;
   std::shared_ptr<const chaos::FaultEngine> engine;
+  // The Secret the authority was read from, at which resourceVersion: a signing that finds
+  // another version there signs with the CA the Secret holds now.
+  SecretRef caSecret;
+  std::string caVersion;
 };
 
 class IssuerRegistry {
@@ -36,6 +41,10 @@ class IssuerRegistry {
   void put(ActiveIssuer issuer);
   void remove(const std::string& key);
   std::optional<ActiveIssuer> get(const std::string& key) const;
+  // The issuer's CA Secret changed (seen at signing): the new authority replaces the old one if
+  // the issuer is still loaded at `generation`.
+  void updateCa(const std::string& key, std::int64_t generation,
+                std::shared_ptr<const pki::SigningAuthority> authority, std::string caVersion);
   // Issuers that may act on a request in `ns` that names another issuer (rogue-issuer): those
   // of the namespace and the cluster issuers, with faults.
   std::vector<ActiveIssuer> withChaosFor(const std::string& ns) const;

@@ -19,15 +19,23 @@
 
 namespace certchaos::issuer {
 
-// Marks a Pending Ready condition written for a hold, whose lastTransitionTime is the start.
+// Marks a Pending Ready condition written for a hold. Its message ends with kHoldStartedAt, the
+// start to the nanosecond and ")" (lastTransitionTime is the start too, to the second).
 inline constexpr const char* kHoldMarker = "[chaos hold] ";
+inline constexpr const char* kHoldStartedAt = " (hold started ";
 
 class RequestReconciler {
  public:
   // `namespaceOptedIn(ns)` tells whether the namespace carries the chaos opt-in label.
-  RequestReconciler(Runtime& runtime, IssuerRegistry& registry,
-                    std::function<bool(const std::string&)> namespaceOptedIn)
-      : rt_(runtime), registry_(registry), namespaceOptedIn_(std::move(namespaceOptedIn)) {}
+  // `issuerChanged(key)` asks for the issuer to be reconciled again (its CA Secret changed).
+  RequestReconciler(
+      Runtime& runtime, IssuerRegistry& registry,
+      std::function<bool(const std::string&)> namespaceOptedIn,
+      std::function<void(const std::string&)> issuerChanged = [](const std::string&) {})
+      : rt_(runtime),
+        registry_(registry),
+        namespaceOptedIn_(std::move(namespaceOptedIn)),
+        issuerChanged_(std::move(issuerChanged)) {}
 
   // Returns when to look again, if the request waits on time (a hold, a retry).
   Result<std::optional<std::chrono::nanoseconds>> reconcile(const nlohmann::json& request);
@@ -50,10 +58,14 @@ class RequestReconciler {
                            bool ifUnchanged = false);
   void recordApplied(const nlohmann::json& request, const std::vector<chaos::AppliedFault>& faults);
   void noteHeld(const std::string& uid, bool held);
+  // The CA the issuer's Secret holds now: the loaded one while the Secret is at the version it
+  // was read from, else the Secret's new CA (then kept in the registry).
+  Result<std::shared_ptr<const pki::SigningAuthority>> currentAuthority(const ActiveIssuer& issuer);
 
   Runtime& rt_;
   IssuerRegistry& registry_;
   std::function<bool(const std::string&)> namespaceOptedIn_;
+  std::function<void(const std::string&)> issuerChanged_;
 
   mutable std::mutex mu_;
   std::set<std::string> finished_;  // UIDs written as Issued/Failed/Denied: never again
