@@ -308,7 +308,9 @@ TEST_F(IssuerHardeningTest, TheIssuerCreatesSecretsOnlyInItsNamespaceAndOnlyTlsO
     SCOPED_TRACE(c.name);
     auto r = createAsIssuer(secretObject(c.ns, "certchaos-probe-" + c.name, c.type, c.labelled));
     EXPECT_EQ(r.exitCode == 0, c.allowed) << r.output;
-    if (!c.allowed) EXPECT_NE(r.output.find(c.expected), std::string::npos) << r.output;
+    if (!c.allowed) {
+      EXPECT_NE(r.output.find(c.expected), std::string::npos) << r.output;
+    }
     std::cout << "[privilege] " << c.name << ": " << r.output;
   }
 }
@@ -565,7 +567,9 @@ TEST_F(IssuerHardeningTest, SpecValuesReachTheStatusPrintableAndOutOfRangeSaysSo
     ASSERT_TRUE(waitFor(ns, "chaosissuer/" + c.name, readyReasonIs("InvalidSpec")));
     const std::string message = readyField(getObject(ir::kChaosIssuer, ns, c.name), "message");
     EXPECT_NE(message.find(c.expected), std::string::npos) << message;
-    if (c.name == "out-of-range") EXPECT_EQ(message.find("such as"), std::string::npos) << message;
+    if (c.name == "out-of-range") {
+      EXPECT_EQ(message.find("such as"), std::string::npos) << message;
+    }
     const std::string events = eventsOf(ns, "ChaosIssuer", c.name);
     EXPECT_NE(events.find("InvalidSpec"), std::string::npos) << events;
     for (const std::string& text : {message, events}) {
