@@ -21,7 +21,7 @@ CLI::App* deepestSelected(CLI::App* app) {
 std::string commandPath(const CLI::App* app) {
   std::string path;
   for (; app != nullptr && app->get_parent() != nullptr; app = app->get_parent()) {
-    path = app->get_name() + (path.empty() ? "" : " " + path);
+    path.insert(0, path.empty() ? app->get_name() : app->get_name() + " ");
   }
   return path;
 }

@@ -573,7 +573,7 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
     IssuerDeployment d;
     std::string scenario, ttl, timeout = "2m";
     std::string seed, timeScale;  // checked by parseSeed / parseTimeScale
-    CLI::Option *scenarioOpt, *seedOpt, *ttlOpt, *scaleOpt;
+    CLI::Option *scenarioOpt = nullptr, *seedOpt = nullptr, *ttlOpt = nullptr, *scaleOpt = nullptr;
     OutputFlags output;
   };
   auto io = std::make_shared<IssuerOpts>();
@@ -654,7 +654,7 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
   struct CertOpts {
     CertificateDeployment d;
     int percentage = 0;
-    CLI::Option* percentageOpt;
+    CLI::Option* percentageOpt = nullptr;
     std::string timeout = "2m";
     OutputFlags output;
   };

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -89,9 +90,9 @@ Result<void> checkDnsName(std::string_view value, const std::string& what) {
 
 Result<void> checkIpAddress(std::string_view value, const std::string& what) {
   const std::string text(value);
-  unsigned char buffer[16];
-  if (::inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
-      ::inet_pton(AF_INET6, text.c_str(), buffer) == 1) {
+  std::array<unsigned char, sizeof(in6_addr)> buffer{};
+  if (::inet_pton(AF_INET, text.c_str(), buffer.data()) == 1 ||
+      ::inet_pton(AF_INET6, text.c_str(), buffer.data()) == 1) {
     return {};
   }
   return makeError("BadInput", what +

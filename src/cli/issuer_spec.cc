@@ -138,7 +138,9 @@ Result<IssuerManifest> parseIssuerManifest(std::string_view text, const std::str
       if (!m.is_object()) return bad(path, "a mapping of strings", m, "quote its values");
       for (const auto& [key, value] : m.items()) {
         if (!value.is_string()) {
-          return bad(path + "." + key, "a string", value, "quote it: \"" + value.dump() + "\"");
+          std::string todo = "quote it: \"";
+          todo += value.dump() + "\"";
+          return bad(path + "." + key, "a string", value, todo);
         }
       }
     }
