@@ -403,9 +403,12 @@ Result<json> deployCertificate(const CliContext& cli, const Target& target,
     const auto current = (*o)["metadata"].value("generation", std::int64_t{0});
     if (current < generation) return WaitState{WaitState::kWaiting, "waiting for its generation"};
     auto state = readyAtGeneration(o, /*falseIsFinal=*/false);
-    if (state.kind == WaitState::kDone) return state;
-    // A failed request: cert-manager backs off (1 h by default) before the next try.
     const auto* issuing = findCondition(*o, "Issuing");
+    // Seen on the plane: Ready=True ("up to date") for a moment while Issuing=True says the
+    // Secret does not exist yet. Ready means issued: no issuance in progress.
+    const bool issuingNow = issuing != nullptr && issuing->value("status", "") == "True";
+    if (state.kind == WaitState::kDone && !issuingNow) return state;
+    // A failed request: cert-manager backs off (1 h by default) before the next try.
     if (issuing != nullptr && issuing->value("status", "") == "False" &&
         issuing->value("reason", "") == "Failed" &&
         issuing->value("observedGeneration", current) == current) {
