@@ -55,6 +55,7 @@ int runAbort(const CliContext& cli, const AbortOptions& o) {
     return cli.usage(
         "--timeout: expected a positive duration such as 2m, found '" + o.timeout + "'", "abort");
   }
+  if (auto usable = checkRunsDir(cli.global.runsDir); !usable) return cli.fail(usable.error());
   auto target = cli.connect();
   if (!target) return cli.fail(target.error());
   auto& client = *target->client;

@@ -28,15 +28,35 @@ inline kube::PatchOptions patchAsCertchaos() {
   return options;
 }
 
+// --dry-run, as kubectl's: client prints the object that would be sent; server sends it with
+// dryRun=All, so that the API server validates, defaults and merges it, and changes nothing.
+enum class DryRun { kNone, kClient, kServer };
+// "none", "client" or "server"; the error lists them.
+Result<DryRun> parseDryRun(const std::string& text);
+
+// What deploy prints: with -o yaml|json the object (without server-set metadata and status, so
+// that it can be kept in Git and applied again) on stdout, and the progress lines on stderr.
+struct DeployOutput {
+  DryRun dryRun = DryRun::kNone;
+  std::string format;  // "", "yaml" or "json"
+};
+// Checks -o (yaml or json, or none).
+Result<void> checkDeployFormat(const std::string& format);
+// The object as a user would declare it: no status, managedFields, uid, resourceVersion,
+// generation or creationTimestamp.
+nlohmann::json declarativeObject(nlohmann::json object);
+
 struct IssuerDeployment {
   IssuerFlags flags;
   std::string file;    // -f: a ChaosIssuer / ChaosClusterIssuer in YAML or JSON
   bool optIn = false;  // label the namespace certchaos.io/chaos=enabled
   std::chrono::nanoseconds timeout = std::chrono::minutes(2);
+  DeployOutput output;
 };
 
 // Validates locally, applies (server-side, field manager certchaos), removes chaos fields it
-// does not declare, then waits until Ready at the new generation. Returns the issuer.
+// does not declare, then waits until Ready at the new generation. Returns the issuer. A dry run
+// stops before anything changes and returns (and prints) the object that would result.
 Result<nlohmann::json> deployIssuer(const CliContext& cli, const Target& target,
                                     IssuerDeployment deployment);
 
@@ -53,6 +73,7 @@ struct CertificateDeployment {
   std::string secretName;  // default NAME-tls
   std::string keyAlgorithm;
   std::chrono::nanoseconds timeout = std::chrono::minutes(2);
+  DeployOutput output;
 };
 
 // The Certificate object (revisionHistoryLimit 10, so a run sees past requests). Usage errors
@@ -69,6 +90,7 @@ struct AppDeployment {
   bool noReload = false;
   std::string image = "certchaos-demo-app:latest";  // real clusters
   bool apply = false;                               // real clusters: apply instead of print
+  DeployOutput output;  // a dry run prints (client) or server-validates the manifest
 };
 
 // Local plane: starts certchaos-demo-app as a component and returns its URL. A real cluster:

@@ -10,6 +10,7 @@
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/errors.h"
 #include "deploy_actions.h"
+#include "input_checks.h"
 #include "output.h"
 #include "wait.h"
 
@@ -61,6 +62,30 @@ Result<json> removeUndeclaredChaos(kube::Client& client, const kube::ResourceRef
                       kube::PatchType::kMerge, {{"spec", nulls}}, patchAsCertchaos());
 }
 
+// Where progress lines go: stderr when stdout carries the object (-o yaml|json).
+std::ostream& progressStream(const CliContext& cli, const DeployOutput& output) {
+  return output.format.empty() ? cli.out() : cli.err();
+}
+
+// Prints `object` as -o asks, or kubectl's one line for a dry run without -o.
+void printDeployed(const CliContext& cli, const DeployOutput& output, const json& object,
+                   const std::string& display, bool existed) {
+  if (output.format == "json") {
+    cli.out() << declarativeObject(object).dump(2) << "\n";
+  } else if (output.format == "yaml") {
+    cli.out() << toYaml(declarativeObject(object));
+  } else if (output.dryRun != DryRun::kNone) {
+    cli.out() << display << (existed ? " configured" : " created") << " (dry run, "
+              << (output.dryRun == DryRun::kClient ? "client" : "server") << ")\n";
+  }
+}
+
+kube::ApplyOptions applyOptionsFor(const DeployOutput& output) {
+  auto options = applyAsCertchaos();
+  options.dryRun = output.dryRun == DryRun::kServer;
+  return options;
+}
+
 Result<std::chrono::nanoseconds> parseTimeout(const std::string& text) {
   auto d = parseGoDuration(text);
   if (!d || d->count() <= 0) {
@@ -73,6 +98,40 @@ Result<std::chrono::nanoseconds> parseTimeout(const std::string& text) {
 
 }  // namespace
 
+Result<DryRun> parseDryRun(const std::string& text) {
+  if (text == "none") return DryRun::kNone;
+  if (text == "client") return DryRun::kClient;
+  if (text == "server") return DryRun::kServer;
+  return makeError(kUsageError,
+                   "--dry-run: expected none, client (print the object that would be sent) or "
+                   "server (the API server validates it and changes nothing), found '" +
+                       text + "'");
+}
+
+Result<void> checkDeployFormat(const std::string& format) {
+  if (format.empty() || format == "yaml" || format == "json") return {};
+  return makeError(kUsageError, "-o: expected yaml or json, found '" + format +
+                                    "'; e.g. -o yaml > issuer.yaml to keep it in Git");
+}
+
+json declarativeObject(json object) {
+  if (!object.is_object()) return object;
+  object.erase("status");
+  if (object.contains("metadata") && object["metadata"].is_object()) {
+    auto& meta = object["metadata"];
+    for (const char* f : {"managedFields", "uid", "resourceVersion", "generation",
+                          "creationTimestamp", "selfLink"}) {
+      meta.erase(f);
+    }
+    // kubectl apply's own record of the last applied object is not part of the declaration.
+    if (meta.contains("annotations") && meta["annotations"].is_object()) {
+      meta["annotations"].erase("kubectl.kubernetes.io/last-applied-configuration");
+      if (meta["annotations"].empty()) meta.erase("annotations");
+    }
+  }
+  return object;
+}
+
 int failWith(const CliContext& cli, const Error& error, const std::string& command) {
   if (error.code == kUsageError) return cli.usage(error.message, command);
   return cli.fail(error);
@@ -84,26 +143,28 @@ Result<json> deployIssuer(const CliContext& cli, const Target& target, IssuerDep
   if (!d.file.empty()) {
     auto text = readFile(d.file);
     if (!text) return text.error();
-    auto parsed = yamlToJson(*text, d.file);
-    if (!parsed) return parsed.error();
-    base = std::move(*parsed);
-    const std::string kind = base.value("kind", "");
-    if (kind != "ChaosIssuer" && kind != "ChaosClusterIssuer") {
-      return makeError("BadInput", d.file +
-                                       ": expected kind ChaosIssuer or ChaosClusterIssuer, "
-                                       "found '" +
-                                       kind + "'; see examples/ for one");
-    }
-    flags.cluster = flags.cluster || kind == "ChaosClusterIssuer";
-    if (flags.name.empty()) flags.name = base["metadata"].value("name", "");
-    if (cli.global.ns.empty() && !base["metadata"].value("namespace", "").empty()) {
-      flags.ns = base["metadata"].value("namespace", "");
+    auto manifest = parseIssuerManifest(*text, "-f " + d.file);
+    if (!manifest) return manifest.error();
+    base = std::move(manifest->object);
+    flags.cluster = flags.cluster || manifest->cluster;
+    if (flags.name.empty()) flags.name = manifest->name;
+    if (!flags.cluster && !manifest->ns.empty()) {
+      // As kubectl: a namespace in the file and another on -n is a mistake, not an override.
+      if (!cli.global.ns.empty() && cli.global.ns != manifest->ns) {
+        return makeError(kUsageError, "-f " + d.file + ": metadata.namespace is " + manifest->ns +
+                                          " but -n says " + cli.global.ns +
+                                          "; drop one of them, or make them agree");
+      }
+      flags.ns = manifest->ns;
     }
   }
   if (flags.name.empty()) {
     return makeError(kUsageError,
                      "expected the issuer's NAME (or -f FILE with metadata.name), "
                      "found neither");
+  }
+  if (auto valid = checkObjectName(flags.name, "NAME"); !valid) {
+    return makeError(kUsageError, valid.error().message);
   }
   const auto& resource =
       flags.cluster ? issuer::resources::kChaosClusterIssuer : issuer::resources::kChaosIssuer;
@@ -128,8 +189,15 @@ Result<json> deployIssuer(const CliContext& cli, const Target& target, IssuerDep
                                         "fault types and their parameters");
   }
 
+  const auto& output = d.output;
+  std::ostream& say = progressStream(cli, output);
+  if (output.dryRun == DryRun::kClient) {
+    printDeployed(cli, output, *object, display, !live.is_null());
+    return *object;
+  }
+
   const bool chaos = specHasChaos((*object)["spec"]);
-  if (chaos && !flags.cluster) {
+  if (chaos && !flags.cluster && output.dryRun == DryRun::kNone) {
     auto nsObject = client.get(kube::resources::kNamespace, "", ns);
     if (!nsObject) {
       return makeError(nsObject.error().code,
@@ -158,15 +226,40 @@ Result<json> deployIssuer(const CliContext& cli, const Target& target, IssuerDep
     }
   }
 
-  auto applied = client.apply(resource, *object, applyAsCertchaos());
+  auto applied = client.apply(resource, *object, applyOptionsFor(output));
   if (!applied) {
     return makeError(applied.error().code, "applying " + display + ": " + applied.error().message);
+  }
+  if (output.dryRun == DryRun::kServer) {
+    // What the server would keep: the merged object without the chaos fields deploy leaves out
+    // (another manager's), checked by the server too with a dry-run update.
+    json merged = *applied;
+    bool undeclared = false;
+    for (const auto& f : chaosFields()) {
+      if (!(*object)["spec"].contains(f) && merged["spec"].contains(f)) {
+        merged["spec"].erase(f);
+        undeclared = true;
+      }
+    }
+    if (undeclared) {
+      kube::WriteOptions write;
+      write.fieldManager = kFieldManager;
+      write.dryRun = true;
+      auto updated = client.update(resource, merged, write);
+      if (!updated) {
+        return makeError(updated.error().code,
+                         "dry run of " + display + ": " + updated.error().message);
+      }
+      merged = std::move(*updated);
+    }
+    printDeployed(cli, output, merged, display, !live.is_null());
+    return merged;
   }
   auto result = removeUndeclaredChaos(client, resource, *object, *applied);
   if (!result) return result.error();
   const auto generation = (*result)["metadata"].value("generation", std::int64_t{0});
-  cli.out() << (live.is_null() ? "created " : "applied ") << display << " (generation "
-            << generation << "): " << describeChaos((*result)["spec"]) << std::endl;
+  say << (live.is_null() ? "created " : "applied ") << display << " (generation " << generation
+      << "): " << describeChaos((*result)["spec"]) << std::endl;
 
   WaitSpec wait;
   wait.resource = resource;
@@ -187,16 +280,37 @@ Result<json> deployIssuer(const CliContext& cli, const Target& target, IssuerDep
   auto ready = waitFor(client, wait, cli.err(), isTerminal(2));
   if (!ready) return ready.error();
   const auto status = ready->value("status", json::object());
-  cli.out() << display << " is Ready at generation "
-            << (*ready)["metadata"].value("generation", std::int64_t{0}) << ": chaos "
-            << status.value("faults", describeChaos(ready->value("spec", json::object())))
-            << std::endl;
+  const std::string faults = status.contains("faults") && status["faults"].is_string()
+                                 ? status["faults"].get<std::string>()
+                                 : describeChaos(ready->value("spec", json::object()));
+  say << display << " is Ready at generation "
+      << (*ready)["metadata"].value("generation", std::int64_t{0}) << ": chaos " << faults
+      << std::endl;
+  printDeployed(cli, output, *ready, display, true);
   return *ready;
 }
 
 Result<json> buildCertificate(const CertificateDeployment& d) {
   if (d.dnsNames.empty() && d.ipAddresses.empty()) {
     return makeError(kUsageError, "expected at least one --dns NAME or --ip IP, found none");
+  }
+  for (const auto& dns : d.dnsNames) {
+    if (auto valid = checkDnsName(dns, "--dns"); !valid) {
+      return makeError(kUsageError, valid.error().message);
+    }
+  }
+  for (const auto& ip : d.ipAddresses) {
+    if (auto valid = checkIpAddress(ip, "--ip"); !valid) {
+      return makeError(kUsageError, valid.error().message);
+    }
+  }
+  if (auto valid = checkObjectName(d.name, "NAME"); !valid) {
+    return makeError(kUsageError, valid.error().message);
+  }
+  if (!d.secretName.empty()) {
+    if (auto valid = checkObjectName(d.secretName, "--secret"); !valid) {
+      return makeError(kUsageError, valid.error().message);
+    }
   }
   json spec = {{"secretName", d.secretName.empty() ? d.name + "-tls" : d.secretName},
                {"revisionHistoryLimit", 10}};
@@ -255,14 +369,29 @@ Result<json> deployCertificate(const CliContext& cli, const Target& target,
   if (!object) return object.error();
   const auto& resource = kube::resources::kCertificate;
   const std::string display = "Certificate " + d.ns + "/" + d.name;
-  auto applied = target.client->apply(resource, *object, applyAsCertchaos());
+  std::ostream& say = progressStream(cli, d.output);
+  bool existed = false;
+  if (d.output.dryRun != DryRun::kNone) {
+    auto live = target.client->get(resource, d.ns, d.name);
+    if (!live && !kube::isNotFound(live.error())) return live.error();
+    existed = live.ok();
+  }
+  if (d.output.dryRun == DryRun::kClient) {
+    printDeployed(cli, d.output, *object, display, existed);
+    return *object;
+  }
+  auto applied = target.client->apply(resource, *object, applyOptionsFor(d.output));
   if (!applied) {
     return makeError(applied.error().code, "applying " + display + ": " + applied.error().message);
   }
+  if (d.output.dryRun == DryRun::kServer) {
+    printDeployed(cli, d.output, *applied, display, existed);
+    return *applied;
+  }
   const auto generation = (*applied)["metadata"].value("generation", std::int64_t{0});
-  cli.out() << "applied " << display << " (generation " << generation << "), issuer "
-            << d.issuerKind << " " << d.issuer << ", Secret "
-            << (*object)["spec"]["secretName"].get<std::string>() << std::endl;
+  say << "applied " << display << " (generation " << generation << "), issuer " << d.issuerKind
+      << " " << d.issuer << ", Secret " << (*object)["spec"]["secretName"].get<std::string>()
+      << std::endl;
   WaitSpec wait;
   wait.resource = resource;
   wait.ns = d.ns;
@@ -274,9 +403,12 @@ Result<json> deployCertificate(const CliContext& cli, const Target& target,
     const auto current = (*o)["metadata"].value("generation", std::int64_t{0});
     if (current < generation) return WaitState{WaitState::kWaiting, "waiting for its generation"};
     auto state = readyAtGeneration(o, /*falseIsFinal=*/false);
-    if (state.kind == WaitState::kDone) return state;
-    // A failed request: cert-manager backs off (1 h by default) before the next try.
     const auto* issuing = findCondition(*o, "Issuing");
+    // Seen on the plane: Ready=True ("up to date") for a moment while Issuing=True says the
+    // Secret does not exist yet. Ready means issued: no issuance in progress.
+    const bool issuingNow = issuing != nullptr && issuing->value("status", "") == "True";
+    if (state.kind == WaitState::kDone && !issuingNow) return state;
+    // A failed request: cert-manager backs off (1 h by default) before the next try.
     if (issuing != nullptr && issuing->value("status", "") == "False" &&
         issuing->value("reason", "") == "Failed" &&
         issuing->value("observedGeneration", current) == current) {
@@ -292,9 +424,10 @@ Result<json> deployCertificate(const CliContext& cli, const Target& target,
   auto ready = waitFor(*target.client, wait, cli.err(), isTerminal(2));
   if (!ready) return ready.error();
   const auto status = ready->value("status", json::object());
-  cli.out() << display << " is Ready: notAfter " << status.value("notAfter", "?") << ", renewal at "
-            << status.value("renewalTime", "?") << ", revision " << status.value("revision", 0)
-            << std::endl;
+  say << display << " is Ready: notAfter " << status.value("notAfter", "?") << ", renewal at "
+      << status.value("renewalTime", "?") << ", revision " << status.value("revision", 0)
+      << std::endl;
+  printDeployed(cli, d.output, *ready, display, true);
   return *ready;
 }
 
@@ -305,7 +438,7 @@ Result<std::string> deployApp(const CliContext& cli, const Target& target, const
     cli.err() << "note: Secret " << d.ns << "/" << d.secret
               << " does not exist yet; the app serves it once cert-manager writes it\n";
   }
-  if (target.local()) {
+  if (target.local() && d.output.dryRun == DryRun::kNone) {
     const std::string binary = selfDir() + "/certchaos-demo-app";
     std::error_code ec;
     if (!std::filesystem::exists(binary, ec)) {
@@ -353,8 +486,15 @@ Result<std::string> deployApp(const CliContext& cli, const Target& target, const
       doc["spec"]["template"]["spec"]["containers"][0]["args"].push_back("--no-reload");
     }
   }
-  if (!d.apply) {
-    for (const auto& doc : *documents) cli.out() << "---\n" << toYaml(doc);
+  if (d.output.dryRun == DryRun::kClient || (!d.apply && d.output.dryRun == DryRun::kNone)) {
+    for (const auto& doc : *documents) {
+      if (d.output.format == "json") {
+        cli.out() << doc.dump(2) << "\n";
+      } else {
+        cli.out() << "---\n" << toYaml(doc);
+      }
+    }
+    if (d.output.dryRun == DryRun::kClient) return std::string();
     cli.err() << "# a real cluster: this is the manifest of the demo app; apply it with "
                  "'kubectl apply -f -' or pass --apply (image "
               << d.image << ")\n";
@@ -370,16 +510,55 @@ Result<std::string> deployApp(const CliContext& cli, const Target& target, const
                                             ? &kube::resources::kServiceAccount
                                             : nullptr;
     if (resource == nullptr) continue;
-    auto applied = client.apply(*resource, doc, applyAsCertchaos());
+    auto applied = client.apply(*resource, doc, applyOptionsFor(d.output));
     if (!applied) {
       return makeError(applied.error().code,
                        "applying " + kind + " " + objectName(doc) + ": " + applied.error().message);
     }
-    cli.out() << "applied " << kind << " " << objectName(doc) << "\n";
+    if (d.output.dryRun == DryRun::kServer) {
+      if (d.output.format.empty()) {
+        cli.out() << kind << " " << objectName(doc) << " applied (dry run, server)\n";
+      } else {
+        if (d.output.format == "yaml") cli.out() << "---\n";
+        printDeployed(cli, d.output, *applied, kind + " " + objectName(doc), true);
+      }
+      continue;
+    }
+    progressStream(cli, d.output) << "applied " << kind << " " << objectName(doc) << "\n";
   }
-  cli.out() << "the app serves https on Service " << d.ns << "/" << d.name << ":443\n";
+  if (d.output.dryRun == DryRun::kServer) return std::string();
+  progressStream(cli, d.output) << "the app serves https on Service " << d.ns << "/" << d.name
+                                << ":443\n";
   return std::string();
 }
+
+namespace {
+
+// --dry-run and -o, the same on every deploy command.
+struct OutputFlags {
+  std::string dryRun = "none";
+  std::string format;
+};
+
+void addOutputFlags(CLI::App* command, OutputFlags& flags) {
+  command
+      ->add_option("--dry-run", flags.dryRun,
+                   "none, client (print the object, send nothing) or server (the API server "
+                   "validates and merges it, nothing is stored)")
+      ->capture_default_str();
+  command->add_option("-o,--output", flags.format,
+                      "yaml or json: print the object (without server-set fields), e.g. to keep "
+                      "it in Git");
+}
+
+Result<DeployOutput> resolveOutput(const OutputFlags& flags) {
+  auto dryRun = parseDryRun(flags.dryRun);
+  if (!dryRun) return dryRun.error();
+  if (auto format = checkDeployFormat(flags.format); !format) return format.error();
+  return DeployOutput{*dryRun, flags.format};
+}
+
+}  // namespace
 
 void addDeployCommands(CLI::App& app, CliContext& cli) {
   auto* deploy = app.add_subcommand("deploy",
@@ -396,9 +575,9 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
   struct IssuerOpts {
     IssuerDeployment d;
     std::string scenario, ttl, timeout = "2m";
-    std::uint64_t seed = 0;
-    std::int64_t timeScale = 1;
-    CLI::Option *scenarioOpt, *seedOpt, *ttlOpt, *scaleOpt;
+    std::string seed, timeScale;  // checked by parseSeed / parseTimeScale
+    CLI::Option *scenarioOpt = nullptr, *seedOpt = nullptr, *ttlOpt = nullptr, *scaleOpt = nullptr;
+    OutputFlags output;
   };
   auto io = std::make_shared<IssuerOpts>();
   auto* issuer = deploy->add_subcommand(
@@ -416,12 +595,13 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
       issuer->add_option("--fault", io->d.flags.faults,
                          "an explicit fault, TYPE[:KEY=VALUE,...] with probability= and seed= "
                          "(repeatable)"));
-  io->seedOpt = issuer->add_option("--seed", io->seed, "seed of every probabilistic choice");
+  io->seedOpt =
+      issuer->add_option("--seed", io->seed, "seed of every probabilistic choice (0 to 2^63-1)");
   io->ttlOpt = issuer->add_option("--ttl", io->ttl,
                                   "after this wall time the issuer reverts to healthy (e.g. 30m)");
   io->scaleOpt = issuer->add_option("--time-scale", io->timeScale,
                                     "divide every duration of the scenario (and issued "
-                                    "lifetimes) by N");
+                                    "lifetimes) by N, a whole number >= 1");
   issuer->add_option("--ca-secret", io->d.flags.caSecret,
                      "sign with the CA in this Secret (tls.crt/tls.key); default: keep the "
                      "issuer's CA, or selfSigned for a new issuer");
@@ -431,24 +611,43 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
   issuer->add_flag("--opt-in", io->d.optIn,
                    "label the namespace certchaos.io/chaos=enabled (chaos applies only there)");
   issuer->add_option("--timeout", io->timeout, "how long to wait for Ready")->capture_default_str();
+  addOutputFlags(issuer, io->output);
   setExamples(issuer,
               "  certchaos deploy issuer demo-issuer -n demo --scenario 3 --set delay=1h --opt-in\n"
               "  certchaos deploy issuer demo-issuer -n demo --scenario healthy\n"
-              "  certchaos deploy issuer ci --cluster --fault fail-transient:count=2 --seed 7\n"
-              "  certchaos deploy issuer -f examples/scenarios/03-sleep.yaml --timeout 5m\n");
+              "  certchaos deploy issuer ci --cluster --fault fail-transient:attempts=2 --seed 7\n"
+              "  certchaos deploy issuer -f examples/scenarios/03-sleep.yaml --timeout 5m\n"
+              "  certchaos deploy issuer ca -n demo --scenario sleep --set delay=1h "
+              "--dry-run=server -o yaml > ca.yaml\n");
   issuer->callback([&cli, io] {
     cli.action = [&cli, io] {
-      auto target = cli.connect();
-      if (!target) return cli.fail(target.error());
       auto d = io->d;
-      d.flags.ns = target->ns;
       if (io->scenarioOpt->count() > 0) d.flags.scenario = io->scenario;
-      if (io->seedOpt->count() > 0) d.flags.seed = io->seed;
+      if (io->seedOpt->count() > 0) {
+        auto seed = parseSeed(io->seed, "--seed");
+        if (!seed) return cli.usage(seed.error().message, "deploy issuer");
+        d.flags.seed = *seed;
+      }
       if (io->ttlOpt->count() > 0) d.flags.ttl = io->ttl;
-      if (io->scaleOpt->count() > 0) d.flags.timeScale = io->timeScale;
+      if (io->scaleOpt->count() > 0) {
+        auto scale = parseTimeScale(io->timeScale, "--time-scale", /*fractional=*/false);
+        if (!scale) return cli.usage(scale.error().message, "deploy issuer");
+        d.flags.timeScale = static_cast<std::int64_t>(*scale);
+      }
       auto timeout = parseTimeout(io->timeout);
       if (!timeout) return failWith(cli, timeout.error(), "deploy issuer");
       d.timeout = *timeout;
+      auto output = resolveOutput(io->output);
+      if (!output) return failWith(cli, output.error(), "deploy issuer");
+      d.output = *output;
+      // Flag syntax (--set, --fault) before contacting any cluster.
+      if (auto flagsOnly = buildIssuer(d.flags, json::object(), nullptr);
+          !flagsOnly && flagsOnly.error().code == kUsageError) {
+        return cli.usage(flagsOnly.error().message, "deploy issuer");
+      }
+      auto target = cli.connect();
+      if (!target) return cli.fail(target.error());
+      d.flags.ns = target->ns;
       auto r = deployIssuer(cli, *target, d);
       return r ? kExitOk : failWith(cli, r.error(), "deploy issuer");
     };
@@ -458,8 +657,9 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
   struct CertOpts {
     CertificateDeployment d;
     int percentage = 0;
-    CLI::Option* percentageOpt;
+    CLI::Option* percentageOpt = nullptr;
     std::string timeout = "2m";
+    OutputFlags output;
   };
   auto co = std::make_shared<CertOpts>();
   auto* cert = deploy->add_subcommand(
@@ -481,12 +681,15 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
   cert->add_option("--secret", co->d.secretName, "the Secret to store it in (default NAME-tls)");
   cert->add_option("--key-algorithm", co->d.keyAlgorithm, "RSA, ECDSA or Ed25519");
   cert->add_option("--timeout", co->timeout, "how long to wait for Ready")->capture_default_str();
+  addOutputFlags(cert, co->output);
   setExamples(
       cert,
       "  certchaos deploy certificate demo -n demo --issuer demo-issuer --dns demo.local \\\n"
       "      --duration 1h --renew-before-percentage 50\n"
       "  certchaos deploy certificate api -n demo --issuer ca --issuer-kind "
-      "ChaosClusterIssuer --dns api.local --ip 127.0.0.1 --key-algorithm ECDSA\n");
+      "ChaosClusterIssuer --dns api.local --ip 127.0.0.1 --key-algorithm ECDSA\n"
+      "  certchaos deploy certificate web -n demo --issuer ca --dns web.local --dry-run=client "
+      "-o yaml\n");
   cert->callback([&cli, co] {
     cli.action = [&cli, co] {
       auto d = co->d;
@@ -494,6 +697,9 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
       auto timeout = parseTimeout(co->timeout);
       if (!timeout) return failWith(cli, timeout.error(), "deploy certificate");
       d.timeout = *timeout;
+      auto output = resolveOutput(co->output);
+      if (!output) return failWith(cli, output.error(), "deploy certificate");
+      d.output = *output;
       if (auto object = buildCertificate(d); !object) {
         return failWith(cli, object.error(), "deploy certificate");
       }
@@ -507,6 +713,7 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
 
   // deploy app
   auto ao = std::make_shared<AppDeployment>();
+  auto appOutput = std::make_shared<OutputFlags>();
   auto* appCmd = deploy->add_subcommand(
       "app",
       "run the demo HTTPS app on a Secret: a process of the local plane, or a manifest "
@@ -518,18 +725,23 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
   appCmd->add_option("--image", ao->image, "container image (real clusters)")
       ->capture_default_str();
   appCmd->add_flag("--apply", ao->apply, "real clusters: apply the manifest instead of printing");
+  addOutputFlags(appCmd, *appOutput);
   setExamples(
       appCmd,
       "  certchaos deploy app -n demo --secret demo-tls          # prints its https:// URL\n"
       "  certchaos deploy app -n demo --secret demo-tls --no-reload --name stale-app\n"
       "  certchaos --kubeconfig ~/.kube/prod deploy app -n demo --secret demo-tls | "
-      "kubectl apply -f -\n");
-  appCmd->callback([&cli, ao] {
-    cli.action = [&cli, ao] {
+      "kubectl apply -f -\n"
+      "  certchaos deploy app -n demo --secret demo-tls --dry-run=server -o yaml\n");
+  appCmd->callback([&cli, ao, appOutput] {
+    cli.action = [&cli, ao, appOutput] {
+      auto output = resolveOutput(*appOutput);
+      if (!output) return failWith(cli, output.error(), "deploy app");
       auto target = cli.connect();
       if (!target) return cli.fail(target.error());
       auto d = *ao;
       d.ns = target->ns;
+      d.output = *output;
       auto r = deployApp(cli, *target, d);
       return r ? kExitOk : failWith(cli, r.error(), "deploy app");
     };

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,22 @@ struct IssuerFlags {
   std::optional<std::int64_t> timeScale;
   std::string caSecret;  // "" = keep the issuer's CA, else selfSigned
 };
+
+// The one ChaosIssuer or ChaosClusterIssuer of an -f file, checked before any field is used.
+struct IssuerManifest {
+  nlohmann::json object;  // the document: an object whose known fields have the right types
+  bool cluster = false;   // kind ChaosClusterIssuer
+  std::string name;       // metadata.name, "" when the file leaves it to NAME
+  std::string ns;         // metadata.namespace, "" when absent
+};
+
+// Parses an -f document (YAML or JSON): exactly one document, a mapping, apiVersion
+// certchaos.io/v1alpha1, kind ChaosIssuer or ChaosClusterIssuer, metadata a mapping whose name
+// and namespace are valid names, labels and annotations maps of strings, and a spec whose chaos
+// fields pass chaos::validateChaosSpec (a spec without a CA source is fine: deploy supplies one).
+// Every error names `origin`, the document and the field path, what was expected and what was
+// found. Never throws, whatever the input: the fuzz target test/fuzz calls it on raw bytes.
+Result<IssuerManifest> parseIssuerManifest(std::string_view text, const std::string& origin = "-f");
 
 // "k=v" (the value may contain '='); `flag` names the flag in the error.
 Result<std::pair<std::string, std::string>> parseKeyValue(const std::string& text,

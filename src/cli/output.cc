@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
+#include <set>
 
 namespace certchaos::cli {
 
@@ -26,9 +28,17 @@ void emit(YAML::Emitter& out, const nlohmann::json& value) {
     case nlohmann::json::value_t::string: {
       const auto& s = value.get_ref<const std::string&>();
       // Quote what a reader would take for a number, a boolean or null.
-      bool ambiguous = s.empty() || s == "true" || s == "false" || s == "null" || s == "~" ||
-                       s == "yes" || s == "no" || s == "on" || s == "off" ||
-                       nlohmann::json::parse(s, nullptr, false).is_number();
+      // YAML 1.1 readers (kubectl's) also take yes/No/ON, 0x1f and 1_000 for booleans and
+      // numbers: quote every word of that kind and anything that starts like a number.
+      std::string lower;
+      for (char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      static const std::set<std::string> words = {"true", "false", "null", "~",  "yes",
+                                                  "no",   "on",    "off",  "y",  "n",
+                                                  ".inf", "-.inf", ".nan", "<<", "="};
+      const char first = s.empty() ? '\0' : s[0];
+      bool ambiguous = s.empty() || words.count(lower) > 0 ||
+                       std::isdigit(static_cast<unsigned char>(first)) || first == '+' ||
+                       first == '-' || first == '.';
       if (ambiguous) out << YAML::DoubleQuoted;
       out << s;
       break;
@@ -41,7 +51,28 @@ void emit(YAML::Emitter& out, const nlohmann::json& value) {
   }
 }
 
-Result<nlohmann::json> fromNode(const YAML::Node& node, const std::string& origin) {
+// Limits that keep a hostile document from exhausting the stack (deep nesting, or an alias of
+// a node inside itself) or memory (aliases that multiply a node: "a billion laughs").
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxValues = 100000;
+
+std::string lineOf(const YAML::Node& node) {
+  return "line " + std::to_string(node.Mark().line + 1);
+}
+
+Result<nlohmann::json> fromNode(const YAML::Node& node, const std::string& origin, int depth,
+                                std::size_t& values) {
+  if (depth > kMaxDepth) {
+    return makeError("BadInput", origin + ", " + lineOf(node) + ": expected at most " +
+                                     std::to_string(kMaxDepth) +
+                                     " levels of nesting, found more (or an alias that contains "
+                                     "itself); flatten the document");
+  }
+  if (++values > kMaxValues) {
+    return makeError("BadInput", origin + ": expected at most " + std::to_string(kMaxValues) +
+                                     " values, found more (aliases repeated too often?); write "
+                                     "the document out without so many aliases");
+  }
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -49,16 +80,23 @@ Result<nlohmann::json> fromNode(const YAML::Node& node, const std::string& origi
     case YAML::NodeType::Map: {
       nlohmann::json object = nlohmann::json::object();
       for (const auto& item : node) {
-        auto value = fromNode(item.second, origin);
+        if (!item.first.IsScalar()) {
+          return makeError("BadInput", origin + ", " + lineOf(item.first) +
+                                           ": expected a mapping key that is a plain string, "
+                                           "found a " +
+                                           (item.first.IsMap() ? "mapping" : "list or null") +
+                                           "; use a string key");
+        }
+        auto value = fromNode(item.second, origin, depth + 1, values);
         if (!value) return value;
-        object[item.first.as<std::string>()] = std::move(*value);
+        object[item.first.Scalar()] = std::move(*value);
       }
       return object;
     }
     case YAML::NodeType::Sequence: {
       nlohmann::json array = nlohmann::json::array();
       for (const auto& item : node) {
-        auto value = fromNode(item, origin);
+        auto value = fromNode(item, origin, depth + 1, values);
         if (!value) return value;
         array.push_back(std::move(*value));
       }
@@ -95,7 +133,8 @@ Result<std::vector<nlohmann::json>> yamlDocumentsToJson(const std::string& text,
   std::vector<nlohmann::json> documents;
   try {
     for (const auto& node : YAML::LoadAll(text)) {
-      auto value = fromNode(node, origin);
+      std::size_t values = 0;
+      auto value = fromNode(node, origin, 0, values);
       if (!value) return value.error();
       if (!value->is_null()) documents.push_back(std::move(*value));
     }

@@ -18,6 +18,7 @@ int runList(const CliContext& cli, const std::string& format) {
   if (auto ok = checkFormat(format, {"text", "wide", "json", "yaml"}); !ok) {
     return cli.usage(ok.error().message, "report list");
   }
+  if (auto usable = checkRunsDir(cli.global.runsDir); !usable) return cli.fail(usable.error());
   const auto runs = listRuns(cli.global.runsDir);
   if (format == "json" || format == "yaml") {
     json items = json::array();
@@ -77,6 +78,7 @@ int runShow(const CliContext& cli, const ShowOptions& o) {
   auto renderer = report::makeRenderer(
       o.format, {.colour = o.outputFile.empty() && o.format == "text" && isTerminal(1)});
   if (!renderer) return cli.usage("-o: " + renderer.error().message, "report show");
+  if (auto usable = checkRunsDir(cli.global.runsDir); !usable) return cli.fail(usable.error());
   auto run = findRun(cli.global.runsDir, o.selector);
   if (!run) return cli.fail(run.error());
   if (!run->report) {

@@ -8,11 +8,13 @@
 #include <thread>
 
 #include "certchaos/chaos/catalog.h"
+#include "certchaos/chaos/chaos_spec.h"
 #include "certchaos/common/duration.h"
 #include "certchaos/kube/errors.h"
 #include "certchaos/report/renderer.h"
 #include "certchaos/scenario/runner.h"
 #include "deploy_actions.h"
+#include "input_checks.h"
 #include "plane_actions.h"
 
 namespace certchaos::cli {
@@ -28,11 +30,10 @@ struct RunFlags {
   std::string issuerKind;
   std::string app;
   std::string appServerName;
-  double timeScale = 1;
+  std::string timeScale = "1";
   std::string timeout = "10m";
   std::vector<std::string> sets;
-  std::uint64_t seed = 0;
-  CLI::Option* seedOpt = nullptr;
+  std::string seed;  // "" = none; checked by parseSeed (CLI11 would wrap -1 to 2^64-1)
   bool keep = false;
   bool atRenewalTime = false;
   int maxRequests = 20;
@@ -95,10 +96,8 @@ const localcluster::ComponentState* appServing(const localcluster::ClusterState&
   return nullptr;
 }
 
-// Fills in what the flags leave out: the Certificate (the only one issued by a Chaos issuer),
-// the issuer (the Certificate's), the app (the local app serving its Secret), the log files.
-Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& target,
-                                        const RunFlags& f) {
+// What the flags alone say, checked before any cluster is contacted.
+Result<scenario::RunOptions> runOptionsFromFlags(const RunFlags& f) {
   scenario::RunOptions o;
   const auto* info = chaos::findScenario(f.scenario);
   if (info == nullptr) {
@@ -117,7 +116,40 @@ Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& tar
     if (!kv) return kv.error();
     o.parameters[kv->first] = kv->second;
   }
-  if (f.seedOpt != nullptr && f.seedOpt->count() > 0) o.seed = f.seed;
+  if (!f.seed.empty()) {
+    auto seed = parseSeed(f.seed, "--seed");
+    if (!seed) return makeError(kUsageError, seed.error().message);
+    o.seed = *seed;
+  }
+  auto timeScale = parseTimeScale(f.timeScale, "--time-scale", /*fractional=*/true);
+  if (!timeScale) return makeError(kUsageError, timeScale.error().message);
+  if (info->status == chaos::ScenarioStatus::kImplemented) {
+    // The knobs as the issuer will read them: a typo (--set count=2) fails here, not after the
+    // run has waited for an issuer that can never be Ready.
+    json spec = {{"selfSigned", json::object()}, {"scenario", f.scenario}};
+    if (!o.parameters.empty()) spec["parameters"] = o.parameters;
+    if (auto valid = chaos::validateChaosSpec(spec); !valid) {
+      return makeError(kUsageError, "scenario " + f.scenario + " --set: " + valid.error().message +
+                                        "; 'certchaos scenarios -o json' lists its parameters");
+    }
+  }
+  o.timeScale = *timeScale;
+  auto timeout = parseGoDuration(f.timeout);
+  if (!timeout || timeout->count() <= 0) {
+    return makeError(kUsageError, "--timeout: expected a positive duration such as 10m, found '" +
+                                      f.timeout + "'");
+  }
+  o.timeout = *timeout;
+  return o;
+}
+
+// Fills in what the flags leave out: the Certificate (the only one issued by a Chaos issuer),
+// the issuer (the Certificate's), the app (the local app serving its Secret), the log files.
+Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& target,
+                                        const RunFlags& f) {
+  auto fromFlags = runOptionsFromFlags(f);
+  if (!fromFlags) return fromFlags.error();
+  scenario::RunOptions o = std::move(*fromFlags);
   auto& client = *target.client;
 
   json certificate;
@@ -186,13 +218,6 @@ Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& tar
     cli.err() << "note: no --app URL and no local app serving Secret " << o.certificate.ns << "/"
               << secret << ": the run observes cert-manager only, without probes\n";
   }
-  o.timeScale = f.timeScale;
-  auto timeout = parseGoDuration(f.timeout);
-  if (!timeout || timeout->count() <= 0) {
-    return makeError(kUsageError, "--timeout: expected a positive duration such as 10m, found '" +
-                                      f.timeout + "'");
-  }
-  o.timeout = *timeout;
   o.maxRequests = f.maxRequests;
   o.keep = f.keep;
   o.atRenewalTime = f.atRenewalTime;
@@ -222,6 +247,8 @@ void printResult(const CliContext& cli, const scenario::RunResult& result) {
 }
 
 int runRun(const CliContext& cli, const RunFlags& f) {
+  if (auto usable = checkRunsDir(cli.global.runsDir); !usable) return cli.fail(usable.error());
+  if (auto flags = runOptionsFromFlags(f); !flags) return failWith(cli, flags.error(), "run");
   auto target = cli.connect();
   if (!target) return cli.fail(target.error());
   auto options = resolveRun(cli, *target, f);
@@ -246,12 +273,11 @@ void addRunFlags(CLI::App* cmd, RunFlags& f) {
                   "demo app serving the Certificate's Secret)");
   cmd->add_option("--app-server-name", f.appServerName,
                   "the name to verify (default: the Certificate's first DNS name)");
-  cmd->add_option("--time-scale", f.timeScale, "divide every nominal duration by N")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  cmd->add_option("--time-scale", f.timeScale, "divide every nominal duration by N (>= 1)")
+      ->capture_default_str();
   cmd->add_option("--timeout", f.timeout, "wall-clock limit of the run")->capture_default_str();
   repeatable(cmd->add_option("--set", f.sets, "a knob of the scenario, KEY=VALUE (repeatable)"));
-  f.seedOpt = cmd->add_option("--seed", f.seed, "seed of every probabilistic choice");
+  cmd->add_option("--seed", f.seed, "seed of every probabilistic choice (0 to 2^63-1)");
   cmd->add_flag("--keep", f.keep, "leave the scenario on the issuer at the end");
   cmd->add_flag("--at-renewal-time", f.atRenewalTime,
                 "force the renewal when the Certificate's renewal time comes, not at once");
@@ -262,11 +288,14 @@ void addRunFlags(CLI::App* cmd, RunFlags& f) {
 }
 
 struct DemoFlags {
-  double timeScale = 60;
+  std::string timeScale = "60";
   std::string timeout = "10m";
 };
 
 int runDemo(CliContext& cli, const DemoFlags& f) {
+  auto timeScale = parseTimeScale(f.timeScale, "--time-scale", /*fractional=*/false);
+  if (!timeScale) return cli.usage(timeScale.error().message, "demo");
+  if (auto usable = checkRunsDir(cli.global.runsDir); !usable) return cli.fail(usable.error());
   const std::string demoNs = cli.global.ns.empty() ? "certchaos-demo" : cli.global.ns;
   localcluster::UpOptions up;
   up.controlplaneDir = localcluster::defaultControlplaneDir();
@@ -279,7 +308,7 @@ int runDemo(CliContext& cli, const DemoFlags& f) {
   auto& client = *target->client;
 
   cli.out() << "\n== base: a healthy ChaosIssuer, a Certificate, the demo app (namespace " << demoNs
-            << ", time scale " << f.timeScale << ")\n";
+            << ", time scale " << *timeScale << ")\n";
   auto ns = client.apply(
       kube::resources::kNamespace,
       {{"metadata", {{"name", demoNs}, {"labels", {{"certchaos.io/chaos", "enabled"}}}}}},
@@ -290,7 +319,7 @@ int runDemo(CliContext& cli, const DemoFlags& f) {
   issuer.flags.name = "demo-issuer";
   issuer.flags.ns = demoNs;
   issuer.flags.scenario = "healthy";
-  issuer.flags.timeScale = static_cast<std::int64_t>(f.timeScale);
+  issuer.flags.timeScale = static_cast<std::int64_t>(*timeScale);
   if (auto r = deployIssuer(cli, *target, issuer); !r) return cli.fail(r.error());
 
   CertificateDeployment cert;
@@ -351,7 +380,7 @@ void addRunCommands(CLI::App& app, CliContext& cli) {
               "  certchaos run 3 --set delay=1h --time-scale 60 -n certchaos-demo\n"
               "  certchaos run sleep --certificate demo/web --app https://127.0.0.1:8443 "
               "--timeout 15m\n"
-              "  certchaos run fail-transient --set count=2 --seed 7 --keep\n"
+              "  certchaos run fail-transient --set attempts=2 --seed 7 --keep\n"
               "Exit codes: see the README ('CLI'); 1 also when the run could not start.\n");
   run->callback([&cli, rf] { cli.action = [&cli, rf] { return runRun(cli, *rf); }; });
 
@@ -361,9 +390,8 @@ void addRunCommands(CLI::App& app, CliContext& cli) {
       "the seed scenario on the local plane: up, a healthy issuer, a Certificate "
       "(1h, renewal at 50%), the demo app, then scenario 3 with a 1h sleep; prints the "
       "report");
-  demo->add_option("--time-scale", df->timeScale, "time compression")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  demo->add_option("--time-scale", df->timeScale, "time compression (a whole number >= 1)")
+      ->capture_default_str();
   demo->add_option("--timeout", df->timeout, "wall-clock limit of the run")->capture_default_str();
   setExamples(demo,
               "  certchaos demo                         # namespace certchaos-demo\n"

@@ -1,7 +1,5 @@
 #include "runs_dir.h"
 
-#include <signal.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +8,7 @@
 
 #include "certchaos/chaos/catalog.h"
 #include "certchaos/report/report_json.h"
+#include "certchaos/scenario/runner_pid.h"
 
 namespace certchaos::cli {
 
@@ -32,6 +31,30 @@ std::string slurp(const fs::path& path) {
   return text.str();
 }
 }  // namespace
+
+Result<void> checkRunsDir(const std::string& runsDir) {
+  std::error_code ec;
+  const auto status = fs::status(runsDir, ec);
+  if (status.type() == fs::file_type::not_found) return {};
+  if (ec) {
+    return makeError("BadInput", "--runs-dir " + runsDir +
+                                     ": expected a readable directory, found an error (" +
+                                     ec.message() + "); check its permissions");
+  }
+  if (status.type() != fs::file_type::directory) {
+    return makeError("BadInput", "--runs-dir " + runsDir +
+                                     ": expected a directory of runs, found a file; point "
+                                     "--runs-dir (or $CERTCHAOS_RUNS_DIR) at a directory");
+  }
+  fs::directory_iterator probe(runsDir, ec);
+  if (ec) {
+    return makeError("BadInput", "--runs-dir " + runsDir +
+                                     ": expected a readable directory, found one that cannot be "
+                                     "listed (" +
+                                     ec.message() + "); check its permissions");
+  }
+  return {};
+}
 
 std::vector<RunEntry> listRuns(const std::string& runsDir) {
   std::vector<std::pair<RunEntry, fs::file_time_type>> found;
@@ -101,14 +124,11 @@ std::vector<LiveRun> liveRuns(const std::string& runsDir) {
   std::vector<LiveRun> live;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(runsDir, ec)) {
-    const fs::path pidFile = entry.path() / "runner.pid";
-    if (!fs::exists(pidFile, ec)) continue;
-    int pid = std::atoi(slurp(pidFile).c_str());
-    if (pid <= 0 || ::kill(pid, 0) != 0) continue;
-    // Never signal a recycled pid: the process must be a certchaos binary.
-    std::string cmdline = slurp("/proc/" + std::to_string(pid) + "/cmdline");
-    if (cmdline.find("certchaos") == std::string::npos) continue;
-    live.push_back({entry.path().filename().string(), pid});
+    // Never signal a recycled pid or another program: the pid must still be the certchaos
+    // process that wrote the file.
+    if (auto pid = scenario::liveRunnerPid(entry.path().string())) {
+      live.push_back({entry.path().filename().string(), *pid});
+    }
   }
   return live;
 }

@@ -20,6 +20,10 @@ struct RunEntry {
   std::string problem;  // why report.json could not be read (then report is empty)
 };
 
+// The runs directory is usable: a directory, or not there yet (a run creates it). A file or
+// something unreadable in its place is an error that says so.
+Result<void> checkRunsDir(const std::string& runsDir);
+
 // Every run directory, oldest first (by run.startedAt; unreadable ones by modification time).
 std::vector<RunEntry> listRuns(const std::string& runsDir);
 
@@ -27,7 +31,8 @@ std::vector<RunEntry> listRuns(const std::string& runsDir);
 // is there.
 Result<RunEntry> findRun(const std::string& runsDir, const std::string& selector);
 
-// Runs still in progress: pids from <run>/runner.pid whose process is alive and is certchaos.
+// Runs still in progress: pids from <run>/runner.pid that still name the certchaos process that
+// wrote them (scenario::liveRunnerPid).
 struct LiveRun {
   std::string id;
   int pid = 0;

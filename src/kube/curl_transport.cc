@@ -7,6 +7,7 @@
 #include <cctype>
 #include <mutex>
 
+#include "certchaos/common/duration.h"
 #include "certchaos/kube/errors.h"
 #include "certchaos/kube/http_transport.h"
 
@@ -250,6 +251,13 @@ class CurlTransport final : public HttpTransport {
       }
     }
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &ex.response.status);
+    // Which phase a timeout hit: 0 means the TCP (or TLS) connection was never established.
+    curl_off_t connectedAfter = 0;
+    curl_off_t handshakeDoneAfter = 0;
+    curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connectedAfter);
+    curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &handshakeDoneAfter);
+    const bool https = request.url.rfind("https://", 0) == 0;
+    const bool connecting = connectedAfter == 0 || (https && handshakeDoneAfter == 0);
     std::string curlMessage = ex.errorText[0] != 0 ? ex.errorText : curl_easy_strerror(result);
     curl_multi_remove_handle(multi, easy);
     curl_easy_cleanup(easy);
@@ -263,16 +271,25 @@ class CurlTransport final : public HttpTransport {
     }
     if (stalled) {
       return makeError(std::string(codes::kStalled),
-                       target + ": expected data within " +
-                           std::to_string(request.idleTimeout.count()) +
-                           "ms, found the connection silent; it will be replaced");
+                       target + ": expected data within " + formatGoDuration(request.idleTimeout) +
+                           ", found the connection silent; it will be replaced");
     }
     if (ex.stoppedByCallback) return std::move(ex.response);
+    if (result == CURLE_OPERATION_TIMEDOUT && connecting) {
+      // The connect timeout (shorter than the request's) is the one that expired.
+      const auto limit = request.timeout.count() > 0 ? std::min(connectTimeout_, request.timeout)
+                                                     : connectTimeout_;
+      return makeError(std::string(codes::kTimeout),
+                       target + ": expected the server to accept a " +
+                           (https ? std::string("TLS ") : std::string()) + "connection within " +
+                           formatGoDuration(limit) + ", found no answer (" + curlMessage +
+                           "); check the server URL and that the API server is running");
+    }
     if (result == CURLE_OPERATION_TIMEDOUT) {
       return makeError(std::string(codes::kTimeout),
-                       target + ": expected a reply within " +
-                           std::to_string(request.timeout.count()) + "ms, found none (" +
-                           curlMessage + "); check the server or raise the timeout");
+                       target + ": expected a reply within " + formatGoDuration(request.timeout) +
+                           ", found none (" + curlMessage +
+                           "); check the server or raise the timeout");
     }
     if (result != CURLE_OK) {
       std::string hint = "check the server URL and that the API server is running";

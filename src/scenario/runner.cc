@@ -21,6 +21,7 @@
 #include "certchaos/report/renderer.h"
 #include "certchaos/report/report_json.h"
 #include "certchaos/scenario/renew.h"
+#include "certchaos/scenario/runner_pid.h"
 #include "certchaos/scenario/tls_probe.h"
 #include "prediction.h"
 #include "timeline.h"
@@ -279,8 +280,15 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   r.run.startedAt = startedAt;
   r.verdict.hypothesis = scenario->hypothesis;
   result.dir = o.runsDir + "/" + r.run.id;
-  fs::create_directories(result.dir);
-  std::ofstream(result.dir + "/runner.pid") << getpid() << "\n";
+  std::error_code dirError;
+  fs::create_directories(result.dir, dirError);
+  if (dirError) {
+    return makeError("BadInput", "expected to create the run's directory " + result.dir +
+                                     ", found an error (" + dirError.message() +
+                                     "); point --runs-dir at a writable directory");
+  }
+  // Removed on every way out of the run, a failed start check included.
+  const RunnerPidFile pidFile(result.dir);
 
   Timeline timeline;
   RunState st;
@@ -728,7 +736,6 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     std::ofstream(result.dir + "/report." + std::string((*renderer)->fileExtension()))
         << (*renderer)->render(r);
   }
-  fs::remove(result.dir + "/runner.pid");
   return result;
 }
 

@@ -2,10 +2,14 @@
 // validation, waiting for Ready at the new generation), deploy certificate, renew (a new
 // CertificateRequest revision), abort (stops runs, reverts and verifies), report list/show on a
 // runs directory, completion, the kubectl plugin name, --help examples and usage exit codes.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -14,6 +18,7 @@
 #include "certchaos/kube/client.h"
 #include "certchaos/kube/errors.h"
 #include "certchaos/report/report_json.h"
+#include "certchaos/scenario/runner_pid.h"
 #include "plane.h"
 #include "shared_plane.h"
 
@@ -273,7 +278,7 @@ TEST_F(CliTest, AbortStopsRunsRevertsEveryIssuerAndVerifies) {
   TempDir runs;
   std::filesystem::create_directories(runs.path() + "/run-1");
   pid_t pid = 0;
-  std::vector<std::string> argvText = {"certchaos-fake-run", "300"};
+  std::vector<std::string> argvText = {"certchaos", "300"};
   std::vector<char*> argv = {argvText[0].data(), argvText[1].data(), nullptr};
   // SIGINT at its default action even if this test inherited it ignored.
   posix_spawnattr_t attr;
@@ -285,7 +290,12 @@ TEST_F(CliTest, AbortStopsRunsRevertsEveryIssuerAndVerifies) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
   ASSERT_EQ(posix_spawn(&pid, "/bin/sleep", nullptr, &attr, argv.data(), environ), 0);
   posix_spawnattr_destroy(&attr);
-  writeFile(runs.path() + "/run-1/runner.pid", std::to_string(pid) + "\n");
+  auto pidText = scenario::runnerPidText(pid);
+  ASSERT_TRUE(pidText);
+  writeFile(runs.path() + "/run-1/runner.pid", *pidText);
+  // A runner.pid whose pid was recycled (another start time) is never signalled.
+  std::filesystem::create_directories(runs.path() + "/run-2");
+  writeFile(runs.path() + "/run-2/runner.pid", std::to_string(pid) + "\nstart=1\n");
 
   auto out = cli({"--runs-dir", runs.path(), "abort", "--timeout", "60s"});
   int status = 0;
@@ -293,6 +303,7 @@ TEST_F(CliTest, AbortStopsRunsRevertsEveryIssuerAndVerifies) {
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
   ASSERT_EQ(out.exitCode, 0) << out.output;
   EXPECT_NE(out.output.find("stopping run run-1"), std::string::npos) << out.output;
+  EXPECT_EQ(out.output.find("run-2"), std::string::npos) << out.output;
   EXPECT_NE(out.output.find("reverted ChaosIssuer " + ns + "/victim: scenario 3"),
             std::string::npos)
       << out.output;
@@ -308,6 +319,237 @@ TEST_F(CliTest, AbortStopsRunsRevertsEveryIssuerAndVerifies) {
   auto again = cli({"--runs-dir", runs.path(), "abort"});
   EXPECT_EQ(again.exitCode, 0) << again.output;
   EXPECT_NE(again.output.find("nothing to abort"), std::string::npos) << again.output;
+}
+
+TEST_F(CliTest, DeployIssuerRefusesFilesOfTheWrongShapeWithoutCrashing) {
+  const std::string ns = plane().freshNamespace("cli-shape");
+  TempDir tmp;
+  const std::string header = "apiVersion: certchaos.io/v1alpha1\nkind: ChaosIssuer\n";
+  struct Case {
+    std::string yaml;
+    std::string mentions;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"a string\n", "found a string"},
+           {"42\n", "found a number"},
+           {"- a\n- b\n", "found a list"},
+           {header + "metadata: a string\n", "metadata"},
+           {header + "metadata: {name: [a, b]}\n", "metadata.name"},
+           {"apiVersion: certchaos.io/v1alpha1\nkind: [ChaosIssuer]\nmetadata: {name: a}\n",
+            "kind"},
+           {header + "metadata: {name: shaped}\nspec: a string\n", "spec"},
+           {"", "found none"},
+           {header + "metadata: {name: a}\n---\n" + header + "metadata: {name: b}\n", "found 2"},
+           {"apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: a}\n",
+            "apiVersion"},
+       }) {
+    writeFile(tmp.path() + "/issuer.yaml", c.yaml);
+    auto out = cli({"-n", ns, "deploy", "issuer", "shaped", "-f", tmp.path() + "/issuer.yaml"});
+    EXPECT_EQ(out.exitCode, 1) << c.yaml << "\n" << out.output;
+    EXPECT_NE(out.output.find("expected"), std::string::npos) << out.output;
+    EXPECT_NE(out.output.find(c.mentions), std::string::npos) << c.yaml << "\n" << out.output;
+    EXPECT_NE(out.output.find("issuer.yaml"), std::string::npos) << out.output;
+  }
+  // `spec: "a string"` used to deploy a default issuer: nothing may have been applied.
+  auto absent = client_->get(kChaosIssuer, ns, "shaped");
+  ASSERT_FALSE(absent);
+  EXPECT_TRUE(kube::isNotFound(absent.error())) << absent.error().message;
+}
+
+TEST_F(CliTest, FlagValuesAreCheckedBeforeAnythingIsSent) {
+  const std::string ns = plane().freshNamespace("cli-flags");
+  TempDir tmp;
+  writeFile(tmp.path() + "/a-file", "x");
+  struct Case {
+    std::vector<std::string> args;
+    int exitCode;
+    std::vector<std::string> mentions;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"-n", ns, "deploy", "issuer", "x", "--scenario", "3", "--seed", "-1"},
+            2,
+            {"--seed: expected a whole number from 0 to 9223372036854775807", "found '-1'"}},
+           {{"-n", ns, "run", "3", "--seed", "-1"}, 2, {"found '-1'"}},
+           {{"-n", ns, "deploy", "certificate", "c", "--issuer", "ca", "--ip", "999.1.1.1"},
+            2,
+            {"--ip: expected an IPv4 or IPv6 address", "found '999.1.1.1'"}},
+           {{"-n", ns, "deploy", "certificate", "c", "--issuer", "ca", "--dns", ""},
+            2,
+            {"--dns: expected a DNS name", "found ''"}},
+           {{"--runs-dir", tmp.path() + "/a-file", "report", "list"},
+            1,
+            {"expected a directory of runs, found a file"}},
+           {{"--runs-dir", tmp.path() + "/a-file", "abort"}, 1, {"found a file"}},
+           {{"-n", ns, "deploy", "issuer", "x", "--time-scale", "abc"},
+            2,
+            {"--time-scale: expected a whole number >= 1", "found 'abc'"}},
+           {{"-n", ns, "run", "3", "--time-scale", "abc"},
+            2,
+            {"--time-scale: expected a number >= 1", "found 'abc'"}},
+           {{"-n", "BAD NS", "deploy", "issuer", "x", "--scenario", "3"},
+            2,
+            {"-n/--namespace: expected a namespace name", "found 'BAD NS'"}},
+           {{"no-such-command"}, 2, {"found 'no-such-command'", "deploy", "abort"}},
+           {{"deploy", "foo"}, 2, {"'certchaos deploy'", "found 'foo'", "issuer"}},
+           {{"-n", ns, "deploy", "issuer", "x", "--fault", "sleep:delay"},
+            2,
+            {"TYPE:KEY=VALUE", "--fault sleep:delay=10m"}},
+           {{"-n", ns, "run", "fail-transient", "--set", "count=2"}, 2, {"count", "attempts"}},
+           {{"-n", ns, "deploy", "issuer", "x", "--dry-run=maybe"}, 2, {"found 'maybe'"}},
+           {{"-n", ns, "deploy", "issuer", "x", "-o", "xml"}, 2, {"expected yaml or json"}},
+       }) {
+    auto out = cli(c.args);
+    std::string command;
+    for (const auto& a : c.args) command += " " + a;
+    EXPECT_EQ(out.exitCode, c.exitCode) << command << "\n" << out.output;
+    for (const auto& m : c.mentions) {
+      EXPECT_NE(out.output.find(m), std::string::npos) << command << ": no '" << m << "' in\n"
+                                                       << out.output;
+    }
+    EXPECT_EQ(out.output.find("kubectl create namespace BAD"), std::string::npos) << out.output;
+    EXPECT_EQ(out.output.find("A subcommand is required"), std::string::npos) << out.output;
+    EXPECT_EQ(out.output.find("Could not convert"), std::string::npos) << out.output;
+  }
+  auto absent = client_->get(kChaosIssuer, ns, "x");
+  ASSERT_FALSE(absent);
+  EXPECT_TRUE(kube::isNotFound(absent.error()));
+}
+
+// A server that accepts TCP but never answers: the error names the timeout that expired.
+TEST_F(CliTest, AServerThatNeverAnswersIsReportedWithTheRealTimeout) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::listen(listener, 16), 0);  // never accepted: the kernel completes the handshake
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  TempDir tmp;
+  writeFile(tmp.path() + "/kubeconfig",
+            "apiVersion: v1\nkind: Config\ncurrent-context: silent\n"
+            "clusters:\n- name: silent\n  cluster:\n    server: https://127.0.0.1:" +
+                std::to_string(ntohs(address.sin_port)) +
+                "\n    insecure-skip-tls-verify: true\n"
+                "users:\n- name: u\n  user:\n    token: t\n"
+                "contexts:\n- name: silent\n  context: {cluster: silent, user: u}\n");
+  const auto started = std::chrono::steady_clock::now();
+  auto out = cli({"--kubeconfig", tmp.path() + "/kubeconfig", "-n", "default", "renew", "--all"});
+  const auto took = std::chrono::steady_clock::now() - started;
+  ::close(listener);
+  EXPECT_EQ(out.exitCode, 1) << out.output;
+  EXPECT_NE(out.output.find("TLS connection within 10s"), std::string::npos) << out.output;
+  EXPECT_EQ(out.output.find("30000ms"), std::string::npos) << out.output;
+  EXPECT_LT(took, std::chrono::seconds(60));
+}
+
+TEST_F(CliTest, DryRunsChangeNothingAndTheirYamlAppliesToTheSameIssuer) {
+  const std::string ns = plane().freshNamespace("cli-dry");
+  TempDir tmp;
+  auto toFile = [&](const std::vector<std::string>& args, const std::string& file) {
+    std::string command = binDir() + "/certchaos --state-dir=" + plane().stateDir();
+    for (const auto& a : args) command += " '" + a + "'";
+    return run({"/bin/sh", "-c", command + " > " + file});
+  };
+
+  // Server: the API server validates and defaults it; nothing is stored.
+  auto server = toFile({"-n", ns, "deploy", "issuer", "git", "--scenario", "sleep", "--set",
+                        "delay=1h", "--seed", "7", "--dry-run=server", "-o", "yaml"},
+                       tmp.path() + "/server.yaml");
+  ASSERT_EQ(server.exitCode, 0) << server.output;
+  auto absent = client_->get(kChaosIssuer, ns, "git");
+  ASSERT_FALSE(absent) << "a server dry run created the issuer";
+  EXPECT_TRUE(kube::isNotFound(absent.error()));
+  const std::string yaml = readFile(tmp.path() + "/server.yaml");
+  EXPECT_NE(yaml.find("kind: ChaosIssuer"), std::string::npos) << yaml;
+  EXPECT_EQ(yaml.find("managedFields"), std::string::npos) << yaml;
+  EXPECT_EQ(yaml.find("status"), std::string::npos) << yaml;
+  EXPECT_EQ(yaml.find("uid"), std::string::npos) << yaml;
+
+  // Client: the object that would be sent, as JSON.
+  auto client = toFile({"-n", ns, "deploy", "issuer", "git", "--scenario", "sleep", "--set",
+                        "delay=1h", "--seed", "7", "--dry-run=client", "-o", "json"},
+                       tmp.path() + "/client.json");
+  ASSERT_EQ(client.exitCode, 0) << client.output;
+  json printed = json::parse(readFile(tmp.path() + "/client.json"));
+  EXPECT_EQ(printed["spec"]["scenario"], "sleep");
+  EXPECT_EQ(printed["spec"]["parameters"]["delay"], "1h");
+  EXPECT_EQ(printed["spec"]["seed"], 7);
+  EXPECT_EQ(printed["metadata"]["namespace"], ns);
+  EXPECT_FALSE(client_->get(kChaosIssuer, ns, "git"));
+
+  // kubectl applies the server's YAML; the issuer holds exactly what was printed.
+  auto applied = kubectl(plane().stateDir(), {"apply", "-f", tmp.path() + "/server.yaml"});
+  ASSERT_EQ(applied.exitCode, 0) << applied.output;
+  json live = get(kChaosIssuer, ns, "git");
+  EXPECT_EQ(live["spec"], printed["spec"]) << live["spec"].dump();
+  const auto generation = live["metadata"]["generation"];
+
+  // certchaos deploy issuer -f of the same YAML: the same issuer (same spec, same generation).
+  auto again = cli({"deploy", "issuer", "-f", tmp.path() + "/server.yaml", "--timeout", "60s"});
+  ASSERT_EQ(again.exitCode, 0) << again.output;
+  live = get(kChaosIssuer, ns, "git");
+  EXPECT_EQ(live["spec"], printed["spec"]) << live["spec"].dump();
+  EXPECT_EQ(live["metadata"]["generation"], generation);
+
+  // A server dry run of a change shows the change and leaves the issuer as it is.
+  auto change = toFile({"-n", ns, "deploy", "issuer", "git", "--scenario", "healthy",
+                        "--dry-run=server", "-o", "json"},
+                       tmp.path() + "/change.json");
+  ASSERT_EQ(change.exitCode, 0) << change.output;
+  json changed = json::parse(readFile(tmp.path() + "/change.json"));
+  EXPECT_FALSE(changed["spec"].contains("scenario")) << changed.dump();
+  EXPECT_FALSE(changed["spec"].contains("parameters")) << changed.dump();
+  live = get(kChaosIssuer, ns, "git");
+  EXPECT_EQ(live["spec"]["scenario"], "sleep");
+  EXPECT_EQ(live["metadata"]["generation"], generation);
+
+  // Certificates too: nothing created by either dry run.
+  auto cert = toFile({"-n", ns, "deploy", "certificate", "web", "--issuer", "git", "--dns",
+                      "web.test", "--dry-run=server", "-o", "json"},
+                     tmp.path() + "/cert.json");
+  ASSERT_EQ(cert.exitCode, 0) << cert.output;
+  json certificate = json::parse(readFile(tmp.path() + "/cert.json"));
+  EXPECT_EQ(certificate["spec"]["dnsNames"], json::array({"web.test"}));
+  auto certClient = cli({"-n", ns, "deploy", "certificate", "web", "--issuer", "git", "--dns",
+                         "web.test", "--dry-run=client"});
+  ASSERT_EQ(certClient.exitCode, 0) << certClient.output;
+  EXPECT_NE(certClient.output.find("created (dry run, client)"), std::string::npos)
+      << certClient.output;
+  EXPECT_FALSE(client_->get(res::kCertificate, ns, "web"));
+}
+
+// A run that fails its start check (no signed certificate yet) leaves no runner.pid behind.
+TEST_F(CliTest, ARunThatCannotStartLeavesNoRunnerPid) {
+  const std::string ns = plane().freshNamespace("cli-nostart");
+  auto cert = client_->apply(
+      res::kCertificate,
+      {{"apiVersion", "cert-manager.io/v1"},
+       {"kind", "Certificate"},
+       {"metadata", {{"name", "never"}, {"namespace", ns}}},
+       {"spec",
+        {{"secretName", "never-tls"},
+         {"dnsNames", {"never.test"}},
+         {"issuerRef",
+          {{"name", "no-such-issuer"}, {"kind", "ChaosIssuer"}, {"group", "certchaos.io"}}}}}},
+      [] {
+        kube::ApplyOptions o;
+        o.fieldManager = "cli-test";
+        return o;
+      }());
+  ASSERT_TRUE(cert) << cert.error().message;
+  TempDir runs;
+  auto out = cli({"--runs-dir", runs.path(), "-n", ns, "run", "3", "--certificate", ns + "/never",
+                  "--timeout", "30s"});
+  EXPECT_EQ(out.exitCode, 1) << out.output;
+  EXPECT_NE(out.output.find("expected a signed certificate"), std::string::npos) << out.output;
+  std::size_t runDirs = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(runs.path())) {
+    runDirs += entry.is_directory() ? 1 : 0;
+    EXPECT_NE(entry.path().filename(), "runner.pid") << entry.path();
+  }
+  EXPECT_EQ(runDirs, 1u) << "the run should have got as far as its directory";
 }
 
 report::Report sampleReport(const std::string& id, int number, const std::string& name,
