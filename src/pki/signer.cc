@@ -63,6 +63,10 @@ Result<CertificateTemplate> templateForRequest(const CertificateSigningRequest& 
   t.ipAddresses = csr.ipAddresses();
   t.uris = csr.uris();
   t.emails = csr.emails();
+  t.otherSans = csr.otherSans();
+  t.subjectDer = csr.subjectDer();
+  t.subjectAltNameDer = csr.subjectAltNameDer();
+  t.nameConstraints = csr.nameConstraints();
   t.notBefore = std::chrono::time_point_cast<std::chrono::seconds>(now);
   t.notAfter = t.notBefore + std::chrono::duration_cast<std::chrono::seconds>(duration);
   t.isCA = spec.isCA;

@@ -26,11 +26,12 @@ struct RequestSpec {
 };
 
 // The template cert-manager's CertificateTemplateFromCertificateRequest builds: subject and
-// SANs from the CSR; notBefore = now, notAfter = now + duration; keyUsage/extKeyUsage from
-// spec.usages (+ "cert sign" when isCA) and CA:TRUE/FALSE from spec.isCA. If the CSR encodes
-// keyUsage/extKeyUsage or basicConstraints, they must equal what the spec asks for, otherwise
-// an error with code "InvalidRequest" says which differ (the request should be Failed).
-// signatureDigest is left empty: issueCertificate then picks the authority's preferred one.
+// SANs (every kind, otherName included) and nameConstraints copied from the CSR; notBefore = now,
+// notAfter = now + duration; keyUsage/extKeyUsage from spec.usages (+ "cert sign" when isCA) and
+// CA:TRUE/FALSE from spec.isCA. If the CSR encodes keyUsage/extKeyUsage or basicConstraints, they
+// must equal what the spec asks for, otherwise an error with code "InvalidRequest" says which
+// differ (the request should be Failed). signatureDigest is left empty: issueCertificate then picks
+// the authority's preferred one.
 Result<CertificateTemplate> templateForRequest(const CertificateSigningRequest& csr,
                                                const RequestSpec& spec, SystemTime now);
 
