@@ -80,6 +80,17 @@ Result<pki::SigningAuthority> IssuerReconciler::loadAuthority(const json& issuer
   auto crt = kube::base64Decode(data["tls.crt"].get<std::string>());
   auto key = kube::base64Decode(data["tls.key"].get<std::string>());
   if (!crt || !key) return makeError("InvalidCA", "the CA Secret's data is not valid base64");
+  // As cert-manager's CA issuer: the first certificate of ca.crt continues the chain of tls.crt
+  // (a CA issued by cert-manager has its root there only), so it becomes the requests' ca.crt.
+  if (data.contains("ca.crt") && data["ca.crt"].is_string()) {
+    auto caCrt = kube::base64Decode(data["ca.crt"].get<std::string>());
+    if (!caCrt) return makeError("InvalidCA", "the CA Secret's ca.crt is not valid base64");
+    if (!caCrt->empty()) {
+      auto root = pki::Certificate::fromPem(*caCrt);
+      if (!root) return makeError("InvalidCA", "the CA Secret's ca.crt: " + root.error().message);
+      *crt += "\n" + root->toPem();
+    }
+  }
   auto authority = pki::SigningAuthority::fromPem(*crt, *key);
   if (!authority) {
     return makeError("InvalidCA", "Secret " + secretNamespace + "/" + secretName +

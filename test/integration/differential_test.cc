@@ -321,11 +321,10 @@ Issued readIssued(const std::string& ns, const std::string& secretName) {
   return {secretValue(*s, "tls.crt"), secretValue(*s, "ca.crt"), secretValue(*s, "tls.key")};
 }
 
-// A CA Secret (kubernetes.io/tls) with the authority's chain in tls.crt and, if given, ca.crt.
-void createCaSecret(const std::string& ns, const std::string& name, const pki::SigningAuthority& ca,
-                    const std::string& caCrt = "") {
-  json data = {{"tls.crt", kube::base64Encode(ca.certificatePem())},
-               {"tls.key", kube::base64Encode(ca.keyPem())}};
+// A CA Secret (kubernetes.io/tls): tls.crt, tls.key and, if given, ca.crt.
+void createCaSecret(const std::string& ns, const std::string& name, const std::string& tlsCrt,
+                    const std::string& tlsKey, const std::string& caCrt = "") {
+  json data = {{"tls.crt", kube::base64Encode(tlsCrt)}, {"tls.key", kube::base64Encode(tlsKey)}};
   if (!caCrt.empty()) data["ca.crt"] = kube::base64Encode(caCrt);
   auto created = admin()->create(res::kSecret, {{"metadata", {{"name", name}, {"namespace", ns}}},
                                                 {"type", "kubernetes.io/tls"},
@@ -445,7 +444,8 @@ std::vector<Case> cases() {
   };
 }
 
-// The cases run through the intermediate CA (chain bundling, an RSA signer).
+// The cases also run through the intermediate CA, in both Secret layouts (chain bundling, ca.crt,
+// an RSA signer).
 const std::set<std::string>& intermediateCases() {
   static const std::set<std::string> k = {"every-san-kind", "ca-with-name-constraints",
                                           "ed25519-pkcs8", "default-usages"};
@@ -460,7 +460,7 @@ class DifferentialTest : public ::testing::Test {
 TEST_F(DifferentialTest, ChaosIssuerIssuesWhatCertManagersCaIssuerIssues) {
   const std::string ns = SharedPlane::get().freshNamespace("differential");
   const auto now = std::chrono::system_clock::now();
-  // A root CA, and an RSA intermediate below an Ed25519 root (tls.crt: intermediate, root).
+  // A root CA, and an RSA intermediate below an Ed25519 root.
   auto root = pki::SigningAuthority::generateRoot(
       "differential root", pki::KeyAlgorithm::kEcdsaP256, now - std::chrono::hours(1),
       now + std::chrono::hours(24 * 3650));
@@ -473,10 +473,17 @@ TEST_F(DifferentialTest, ChaosIssuerIssuesWhatCertManagersCaIssuerIssues) {
       top->issueIntermediate("differential intermediate", pki::KeyAlgorithm::kRsa3072,
                              now - std::chrono::hours(1), now + std::chrono::hours(24 * 3000));
   ASSERT_TRUE(intermediate) << intermediate.error().message;
-  ASSERT_NO_FATAL_FAILURE(createCaSecret(ns, "root-ca", *root));
-  ASSERT_NO_FATAL_FAILURE(createCaSecret(ns, "intermediate-ca", *intermediate));
+  const std::string topPem = top->certificate().toPem();
+  ASSERT_NO_FATAL_FAILURE(createCaSecret(ns, "root-ca", root->certificatePem(), root->keyPem()));
+  // The chain in tls.crt, its root again in ca.crt (cert-manager drops the duplicate).
+  ASSERT_NO_FATAL_FAILURE(createCaSecret(ns, "intermediate-ca", intermediate->certificatePem(),
+                                         intermediate->keyPem(), topPem));
+  // As cert-manager writes a CA Certificate's Secret: the CA alone in tls.crt, its root in ca.crt.
+  ASSERT_NO_FATAL_FAILURE(createCaSecret(ns, "issued-ca", intermediate->certificate().toPem(),
+                                         intermediate->keyPem(), topPem));
   ASSERT_NO_FATAL_FAILURE(createIssuerPair(ns, "root", "root-ca"));
   ASSERT_NO_FATAL_FAILURE(createIssuerPair(ns, "intermediate", "intermediate-ca"));
+  ASSERT_NO_FATAL_FAILURE(createIssuerPair(ns, "issued", "issued-ca"));
 
   CertificateWatch watch(ns);
   struct Pair {
@@ -485,8 +492,8 @@ TEST_F(DifferentialTest, ChaosIssuerIssuesWhatCertManagersCaIssuerIssues) {
   std::vector<Pair> pairs;
   std::vector<std::string> all;
   for (const auto& c : cases()) {
-    for (const std::string issuerName : {"root", "intermediate"}) {
-      if (issuerName == "intermediate" && intermediateCases().count(c.name) == 0) continue;
+    for (const std::string issuerName : {"root", "intermediate", "issued"}) {
+      if (issuerName != "root" && intermediateCases().count(c.name) == 0) continue;
       Pair p{c.name + " via " + issuerName, c.name + "-" + issuerName + "-cm",
              c.name + "-" + issuerName + "-chaos"};
       for (const auto& [certName, ref] :

@@ -41,8 +41,9 @@ struct PemBundle {
   std::string caPem;     // the self-signed root, or the topmost certificate of the chain
 };
 
-// cert-manager's ParseSingleCertificateChain for an already ordered chain.
-PemBundle bundleChain(const Certificate& leaf, const std::vector<Certificate>& issuers);
+// cert-manager's ParseSingleCertificateChain for an already ordered chain (`chain`: the
+// signing CA first, then those above it); a certificate given twice is bundled once.
+PemBundle bundleChain(const Certificate& leaf, const std::vector<Certificate>& chain);
 
 struct IssuedCertificate {
   Certificate leaf;
