@@ -541,6 +541,23 @@ TEST_F(DifferentialTest, ChaosIssuerIssuesWhatCertManagersCaIssuerIssues) {
   }
   EXPECT_EQ(compared, static_cast<int>(pairs.size()));
 
+  // The fields behind feature gates took effect (LiteralCertificateSubject, OtherNames and
+  // NameConstraints are on by default in v1.21): agreement on a field both ignored proves nothing.
+  auto leafText = [&](const std::string& certName) {
+    auto leaf = pki::Certificate::fromPem(readIssued(ns, certName).tlsCrt);
+    if (!leaf) return std::string("(no certificate)");
+    std::string text = nameText(X509_get_subject_name(leaf->get()));
+    for (const auto& [name, e] : extensionsOf(leaf->get())) text += " | " + name + ": " + e.text;
+    return text;
+  };
+  const std::string literal = leafText("literal-subject-root-cm");
+  EXPECT_NE(literal.find("OU=Unit B+OU=Unit A"), std::string::npos) << literal;
+  EXPECT_NE(literal.find("1.3.6.1.4.1.99999.7="), std::string::npos) << literal;
+  const std::string upn = leafText("email-and-upn-root-cm");
+  EXPECT_NE(upn.find("othername: UPN::user@EXAMPLE.COM"), std::string::npos) << upn;
+  const std::string constrained = leafText("ca-with-name-constraints-root-cm");
+  EXPECT_NE(constrained.find("nameConstraints"), std::string::npos) << constrained;
+
   // The comparison sees a difference where there is one: two different cases of cert-manager's
   // own issuer must not compare equal, in the fields that tell them apart.
   Diff control =
