@@ -85,6 +85,23 @@ Result<pki::SigningAuthority> authorityFromSecret(const json& secret, const Secr
                                       "write the Secret through the API (kubectl create secret "
                                       "tls), which encodes it");
   }
+  // As cert-manager's CA issuer: the first certificate of ca.crt continues the chain of tls.crt
+  // (a CA issued by cert-manager has its root there only), so it becomes the requests' ca.crt.
+  if (data.contains("ca.crt") && data["ca.crt"].is_string()) {
+    auto caCrt = kube::base64Decode(data["ca.crt"].get<std::string>());
+    if (!caCrt) {
+      return makeError("InvalidCA", "expected base64 data in the ca.crt of Secret " + where.str() +
+                                        ", found data that does not decode");
+    }
+    if (!caCrt->empty()) {
+      auto root = pki::Certificate::fromPem(*caCrt);
+      if (!root) {
+        return makeError("InvalidCA",
+                         "the ca.crt of Secret " + where.str() + ": " + root.error().message);
+      }
+      *crt += "\n" + root->toPem();
+    }
+  }
   auto authority = pki::SigningAuthority::fromPem(*crt, *key);
   if (!authority) {
     return makeError("InvalidCA", "Secret " + where.str() +

@@ -48,13 +48,103 @@ Result<void> addExtension(X509* cert, X509V3_CTX* ctx, int nid, const std::strin
   return {};
 }
 
-// Whether a certificate named `subject`, signed by `issuer`, carries an authority key
-// identifier: as Go's x509.CreateCertificate (what cert-manager's CA issuer signs with), only when
-// the issuer has a subject key identifier to cite and the two names differ. A CA without one still
-// signs; OpenSSL's "keyid" would fail with "unable to get issuer keyid" instead.
-bool citesIssuerKeyId(X509* issuer, const X509_NAME* subject) {
-  return X509_get0_subject_key_id(issuer) != nullptr &&
-         X509_NAME_cmp(X509_get_subject_name(issuer), subject) != 0;
+Result<void> addRawExtension(X509* cert, int nid, const RawExtension& raw) {
+  ASN1_OCTET_STRING* value = ASN1_OCTET_STRING_new();
+  ASN1_OCTET_STRING_set(value, reinterpret_cast<const unsigned char*>(raw.der.data()),
+                        static_cast<int>(raw.der.size()));
+  X509_EXTENSION* ext = X509_EXTENSION_create_by_NID(nullptr, nid, raw.critical ? 1 : 0, value);
+  ASN1_OCTET_STRING_free(value);
+  if (ext == nullptr || X509_add_ext(cert, ext, -1) != 1) {
+    X509_EXTENSION_free(ext);
+    return makeError("BadTemplate", "cannot add extension " + std::string(OBJ_nid2sn(nid)) + ": " +
+                                        lastOpensslError());
+  }
+  X509_EXTENSION_free(ext);
+  return {};
+}
+
+// The subject: the request's DER as it came while `subject` still says what it decodes to,
+// otherwise encoded from `subject` (or commonName and organizations when that is empty).
+Result<void> setSubject(X509* cert, const CertificateTemplate& tmpl) {
+  if (!tmpl.subjectDer.empty()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(tmpl.subjectDer.data());
+    X509_NAME* raw = d2i_X509_NAME(nullptr, &p, static_cast<long>(tmpl.subjectDer.size()));
+    if (raw == nullptr) {
+      return makeError("BadTemplate",
+                       "the template's subject is not a DER Name: " + lastOpensslError());
+    }
+    const bool unchanged = detail::nameEntries(raw) == tmpl.subject;
+    if (unchanged) X509_set_subject_name(cert, raw);
+    X509_NAME_free(raw);
+    if (unchanged) return {};
+  }
+  X509_NAME* name = X509_get_subject_name(cert);
+  for (const auto& [type, value] : tmpl.subject) {
+    if (X509_NAME_add_entry_by_txt(name, type.c_str(), MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                   0) != 1) {
+      return makeError("BadTemplate", "cannot encode subject attribute " + type + "='" + value +
+                                          "': " + lastOpensslError());
+    }
+  }
+  for (const auto& org : tmpl.subject.empty() ? tmpl.organizations : std::vector<std::string>{}) {
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(org.c_str()), -1, -1, 0);
+  }
+  if (tmpl.subject.empty() && !tmpl.commonName.empty()) {
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(tmpl.commonName.c_str()), -1,
+                               -1, 0);
+  }
+  return {};
+}
+
+// As Go's x509: the issuer's subjectKeyIdentifier when it has one, nothing otherwise (a CA
+// without one can still sign) and nothing on a self-signed certificate or one named as its issuer.
+Result<void> addAuthorityKeyId(X509* cert, const Certificate* issuer) {
+  if (issuer == nullptr) return {};
+  // Go cites no key identifier either when the subject is the issuer's own name.
+  if (X509_NAME_cmp(X509_get_subject_name(issuer->get()), X509_get_subject_name(cert)) == 0) {
+    return {};
+  }
+  const ASN1_OCTET_STRING* issuerKeyId = X509_get0_subject_key_id(issuer->get());
+  if (issuerKeyId == nullptr) return {};
+  AUTHORITY_KEYID* akid = AUTHORITY_KEYID_new();
+  akid->keyid = ASN1_OCTET_STRING_dup(issuerKeyId);
+  const int added =
+      X509_add1_ext_i2d(cert, NID_authority_key_identifier, akid, 0, X509V3_ADD_DEFAULT);
+  AUTHORITY_KEYID_free(akid);
+  if (added != 1) {
+    return makeError("BadTemplate", "cannot add the authorityKeyIdentifier: " + lastOpensslError());
+  }
+  return {};
+}
+
+// RFC 5280 §4.2.1.6: with an empty subject the SAN extension must be critical.
+Result<void> addSubjectAltName(X509* cert, const CertificateTemplate& tmpl, bool subjectEmpty) {
+  const detail::SubjectAltNames wanted{tmpl.dnsNames, tmpl.ipAddresses, tmpl.uris, tmpl.emails,
+                                       tmpl.otherSans};
+  if (!tmpl.subjectAltNameDer.empty()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(tmpl.subjectAltNameDer.data());
+    detail::GeneralNamesPtr raw(
+        d2i_GENERAL_NAMES(nullptr, &p, static_cast<long>(tmpl.subjectAltNameDer.size())));
+    if (!raw) {
+      return makeError("BadTemplate", "the template's subjectAltName is not DER GeneralNames: " +
+                                          lastOpensslError());
+    }
+    auto carried = detail::splitGeneralNames(raw.get(), "subjectAltName");
+    if (carried && *carried == wanted) {
+      return addRawExtension(cert, NID_subject_alt_name, {tmpl.subjectAltNameDer, subjectEmpty});
+    }
+  }
+  if (wanted == detail::SubjectAltNames{}) return {};
+  auto names = detail::buildGeneralNames(wanted);
+  if (!names) return names.error();
+  if (X509_add1_ext_i2d(cert, NID_subject_alt_name, names->get(), subjectEmpty ? 1 : 0,
+                        X509V3_ADD_DEFAULT) != 1) {
+    return makeError("BadTemplate", "cannot add the subjectAltName: " + lastOpensslError());
+  }
+  return {};
 }
 
 }  // namespace
@@ -141,9 +231,14 @@ std::vector<std::string> Certificate::ipAddresses() const {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
     if (name->type != GEN_IPADD) continue;
     const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+    const int len = ASN1_STRING_length(ip);
+    if (len != 4 && len != 16) {  // not an address: say so rather than read past its bytes
+      out.push_back("(invalid IP SAN of " + std::to_string(len) + " bytes)");
+      continue;
+    }
     char buf[INET6_ADDRSTRLEN] = {};
-    int family = ASN1_STRING_length(ip) == 4 ? AF_INET : AF_INET6;
-    if (inet_ntop(family, ASN1_STRING_get0_data(ip), buf, sizeof buf) != nullptr) {
+    if (inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), buf, sizeof buf) !=
+        nullptr) {
       out.emplace_back(buf);
     }
   }
@@ -169,24 +264,8 @@ Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* s
   ASN1_TIME_set(X509_getm_notAfter(cert.get()),
                 std::chrono::system_clock::to_time_t(tmpl.notAfter));
 
+  if (auto r = setSubject(cert.get(), tmpl); !r) return r.error();
   X509_NAME* name = X509_get_subject_name(cert.get());
-  for (const auto& [type, value] : tmpl.subject) {
-    if (X509_NAME_add_entry_by_txt(name, type.c_str(), MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
-                                   0) != 1) {
-      return makeError("BadTemplate", "cannot encode subject attribute " + type + "='" + value +
-                                          "': " + lastOpensslError());
-    }
-  }
-  for (const auto& org : tmpl.subject.empty() ? tmpl.organizations : std::vector<std::string>{}) {
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(org.c_str()), -1, -1, 0);
-  }
-  if (tmpl.subject.empty() && !tmpl.commonName.empty()) {
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(tmpl.commonName.c_str()), -1,
-                               -1, 0);
-  }
   X509_set_issuer_name(cert.get(), issuer != nullptr ? X509_get_subject_name(issuer->get()) : name);
   if (X509_set_pubkey(cert.get(), subjectKey) != 1) {
     return makeError("BadKey", "the subject key cannot be used: " + lastOpensslError());
@@ -197,32 +276,27 @@ Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* s
                  0);
   std::string bc = tmpl.isCA ? "critical,CA:TRUE" : "critical,CA:FALSE";
   if (tmpl.isCA && tmpl.maxPathLength) bc += ",pathlen:" + std::to_string(*tmpl.maxPathLength);
-  std::vector<std::pair<int, std::string>> exts = {{NID_basic_constraints, bc},
-                                                   {NID_subject_key_identifier, "hash"}};
-  if (issuer == nullptr ? !tmpl.isCA : citesIssuerKeyId(issuer->get(), name)) {
-    exts.emplace_back(NID_authority_key_identifier, "keyid");
-  }
+  std::vector<std::pair<int, std::string>> exts;
   if (tmpl.keyUsage != 0) exts.emplace_back(NID_key_usage, detail::keyUsageConf(tmpl.keyUsage));
   if (!tmpl.extKeyUsageOids.empty()) {
     std::string eku;
     for (const auto& oid : tmpl.extKeyUsageOids) eku += (eku.empty() ? "" : ",") + oid;
     exts.emplace_back(NID_ext_key_usage, eku);
   }
-  std::string san;
-  auto addSan = [&san](const char* kind, const std::string& v) {
-    san += (san.empty() ? "" : ",") + std::string(kind) + ":" + v;
-  };
-  for (const auto& v : tmpl.dnsNames) addSan("DNS", v);
-  for (const auto& v : tmpl.ipAddresses) addSan("IP", v);
-  for (const auto& v : tmpl.uris) addSan("URI", v);
-  for (const auto& v : tmpl.emails) addSan("email", v);
-  // RFC 5280 §4.2.1.6: with an empty subject the SAN extension must be critical.
-  if (!san.empty()) {
-    exts.emplace_back(NID_subject_alt_name,
-                      X509_NAME_entry_count(name) == 0 ? "critical," + san : san);
-  }
+  exts.emplace_back(NID_basic_constraints, bc);
+  // As Go's x509: only a CA gets a subjectKeyIdentifier of its own.
+  if (tmpl.isCA) exts.emplace_back(NID_subject_key_identifier, "hash");
   for (const auto& [nid, value] : exts) {
     if (auto r = addExtension(cert.get(), &ctx, nid, value); !r) return r.error();
+  }
+  if (auto r = addAuthorityKeyId(cert.get(), issuer); !r) return r.error();
+  if (auto r = addSubjectAltName(cert.get(), tmpl, X509_NAME_entry_count(name) == 0); !r) {
+    return r.error();
+  }
+  if (tmpl.nameConstraints) {
+    if (auto r = addRawExtension(cert.get(), NID_name_constraints, *tmpl.nameConstraints); !r) {
+      return r.error();
+    }
   }
 
   const bool edwards = EVP_PKEY_get_base_id(issuerKey.get()) == EVP_PKEY_ED25519;

@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -208,9 +209,22 @@ std::string CertificateSigningRequest::toPem() const {
   return detail::bioToString(bio.get());
 }
 
+std::string CertificateSigningRequest::subjectDer() const {
+  return detail::nameDer(X509_REQ_get_subject_name(req_.get()));
+}
+
 Result<void> CertificateSigningRequest::readExtensions() {
   STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req_.get());
-  if (exts == nullptr) return {};
+  if (exts == nullptr) {
+    // No extensions, or an extensionRequest attribute OpenSSL cannot decode: tell them apart.
+    if (X509_REQ_get_attr_by_NID(req_.get(), NID_ext_req, -1) >= 0) {
+      return makeError("BadRequest",
+                       "spec.request: the CSR's extensionRequest attribute is not valid DER: " +
+                           lastOpensslError() + "; recreate the request");
+    }
+    ERR_clear_error();
+    return {};
+  }
   struct Free {
     STACK_OF(X509_EXTENSION) * e;
     ~Free() { sk_X509_EXTENSION_pop_free(e, X509_EXTENSION_free); }
@@ -219,17 +233,42 @@ Result<void> CertificateSigningRequest::readExtensions() {
     return makeError("BadRequest", std::string("spec.request: the CSR's ") + what +
                                        " extension is not valid DER: " + lastOpensslError());
   };
+  std::vector<int> seen;
   for (int i = 0; i < sk_X509_EXTENSION_num(exts); ++i) {
     X509_EXTENSION* ext = sk_X509_EXTENSION_value(exts, i);
-    switch (OBJ_obj2nid(X509_EXTENSION_get_object(ext))) {
+    const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+    const std::string name = nid != NID_undef ? OBJ_nid2ln(nid) : "";
+    const std::string oid = detail::oidText(X509_EXTENSION_get_object(ext));
+    if (nid != NID_undef && std::find(seen.begin(), seen.end(), nid) != seen.end()) {
+      return makeError("BadRequest", "spec.request: expected each extension once, found " + name +
+                                         " twice; recreate the request");
+    }
+    seen.push_back(nid);
+    switch (nid) {
       case NID_subject_alt_name: {
         detail::GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(X509V3_EXT_d2i(ext)));
         if (!names) return bad("subjectAltName");
-        auto sans = detail::splitGeneralNames(names.get());
-        dnsNames_ = std::move(sans.dns);
-        ipAddresses_ = std::move(sans.ips);
-        uris_ = std::move(sans.uris);
-        emails_ = std::move(sans.emails);
+        auto sans = detail::splitGeneralNames(names.get(), "spec.request");
+        if (!sans) return sans.error();
+        dnsNames_ = std::move(sans->dns);
+        ipAddresses_ = std::move(sans->ips);
+        uris_ = std::move(sans->uris);
+        emails_ = std::move(sans->emails);
+        otherSans_ = std::move(sans->others);
+        const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(ext);
+        subjectAltNameDer_.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                                  static_cast<size_t>(ASN1_STRING_length(value)));
+        break;
+      }
+      case NID_name_constraints: {
+        auto* nc = static_cast<NAME_CONSTRAINTS*>(X509V3_EXT_d2i(ext));
+        if (nc == nullptr) return bad("nameConstraints");
+        NAME_CONSTRAINTS_free(nc);
+        const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(ext);
+        nameConstraints_ =
+            RawExtension{std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                                     static_cast<size_t>(ASN1_STRING_length(value))),
+                         X509_EXTENSION_get_critical(ext) == 1};
         break;
       }
       case NID_key_usage: {
@@ -266,7 +305,15 @@ Result<void> CertificateSigningRequest::readExtensions() {
         break;
       }
       default:
-        break;
+        // cert-manager's CA issuer drops what it does not know; an issuer that cannot honour an
+        // extension says so instead of issuing a certificate without it.
+        return makeError("UnsupportedExtension",
+                         "spec.request: the CSR asks for the extension " +
+                             (name.empty() ? oid : name + " (" + oid + ")") +
+                             ", which this issuer cannot put in a certificate; it honours "
+                             "subjectAltName, keyUsage, extendedKeyUsage, basicConstraints and "
+                             "nameConstraints. Remove it from the request, or use an issuer "
+                             "that supports it");
     }
   }
   return {};

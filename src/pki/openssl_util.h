@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "certchaos/common/result.h"
+
 namespace certchaos::pki::detail {
 
 struct BioDeleter {
@@ -30,11 +32,24 @@ std::string asn1ToUtf8(const ASN1_STRING* s);
 // The entries of a name in order, as (short name or dotted OID, UTF-8 value).
 std::vector<std::pair<std::string, std::string>> nameEntries(const X509_NAME* name);
 
-// The SANs of a GENERAL_NAMES list, split by kind; IPs printed as by inet_ntop.
+// The SANs of a GENERAL_NAMES list, split by kind; IPs printed as by inet_ntop; `others` holds
+// the DER of each entry of another kind (otherName, x400Address, directoryName, ediPartyName,
+// registeredID), in order.
 struct SubjectAltNames {
-  std::vector<std::string> dns, ips, uris, emails;
+  std::vector<std::string> dns, ips, uris, emails, others;
+  bool operator==(const SubjectAltNames&) const = default;
 };
-SubjectAltNames splitGeneralNames(const GENERAL_NAMES* names);
+// Refuses what cert-manager's parser refuses (an IP of neither 4 nor 16 bytes, a DNS name,
+// email or URI that is not IA5), naming the entry; `where` starts the message.
+Result<SubjectAltNames> splitGeneralNames(const GENERAL_NAMES* names, const std::string& where);
+
+// A GENERAL_NAMES list in the order cert-manager's MarshalSANs writes (DNS, email, IP, URI, then
+// the other kinds as given). An IP must be IPv4 or IPv6 text; an IA5 value must be ASCII.
+Result<GeneralNamesPtr> buildGeneralNames(const SubjectAltNames& sans);
+
+// The DER of a GENERAL_NAME / X509_NAME ("" if it cannot be encoded).
+std::string generalNameDer(const GENERAL_NAME* name);
+std::string nameDer(const X509_NAME* name);
 
 // An OpenSSL config value for a critical keyUsage extension ("critical,digitalSignature,...")
 // from bits of certchaos::pki::KeyUsage.

@@ -63,6 +63,10 @@ Result<CertificateTemplate> templateForRequest(const CertificateSigningRequest& 
   t.ipAddresses = csr.ipAddresses();
   t.uris = csr.uris();
   t.emails = csr.emails();
+  t.otherSans = csr.otherSans();
+  t.subjectDer = csr.subjectDer();
+  t.subjectAltNameDer = csr.subjectAltNameDer();
+  t.nameConstraints = csr.nameConstraints();
   t.notBefore = std::chrono::time_point_cast<std::chrono::seconds>(now);
   t.notAfter = t.notBefore + std::chrono::duration_cast<std::chrono::seconds>(duration);
   t.isCA = spec.isCA;
@@ -72,9 +76,16 @@ Result<CertificateTemplate> templateForRequest(const CertificateSigningRequest& 
   return t;
 }
 
-PemBundle bundleChain(const Certificate& leaf, const std::vector<Certificate>& issuers) {
+PemBundle bundleChain(const Certificate& leaf, const std::vector<Certificate>& chain) {
   PemBundle out;
   out.chainPem = leaf.toPem();
+  // A certificate given twice (a root in tls.crt and in ca.crt) is bundled once, as cert-manager
+  // de-duplicates.
+  std::vector<Certificate> issuers;
+  for (const auto& c : chain) {
+    auto same = [&c](const Certificate& o) { return X509_cmp(o.get(), c.get()) == 0; };
+    if (!same(leaf) && std::none_of(issuers.begin(), issuers.end(), same)) issuers.push_back(c);
+  }
   if (issuers.empty()) return out;
   for (size_t i = 0; i + 1 < issuers.size(); ++i) out.chainPem += issuers[i].toPem();
   const Certificate& top = issuers.back();

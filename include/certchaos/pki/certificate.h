@@ -61,6 +61,12 @@ enum KeyUsage : unsigned {
   kDecipherOnly = 1u << 8,
 };
 
+// An extension as a request carried it, copied without re-encoding.
+struct RawExtension {
+  std::string der;  // the DER inside extnValue
+  bool critical = false;
+};
+
 struct CertificateTemplate {
   std::string commonName;
   std::vector<std::string> organizations;
@@ -68,6 +74,9 @@ struct CertificateTemplate {
   std::vector<std::string> ipAddresses;
   std::vector<std::string> uris;
   std::vector<std::string> emails;
+  // subjectAltName entries of the kinds without a field above (otherName such as a UPN,
+  // directoryName, registeredID, x400Address, ediPartyName): each GeneralName's DER, in order.
+  std::vector<std::string> otherSans;
   SystemTime notBefore;
   SystemTime notAfter;
   bool isCA = false;
@@ -78,13 +87,24 @@ struct CertificateTemplate {
   // The full subject in order, as (attribute short name or dotted OID, UTF-8 value) pairs, for
   // copying a CSR's subject as CAs do; when non-empty it replaces commonName and organizations.
   std::vector<std::pair<std::string, std::string>> subject;
+  // What a CSR carried, byte for byte. cert-manager's CA issuer copies a CSR's subject and
+  // subjectAltName exactly (string types, multi-valued RDNs, order of names); signCertificate
+  // does so too while `subject` and the SAN fields above still say what these decode to, and
+  // encodes those fields instead once they were changed (a fault's edit).
+  std::string subjectDer;
+  std::string subjectAltNameDer;
+  // A CA request's name constraints, copied with their criticality as cert-manager does.
+  std::optional<RawExtension> nameConstraints;
 };
 
 inline constexpr const char* kServerAuthOid = "1.3.6.1.5.5.7.3.1";
 inline constexpr const char* kClientAuthOid = "1.3.6.1.5.5.7.3.2";
 
 // Signs a certificate for subjectKey (a public or private key). With no issuer, the certificate
-// is self-signed by issuerKey (which must then be the subject's own key).
+// is self-signed by issuerKey (which must then be the subject's own key). Extensions as Go's
+// x509.CreateCertificate writes them for cert-manager: a subjectKeyIdentifier on CA
+// certificates only, an authorityKeyIdentifier from the issuer's, the SAN critical when the
+// subject is empty.
 Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* subjectKey,
                                     const PrivateKey& issuerKey, const Certificate* issuer);
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "certchaos/common/result.h"
+#include "certchaos/pki/certificate.h"
 #include "certchaos/pki/key.h"
 
 namespace certchaos::pki {
@@ -46,6 +47,9 @@ struct BasicConstraints {
 class CertificateSigningRequest {
  public:
   // `spec.request` of a CertificateRequest: base64 of the PEM. A bare PEM is also accepted.
+  // A CSR asking for an extension this issuer cannot honour (anything but subjectAltName,
+  // keyUsage, extendedKeyUsage, basicConstraints and nameConstraints), or for one twice, is
+  // refused with a message naming it: the certificate would silently lack what was asked.
   static Result<CertificateSigningRequest> fromBase64Pem(std::string_view base64);
   // A PEM "CERTIFICATE REQUEST" (or "NEW CERTIFICATE REQUEST") block. The self-signature and
   // the key policy are checked here, so a CertificateSigningRequest in hand is always usable.
@@ -63,6 +67,15 @@ class CertificateSigningRequest {
   const std::vector<std::string>& ipAddresses() const { return ipAddresses_; }
   const std::vector<std::string>& uris() const { return uris_; }
   const std::vector<std::string>& emails() const { return emails_; }
+  // subjectAltName entries of the other kinds (otherName such as a UPN, directoryName,
+  // registeredID, x400Address, ediPartyName): each GeneralName's DER, in the CSR's order.
+  const std::vector<std::string>& otherSans() const { return otherSans_; }
+  // The subject and the subjectAltName extension's value exactly as the CSR encodes them
+  // (cert-manager's CA issuer copies both byte for byte); "" when absent.
+  std::string subjectDer() const;
+  const std::string& subjectAltNameDer() const { return subjectAltNameDer_; }
+  // nameConstraints (a CA request's), copied to the certificate as cert-manager does.
+  const std::optional<RawExtension>& nameConstraints() const { return nameConstraints_; }
 
   // Bits of certchaos::pki::KeyUsage; nullopt when the CSR has no keyUsage extension.
   std::optional<unsigned> keyUsage() const { return keyUsage_; }
@@ -79,7 +92,9 @@ class CertificateSigningRequest {
   X509ReqPtr req_;
   PublicKeyInfo keyInfo_;
   std::vector<std::pair<std::string, std::string>> subject_;
-  std::vector<std::string> dnsNames_, ipAddresses_, uris_, emails_;
+  std::vector<std::string> dnsNames_, ipAddresses_, uris_, emails_, otherSans_;
+  std::string subjectAltNameDer_;
+  std::optional<RawExtension> nameConstraints_;
   std::optional<unsigned> keyUsage_;
   std::optional<std::vector<std::string>> extKeyUsage_;
   std::optional<BasicConstraints> basicConstraints_;

@@ -26,11 +26,12 @@ struct RequestSpec {
 };
 
 // The template cert-manager's CertificateTemplateFromCertificateRequest builds: subject and
-// SANs from the CSR; notBefore = now, notAfter = now + duration; keyUsage/extKeyUsage from
-// spec.usages (+ "cert sign" when isCA) and CA:TRUE/FALSE from spec.isCA. If the CSR encodes
-// keyUsage/extKeyUsage or basicConstraints, they must equal what the spec asks for, otherwise
-// an error with code "InvalidRequest" says which differ (the request should be Failed).
-// signatureDigest is left empty: issueCertificate then picks the authority's preferred one.
+// SANs (every kind, otherName included) and nameConstraints copied from the CSR; notBefore = now,
+// notAfter = now + duration; keyUsage/extKeyUsage from spec.usages (+ "cert sign" when isCA) and
+// CA:TRUE/FALSE from spec.isCA. If the CSR encodes keyUsage/extKeyUsage or basicConstraints, they
+// must equal what the spec asks for, otherwise an error with code "InvalidRequest" says which
+// differ (the request should be Failed). signatureDigest is left empty: issueCertificate then picks
+// the authority's preferred one.
 Result<CertificateTemplate> templateForRequest(const CertificateSigningRequest& csr,
                                                const RequestSpec& spec, SystemTime now);
 
@@ -40,8 +41,9 @@ struct PemBundle {
   std::string caPem;     // the self-signed root, or the topmost certificate of the chain
 };
 
-// cert-manager's ParseSingleCertificateChain for an already ordered chain.
-PemBundle bundleChain(const Certificate& leaf, const std::vector<Certificate>& issuers);
+// cert-manager's ParseSingleCertificateChain for an already ordered chain (`chain`: the
+// signing CA first, then those above it); a certificate given twice is bundled once.
+PemBundle bundleChain(const Certificate& leaf, const std::vector<Certificate>& chain);
 
 struct IssuedCertificate {
   Certificate leaf;

@@ -207,6 +207,28 @@ TEST(SignerTest, BundleWithoutRootKeepsTheTopmostCertificate) {
   EXPECT_EQ(issued->bundle.caPem, intermediate->certificate().toPem());
 }
 
+// tls.crt holding the chain up to the root and ca.crt the root again: bundled once.
+TEST(SignerTest, ACertificateGivenTwiceIsBundledOnce) {
+  auto root = makeRoot(KeyAlgorithm::kEcdsaP256, "root");
+  auto intermediate = root.issueIntermediate("intermediate", KeyAlgorithm::kEcdsaP256,
+                                             testNow() - hours(1), testNow() + hours(24 * 365));
+  ASSERT_TRUE(intermediate.ok());
+  auto loaded = SigningAuthority::fromPem(intermediate->certificatePem() +
+                                              intermediate->certificate().toPem() +
+                                              root.certificate().toPem(),
+                                          intermediate->keyPem());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  ASSERT_EQ(loaded->chain().size(), 4u);
+  auto issued = signRequest(makeCsr(defaultCsrTemplate(), makeKey(KeyAlgorithm::kEcdsaP256)), {},
+                            *loaded, testNow());
+  ASSERT_TRUE(issued.ok());
+  auto chain = Certificate::chainFromPem(issued->bundle.chainPem);
+  ASSERT_TRUE(chain.ok());
+  ASSERT_EQ(chain->size(), 2u);
+  EXPECT_EQ((*chain)[1].subjectCommonName(), "intermediate");
+  EXPECT_EQ(issued->bundle.caPem, root.certificate().toPem());
+}
+
 TEST(SigningAuthorityTest, RoundTripsThroughItsSecret) {
   auto root = makeRoot(KeyAlgorithm::kRsa2048);
   auto loaded = SigningAuthority::fromPem(root.certificatePem(), root.keyPem());
