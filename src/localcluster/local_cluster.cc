@@ -157,6 +157,61 @@ Result<std::string> readAddressFile(const std::string& path, const std::string& 
                    "no address file " + path + " after " + std::to_string(timeout.count()) + " s");
 }
 
+// A CertificateRequest the validation of deploy/localplane must refuse: a malformed duration, the
+// case that stalled every cert-manager controller of a plane without it.
+constexpr const char* kMalformedRequest = R"(apiVersion: cert-manager.io/v1
+kind: CertificateRequest
+metadata:
+  name: certchaos-validation-probe
+  namespace: default
+spec:
+  duration: abc
+  request: Y2VydGNoYW9z
+  issuerRef: {name: probe}
+)";
+
+// The plane runs no cert-manager webhook; ValidatingAdmissionPolicies (deploy/localplane) refuse
+// the objects that would break cm-controller. The API server enforces a new policy only once its
+// policy informer has loaded it, and nothing reports that: a server-side dry run of a malformed
+// request, repeated until it is refused, is the only evidence.
+Result<void> installObjectValidation(const std::string& kubectl, const std::string& kubeconfig,
+                                     const std::string& dir, const std::string& stateDir,
+                                     std::chrono::seconds timeout, std::ostream& out) {
+  out << "  installing the validation of cert-manager objects (" << dir << ")\n";
+  auto apply = runCommand({kubectl, "--kubeconfig=" + kubeconfig, "apply", "--server-side",
+                           "--field-manager=certchaos", "-f", dir},
+                          std::chrono::seconds(60));
+  if (!apply) return apply.error();
+  if (apply->exitCode != 0) {
+    return makeError("ValidationInstall", "applying " + dir + " failed:\n" + apply->output);
+  }
+  const std::string probe = stateDir + "/validation-probe.yaml";
+  {
+    std::ofstream file(probe, std::ios::trunc);
+    file << kMalformedRequest;
+    if (!file) return makeError("IO", "cannot write " + probe);
+  }
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto dryRun = runCommand(
+        {kubectl, "--kubeconfig=" + kubeconfig, "create", "--dry-run=server", "-f", probe},
+        std::chrono::seconds(30));
+    if (!dryRun) return dryRun.error();
+    if (dryRun->exitCode != 0 && dryRun->output.find("spec.duration") != std::string::npos) {
+      fs::remove(probe);
+      return {};
+    }
+    if (std::chrono::steady_clock::now() > end) {
+      return makeError("ValidationInstall",
+                       "expected the API server to refuse a CertificateRequest with spec.duration "
+                       "'abc' within " +
+                           std::to_string(timeout.count()) + " s of installing " + dir +
+                           ", found: " + dryRun->output);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 }  // namespace
 
 std::string defaultStateDir() {
@@ -544,6 +599,15 @@ Result<ClusterState> LocalCluster::startNew(const UpOptions& options, std::ostre
   if (!wait) return wait.error();
   if (wait->exitCode != 0) {
     return makeError("CrdInstall", "CRDs did not become Established:\n" + wait->output);
+  }
+  if (options.deployDir.empty()) {
+    out << "  warning: no certchaos deploy/ directory (--deploy-dir): cert-manager objects are "
+           "not validated, and one malformed CertificateRequest can stall cm-controller\n";
+  } else if (auto r = installObjectValidation(kubectl, kubeconfigPath(),
+                                              options.deployDir + "/localplane", stateDir_,
+                                              options.componentTimeout, out);
+             !r) {
+    return r.error();
   }
 
   // cert-manager controllers

@@ -198,7 +198,7 @@ std::map<std::string, std::string> keptObjectUids(const std::string& stateDir) {
   return uids;
 }
 
-// One plane for the restart tests (a plane start is the slow part); each test
+// One plane for the restart and validation tests (a plane start is the slow part); each test
 // leaves it running and healthy.
 class SharedPlaneTest : public ::testing::Test {
  protected:
@@ -319,6 +319,139 @@ TEST_F(SharedPlaneTest, UnusableStateIsRefusedNotWiped) {
   EXPECT_EQ(again.exitCode, 0) << again.output;
   EXPECT_NE(again.output.find("restarted kube-apiserver"), std::string::npos) << again.output;
   EXPECT_EQ(keptObjectUids(state_), uids_);
+}
+
+// The plane has no cert-manager webhook: deploy/localplane's ValidatingAdmissionPolicies refuse
+// what would stall cm-controller, with a message that says what was expected and found.
+TEST_F(SharedPlaneTest, MalformedCertificateRequestIsRefusedAndIssuanceGoesOn) {
+  auto apply = kubectl(state_, {"apply"}, R"(apiVersion: cert-manager.io/v1
+kind: CertificateRequest
+metadata: {name: malformed, namespace: kept}
+spec:
+  duration: abc
+  request: Y2VydGNoYW9z
+  issuerRef: {name: selfsigned, kind: Issuer, group: cert-manager.io}
+)");
+  EXPECT_NE(apply.exitCode, 0) << apply.output;
+  EXPECT_NE(apply.output.find("spec.duration: expected a positive Go duration such as 90s, 45m or "
+                              "2h30m (units ns, us, ms, s, m, h), found 'abc'"),
+            std::string::npos)
+      << apply.output;
+  auto get = kubectl(state_, {"-n", "kept", "get", "certificaterequest", "malformed"});
+  EXPECT_NE(get.output.find("NotFound"), std::string::npos) << get.output;
+
+  // cert-manager is not stalled: a Certificate elsewhere is issued, with a duration and a
+  // renewBefore far below the webhook's minimums (1h, 5m), which time compression needs.
+  auto other = kubectl(state_, {"apply"}, R"(apiVersion: v1
+kind: Namespace
+metadata: {name: elsewhere}
+---
+apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata: {name: selfsigned, namespace: elsewhere}
+spec: {selfSigned: {}}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: short, namespace: elsewhere}
+spec:
+  secretName: short
+  commonName: short
+  duration: 2m
+  renewBefore: 30s
+  issuerRef: {name: selfsigned, kind: Issuer, group: cert-manager.io}
+)");
+  ASSERT_EQ(other.exitCode, 0) << other.output;
+  auto wait = kubectl(state_, {"-n", "elsewhere", "wait", "--for=condition=Ready", "--timeout=60s",
+                               "certificate/short"});
+  EXPECT_EQ(wait.exitCode, 0)
+      << wait.output << kubectl(state_, {"-n", "elsewhere", "describe", "certificate"}).output;
+}
+
+// Each field the policies check, refused with its own message (server-side dry run: admission
+// runs, nothing is stored); what the webhook's minimums would refuse is accepted.
+TEST_F(SharedPlaneTest, ValidationChecksEachFieldWithoutTheWebhookMinimums) {
+  const std::string request = R"(apiVersion: cert-manager.io/v1
+kind: CertificateRequest
+metadata: {name: probe, namespace: kept}
+spec:
+  request: Y2VydGNoYW9z
+)";
+  const std::string certificate = R"(apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: probe, namespace: kept}
+spec:
+  commonName: probe
+)";
+  struct Case {
+    std::string manifest;
+    std::string expected;  // in the refusal; empty: accepted
+  };
+  const std::string ref = "  issuerRef: {name: selfsigned, kind: Issuer, group: cert-manager.io}\n";
+  const std::vector<Case> cases = {
+      {request + ref + "  duration: 1h30m\n", ""},
+      {request + ref + "  duration: 90s\n  usages: [digital signature, server auth]\n", ""},
+      {request + ref + "  duration: -5m\n", "found '-5m'"},
+      {request + ref + "  duration: \"10\"\n", "found '10'"},
+      {request + "  issuerRef: {name: \"\"}\n", "spec.issuerRef.name: expected the name"},
+      {request + "  issuerRef: {name: x, kind: Foo, group: cert-manager.io}\n",
+       "spec.issuerRef.kind: expected Issuer or ClusterIssuer for group cert-manager.io, found "
+       "'Foo'"},
+      {request + "  issuerRef: {name: x, kind: Foo, group: example.com}\n", ""},
+      // An empty or non-base64 request: the CRD's format (byte), as with the webhook.
+      {R"(apiVersion: cert-manager.io/v1
+kind: CertificateRequest
+metadata: {name: probe, namespace: kept}
+spec:
+  request: ""
+)" + ref,
+       "spec.request in body must be of type byte"},
+      // The CRD's own enum, as with the webhook.
+      {request + ref + "  usages: [bogus]\n", "Unsupported value: \"bogus\""},
+      {certificate + ref + "  secretName: probe\n  duration: 30s\n  renewBefore: 10s\n", ""},
+      {certificate + ref + "  secretName: probe\n  renewBeforePercentage: 50\n", ""},
+      {certificate + ref + "  secretName: probe\n  duration: 1x\n", "found '1x'"},
+      {certificate + ref + "  secretName: probe\n  renewBefore: soon\n",
+       "spec.renewBefore: expected a positive Go duration such as 30s, 20m or 1h (units ns, us, "
+       "ms, s, m, h), found 'soon'"},
+      {certificate + ref + "  secretName: probe\n  duration: 1h\n  renewBefore: 2h\n",
+       "spec.renewBefore: expected less than the certificate's duration (1h), found 2h"},
+      {certificate + ref + "  secretName: probe\n  renewBeforePercentage: 100\n",
+       "expected a percentage between 1 and 99 (of the duration, before expiry), found 100"},
+      {certificate + ref + "  secretName: probe\n  renewBefore: 1h\n  renewBeforePercentage: 50\n",
+       "mutually exclusive"},
+      {certificate + ref + "  secretName: a/b\n", "spec.secretName: expected a Secret name"},
+      // The CRD's own required fields, as with the webhook.
+      {certificate + ref, "spec.secretName: Required value"},
+      {certificate + "  secretName: probe\n", "spec.issuerRef: Required value"},
+      {R"(apiVersion: cert-manager.io/v1
+kind: CertificateRequest
+metadata: {name: probe, namespace: kept}
+spec:
+  request: "not base64!"
+)" + ref,
+       "must be of type byte"},
+  };
+  for (const auto& c : cases) {
+    auto dryRun = kubectl(state_, {"create", "--dry-run=server"}, c.manifest);
+    if (c.expected.empty()) {
+      EXPECT_EQ(dryRun.exitCode, 0) << c.manifest << dryRun.output;
+    } else {
+      EXPECT_NE(dryRun.exitCode, 0) << c.manifest << dryRun.output;
+      EXPECT_NE(dryRun.output.find(c.expected), std::string::npos) << c.manifest << dryRun.output;
+    }
+  }
+  // A stored request's spec is immutable, as with the webhook; its metadata is not.
+  auto create = kubectl(state_, {"apply"}, request + "  issuerRef: {name: nobody}\n");
+  ASSERT_EQ(create.exitCode, 0) << create.output;
+  auto label = kubectl(state_, {"-n", "kept", "label", "certificaterequest/probe", "seen=yes"});
+  EXPECT_EQ(label.exitCode, 0) << label.output;
+  auto change = kubectl(state_, {"-n", "kept", "patch", "certificaterequest/probe", "--type=merge",
+                                 "-p", R"({"spec":{"duration":"2h"}})"});
+  EXPECT_NE(change.exitCode, 0) << change.output;
+  EXPECT_NE(change.output.find("spec cannot change after creation"), std::string::npos)
+      << change.output;
+  EXPECT_EQ(kubectl(state_, {"-n", "kept", "delete", "certificaterequest/probe"}).exitCode, 0);
 }
 
 TEST(LocalClusterTest, StateOfAnotherVersionOrUnreadableIsRefused) {

@@ -36,7 +36,8 @@ struct ClusterState {
 struct UpOptions {
   std::string controlplaneDir;       // holds bin/{etcd,kube-apiserver,kubectl,cm-controller}, crds/
   std::vector<std::string> crdDirs;  // more CRDs to install (certchaos's own)
-  // certchaos's deploy/ directory: its rbac/ is applied before the issuer starts.
+  // certchaos's deploy/ directory: its localplane/ (the validation of cert-manager objects that
+  // its webhook would do) is applied after the CRDs, its rbac/ before the issuer starts.
   std::string deployDir;
   // certchaos-issuer, started under its own ServiceAccount token; empty: no issuer.
   std::string issuerBinary;
