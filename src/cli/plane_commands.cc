@@ -80,7 +80,8 @@ void addPlaneCommands(CLI::App& app, CliContext& cli) {
 
   auto* up = app.add_subcommand("up",
                                 "start the local control plane (etcd, kube-apiserver, "
-                                "cert-manager controllers, certchaos-issuer) on loopback");
+                                "cert-manager controllers, certchaos-issuer) on loopback, or "
+                                "restart its stopped components");
   up->add_option("--controlplane-dir", flags->options.controlplaneDir,
                  "built control plane (env CERTCHAOS_CONTROLPLANE_DIR)")
       ->capture_default_str();
@@ -89,6 +90,9 @@ void addPlaneCommands(CLI::App& app, CliContext& cli) {
   up->add_option("--deploy-dir", flags->options.deployDir,
                  "certchaos's deploy/ directory (CRDs, RBAC)");
   up->add_flag("--no-issuer", flags->noIssuer, "do not start certchaos-issuer");
+  up->add_flag("--fresh", flags->options.fresh,
+               "DELETE the plane in --state-dir (every object in its etcd, its PKI) and start a "
+               "new one; without it, up restarts stopped components and keeps the data");
   up->add_option("--component-timeout", flags->timeoutSeconds, "seconds to wait for each component")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
@@ -97,7 +101,9 @@ void addPlaneCommands(CLI::App& app, CliContext& cli) {
                  "--certificate-request-minimum-backoff-duration=10s");
   setExamples(up,
               "  certchaos up && export KUBECONFIG=$(certchaos kubeconfig)\n"
-              "  certchaos --state-dir /tmp/plane up --no-issuer\n");
+              "  certchaos --state-dir /tmp/plane up --no-issuer\n"
+              "  certchaos up           # after a crash: restarts what stopped, keeps the data\n"
+              "  certchaos up --fresh   # deletes the cluster's data, starts a new plane\n");
   up->callback([&cli, flags] {
     cli.action = [&cli, flags] {
       auto options = flags->options;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -22,6 +23,8 @@ namespace {
 
 constexpr size_t kLogLinesOnFailure = 25;
 constexpr auto kStopGrace = std::chrono::seconds(10);
+// 2: components carry their command line (args) and the new pid after a restart; `complete`.
+constexpr int kStateVersion = 2;
 
 std::string envOr(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -40,13 +43,10 @@ json toJson(const ClusterState& s) {
                           {"log", c.logPath},
                           {"args", c.args}});
   }
-  return {{"version", 1},
-          {"stateDir", s.stateDir},
-          {"controlplaneDir", s.controlplaneDir},
-          {"kubeconfig", s.kubeconfigPath},
-          {"apiserver", s.apiserverUrl},
-          {"startedAt", s.startedAt},
-          {"components", components}};
+  return {{"version", kStateVersion},       {"complete", s.complete},
+          {"stateDir", s.stateDir},         {"controlplaneDir", s.controlplaneDir},
+          {"kubeconfig", s.kubeconfigPath}, {"apiserver", s.apiserverUrl},
+          {"startedAt", s.startedAt},       {"components", components}};
 }
 
 // Holds an exclusive lock on the state directory so that two `up`/`down` never interleave.
@@ -89,6 +89,48 @@ class StartGuard {
   bool released_ = false;
 };
 
+// `up` never deletes a plane's data on its own: what it cannot restart it refuses, with the way
+// to start over.
+Error refuseToWipe(const std::string& stateDir, const std::string& found) {
+  return makeError("UnusableState",
+                   "expected a local control plane in " + stateDir +
+                       " that 'up' can restart, found " + found +
+                       ". Nothing was changed; its data (etcd, PKI) is still there. To delete it "
+                       "and start a new plane, run 'certchaos --state-dir " +
+                       stateDir + " up --fresh' (or 'certchaos down', then 'up').");
+}
+
+// Restart order: what the others need first.
+int dependencyRank(const ComponentState& c) {
+  if (c.name == "etcd") return 0;
+  if (c.name == "kube-apiserver") return 1;
+  return 2;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+// Where a component says it is healthy, and with which credentials to ask.
+struct HealthProbe {
+  std::string url;
+  TlsClientFiles tls;
+};
+
+HealthProbe healthProbeFor(const ComponentState& c, const std::string& stateDir) {
+  // A component serving its own application certificate (the demo app) has no health probe
+  // here: the runner probes it with the right trust.
+  if (c.url.empty() || (c.url.rfind("https://", 0) == 0 && c.name != "kube-apiserver")) return {};
+  if (c.name == "etcd") return {c.url + "/health", {}};
+  if (c.name == "kube-apiserver") {
+    return {c.url + "/readyz",
+            {stateDir + "/pki/ca.crt", stateDir + "/pki/admin.crt", stateDir + "/pki/admin.key"}};
+  }
+  return {c.url + "/readyz", {}};
+}
+
 Error componentFailed(const ComponentState& c, const Error& cause) {
   return makeError(cause.code, c.name + " failed to start: " + cause.message +
                                    "\n  last lines of " + c.logPath + ":\n" +
@@ -115,6 +157,61 @@ Result<std::string> readAddressFile(const std::string& path, const std::string& 
                    "no address file " + path + " after " + std::to_string(timeout.count()) + " s");
 }
 
+// A CertificateRequest the validation of deploy/localplane must refuse: a malformed duration, the
+// case that stalled every cert-manager controller of a plane without it.
+constexpr const char* kMalformedRequest = R"(apiVersion: cert-manager.io/v1
+kind: CertificateRequest
+metadata:
+  name: certchaos-validation-probe
+  namespace: default
+spec:
+  duration: abc
+  request: Y2VydGNoYW9z
+  issuerRef: {name: probe}
+)";
+
+// The plane runs no cert-manager webhook; ValidatingAdmissionPolicies (deploy/localplane) refuse
+// the objects that would break cm-controller. The API server enforces a new policy only once its
+// policy informer has loaded it, and nothing reports that: a server-side dry run of a malformed
+// request, repeated until it is refused, is the only evidence.
+Result<void> installObjectValidation(const std::string& kubectl, const std::string& kubeconfig,
+                                     const std::string& dir, const std::string& stateDir,
+                                     std::chrono::seconds timeout, std::ostream& out) {
+  out << "  installing the validation of cert-manager objects (" << dir << ")\n";
+  auto apply = runCommand({kubectl, "--kubeconfig=" + kubeconfig, "apply", "--server-side",
+                           "--field-manager=certchaos", "-f", dir},
+                          std::chrono::seconds(60));
+  if (!apply) return apply.error();
+  if (apply->exitCode != 0) {
+    return makeError("ValidationInstall", "applying " + dir + " failed:\n" + apply->output);
+  }
+  const std::string probe = stateDir + "/validation-probe.yaml";
+  {
+    std::ofstream file(probe, std::ios::trunc);
+    file << kMalformedRequest;
+    if (!file) return makeError("IO", "cannot write " + probe);
+  }
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto dryRun = runCommand(
+        {kubectl, "--kubeconfig=" + kubeconfig, "create", "--dry-run=server", "-f", probe},
+        std::chrono::seconds(30));
+    if (!dryRun) return dryRun.error();
+    if (dryRun->exitCode != 0 && dryRun->output.find("spec.duration") != std::string::npos) {
+      fs::remove(probe);
+      return {};
+    }
+    if (std::chrono::steady_clock::now() > end) {
+      return makeError("ValidationInstall",
+                       "expected the API server to refuse a CertificateRequest with spec.duration "
+                       "'abc' within " +
+                           std::to_string(timeout.count()) + " s of installing " + dir +
+                           ", found: " + dryRun->output);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 }  // namespace
 
 std::string defaultStateDir() {
@@ -129,9 +226,25 @@ std::string defaultControlplaneDir() {
   return envOr("XDG_CACHE_HOME", home() + "/.cache") + "/certchaos/controlplane/current";
 }
 
-LocalCluster::LocalCluster(std::string stateDir) : stateDir_(std::move(stateDir)) {}
+// Absolute, because the components' command lines name paths in it and are replayed on restart.
+LocalCluster::LocalCluster(std::string stateDir)
+    : stateDir_(stateDir.empty() ? stateDir : fs::absolute(stateDir).lexically_normal().string()) {
+  while (stateDir_.size() > 1 && stateDir_.back() == '/') stateDir_.pop_back();
+}
 
 Result<ClusterState> LocalCluster::loadState() const {
+  auto state = parseState();
+  if (!state && state.error().code == "BadState") {
+    return makeError("BadState", "expected a certchaos state file at " + statePath() + ", found " +
+                                     state.error().message +
+                                     "; to delete the plane's data and start a new one, run "
+                                     "'certchaos --state-dir " +
+                                     stateDir_ + " up --fresh'");
+  }
+  return state;
+}
+
+Result<ClusterState> LocalCluster::parseState() const {
   std::ifstream in(statePath());
   if (!in) {
     return makeError("NotRunning", "no local control plane in " + stateDir_ +
@@ -145,6 +258,9 @@ Result<ClusterState> LocalCluster::loadState() const {
     s.kubeconfigPath = j.at("kubeconfig");
     s.apiserverUrl = j.at("apiserver");
     s.startedAt = j.at("startedAt");
+    s.version = j.value("version", 0);
+    // Version 1 removed its state when a start-up failed, so a state of it was complete.
+    s.complete = j.value("complete", s.version < 2);
     for (const auto& c : j.at("components")) {
       s.components.push_back(
           {c.at("name"),
@@ -155,9 +271,8 @@ Result<ClusterState> LocalCluster::loadState() const {
     }
     return s;
   } catch (const json::exception& e) {
-    return makeError("BadState", "expected a certchaos state file at " + statePath() +
-                                     ", found unreadable JSON (" + e.what() +
-                                     "); remove the directory or run 'certchaos down'");
+    return makeError("BadState",
+                     "unreadable JSON in " + statePath() + " (" + std::string(e.what()) + ")");
   }
 }
 
@@ -240,24 +355,139 @@ Result<void> LocalCluster::startIssuer(const UpOptions& options, ClusterState& s
 
 Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& out) {
   StateLock lock(stateDir_);
-
-  if (fs::exists(statePath())) {
-    auto existing = loadState();
-    bool allRunning = existing.ok();
-    if (existing) {
-      for (const auto& c : existing->components) allRunning = allRunning && isRunning(c.process);
-    }
-    if (allRunning && !existing->components.empty()) {
-      out << "A local control plane is already running (started " << existing->startedAt
-          << "); not starting another.\n";
-      return existing;
-    }
-    out << "Found the state of a control plane that was not stopped with 'certchaos down' "
-           "(a component has exited); cleaning it up.\n";
-    if (existing) stopAll(*existing, out);
-    fs::remove(statePath());
+  if (options.fresh) {
+    if (auto r = wipe(out); !r) return r.error();
+    return startNew(options, out);
   }
+  if (!fs::exists(statePath())) {
+    // A failed start-up removes its etcd data with its state; data without a state is a plane
+    // whose state file was lost, and only the user may decide to delete it.
+    if (fs::exists(stateDir_ + "/etcd")) {
+      return refuseToWipe(stateDir_, "etcd data in " + stateDir_ + "/etcd but no " + statePath());
+    }
+    return startNew(options, out);
+  }
+  auto existing = parseState();
+  if (!existing) return refuseToWipe(stateDir_, existing.error().message);
+  if (!existing->complete) {
+    return refuseToWipe(stateDir_, "the state of a start-up that did not finish (interrupted?)");
+  }
+  bool allRunning = !existing->components.empty();
+  for (const auto& c : existing->components) allRunning = allRunning && isRunning(c.process);
+  if (allRunning) {
+    out << "A local control plane is already running (started " << existing->startedAt
+        << "); not starting another.\n";
+    return existing;
+  }
+  if (auto r = checkRestartable(*existing); !r) return r.error();
+  return restartStopped(std::move(*existing), options, out);
+}
 
+Result<void> LocalCluster::checkRestartable(const ClusterState& state) const {
+  if (state.version != kStateVersion) {
+    return refuseToWipe(stateDir_, "a state file of format version " +
+                                       std::to_string(state.version) + " (this certchaos " +
+                                       "restarts version " + std::to_string(kStateVersion) + ")");
+  }
+  std::error_code ec;
+  if (!fs::equivalent(state.stateDir, stateDir_, ec)) {
+    return refuseToWipe(stateDir_, "a state written for " + state.stateDir +
+                                       " (the directory was moved or copied; its components' "
+                                       "command lines name the old place)");
+  }
+  if (state.components.empty()) return refuseToWipe(stateDir_, "a state with no component");
+  const PlanePki pki{stateDir_ + "/pki"};
+  for (const std::string& file :
+       {pki.caCert(), pki.apiserverCert(), pki.apiserverKey(), pki.clientCaCert(), pki.adminCert(),
+        pki.adminKey(), pki.serviceAccountKey(), pki.serviceAccountPublicKey(), kubeconfigPath()}) {
+    if (!fs::exists(file)) return refuseToWipe(stateDir_, "no " + file);
+  }
+  for (const auto& c : state.components) {
+    if (c.args.empty()) return refuseToWipe(stateDir_, "no command line for " + c.name);
+    if (c.name == "etcd" && !fs::exists(stateDir_ + "/etcd/member")) {
+      return refuseToWipe(stateDir_, "no etcd data in " + stateDir_ + "/etcd");
+    }
+    if (!isRunning(c.process) && access(c.args[0].c_str(), X_OK) != 0) {
+      return makeError("MissingBinaries",
+                       "expected " + c.args[0] + " to restart " + c.name +
+                           ", found no executable; build it again (the control plane: 'make "
+                           "controlplane', certchaos: 'make build'). The plane's data in " +
+                           stateDir_ + " is kept.");
+    }
+  }
+  return {};
+}
+
+Result<ClusterState> LocalCluster::restartStopped(ClusterState state, const UpOptions& options,
+                                                  std::ostream& out) {
+  std::vector<std::string> stopped;
+  for (const auto& c : state.components) {
+    if (!isRunning(c.process)) stopped.push_back(c.name);
+  }
+  out << "The local control plane in " << stateDir_ << " has " << stopped.size()
+      << " stopped component(s): " << joined(stopped)
+      << ". Restarting them; the cluster's data (etcd, PKI, kubeconfig) is kept.\n";
+  std::stable_sort(state.components.begin(), state.components.end(),
+                   [](const ComponentState& a, const ComponentState& b) {
+                     return dependencyRank(a) < dependencyRank(b);
+                   });
+  const std::string keep =
+      "; nothing was deleted. Fix the cause and run 'certchaos up' again, "
+      "or 'certchaos up --fresh' to start over (deletes the cluster's data)";
+  std::vector<std::string> restarted;
+  for (auto& c : state.components) {
+    if (isRunning(c.process)) {
+      // It may have lost what it depends on while that was down: wait until it serves again,
+      // so that the plane `up` reports is usable.
+      auto probe = healthProbeFor(c, stateDir_);
+      if (restarted.empty() || probe.url.empty()) continue;
+      const ProcessId pid = c.process;
+      if (auto r = waitForHealthy(c.name, probe.url, probe.tls, options.componentTimeout,
+                                  [pid] { return isRunning(pid); });
+          !r) {
+        Error e = componentFailed(c, r.error());
+        e.message = "after restarting " + joined(restarted) + ", " + e.message + keep;
+        return e;
+      }
+      continue;
+    }
+    const pid_t was = c.process.pid;
+    if (auto r = startAgain(state, c, options.componentTimeout, out); !r) {
+      Error e = r.error();
+      e.message += keep;
+      return e;
+    }
+    out << "  restarted " << c.name << " (pid " << c.process.pid << ", was " << was << ")\n";
+    restarted.push_back(c.name);
+  }
+  out << "Restarted " << joined(restarted) << "; the cluster's objects are as they were.\n";
+  return state;
+}
+
+Result<void> LocalCluster::wipe(std::ostream& out) {
+  out << "--fresh: stopping the local control plane in " << stateDir_
+      << " (if any) and DELETING its data: every object in its etcd (namespaces, Certificates, "
+         "Secrets), its PKI, kubeconfig and logs.\n";
+  if (fs::exists(statePath())) {
+    auto state = loadState();
+    if (state) {
+      stopAll(*state, out);
+    } else {
+      out << "  warning: " << state.error().message
+          << "\n  the processes it recorded could not be identified and were not stopped\n";
+    }
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(stateDir_, ec)) {
+    if (entry.path().filename() == ".lock") continue;
+    fs::remove_all(entry.path(), ec);
+    if (ec) return makeError("IO", "cannot remove " + entry.path().string() + ": " + ec.message());
+  }
+  if (ec) return makeError("IO", "cannot list " + stateDir_ + ": " + ec.message());
+  return {};
+}
+
+Result<ClusterState> LocalCluster::startNew(const UpOptions& options, std::ostream& out) {
   const std::string bin = options.controlplaneDir + "/bin/";
   for (const char* name : {"etcd", "kube-apiserver", "kubectl", "cm-controller"}) {
     if (access((bin + name).c_str(), X_OK) != 0) {
@@ -269,7 +499,6 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
   }
 
   const std::string logs = stateDir_ + "/logs";
-  fs::remove_all(stateDir_ + "/etcd");
   fs::create_directories(logs);
   auto pki = createPlanePki(stateDir_ + "/pki");
   if (!pki) return pki.error();
@@ -279,10 +508,14 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
   state.controlplaneDir = options.controlplaneDir;
   state.kubeconfigPath = kubeconfigPath();
   state.startedAt = formatRfc3339(std::chrono::system_clock::now());
+  state.version = kStateVersion;
   StartGuard guard(*this, state, out, [this](const ClusterState& s, std::ostream& o) {
     o << "Start-up failed; stopping what was started.\n";
     stopAll(s, o);
-    fs::remove(statePath());
+    // The new plane never came up: its etcd holds nothing but bootstrap objects.
+    std::error_code ec;
+    fs::remove_all(stateDir_ + "/etcd", ec);
+    fs::remove(statePath(), ec);
   });
 
   auto start = [&](const std::string& name, std::vector<std::string> argv,
@@ -367,6 +600,15 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
   if (wait->exitCode != 0) {
     return makeError("CrdInstall", "CRDs did not become Established:\n" + wait->output);
   }
+  if (options.deployDir.empty()) {
+    out << "  warning: no certchaos deploy/ directory (--deploy-dir): cert-manager objects are "
+           "not validated, and one malformed CertificateRequest can stall cm-controller\n";
+  } else if (auto r = installObjectValidation(kubectl, kubeconfigPath(),
+                                              options.deployDir + "/localplane", stateDir_,
+                                              options.componentTimeout, out);
+             !r) {
+    return r.error();
+  }
 
   // cert-manager controllers
   const std::string addressFile = stateDir_ + "/cm-controller.addr";
@@ -390,6 +632,8 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
     if (auto r = startIssuer(options, state, kubectl, out); !r) return r.error();
   }
 
+  state.complete = true;
+  if (auto r = saveState(state); !r) return r.error();
   guard.release();
   return state;
 }
@@ -411,24 +655,6 @@ Result<void> LocalCluster::down(std::ostream& out) {
   if (ec) return makeError("IO", "cannot remove " + stateDir_ + ": " + ec.message());
   out << "Stopped the local control plane and removed " << stateDir_ << ".\n";
   return {};
-}
-
-// Where a component says it is healthy, and with which credentials to ask.
-struct HealthProbe {
-  std::string url;
-  TlsClientFiles tls;
-};
-
-static HealthProbe healthProbeFor(const ComponentState& c, const std::string& stateDir) {
-  // A component serving its own application certificate (the demo app) has no health probe
-  // here: the runner probes it with the right trust.
-  if (c.url.empty() || (c.url.rfind("https://", 0) == 0 && c.name != "kube-apiserver")) return {};
-  if (c.name == "etcd") return {c.url + "/health", {}};
-  if (c.name == "kube-apiserver") {
-    return {c.url + "/readyz",
-            {stateDir + "/pki/ca.crt", stateDir + "/pki/admin.crt", stateDir + "/pki/admin.key"}};
-  }
-  return {c.url + "/readyz", {}};
 }
 
 Result<std::vector<ComponentStatus>> LocalCluster::status() const {
@@ -496,44 +722,52 @@ Result<void> LocalCluster::stopComponent(const std::string& name, bool kill, std
   return makeError("NotFound", "no component named '" + name + "' in " + statePath());
 }
 
+Result<void> LocalCluster::startAgain(ClusterState& state, ComponentState& c,
+                                      std::chrono::seconds timeout, std::ostream& out) {
+  if (c.args.empty()) {
+    return makeError("NotRestartable", "the state of " + c.name +
+                                           " has no command line (started by an older "
+                                           "certchaos); run 'certchaos up --fresh'");
+  }
+  out << "  restarting " << c.name << "\n";
+  // A component on a kernel-chosen port writes its new address to its address file.
+  std::string addressFile;
+  for (const auto& a : c.args) {
+    if (a.rfind("--address-file=", 0) == 0) addressFile = a.substr(15);
+  }
+  if (!addressFile.empty()) fs::remove(addressFile);
+  auto id = startDetached(c.args, c.logPath);
+  if (!id) return componentFailed(c, id.error());
+  c.process = *id;
+  // Recorded at once, so that `status` and `down` see the new process even if it fails later.
+  if (auto r = saveState(state); !r) return r.error();
+  if (!addressFile.empty()) {
+    auto address = readAddressFile(addressFile, c.name == "cm-controller" ? "health" : "address",
+                                   timeout, c.process);
+    if (!address) return componentFailed(c, address.error());
+    const bool tls = c.url.rfind("https://", 0) == 0;
+    c.url = (tls ? "https://" : "http://") + *address;
+    if (auto r = saveState(state); !r) return r.error();
+  }
+  auto probe = healthProbeFor(c, stateDir_);
+  if (probe.url.empty()) return {};
+  const ProcessId pid = c.process;
+  if (auto r =
+          waitForHealthy(c.name, probe.url, probe.tls, timeout, [pid] { return isRunning(pid); });
+      !r) {
+    return componentFailed(c, r.error());
+  }
+  return {};
+}
+
 Result<void> LocalCluster::restartComponent(const std::string& name, std::ostream& out) {
   StateLock lock(stateDir_);
   auto state = loadState();
   if (!state) return state.error();
   for (auto& c : state->components) {
     if (c.name != name) continue;
-    if (c.args.empty()) {
-      return makeError("NotRestartable", "the state of " + name +
-                                             " has no command line (started by an older "
-                                             "certchaos); run 'certchaos down' and 'up'");
-    }
     stopProcess(c.process, kStopGrace);
-    out << "  restarting " << name << "\n";
-    // A component on a kernel-chosen port writes its new address to its address file.
-    std::string addressFile;
-    for (const auto& a : c.args) {
-      if (a.rfind("--address-file=", 0) == 0) addressFile = a.substr(15);
-    }
-    if (!addressFile.empty()) fs::remove(addressFile);
-    auto id = startDetached(c.args, c.logPath);
-    if (!id) return componentFailed(c, id.error());
-    c.process = *id;
-    if (!addressFile.empty()) {
-      auto health = readAddressFile(addressFile, c.name == "cm-controller" ? "health" : "address",
-                                    std::chrono::seconds(60), c.process);
-      if (!health) return componentFailed(c, health.error());
-      c.url = "http://" + *health;
-    }
-    if (auto r = saveState(*state); !r) return r.error();
-    auto probe = healthProbeFor(c, stateDir_);
-    if (probe.url.empty()) return {};
-    const ProcessId pid = c.process;
-    if (auto r = waitForHealthy(name, probe.url, probe.tls, std::chrono::seconds(60),
-                                [pid] { return isRunning(pid); });
-        !r) {
-      return componentFailed(c, r.error());
-    }
-    return {};
+    return startAgain(*state, c, std::chrono::seconds(60), out);
   }
   return makeError("NotFound", "no component named '" + name + "' in " + statePath());
 }

@@ -26,17 +26,25 @@ struct ClusterState {
   std::string kubeconfigPath;
   std::string apiserverUrl;
   std::string startedAt;                   // RFC 3339
-  std::vector<ComponentState> components;  // in start order
+  std::vector<ComponentState> components;  // in start order, which is dependency order
+  // Set once `up` has finished: a state without it is of a start-up that was interrupted, whose
+  // plane lacks what the later steps install (CRDs, policies, the issuer).
+  bool complete = false;
+  int version = 0;  // the state file format; `up` restarts only a plane of its own format
 };
 
 struct UpOptions {
   std::string controlplaneDir;       // holds bin/{etcd,kube-apiserver,kubectl,cm-controller}, crds/
   std::vector<std::string> crdDirs;  // more CRDs to install (certchaos's own)
-  // certchaos's deploy/ directory: its rbac/ is applied before the issuer starts.
+  // certchaos's deploy/ directory: its localplane/ (the validation of cert-manager objects that
+  // its webhook would do) is applied after the CRDs, its rbac/ before the issuer starts.
   std::string deployDir;
   // certchaos-issuer, started under its own ServiceAccount token; empty: no issuer.
   std::string issuerBinary;
   std::chrono::seconds componentTimeout{60};
+  // Stop the plane in the state directory and delete its data (etcd, PKI, logs) before starting
+  // a new one. Without it, `up` keeps the data: it restarts the components that have stopped.
+  bool fresh = false;
   std::vector<std::string> cmControllerArgs;  // extra flags, e.g. backoff durations
 };
 
@@ -57,8 +65,11 @@ class LocalCluster {
  public:
   explicit LocalCluster(std::string stateDir);
 
-  // Starts the plane, or reports the one already running. Progress goes to `out`. On failure
-  // everything started is stopped and the error carries the failing component's last log lines.
+  // Starts a plane; on a plane whose components all run, reports it; on a plane with stopped
+  // components, restarts exactly those (in dependency order) and keeps its data. A state it cannot
+  // restart from is refused, never wiped, unless options.fresh. Progress goes to `out`. When a new
+  // plane fails to start, everything started is stopped; every error carries the failing
+  // component's last log lines.
   Result<ClusterState> up(const UpOptions& options, std::ostream& out);
   // Stops every component in reverse start order and removes the state directory.
   Result<void> down(std::ostream& out);
@@ -81,10 +92,22 @@ class LocalCluster {
 
  private:
   std::string statePath() const { return stateDir_ + "/state.json"; }
+  Result<ClusterState> parseState() const;  // loadState without the advice on errors
   Result<void> saveState(const ClusterState& state) const;
   void stopAll(const ClusterState& state, std::ostream& out) const;
   Result<void> startIssuer(const UpOptions& options, ClusterState& state,
                            const std::string& kubectl, std::ostream& out);
+  Result<ClusterState> startNew(const UpOptions& options, std::ostream& out);
+  Result<ClusterState> restartStopped(ClusterState state, const UpOptions& options,
+                                      std::ostream& out);
+  // Why the state cannot be restarted from (another format, missing PKI, etcd data, binaries).
+  Result<void> checkRestartable(const ClusterState& state) const;
+  // Stops what the state records and deletes everything in the state directory but its lock.
+  Result<void> wipe(std::ostream& out);
+  // Starts a stopped component again with its recorded command line and waits until healthy.
+  // `component` is one of state's; the state is saved with its new pid at once.
+  Result<void> startAgain(ClusterState& state, ComponentState& component,
+                          std::chrono::seconds timeout, std::ostream& out);
 
   std::string stateDir_;
 };
