@@ -316,7 +316,7 @@ report::Report sampleReport(const std::string& id, int number, const std::string
   const auto start = std::chrono::time_point_cast<std::chrono::seconds>(
       std::chrono::system_clock::now() - std::chrono::hours(1) + startOffset);
   r.run.id = id;
-  r.run.scenario = {number, name, {{"delay", "1h"}}, 7};
+  r.run.scenario = {number, name, {{"delay", "1h"}}, 7, {}};
   r.run.timeScale = 60;
   r.run.cluster = "local";
   r.run.versions = {{"certchaos", "0.1.0"}};
