@@ -77,6 +77,17 @@ TEST_F(CliTest, ScenariosJsonListsTheSeedScenarios) {
   ASSERT_EQ(text.exitCode, 0) << text.output;
   EXPECT_NE(text.output.find("HYPOTHESIS"), std::string::npos) << text.output;
   EXPECT_NE(text.output.find("sleep"), std::string::npos) << text.output;
+
+  // Each scenario's hypothesis as checks (issue 13): names in the table, tolerances in JSON.
+  EXPECT_NE(text.output.find("CHECKS"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("renewed-before-expiry, probes-valid"), std::string::npos)
+      << text.output;
+  const json& sleep = catalog["scenarios"][2];
+  ASSERT_EQ(sleep["checks"].size(), 2u) << sleep.dump();
+  EXPECT_EQ(sleep["checks"][0]["name"], "renewed-before-expiry");
+  EXPECT_EQ(sleep["checks"][0]["tolerance"]["margin"], "0s");
+  auto wide = cli({"scenarios", "-o", "wide"});
+  EXPECT_NE(wide.output.find("renewed-before-expiry(margin=0s)"), std::string::npos) << wide.output;
 }
 
 TEST_F(CliTest, BadUsageExitsTwoWithAPointerToHelp) {
