@@ -431,6 +431,16 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   result.dir = o.runsDir + "/" + r.run.id;
   fs::create_directories(result.dir);
   std::ofstream(result.dir + "/runner.pid") << getpid() << "\n";
+  // A run that fails before its report leaves no directory holding only runner.pid.
+  struct UnfinishedRun {
+    std::string dir;
+    bool finished = false;
+    ~UnfinishedRun() {
+      std::error_code ec;
+      if (!finished) fs::remove_all(dir, ec);
+    }
+  } unfinished;
+  unfinished.dir = result.dir;
 
   RunState st;
   auto nominal = [&](std::chrono::nanoseconds wall) {
@@ -722,7 +732,6 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
         i->stop();
       }
       (void)rollback();
-      fs::remove_all(result.dir);
       return makeError("PreconditionFailed",
                        "expected the application at " + o.appUrl +
                            " to serve a valid certificate before injecting anything, found: " +
@@ -936,6 +945,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
         << (*renderer)->render(r);
   }
   fs::remove(result.dir + "/runner.pid");
+  unfinished.finished = true;
   return result;
 }
 
