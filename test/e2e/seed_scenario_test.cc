@@ -299,6 +299,45 @@ TEST_F(SeedScenarioTest, SleepShorterThanTheRemainingValidityPasses) {
   EXPECT_LE(r.run.endedAt - r.timeline[decided].wallTime, std::chrono::seconds(2));
 }
 
+// Issue 13: run 19 started on the previous run's certificate and blamed the new fault. A Secret
+// holding a certificate from another issuer's CA is no base: nothing is injected, and the error
+// says how to repair it.
+TEST_F(SeedScenarioTest, NoInjectionWhenTheSecretHoldsAnotherIssuersCertificate) {
+  constexpr int kScale = 60;
+  BaseDeployment s = deployBase("foreign", kScale, true);
+  auto& plane = SharedPlane::get();
+  auto admin = plane.admin();
+  auto other = admin->create(issuer::resources::kChaosIssuer,
+                             {{"metadata", {{"name", "other"}, {"namespace", s.ns}}},
+                              {"spec", {{"selfSigned", json::object()}, {"timeScale", kScale}}}});
+  ASSERT_TRUE(other) << other.error().message;
+  auto moved = admin->patch(res::kCertificate, s.ns, "app", kube::PatchType::kMerge,
+                            {{"spec", {{"issuerRef", {{"name", "other"}}}}}}, {});
+  ASSERT_TRUE(moved) << moved.error().message;
+  auto reissued =
+      kubectl(plane.stateDir(),
+              {"-n", s.ns, "wait", "--timeout=60s",
+               "--for=jsonpath={.metadata.annotations.cert-manager\\.io/issuer-name}=other",
+               "secret/app-tls"});
+  ASSERT_EQ(reissued.exitCode, 0) << reissued.output;
+
+  auto o = runOptions(s, "3", kScale, runs_.path());
+  o.parameters = {{"delay", "5m"}};
+  auto result = scenario::runScenario(admin, o);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, "PreconditionFailed");
+  EXPECT_NE(result.error().message.find("issued by CN=certchaos other CA, not by the issuer's CA "
+                                        "CN=certchaos chaos CA"),
+            std::string::npos)
+      << result.error().message;
+  EXPECT_NE(result.error().message.find("--restore"), std::string::npos) << result.error().message;
+  // Nothing was put on the issuer, and no run directory was left behind.
+  auto issuer = admin->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
+  ASSERT_TRUE(issuer);
+  EXPECT_FALSE((*issuer)["spec"].contains("scenario"));
+  EXPECT_TRUE(std::filesystem::is_empty(runs_.path()));
+}
+
 // Scenario 27 puts no fault on the issuer yet: whatever happens, no proof of injection, so the
 // run is inconclusive, never passed; and a --set it would ignore is refused up front.
 TEST_F(SeedScenarioTest, SilentFailureWithoutInjectionIsInconclusive) {
