@@ -395,6 +395,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   SecretCertificate base = secret ? readSecret(*secret) : SecretCertificate{};
   const std::string secretObject = "Secret " + o.certificate.ns + "/" + secretName;
   Timeline timeline;
+  bool baseRestored = false;
   if (auto problem = baseProblem(factsOf(base.leaf), clock.now(), ownIssuer); !problem.empty()) {
     if (!o.restore) {
       return makeError("PreconditionFailed",
@@ -406,6 +407,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                            "issuer is healthy");
     }
     say(o, "the base is broken (" + problem + "): restoring it first");
+    baseRestored = true;
     auto healthy = client->patch(issuerResource(o), o.issuer.ns, o.issuer.name,
                                  kube::PatchType::kMerge, healthyChaosPatch(), runnerPatch());
     if (!healthy) return healthy.error();
@@ -719,6 +721,16 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   };
   if (probeTarget) {
     probeOnce();
+    // A base just restored reaches the application when it reloads: give it that moment.
+    const auto reloadDeadline = clock.now() + std::chrono::seconds(15);
+    while (baseRestored && clock.now() < reloadDeadline) {
+      {
+        std::lock_guard lock(st.mu);
+        if (st.lastProbeOk) break;
+      }
+      clock.sleepFor(o.probeInterval);
+      probeOnce();
+    }
     bool baseServed = false;
     std::string why;
     {

@@ -8,12 +8,16 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "certchaos/issuer/conditions.h"
 #include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/kube/base64.h"
 #include "certchaos/localcluster/local_cluster.h"
+#include "certchaos/pki/certificate.h"
 #include "certchaos/report/json_schema.h"
 #include "certchaos/report/report_json.h"
+#include "certchaos/scenario/renew.h"
 #include "certchaos/scenario/runner.h"
 #include "plane.h"
 #include "shared_plane.h"
@@ -336,6 +340,52 @@ TEST_F(SeedScenarioTest, NoInjectionWhenTheSecretHoldsAnotherIssuersCertificate)
   ASSERT_TRUE(issuer);
   EXPECT_FALSE((*issuer)["spec"].contains("scenario"));
   EXPECT_TRUE(std::filesystem::is_empty(runs_.path()));
+}
+
+// Issue 13: rollback left the Certificate expired and the next run inherited it. A base whose
+// certificate expired (the renewal hung) is repaired with --restore: the issuer made healthy, the
+// Certificate renewed and waited for; then the scenario runs on a sound base.
+TEST_F(SeedScenarioTest, RestoreRepairsAnExpiredBaseBeforeInjecting) {
+  constexpr int kScale = 60;
+  BaseDeployment s = deployBase("restore", kScale, true);
+  ASSERT_FALSE(s.appUrl.empty());
+  auto& plane = SharedPlane::get();
+  auto admin = plane.admin();
+  auto secret = admin->get(res::kSecret, s.ns, "app-tls");
+  ASSERT_TRUE(secret);
+  auto pem = kube::base64Decode((*secret)["data"]["tls.crt"].get<std::string>());
+  ASSERT_TRUE(pem);
+  auto chain = pki::Certificate::chainFromPem(*pem);
+  ASSERT_TRUE(chain && !chain->empty());
+  const auto notAfter = chain->front().notAfter();
+  // The issuer hangs and the renewal never completes, so the certificate runs out.
+  auto hung = admin->patch(issuer::resources::kChaosIssuer, s.ns, "chaos", kube::PatchType::kMerge,
+                           {{"spec", {{"scenario", "hang"}}}}, {});
+  ASSERT_TRUE(hung) << hung.error().message;
+  ASSERT_TRUE(scenario::forceRenewal(*admin, s.ns, "app", admin->clock()));
+  // Waiting for a known instant, the notAfter: no condition tells it (Ready stays True).
+  std::this_thread::sleep_until(notAfter + std::chrono::seconds(1));
+
+  auto o = runOptions(s, "3", kScale, runs_.path());
+  o.parameters = {{"delay", "5m"}};
+  auto refused = scenario::runScenario(admin, o);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("expired at"), std::string::npos)
+      << refused.error().message;
+
+  o.restore = true;
+  auto result = scenario::runScenario(admin, o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  auto k = kindsOf(r);
+  std::string all;
+  for (const auto& e : r.timeline) all += e.kind + ": " + e.message + "\n";
+  int restored = indexOf(k, "BaseRestored");
+  int forced = indexOf(k, report::kinds::kRenewalForced);
+  ASSERT_GE(restored, 0) << all;
+  EXPECT_LT(restored, forced) << all;
+  EXPECT_NE(r.timeline[restored].message.find("expired at"), std::string::npos) << all;
+  EXPECT_EQ(r.verdict.result, report::VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
 }
 
 // Scenario 27 puts no fault on the issuer yet: whatever happens, no proof of injection, so the
