@@ -99,6 +99,108 @@ const Row kRows[] = {
      "request concurrency bounded; no thundering herd", "I8, rate-limit issues", kPlanned},
 };
 
+// The checks of each scenario's hypothesis (scenarios.md's "default hypothesis" made testable).
+// Margins are nominal (scaled by the run's time scale); grace periods are wall time.
+CheckSpec probesValid() {
+  return {"probes-valid",
+          "the application serves a valid certificate at every probe",
+          {{"failures", "0"}}};
+}
+CheckSpec renewedBeforeExpiry() {
+  return {"renewed-before-expiry",
+          "the renewed certificate is in use before the old one's notAfter - margin",
+          {{"margin", "0s"}}};
+}
+CheckSpec signalBeforeExpiry() {
+  return {"signal-before-expiry",
+          "a signal (Certificate Ready=False, a failed or denied CertificateRequest, a Warning "
+          "Event) exists before notAfter - margin",
+          {{"margin", "0s"}}};
+}
+CheckSpec maxRequests(int limit) {
+  return {"max-requests",
+          "at most N CertificateRequests during the run",
+          {{"limit", std::to_string(limit)}}};
+}
+CheckSpec ownIssuerOnly() {
+  return {"own-issuer-only", "no certificate from another issuer reaches the Secret", {}};
+}
+CheckSpec deniedNotStored() {
+  return {"denied-not-stored",
+          "no certificate signed for a denied or unapproved request reaches the Secret",
+          {}};
+}
+CheckSpec clientsReject(const char* reason) {
+  return {"clients-reject", "clients reject the bad certificate, naming why", {{"reason", reason}}};
+}
+CheckSpec servedRenewal() {
+  return {"served-renewal",
+          "the application serves the renewed certificate soon after the Secret holds it, and "
+          "before the old notAfter",
+          {{"grace", "5s"}}};
+}
+
+struct Hypothesis {
+  std::vector<CheckSpec> checks;
+  InjectionEvidence proof = InjectionEvidence::kIssuerEvent;
+  bool recoversUnderFault = false;
+};
+
+Hypothesis checked(std::vector<CheckSpec> checks,
+                   InjectionEvidence proof = InjectionEvidence::kIssuerEvent,
+                   bool recoversUnderFault = false) {
+  return {std::move(checks), proof, recoversUnderFault};
+}
+
+Hypothesis hypothesisOf(int number) {
+  switch (number) {
+    case 1:
+      return checked({ownIssuerOnly(), maxRequests(3)});
+    case 2:
+      return checked({deniedNotStored()});
+    case 3:
+      return checked({renewedBeforeExpiry(), probesValid()}, InjectionEvidence::kIssuerEvent, true);
+    case 4:
+      return checked({signalBeforeExpiry()});
+    case 5:
+      return checked({renewedBeforeExpiry(), maxRequests(5)}, InjectionEvidence::kIssuerEvent,
+                     true);
+    case 6:
+    case 7:
+    case 20:
+      return checked({probesValid(), signalBeforeExpiry()});
+    case 8:
+    case 9:
+      return checked({maxRequests(3), signalBeforeExpiry()});
+    case 10:
+      return checked({servedRenewal(), probesValid()}, InjectionEvidence::kIssuerEvent, true);
+    case 11:
+    case 13:
+      return checked({clientsReject("expired")});
+    case 12:
+      return checked({clientsReject("not yet valid")});
+    case 15:
+      return checked({clientsReject("unable to get local issuer")});
+    case 18:
+      return checked({clientsReject("unable to get local issuer|self-signed|self signed")});
+    case 19:
+      return checked({clientsReject("hostname mismatch|IP address mismatch")});
+    case 21:
+      return checked({clientsReject("")});
+    case 22:
+      return checked({probesValid(), signalBeforeExpiry(), maxRequests(5)});
+    case 23:
+      return checked({maxRequests(5)});
+    case 26:
+      // An application that does not reload never recovers by itself: no waiting for it.
+      return checked({servedRenewal()}, InjectionEvidence::kRunnerRenewal, false);
+    case 27:
+      return checked({signalBeforeExpiry()});
+    default:
+      return checked({});  // planned scenarios: no checks until they are implemented
+  }
+}
+
 std::vector<ParameterInfo> firingParameters() {
   return {param("probability", ParameterKind::kFraction, "1",
                 "share of requests the fault applies to (seeded draw per request)"),
@@ -138,8 +240,18 @@ const std::vector<ScenarioInfo>& scenarioCatalog() {
   static const std::vector<ScenarioInfo> kScenarios = [] {
     std::vector<ScenarioInfo> out;
     for (const auto& r : kRows) {
-      ScenarioInfo s{r.number,      r.name,   r.injectedBy, r.injects, r.hypothesis,
-                     r.motivatedBy, r.status, "",           {}};
+      ScenarioInfo s;
+      s.number = r.number;
+      s.name = r.name;
+      s.injectedBy = r.injectedBy;
+      s.injects = r.injects;
+      s.hypothesis = r.hypothesis;
+      s.motivatedBy = r.motivatedBy;
+      s.status = r.status;
+      auto hypothesis = hypothesisOf(r.number);
+      s.checks = std::move(hypothesis.checks);
+      s.proof = hypothesis.proof;
+      s.recoversUnderFault = hypothesis.recoversUnderFault;
       if (r.status == ScenarioStatus::kImplemented) {
         const auto* type = findFaultType(r.name);
         s.faultType = r.name;
@@ -187,6 +299,14 @@ nlohmann::json toJson(const ScenarioInfo& s) {
                       {"status", scenarioStatusName(s.status)},
                       {"parameters", parametersToJson(s.parameters)}};
   if (!s.faultType.empty()) j["faults"] = nlohmann::json::array({s.faultType});
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& c : s.checks) {
+    checks.push_back(
+        {{"name", c.kind}, {"statement", c.statement}, {"tolerance", nlohmann::json(c.tolerance)}});
+  }
+  j["checks"] = std::move(checks);
+  j["proofOfInjection"] =
+      s.proof == InjectionEvidence::kRunnerRenewal ? "runner-action" : "issuer-event";
   return j;
 }
 

@@ -16,6 +16,7 @@
 #include "deploy_actions.h"
 #include "input_checks.h"
 #include "plane_actions.h"
+#include "run_hints.h"
 
 namespace certchaos::cli {
 
@@ -35,6 +36,7 @@ struct RunFlags {
   std::vector<std::string> sets;
   std::string seed;  // "" = none; checked by parseSeed (CLI11 would wrap -1 to 2^64-1)
   bool keep = false;
+  bool restore = false;
   bool atRenewalTime = false;
   int maxRequests = 20;
 };
@@ -220,6 +222,7 @@ Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& tar
   }
   o.maxRequests = f.maxRequests;
   o.keep = f.keep;
+  o.restore = f.restore;
   o.atRenewalTime = f.atRenewalTime;
   o.runsDir = cli.global.runsDir;
   o.cluster = target.clusterName();
@@ -243,7 +246,8 @@ void printResult(const CliContext& cli, const scenario::RunResult& result) {
     }
     cli.out() << "        " << path << "\n";
   }
-  cli.out() << "show it again: certchaos report show " << result.report.run.id << "\n";
+  cli.out() << "show it again: " << certchaosCommand(cli.global) << " report show "
+            << result.report.run.id << "\n";
 }
 
 int runRun(const CliContext& cli, const RunFlags& f) {
@@ -278,7 +282,12 @@ void addRunFlags(CLI::App* cmd, RunFlags& f) {
   cmd->add_option("--timeout", f.timeout, "wall-clock limit of the run")->capture_default_str();
   repeatable(cmd->add_option("--set", f.sets, "a knob of the scenario, KEY=VALUE (repeatable)"));
   cmd->add_option("--seed", f.seed, "seed of every probabilistic choice (0 to 2^63-1)");
-  cmd->add_flag("--keep", f.keep, "leave the scenario on the issuer at the end");
+  cmd->add_flag("--keep", f.keep,
+                "leave the scenario on the issuer at the end, and the Certificate as the fault "
+                "left it (no renewal back to a valid certificate)");
+  cmd->add_flag("--restore", f.restore,
+                "when the Secret holds an expired, not yet valid or foreign certificate, repair it "
+                "first (issuer healthy, renew, wait) instead of refusing to start");
   cmd->add_flag("--at-renewal-time", f.atRenewalTime,
                 "force the renewal when the Certificate's renewal time comes, not at once");
   cmd->add_option("--max-requests", f.maxRequests,
@@ -360,12 +369,25 @@ int runDemo(CliContext& cli, const DemoFlags& f) {
   auto result = scenario::runScenario(refreshed->client, *options, signals.token());
   if (!result) return cli.fail(result.error());
   printResult(cli, *result);
-  cli.out() << "\nThe plane keeps running: 'certchaos down' stops it.\n";
+  cli.out() << "\nThe plane keeps running: '" << certchaosCommand(cli.global)
+            << " down' stops it.\n";
   // The demo shows a verdict; producing the report is its success.
   return result->report.verdict.result == report::VerdictResult::kAborted ? kExitError : kExitOk;
 }
 
 }  // namespace
+
+std::string certchaosCommand(const GlobalOptions& global) {
+  std::string out = "certchaos";
+  auto quoted = [](const std::string& path) {
+    return path.find_first_of(" \t'\"$") == std::string::npos ? path : "'" + path + "'";
+  };
+  if (global.stateDir != localcluster::defaultStateDir()) {
+    out += " --state-dir " + quoted(global.stateDir);
+  }
+  if (global.runsDir != defaultRunsDir()) out += " --runs-dir " + quoted(global.runsDir);
+  return out;
+}
 
 void addRunCommands(CLI::App& app, CliContext& cli) {
   auto rf = std::make_shared<RunFlags>();

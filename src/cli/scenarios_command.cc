@@ -9,6 +9,24 @@ namespace certchaos::cli {
 
 namespace {
 
+// The hypothesis's checks: their names ("renewed-before-expiry, probes-valid"); -o wide adds
+// each one's tolerance ("renewed-before-expiry(margin=0s)").
+std::string checksText(const chaos::ScenarioInfo& s, bool wide) {
+  if (s.checks.empty()) return "-";
+  std::string out;
+  for (const auto& c : s.checks) {
+    out += (out.empty() ? "" : ", ") + c.kind;
+    if (wide && !c.tolerance.empty()) {
+      std::string tolerance;
+      for (const auto& [k, v] : c.tolerance) {
+        tolerance += (tolerance.empty() ? "" : ",") + k + "=" + (v.empty() ? "\"\"" : v);
+      }
+      out += "(" + tolerance + ")";
+    }
+  }
+  return out;
+}
+
 int runScenarios(const CliContext& cli, const std::string& format) {
   if (auto ok = checkFormat(format, {"text", "wide", "json", "yaml"}); !ok) {
     return cli.usage(ok.error().message, "scenarios");
@@ -24,7 +42,8 @@ int runScenarios(const CliContext& cli, const std::string& format) {
   const bool wide = format == "wide";
   // A terminal gets one line per scenario; pipes and -o wide get the whole text.
   const std::size_t width = wide || !isTerminal(1) ? 0 : 48;
-  std::vector<std::string> header = {"NO", "NAME", "STATUS", "BY", "INJECTS", "HYPOTHESIS"};
+  std::vector<std::string> header = {"NO",      "NAME",       "STATUS", "BY",
+                                     "INJECTS", "HYPOTHESIS", "CHECKS"};
   if (wide) header.insert(header.end(), {"PARAMETERS", "MOTIVATED BY"});
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : chaos::scenarioCatalog()) {
@@ -33,7 +52,8 @@ int runScenarios(const CliContext& cli, const std::string& format) {
                                     chaos::scenarioStatusName(s.status),
                                     s.injectedBy,
                                     truncate(s.injects, width),
-                                    truncate(s.hypothesis, width)};
+                                    truncate(s.hypothesis, width),
+                                    checksText(s, wide)};
     if (wide) {
       std::string params;
       for (const auto& p : s.parameters) {
@@ -56,13 +76,14 @@ void addScenariosCommand(CLI::App& app, CliContext& cli) {
   auto* cmd =
       app.add_subcommand("scenarios",
                          "list the scenario catalog: number, name, status, what it injects, the "
-                         "default hypothesis");
+                         "default hypothesis and the checks that test it");
   cmd->add_option("-o,--output", *format, "text, wide, json or yaml")->capture_default_str();
   setExamples(
       cmd,
       "  certchaos scenarios\n"
       "  certchaos scenarios -o wide       # with parameters and the incidents behind them\n"
-      "  certchaos scenarios -o json | jq '.scenarios[] | select(.number == 3)'\n");
+      "  certchaos scenarios -o json | jq '.scenarios[] | select(.number == 3)'\n"
+      "  certchaos scenarios -o json | jq '.scenarios[2].checks'   # checks with tolerances\n");
   cmd->callback(
       [&cli, format] { cli.action = [&cli, format] { return runScenarios(cli, *format); }; });
 }

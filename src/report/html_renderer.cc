@@ -323,6 +323,22 @@ class HtmlRenderer final : public ReportRenderer {
     add("<section id=\"verdict\"><h2>Verdict</h2>");
     add("<p><strong>Hypothesis:</strong> " + h(r.verdict.hypothesis) + "</p>");
     if (!r.verdict.summary.empty()) add("<p>" + h(r.verdict.summary) + "</p>");
+    add("<h3>Checks</h3>");
+    if (r.verdict.checks.empty()) {
+      add("<p class=\"muted\">None declared.</p>");
+    } else {
+      add("<table id=\"checks\"><tr><th>Outcome</th><th>Check</th><th>Hypothesis</th>"
+          "<th>Tolerance</th><th>At (UTC)</th><th>Evidence</th></tr>");
+      for (const auto& c : r.verdict.checks) {
+        add(
+            fmt::format("<tr{}><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td>"
+                        "<td class=\"mono\">{}</td><td>{}</td></tr>",
+                        c.outcome == CheckOutcome::kViolated ? " class=\"failure\"" : "",
+                        h(checkOutcomeLabel(c.outcome)), h(c.name), h(c.description),
+                        h(toleranceText(c)), h(checkTime(r, c)), h(c.evidence)));
+      }
+      add("</table>");
+    }
     add("</section>");
 
     add("<section id=\"proof\"><h2>Proof of injection</h2>");

@@ -62,8 +62,14 @@ class JunitRenderer final : public ReportRenderer {
         seconds(std::chrono::duration_cast<Duration>(r.run.endedAt - r.run.startedAt));
     const std::string suite =
         "certchaos.scenario-" + std::to_string(r.run.scenario.number) + "-" + r.run.scenario.name;
-    const std::string counts = fmt::format(R"(tests="1" failures="{}" errors="0" skipped="{}")",
-                                           failed ? 1 : 0, skipped ? 1 : 0);
+    int violated = 0, notEvaluated = 0;
+    for (const auto& c : r.verdict.checks) {
+      violated += c.outcome == CheckOutcome::kViolated ? 1 : 0;
+      notEvaluated += c.outcome == CheckOutcome::kNotEvaluated ? 1 : 0;
+    }
+    const std::string counts = fmt::format(R"(tests="{}" failures="{}" errors="0" skipped="{}")",
+                                           1 + r.verdict.checks.size(), (failed ? 1 : 0) + violated,
+                                           (skipped ? 1 : 0) + notEvaluated);
     auto x = [](std::string_view s) { return escapeXml(s); };
 
     std::string o = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -104,6 +110,21 @@ class JunitRenderer final : public ReportRenderer {
     }
     o += "      <system-out>" + x(timelineText(r)) + "</system-out>\n";
     o += "    </testcase>\n";
+    // One test case per check of the hypothesis: violated fails, not evaluated is skipped.
+    for (const auto& c : r.verdict.checks) {
+      o += fmt::format("    <testcase classname=\"{}.checks\" name=\"{}: {}\" time=\"0\">\n",
+                       x(suite), x(c.name), x(c.description));
+      std::string detail = c.evidence;
+      if (!c.tolerance.empty()) detail += " (tolerance: " + toleranceText(c) + ")";
+      if (c.outcome == CheckOutcome::kViolated) {
+        o += fmt::format("      <failure message=\"{}\" type=\"violated\"/>\n", x(detail));
+      } else if (c.outcome == CheckOutcome::kNotEvaluated) {
+        o += fmt::format("      <skipped message=\"not evaluated: {}\"/>\n", x(detail));
+      } else {
+        o += "      <system-out>held: " + x(detail) + "</system-out>\n";
+      }
+      o += "    </testcase>\n";
+    }
     o += "  </testsuite>\n";
     o += "</testsuites>\n";
     return o;

@@ -144,6 +144,21 @@ class MarkdownRenderer final : public ReportRenderer {
       add("");
       add("> " + md(r.verdict.summary));
     }
+    add("");
+    add("### Checks");
+    add("");
+    if (r.verdict.checks.empty()) {
+      add("None declared.");
+    } else {
+      add("| Outcome | Check | Hypothesis | Tolerance | At (UTC) | Evidence |");
+      add("|---|---|---|---|---|---|");
+      for (const auto& c : r.verdict.checks) {
+        std::string outcome = checkOutcomeLabel(c.outcome);
+        if (c.outcome == CheckOutcome::kViolated) outcome = fmt::format("**{}**", outcome);
+        add(fmt::format("| {} | {} | {} | {} | {} | {} |", outcome, md(c.name), md(c.description),
+                        md(toleranceText(c)), md(checkTime(r, c)), md(c.evidence)));
+      }
+    }
 
     add("");
     add("## Proof of injection");

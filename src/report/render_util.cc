@@ -153,6 +153,37 @@ std::string joinList(const std::vector<std::string>& v, std::string_view sep) {
   return out;
 }
 
+namespace {
+
+// The parameters given, then the defaults in force: "delay = 1h; defaults: jitter = 0".
+std::string parametersText(const Scenario& s) {
+  if (s.parameters.empty() && s.defaults.empty()) return "none";
+  std::string out = s.parameters.empty() ? "none given" : joinMap(s.parameters);
+  if (!s.defaults.empty()) out += "; defaults: " + joinMap(s.defaults);
+  return out;
+}
+
+}  // namespace
+
+std::string checkOutcomeLabel(CheckOutcome outcome) {
+  switch (outcome) {
+    case CheckOutcome::kHeld:
+      return "HELD";
+    case CheckOutcome::kViolated:
+      return "VIOLATED";
+    case CheckOutcome::kNotEvaluated:
+      return "NOT EVALUATED";
+  }
+  return "NOT EVALUATED";
+}
+
+std::string toleranceText(const CheckResult& check) { return joinMap(check.tolerance); }
+
+std::string checkTime(const Report& r, const CheckResult& check) {
+  if (!check.at) return "-";
+  return clockTime(*check.at) + " (" + wallOffset(r, *check.at) + ")";
+}
+
 std::vector<Fact> runFacts(const Report& r) {
   const double scale = r.run.timeScale;
   auto span = std::chrono::duration_cast<Duration>(r.run.endedAt - r.run.startedAt);
@@ -160,7 +191,7 @@ std::vector<Fact> runFacts(const Report& r) {
       {"Run", r.run.id},
       {"Scenario", fmt::format("{} {} (seed {})", r.run.scenario.number, r.run.scenario.name,
                                r.run.scenario.seed)},
-      {"Parameters", joinMap(r.run.scenario.parameters)},
+      {"Parameters", parametersText(r.run.scenario)},
       {"Time scale",
        scale == 1.0 ? std::string("×1 (no compression)")
                     : fmt::format("{} (1 s wall = {} nominal)", formatTimeScale(scale),

@@ -59,6 +59,12 @@ struct CertificateRow {
 };
 std::vector<CertificateRow> certificateRows(const Report& r);
 
+// One check of the hypothesis as plain text: "HELD", "VIOLATED", "NOT EVALUATED"; its tolerance
+// ("margin = 0s", "none"); when it was decided ("12:00:50.000 (+50 s)", "-" when not evaluated).
+std::string checkOutcomeLabel(CheckOutcome outcome);
+std::string toleranceText(const CheckResult& check);
+std::string checkTime(const Report& r, const CheckResult& check);
+
 // "13 s = 13 min nominal", or nullopt on the first link.
 std::optional<std::string> sincePrevious(const Report& r, const ChainLink& link);
 

@@ -46,11 +46,18 @@ constexpr std::array<std::pair<Source, std::string_view>, 6> kSourceNames{{
     {Source::kRunner, "runner"},
 }};
 
-constexpr std::array<std::pair<EvidenceSource, std::string_view>, 4> kEvidenceNames{{
+constexpr std::array<std::pair<EvidenceSource, std::string_view>, 5> kEvidenceNames{{
     {EvidenceSource::kIssuerEvent, "issuer-event"},
     {EvidenceSource::kIssuerMetric, "issuer-metric"},
     {EvidenceSource::kIssuerLog, "issuer-log"},
     {EvidenceSource::kIssuerStatus, "issuer-status"},
+    {EvidenceSource::kRunnerAction, "runner-action"},
+}};
+
+constexpr std::array<std::pair<CheckOutcome, std::string_view>, 3> kCheckOutcomeNames{{
+    {CheckOutcome::kHeld, "held"},
+    {CheckOutcome::kViolated, "violated"},
+    {CheckOutcome::kNotEvaluated, "not-evaluated"},
 }};
 
 }  // namespace
@@ -58,6 +65,7 @@ constexpr std::array<std::pair<EvidenceSource, std::string_view>, 4> kEvidenceNa
 std::string_view toString(VerdictResult v) { return nameOf(v, kVerdictNames); }
 std::string_view toString(Source s) { return nameOf(s, kSourceNames); }
 std::string_view toString(EvidenceSource s) { return nameOf(s, kEvidenceNames); }
+std::string_view toString(CheckOutcome o) { return nameOf(o, kCheckOutcomeNames); }
 
 Result<VerdictResult> parseVerdictResult(std::string_view text) {
   return parseEnum(text, kVerdictNames, "verdict result");
@@ -67,6 +75,10 @@ Result<Source> parseSource(std::string_view text) {
 }
 Result<EvidenceSource> parseEvidenceSource(std::string_view text) {
   return parseEnum(text, kEvidenceNames, "evidence source");
+}
+
+Result<CheckOutcome> parseCheckOutcome(std::string_view text) {
+  return parseEnum(text, kCheckOutcomeNames, "check outcome");
 }
 
 Duration toNominal(const Run& run, Duration wall) {

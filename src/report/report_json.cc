@@ -293,6 +293,7 @@ void readRun(ObjectReader& parent, Run& run) {
       s.string("name", run.scenario.name, Need::kRequired, true);
       s.stringMap("parameters", run.scenario.parameters, Need::kRequired);
       s.unsigned64("seed", run.scenario.seed);
+      s.stringMap("defaults", run.scenario.defaults, Need::kOptional);
       s.finish();
     }
   }
@@ -302,6 +303,28 @@ void readRun(ObjectReader& parent, Run& run) {
   o.time("startedAt", run.startedAt);
   o.time("endedAt", run.endedAt);
   o.finish();
+}
+
+void readCheck(Problems& problems, const json& e, const std::string& path,
+               std::vector<CheckResult>& out) {
+  ObjectReader c(problems, &e, path);
+  if (!c.valid()) return;
+  CheckResult check;
+  if (c.string("name", check.name, Need::kRequired) && !isKebabCase(check.name)) {
+    problems.add(
+        c.pathOf("name"),
+        R"(expected a kebab-case check name such as "probes-valid", found ")" + check.name + "\"");
+  }
+  c.string("description", check.description, Need::kRequired, true);
+  c.stringMap("tolerance", check.tolerance, Need::kRequired);
+  c.enumeration("outcome", check.outcome, &parseCheckOutcome);
+  c.string("evidence", check.evidence, Need::kRequired);
+  if (c.get("at", Need::kOptional) != nullptr) {
+    SystemTime at{};
+    if (c.time("at", at)) check.at = at;
+  }
+  c.finish();
+  out.push_back(std::move(check));
 }
 
 void readVerdict(ObjectReader& parent, Verdict& verdict) {
@@ -317,6 +340,10 @@ void readVerdict(ObjectReader& parent, Verdict& verdict) {
                          verdict.failingStep + "\"");
   }
   o.string("summary", verdict.summary, Need::kRequired);
+  // Optional on reading: reports written before checks existed have none.
+  o.array("checks", Need::kOptional, [&](const json& e, const std::string& path) {
+    readCheck(o.problems(), e, path, verdict.checks);
+  });
   o.finish();
 }
 
@@ -328,7 +355,8 @@ nlohmann::json toJson(const Report& r) {
             {{"number", r.run.scenario.number},
              {"name", r.run.scenario.name},
              {"parameters", stringMap(r.run.scenario.parameters)},
-             {"seed", r.run.scenario.seed}}},
+             {"seed", r.run.scenario.seed},
+             {"defaults", stringMap(r.run.scenario.defaults)}}},
            {"timeScale", r.run.timeScale},
            {"cluster", r.run.cluster},
            {"versions", stringMap(r.run.versions)},
@@ -339,6 +367,17 @@ nlohmann::json toJson(const Report& r) {
                {"hypothesis", r.verdict.hypothesis},
                {"summary", r.verdict.summary}};
   if (!r.verdict.failingStep.empty()) verdict["failingStep"] = r.verdict.failingStep;
+  json checks = json::array();
+  for (const auto& c : r.verdict.checks) {
+    json check{{"name", c.name},
+               {"description", c.description},
+               {"tolerance", stringMap(c.tolerance)},
+               {"outcome", toString(c.outcome)},
+               {"evidence", c.evidence}};
+    if (c.at) check["at"] = timeText(*c.at);
+    checks.push_back(std::move(check));
+  }
+  verdict["checks"] = std::move(checks);
 
   json proofs = json::array();
   for (const auto& p : r.proofOfInjection) {

@@ -113,6 +113,19 @@ class TextRenderer final : public ReportRenderer {
     w.field("Hypothesis", printable(r.verdict.hypothesis));
     if (!r.verdict.summary.empty()) w.field("Summary", printable(r.verdict.summary));
 
+    w.heading("Checks");
+    if (r.verdict.checks.empty()) {
+      w.line("  none declared");
+    } else {
+      std::vector<Writer::Row> rows;
+      for (const auto& c : r.verdict.checks) {
+        rows.push_back({{checkOutcomeLabel(c.outcome), printable(c.name), printable(c.description),
+                         printable(toleranceText(c)), checkTime(r, c), printable(c.evidence)},
+                        c.outcome == CheckOutcome::kViolated ? kRed : std::string_view{}});
+      }
+      w.table({"OUTCOME", "CHECK", "HYPOTHESIS", "TOLERANCE", "AT (UTC)", "EVIDENCE"}, rows);
+    }
+
     w.heading("Proof of injection");
     if (r.proofOfInjection.empty()) {
       w.line("  none: no evidence from the issuer that the fault was applied");

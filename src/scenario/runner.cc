@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -20,6 +21,7 @@
 #include "certchaos/report/redaction.h"
 #include "certchaos/report/renderer.h"
 #include "certchaos/report/report_json.h"
+#include "certchaos/scenario/checks.h"
 #include "certchaos/scenario/renew.h"
 #include "certchaos/scenario/runner_pid.h"
 #include "certchaos/scenario/tls_probe.h"
@@ -38,6 +40,12 @@ using SystemTime = std::chrono::system_clock::time_point;
 
 constexpr const char* kRunnerFieldManager = "certchaos-runner";
 constexpr auto kIssuerReadyTimeout = std::chrono::seconds(60);
+
+kube::PatchOptions runnerPatch() {
+  kube::PatchOptions options;
+  options.fieldManager = kRunnerFieldManager;
+  return options;
+}
 
 void say(const RunOptions& o, const std::string& line) {
   if (o.progress != nullptr) *o.progress << line << std::endl;
@@ -129,7 +137,6 @@ struct RunState {
   std::optional<SystemTime> firstFailure;
   std::optional<SystemTime> recoveredAt;
   std::optional<SystemTime> renewalForcedAt;
-  std::optional<SystemTime> staleSince;  // the Secret holds a newer serial than the app serves
   bool expiredNoted = false;
   bool renewedServed = false;
   std::optional<pki::Certificate> servedCert;
@@ -245,6 +252,85 @@ json healthyChaosPatch() {
   return {{"spec", {{"scenario", nullptr}, {"parameters", nullptr}, {"faults", nullptr}}}};
 }
 
+namespace {
+
+// The common name of the issuer's CA, read from the Secret its status names (status.caSecret,
+// "namespace/name"), else from spec.ca.secretName; "" when it cannot be read: then certificates
+// from another issuer cannot be told apart.
+std::string ownIssuerCommonName(kube::Client& client, const RunOptions& o, const json& issuer) {
+  const json spec = issuer.value("spec", json::object());
+  const json status = issuer.value("status", json::object());
+  std::string ns = o.issuer.ns.empty() ? "certchaos-system" : o.issuer.ns;
+  std::string secretName = spec.contains("ca") ? spec["ca"].value("secretName", "") : "";
+  const std::string named = status.is_object() ? status.value("caSecret", "") : "";
+  if (const auto slash = named.find('/'); slash != std::string::npos) {
+    ns = named.substr(0, slash);
+    secretName = named.substr(slash + 1);
+  }
+  if (secretName.empty()) return "";
+  auto secret = client.get(res::kSecret, ns, secretName);
+  if (!secret) return "";
+  const auto data = (*secret).value("data", json::object());
+  if (!data.contains("tls.crt")) return "";
+  auto pem = kube::base64Decode(data["tls.crt"].get<std::string>());
+  if (!pem) return "";
+  auto chain = pki::Certificate::chainFromPem(*pem);
+  return chain && !chain->empty() ? chain->front().subjectCommonName() : "";
+}
+
+std::optional<CertificateFacts> factsOf(const std::optional<pki::Certificate>& leaf) {
+  if (!leaf) return std::nullopt;
+  return CertificateFacts{leaf->serialHex(), leaf->notBefore(), leaf->notAfter(),
+                          leaf->issuerCommonName()};
+}
+
+// Forces a renewal and waits (watching the Secret) until it holds a sound certificate other than
+// `previousSerial`. The issuer must be healthy for this to come.
+Result<pki::Certificate> renewAndWait(const std::shared_ptr<kube::Client>& client,
+                                      const RunOptions& o, const std::string& secretName,
+                                      const std::string& previousSerial,
+                                      const std::string& ownIssuer) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<pki::Certificate> renewed;
+  std::string last = "nothing yet";
+  Clock& clock = client->clock();
+  auto informer =
+      watchOne(client, res::kSecret, o.certificate.ns, secretName, [&](const json& secret) {
+        auto sc = readSecret(secret);
+        std::lock_guard lock(mu);
+        if (!sc.leaf || sc.leaf->serialHex() == previousSerial) return;
+        last = baseProblem(factsOf(sc.leaf), clock.now(), ownIssuer);
+        if (last.empty()) {
+          renewed = sc.leaf;
+          cv.notify_all();
+        }
+      });
+  informer->start();
+  informer->waitForSync(std::chrono::seconds(30));
+  if (auto forced = forceRenewal(*client, o.certificate.ns, o.certificate.name, clock); !forced) {
+    return forced.error();
+  }
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, o.restoreTimeout, [&] { return renewed.has_value(); });
+  if (!renewed) {
+    return makeError("RestoreFailed",
+                     "expected a renewed, valid certificate from the issuer in Secret " +
+                         o.certificate.ns + "/" + secretName + " within " +
+                         formatGoDuration(o.restoreTimeout) + ", found: " + last +
+                         "; check the Certificate's conditions (kubectl describe certificate -n " +
+                         o.certificate.ns + " " + o.certificate.name + ")");
+  }
+  return *renewed;
+}
+
+std::uint64_t freshSeed() {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32 | device()) & 0x7fffffffffffffffULL;
+}
+
+}  // namespace
+
 Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOptions& o,
                               std::stop_token abort) {
   const auto* scenario = chaos::findScenario(o.scenario);
@@ -264,8 +350,24 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     return makeError("BadInput",
                      "expected --time-scale >= 1, found " + std::to_string(o.timeScale));
   }
+  if (scenario->status != chaos::ScenarioStatus::kImplemented && !o.parameters.empty()) {
+    std::string given;
+    for (const auto& [k, v] : o.parameters) given += (given.empty() ? "" : ", ") + k + "=" + v;
+    return makeError("BadInput", "scenario " + std::to_string(scenario->number) + " (" +
+                                     scenario->name + ") takes no --set parameters, found " +
+                                     given + "; remove them");
+  }
+  for (const auto& check : scenario->checks) {
+    if (auto valid = validateCheck(check); !valid) return valid.error();
+  }
   Clock& clock = client->clock();
   const auto startedAt = clock.now();
+  // An issuer-side scenario goes on the issuer; a runner-side one (renewal-not-loaded...) runs
+  // around a healthy issuer.
+  const bool onIssuer = scenario->status == chaos::ScenarioStatus::kImplemented;
+  // Without --seed the runner draws one and gives it to the issuer, so that the report names the
+  // seed the fault really ran with and the run can be replayed.
+  const std::uint64_t seed = o.seed.value_or(onIssuer ? freshSeed() : 0);
 
   RunResult result;
   report::Report& r = result.report;
@@ -273,12 +375,69 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   r.run.scenario.number = scenario->number;
   r.run.scenario.name = scenario->name;
   r.run.scenario.parameters = o.parameters;
-  r.run.scenario.seed = o.seed.value_or(0);
+  r.run.scenario.seed = seed;
+  for (const auto& p : scenario->parameters) {
+    if (p.name == "seed" || p.defaultValue.empty() || o.parameters.count(p.name) != 0) continue;
+    r.run.scenario.defaults[p.name] = p.defaultValue;
+  }
   r.run.timeScale = o.timeScale;
   r.run.cluster = o.cluster;
   r.run.versions = {{"certchaos", "0.1.0"}, {"cert-manager", "v1.21.1"}};
   r.run.startedAt = startedAt;
   r.verdict.hypothesis = scenario->hypothesis;
+
+  // 1. Start conditions: a valid certificate from the issuer's own CA in the Secret (repaired
+  // first with --restore), checked before anything is written.
+  const std::string certObject = "Certificate " + o.certificate.ns + "/" + o.certificate.name;
+  auto cert = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
+  if (!cert) return makeError(cert.error().code, certObject + ": " + cert.error().message);
+  const std::string secretName = (*cert)["spec"].value("secretName", "");
+  auto issuerObject = client->get(issuerResource(o), o.issuer.ns, o.issuer.name);
+  if (!issuerObject) {
+    return makeError(issuerObject.error().code, issuerDescription(o) + ": " +
+                                                    issuerObject.error().message +
+                                                    "; create it with 'certchaos deploy issuer'");
+  }
+  const std::string ownIssuer = ownIssuerCommonName(*client, o, *issuerObject);
+  auto secret = client->get(res::kSecret, o.certificate.ns, secretName);
+  SecretCertificate base = secret ? readSecret(*secret) : SecretCertificate{};
+  const std::string secretObject = "Secret " + o.certificate.ns + "/" + secretName;
+  Timeline timeline;
+  bool baseRestored = false;
+  if (auto problem = baseProblem(factsOf(base.leaf), clock.now(), ownIssuer); !problem.empty()) {
+    if (!o.restore) {
+      return makeError("PreconditionFailed",
+                       "expected " + secretObject + " (from " + certObject +
+                           ") to hold a valid certificate from " + issuerDescription(o) +
+                           " before injecting anything, but " + problem +
+                           "; repair it with 'certchaos run ... --restore' (the issuer made "
+                           "healthy, renewed and waited for), or 'certchaos renew' once the "
+                           "issuer is healthy");
+    }
+    say(o, "the base is broken (" + problem + "): restoring it first");
+    baseRestored = true;
+    auto healthy = client->patch(issuerResource(o), o.issuer.ns, o.issuer.name,
+                                 kube::PatchType::kMerge, healthyChaosPatch(), runnerPatch());
+    if (!healthy) return healthy.error();
+    if (auto ready = waitIssuerReady(client, o, abort); !ready) return ready.error();
+    auto renewed =
+        renewAndWait(client, o, secretName, base.leaf ? base.leaf->serialHex() : "", ownIssuer);
+    if (!renewed) return renewed.error();
+    timeline.add(Source::kRunner, "BaseRestored",
+                 "the base was broken (" + problem + "); renewed with the healthy issuer: serial " +
+                     renewed->serialHex() + " (notAfter " + formatRfc3339(renewed->notAfter()) +
+                     ")",
+                 certObject);
+    secret = client->get(res::kSecret, o.certificate.ns, secretName);
+    base = secret ? readSecret(*secret) : SecretCertificate{};
+    issuerObject = client->get(issuerResource(o), o.issuer.ns, o.issuer.name);
+    if (!issuerObject) return issuerObject.error();
+  }
+  if (!base.leaf) {
+    return makeError("NotReady", "expected a signed certificate in " + secretObject + " (from " +
+                                     certObject +
+                                     "), found none; wait until the Certificate is Ready");
+  }
   result.dir = o.runsDir + "/" + r.run.id;
   std::error_code dirError;
   fs::create_directories(result.dir, dirError);
@@ -289,8 +448,17 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   }
   // Removed on every way out of the run, a failed start check included.
   const RunnerPidFile pidFile(result.dir);
+  // A run that fails before its report leaves no directory behind.
+  struct UnfinishedRun {
+    std::string dir;
+    bool finished = false;
+    ~UnfinishedRun() {
+      std::error_code ec;
+      if (!finished) fs::remove_all(dir, ec);
+    }
+  } unfinished;
+  unfinished.dir = result.dir;
 
-  Timeline timeline;
   RunState st;
   auto nominal = [&](std::chrono::nanoseconds wall) {
     return formatGoDuration(std::chrono::duration_cast<std::chrono::seconds>(wall * o.timeScale));
@@ -298,22 +466,11 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   timeline.add(Source::kRunner, kinds::kRunStarted,
                "run " + r.run.id + ": scenario " + std::to_string(scenario->number) + " (" +
                    scenario->name + "), time scale " +
-                   std::to_string(static_cast<int>(o.timeScale)));
+                   std::to_string(static_cast<int>(o.timeScale)),
+               "", startedAt);
   say(o, "run " + r.run.id + ": scenario " + std::to_string(scenario->number) + " (" +
              scenario->name + ")");
 
-  // 1. Start conditions: a signed certificate in the Secret.
-  const std::string certObject = "Certificate " + o.certificate.ns + "/" + o.certificate.name;
-  auto cert = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
-  if (!cert) return makeError(cert.error().code, certObject + ": " + cert.error().message);
-  const std::string secretName = (*cert)["spec"].value("secretName", "");
-  auto secret = client->get(res::kSecret, o.certificate.ns, secretName);
-  SecretCertificate base = secret ? readSecret(*secret) : SecretCertificate{};
-  if (!base.leaf) {
-    return makeError("NotReady", "expected a signed certificate in Secret " + o.certificate.ns +
-                                     "/" + secretName + " (from " + certObject +
-                                     "), found none; wait until the Certificate is Ready");
-  }
   r.certificates.before = infoOf(*base.leaf);
   report::Redactor redactor;
   if (secret) {
@@ -326,6 +483,12 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   }
   st.secretSerial = base.leaf->serialHex();
   st.secretLeaf = base.leaf;
+  Evidence ev;
+  ev.timeScale = o.timeScale;
+  ev.baseSerial = base.leaf->serialHex();
+  ev.baseNotAfter = base.leaf->notAfter();
+  ev.ownIssuer = ownIssuer;
+  ev.settleTime = o.settleTime;
 
   std::optional<ProbeTarget> probeTarget;
   if (!o.appUrl.empty()) {
@@ -337,22 +500,14 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     target->trustedCaPem = base.caPem;
     probeTarget = *target;
   }
+  ev.probing = probeTarget.has_value();
 
   // 2. Deploy the scenario (unless the issuer already has it) and wait until the issuer runs it.
-  auto issuerObject = client->get(issuerResource(o), o.issuer.ns, o.issuer.name);
-  if (!issuerObject) {
-    return makeError(issuerObject.error().code, issuerDescription(o) + ": " +
-                                                    issuerObject.error().message +
-                                                    "; create it with 'certchaos deploy issuer'");
-  }
-  // An issuer-side scenario goes on the issuer; a runner-side one (renewal-not-loaded...) runs
-  // around a healthy issuer.
-  const bool onIssuer = scenario->status == chaos::ScenarioStatus::kImplemented;
   json spec = {
       {"scenario", onIssuer ? json(scenario->name) : json(nullptr)},
       {"parameters", onIssuer && !o.parameters.empty() ? json(o.parameters) : json(nullptr)},
       {"timeScale", static_cast<std::int64_t>(o.timeScale)}};
-  if (onIssuer && o.seed) spec["seed"] = *o.seed;
+  if (onIssuer) spec["seed"] = seed;
   json current = (*issuerObject).value("spec", json::object());
   const std::string currentScenario = current.value("scenario", "");
   bool deployed = onIssuer ? (currentScenario == scenario->name ||
@@ -361,10 +516,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   deployed = deployed && current.value("parameters", json::object()) ==
                              (spec["parameters"].is_null() ? json::object() : spec["parameters"]);
   deployed = deployed && current.value("timeScale", std::int64_t{1}) == spec["timeScale"];
+  deployed = deployed && (!onIssuer || current.value("seed", json()) == spec["seed"]);
   if (!deployed) {
-    auto patched =
-        client->patch(issuerResource(o), o.issuer.ns, o.issuer.name, kube::PatchType::kMerge,
-                      {{"spec", spec}}, {.fieldManager = kRunnerFieldManager});
+    auto patched = client->patch(issuerResource(o), o.issuer.ns, o.issuer.name,
+                                 kube::PatchType::kMerge, {{"spec", spec}}, runnerPatch());
     if (!patched) return patched.error();
   }
   timeline.add(Source::kRunner, kinds::kScenarioDeployed,
@@ -375,9 +530,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                issuerDescription(o));
   auto rollback = [&]() -> Result<void> {
     if (o.keep) return {};
-    auto patched =
-        client->patch(issuerResource(o), o.issuer.ns, o.issuer.name, kube::PatchType::kMerge,
-                      healthyChaosPatch(), {.fieldManager = kRunnerFieldManager});
+    auto patched = client->patch(issuerResource(o), o.issuer.ns, o.issuer.name,
+                                 kube::PatchType::kMerge, healthyChaosPatch(), runnerPatch());
     if (!patched) return patched.error();
     auto ready = waitIssuerReady(client, o, {});
     if (!ready) return ready.error();
@@ -394,36 +548,47 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   }
   say(o, issuerDescription(o) + " is Ready with " + (*ready)["status"].value("faults", ""));
 
-  // 3. Observe: the Certificate, its requests, the Secret, the Events of the namespace.
+  // 3. Observe: the Certificate, its requests, the Secret, the Events about them.
   const std::string ns = o.certificate.ns;
+  const RunObjects runObjects{o.certificate.name, secretName, o.issuerKind, o.issuer.name};
   auto certInformer =
       watchOne(client, res::kCertificate, ns, o.certificate.name, [&](const json& c) {
         std::string ready = condition(c, "Ready", "status") + "/" + condition(c, "Ready", "reason");
+        const auto now = clock.now();
         std::lock_guard lock(st.mu);
         if (ready == st.certificateReady) return;
         st.certificateReady = ready;
-        timeline.add(Source::kCertManager, "CertificateReady",
-                     "Ready=" + ready + ": " + condition(c, "Ready", "message"), certObject);
+        const std::string message = "Ready=" + ready + ": " + condition(c, "Ready", "message");
+        timeline.add(Source::kCertManager, "CertificateReady", message, certObject, now);
+        if (st.renewalForcedAt && condition(c, "Ready", "status") == "False") {
+          ev.signals.push_back({now, certObject + " " + message});
+        }
       });
   auto secretInformer = watchOne(client, res::kSecret, ns, secretName, [&](const json& s) {
     auto sc = readSecret(s);
     if (!sc.leaf) return;
+    const auto now = clock.now();
     std::lock_guard lock(st.mu);
     if (sc.leaf->serialHex() == st.secretSerial) return;
     st.secretSerial = sc.leaf->serialHex();
     st.secretLeaf = sc.leaf;
+    ev.secret.push_back(
+        {now, sc.leaf->serialHex(), sc.leaf->issuerCommonName(), sc.leaf->notAfter()});
     timeline.add(Source::kCertManager, kinds::kSecretUpdated,
                  "Secret holds serial " + st.secretSerial + " (notAfter " +
-                     formatRfc3339(sc.leaf->notAfter()) + ")",
-                 "Secret " + ns + "/" + secretName);
+                     formatRfc3339(sc.leaf->notAfter()) +
+                     ", issuer CN=" + sc.leaf->issuerCommonName() + ")",
+                 secretObject, now);
   });
   kube::Informer requestInformer(client, res::kCertificateRequest, ns);
+  std::map<std::string, std::size_t> requestIndex;  // key -> ev.requests
   auto onRequest = [&](const json& cr) {
     const auto annotations = cr["metadata"].value("annotations", json::object());
     if (annotations.value("cert-manager.io/certificate-name", "") != o.certificate.name) return;
     const std::string name = cr["metadata"].value("name", "");
     const std::string key = name + "/" + cr["metadata"].value("uid", "");
     const std::string object = "CertificateRequest " + ns + "/" + name;
+    const auto now = clock.now();
     std::lock_guard lock(st.mu);
     if (!st.renewalForcedAt) {
       st.baselineRequests.insert(key);
@@ -431,17 +596,37 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     }
     if (st.baselineRequests.count(key) != 0) return;
     if (st.requests.insert(key).second) {
-      timeline.add(Source::kCertManager, kinds::kRequestCreated, "created " + name, object);
+      timeline.add(Source::kCertManager, kinds::kRequestCreated, "created " + name, object, now);
+      requestIndex[key] = ev.requests.size();
+      RequestObservation created;
+      created.name = name;
+      created.createdAt = now;
+      ev.requests.push_back(std::move(created));
     }
+    auto& seen = ev.requests[requestIndex[key]];
+    seen.approved = seen.approved || condition(cr, "Approved", "status") == "True";
+    seen.denied = seen.denied || condition(cr, "Denied", "status") == "True";
     const std::string reason = condition(cr, "Ready", "reason");
     const std::string message = condition(cr, "Ready", "message");
     if (reason == "Pending" && message.rfind("[chaos hold]", 0) == 0 &&
         st.heldRequests.insert(key).second) {
-      timeline.add(Source::kIssuer, kinds::kRequestHeld, message, object);
+      timeline.add(Source::kIssuer, kinds::kRequestHeld, message, object, now);
     } else if (reason == "Issued" && st.signedRequests.insert(key).second) {
-      timeline.add(Source::kIssuer, kinds::kRequestSigned, message, object);
+      timeline.add(Source::kIssuer, kinds::kRequestSigned, message, object, now);
+      seen.issued = true;
+      seen.decidedAt = now;
+      const std::string pemB64 = cr.value("status", json::object()).value("certificate", "");
+      if (auto pem = kube::base64Decode(pemB64)) {
+        if (auto chain = pki::Certificate::chainFromPem(*pem); chain && !chain->empty()) {
+          seen.certificateSerial = chain->front().serialHex();
+        }
+      }
     } else if ((reason == "Failed" || reason == "Denied") && st.failedRequests.insert(key).second) {
-      timeline.add(Source::kIssuer, "RequestFailed", reason + ": " + message, object);
+      timeline.add(Source::kIssuer, "RequestFailed", reason + ": " + message, object, now);
+      seen.failed = reason == "Failed";
+      seen.denied = seen.denied || reason == "Denied";
+      seen.decidedAt = now;
+      ev.signals.push_back({now, object + " " + reason + ": " + message});
     }
   };
   requestInformer.addHandlers(
@@ -449,28 +634,34 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
        [&](const kube::ObjectPtr&, const kube::ObjectPtr& c) { onRequest(*c); }, nullptr});
   kube::Informer eventInformer(client, res::kEvent, ns);
   // Events already there when the watch starts are the past; later ones are stamped when seen
-  // (an Event's own timestamps have one-second precision).
+  // (an Event's own timestamps have one-second precision). Only Events about this run's objects
+  // belong to its story.
   auto onEvent = [&](const json& e) {
     const std::string uid = str(e["metadata"], "uid");
     const std::string key =
         uid + "/" + std::to_string(e["count"].is_number() ? e["count"].get<int>() : 1);
+    const auto involved = e.value("involvedObject", json::object());
+    if (!eventConcernsRun(runObjects, str(involved, "kind"), str(involved, "name"))) return;
     {
       std::lock_guard lock(st.mu);
       if (!st.seenEvents.insert(key).second || !st.eventsSynced) return;
     }
-    const auto at = std::optional<SystemTime>(clock.now());
-    const auto involved = e.value("involvedObject", json::object());
+    const auto at = clock.now();
     const std::string object = str(involved, "kind") + " " + ns + "/" + str(involved, "name");
     const std::string reason = str(e, "reason");
     const std::string component = e.contains("source") ? str(e["source"], "component") : "";
     const std::string message = reason + ": " + str(e, "message");
     if (component == "certchaos-issuer" && reason.rfind("Chaos", 0) == 0) {
-      timeline.add(Source::kIssuer, kinds::kFaultInjected, message, object, *at);
+      timeline.add(Source::kIssuer, kinds::kFaultInjected, message, object, at);
       std::lock_guard lock(st.mu);
       r.proofOfInjection.push_back({scenario->name, report::EvidenceSource::kIssuerEvent,
-                                    "Event " + message + " on " + object, *at});
+                                    "Event " + message + " on " + object, at});
     } else {
-      timeline.add(Source::kKubernetesEvent, "Event", message, object, *at);
+      timeline.add(Source::kKubernetesEvent, "Event", message, object, at);
+      if (str(e, "type") == "Warning") {
+        std::lock_guard lock(st.mu);
+        ev.signals.push_back({at, "Warning Event " + message + " on " + object});
+      }
     }
   };
   eventInformer.addHandlers({[&](const kube::ObjectPtr& e) { onEvent(*e); },
@@ -493,6 +684,11 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     const auto now = clock.now();
     std::lock_guard lock(st.mu);
     std::string serial = p.served ? p.served->serialHex() : "";
+    ++ev.probeCount;
+    if (ev.probes.empty() || ev.probes.back().ok != p.ok || ev.probes.back().error != p.error ||
+        ev.probes.back().servedSerial != serial) {
+      ev.probes.push_back({now, p.ok, p.error, serial});
+    }
     if (!serial.empty() && serial != st.servedSerial) {
       if (!st.servedSerial.empty()) {
         timeline.add(Source::kApplication, kinds::kCertificateServed,
@@ -536,27 +732,41 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       }
     }
     st.lastProbeOk = p.ok;
-    if (st.secretSerial != st.servedSerial && !serial.empty()) {
-      if (!st.staleSince) st.staleSince = now;
-    } else {
-      st.staleSince.reset();
-    }
     timeline.wake();
   };
   if (probeTarget) {
     probeOnce();
+    // A base just restored reaches the application when it reloads: give it that moment.
+    const auto reloadDeadline = clock.now() + std::chrono::seconds(15);
+    while (baseRestored && clock.now() < reloadDeadline) {
+      {
+        std::lock_guard lock(st.mu);
+        if (st.lastProbeOk) break;
+      }
+      clock.sleepFor(o.probeInterval);
+      probeOnce();
+    }
+    bool baseServed = false;
+    std::string why;
     {
       std::lock_guard lock(st.mu);
-      if (!st.lastProbeOk) {
-        timeline.add(Source::kRunner, "PreconditionFailed",
-                     "the application did not serve a valid certificate before the fault",
-                     o.appUrl);
-      } else {
-        timeline.add(Source::kProbe, kinds::kProbeSucceeded,
-                     "base certificate served and valid (serial " + st.servedSerial + ")",
-                     o.appUrl);
-      }
+      baseServed = st.lastProbeOk;
+      why = ev.probes.empty() ? "" : ev.probes.back().error;
     }
+    if (!baseServed) {
+      // Nothing is injected on a base the application does not serve well.
+      for (auto* i : {&eventInformer, &requestInformer, secretInformer.get(), certInformer.get()}) {
+        i->stop();
+      }
+      (void)rollback();
+      return makeError("PreconditionFailed",
+                       "expected the application at " + o.appUrl +
+                           " to serve a valid certificate before injecting anything, found: " +
+                           why + "; check that it runs and serves " + secretObject +
+                           " (--app, --app-server-name), or repair the base with --restore");
+    }
+    timeline.add(Source::kProbe, kinds::kProbeSucceeded,
+                 "base certificate served and valid (serial " + st.servedSerial + ")", o.appUrl);
     prober = std::jthread([&, stop = probeStop.get_token()] {
       while (!stop.stop_requested()) {
         probeOnce();
@@ -586,6 +796,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   {
     std::lock_guard lock(st.mu);
     st.renewalForcedAt = clock.now();
+    ev.renewalForcedAt = st.renewalForcedAt;
   }
   if (auto renewed = forceRenewal(*client, o.certificate.ns, o.certificate.name, clock); !renewed) {
     probeStop.request_stop();
@@ -594,13 +805,20 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   }
   timeline.add(Source::kRunner, kinds::kRenewalForced,
                "renewal forced (Issuing=True, reason ManuallyTriggered)", certObject);
+  if (scenario->proof == chaos::InjectionEvidence::kRunnerRenewal) {
+    std::lock_guard lock(st.mu);
+    r.proofOfInjection.push_back({scenario->name, report::EvidenceSource::kRunnerAction,
+                                  "renewal of " + certObject + " forced by the runner",
+                                  *st.renewalForcedAt});
+  }
   say(o, "renewal of " + certObject + " forced; observing");
 
-  // 6. Observe until a verdict with recovery, the timeout, the circuit breaker or an abort.
+  // 6. Observe until the checks decide (and, when recovery comes under the fault, until it is
+  // seen), the timeout, the circuit breaker or an abort.
   const auto deadline = std::chrono::steady_clock::now() + o.timeout;
   std::size_t seen = 0;
   bool aborted = false, breaker = false, timedOut = false;
-  std::string stopReason;
+  std::optional<SystemTime> decidedAt;
   for (;;) {
     seen = timeline.waitForNews(seen, std::chrono::milliseconds(250));
     if (abort.stop_requested()) {
@@ -612,22 +830,25 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       breaker = true;
       break;
     }
-    const bool failed = st.firstFailure.has_value() || (st.expiredNoted && !probeTarget);
-    const bool renewed = !st.signedRequests.empty() &&
-                         (!probeTarget || (st.servedSerial == st.secretSerial && st.renewedServed));
-    if (!failed && renewed) {
-      stopReason = "renewed without harm";
-      break;
+    ev.now = clock.now();
+    ev.proofs = r.proofOfInjection;
+    auto checked = checkHypothesis(scenario->checks, ev);
+    if (checked.decided && !decidedAt) {
+      decidedAt = ev.now;
+      bool anyViolated = false;
+      for (const auto& c : checked.checks) {
+        anyViolated = anyViolated || c.outcome == report::CheckOutcome::kViolated;
+      }
+      timeline.add(Source::kRunner, "VerdictDecided",
+                   anyViolated ? "the checks decided: a check is violated"
+                               : "the checks decided: every check settled",
+                   "", ev.now);
     }
-    if (failed && st.recoveredAt && renewed) {
-      stopReason = "failed, then recovered";
-      break;
-    }
-    // An application that does not reload will not recover by itself.
-    if (failed && st.staleSince && !st.signedRequests.empty() &&
-        clock.now() - *st.staleSince > 10 * o.probeInterval + std::chrono::seconds(2)) {
-      stopReason = "failed; the application keeps serving a certificate older than the Secret's";
-      break;
+    if (decidedAt) {
+      // Recovery (the application serving the renewed certificate, valid) is worth waiting for
+      // only where it comes while the fault stays on; elsewhere it comes after the rollback.
+      const bool recovered = st.renewedServed && st.lastProbeOk;
+      if (recovered || !scenario->recoversUnderFault || !probeTarget) break;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       timedOut = true;
@@ -645,16 +866,67 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   }
   if (timedOut) {
     timeline.add(Source::kRunner, "TimedOut",
-                 "no verdict within " + formatGoDuration(o.timeout) + " (" + nominal(o.timeout) +
-                     " nominal)");
+                 decidedAt
+                     ? "verdict decided; recovery not seen within " + formatGoDuration(o.timeout) +
+                           " (" + nominal(o.timeout) + " nominal)"
+                     : "the checks did not decide within " + formatGoDuration(o.timeout) + " (" +
+                           nominal(o.timeout) + " nominal)");
   }
   for (auto* i : {&eventInformer, &requestInformer, secretInformer.get(), certInformer.get()}) {
     i->stop();
   }
 
-  // 7. Roll back, collect, judge, write.
+  // 7. Judge on what was seen, then roll back, restore the base, collect, write.
+  {
+    std::lock_guard lock(st.mu);
+    ev.now = endedAt;
+    ev.ended = true;
+    ev.proofs = r.proofOfInjection;
+    auto checked = checkHypothesis(scenario->checks, ev);
+    VerdictInputs in;
+    in.hypothesis = scenario->hypothesis;
+    in.checks = std::move(checked.checks);
+    in.injected = !r.proofOfInjection.empty();
+    in.proofNeeded = scenario->proof == chaos::InjectionEvidence::kRunnerRenewal
+                         ? "the runner's forced renewal"
+                         : "a Chaos* Event from certchaos-issuer on a CertificateRequest";
+    if (scenario->status == chaos::ScenarioStatus::kRunnerSide &&
+        scenario->proof == chaos::InjectionEvidence::kIssuerEvent) {
+      in.proofNeeded += "; this scenario does not put a fault on the issuer yet";
+    }
+    in.aborted = aborted;
+    in.circuitBreaker = breaker;
+    in.maxRequests = o.maxRequests;
+    r.verdict = decideVerdict(in);
+  }
   if (auto rolled = rollback(); !rolled) {
     timeline.add(Source::kRunner, "RollbackFailed", rolled.error().message, issuerDescription(o));
+  } else if (aborted && !o.keep) {
+    timeline.add(Source::kRunner, "BaseNotRestored",
+                 "the run was aborted: the Certificate was not renewed back (run again with "
+                 "--restore to repair it)",
+                 certObject);
+  } else if (!o.keep) {
+    // The base restored: the next run starts from a valid certificate of the issuer's own.
+    auto now = client->get(res::kSecret, o.certificate.ns, secretName);
+    auto leaf = now ? readSecret(*now).leaf : std::nullopt;
+    const std::string problem = baseProblem(factsOf(leaf), clock.now(), ownIssuer);
+    auto certificateNow = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
+    const bool ready = certificateNow && condition(*certificateNow, "Ready", "status") == "True" &&
+                       condition(*certificateNow, "Issuing", "status") != "True";
+    if (problem.empty() && ready) {
+      timeline.add(Source::kRunner, "BaseRestored",
+                   "the Certificate is Ready with serial " + leaf->serialHex() +
+                       " from the issuer's own CA: nothing to restore",
+                   certObject);
+    } else {
+      auto renewed = renewAndWait(client, o, secretName, leaf ? leaf->serialHex() : "", ownIssuer);
+      timeline.add(Source::kRunner, renewed ? "BaseRestored" : "BaseRestoreFailed",
+                   renewed ? "renewed with the healthy issuer: serial " + renewed->serialHex() +
+                                 " (notAfter " + formatRfc3339(renewed->notAfter()) + ")"
+                           : renewed.error().message,
+                   certObject);
+    }
   }
   for (const auto& [source, path] : o.logFiles) {
     auto out = collectLog(source, path, result.dir, redactor);
@@ -680,48 +952,11 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     r.timeToFailure = *st.firstFailure - (injected ? injected->wallTime : *st.renewalForcedAt);
   }
   if (st.firstFailure && st.recoveredAt) r.timeToRecovery = *st.recoveredAt - *st.firstFailure;
-
-  const bool failed = st.firstFailure.has_value() || (st.expiredNoted && !probeTarget);
-  if (aborted) {
-    r.verdict.result = report::VerdictResult::kAborted;
-    r.verdict.summary = "The run was aborted before a verdict; the issuer was rolled back.";
-  } else if (breaker) {
-    r.verdict.result = report::VerdictResult::kFailed;
-    r.verdict.failingStep = "circuit-breaker";
-    r.verdict.summary = "cert-manager created more than " + std::to_string(o.maxRequests) +
-                        " CertificateRequests: a re-issue loop.";
-  } else if (failed) {
-    r.verdict.result = report::VerdictResult::kFailed;
-    r.verdict.failingStep = std::string(report::steps::kProbeFailed);
-    std::string first;
-    for (const auto& e : entries) {
-      if (e.kind == kinds::kProbeFailed) {
-        first = e.message;
-        break;
-      }
-    }
-    r.verdict.summary = "The application stopped serving a valid certificate (" + first + ")";
-    if (st.secretSerial != st.servedSerial) {
-      r.verdict.summary += "; it serves serial " + st.servedSerial +
-                           " while the Secret holds serial " + st.secretSerial;
-    }
+  if (st.recoveredAt && r.verdict.result == report::VerdictResult::kFailed) {
     r.verdict.summary +=
-        st.recoveredAt ? "; it recovered after " +
-                             formatGoDuration(std::chrono::duration_cast<std::chrono::seconds>(
-                                 *r.timeToRecovery)) +
-                             " (" + nominal(*r.timeToRecovery) + " nominal)."
-                       : "; it had not recovered when the run ended.";
-  } else if (!stopReason.empty()) {
-    r.verdict.result = report::VerdictResult::kPassed;
-    r.verdict.summary = "The certificate was renewed and served without a failed probe.";
-  } else {
-    r.verdict.result = report::VerdictResult::kInconclusive;
-    r.verdict.summary = "No failure and no completed renewal within the timeout.";
-  }
-  if (r.proofOfInjection.empty() && scenario->injectedBy.find("issuer") != std::string::npos &&
-      r.verdict.result == report::VerdictResult::kPassed) {
-    r.verdict.result = report::VerdictResult::kInconclusive;
-    r.verdict.summary += " But no issuer event proves the fault was injected.";
+        " The application recovered after " +
+        formatGoDuration(std::chrono::duration_cast<std::chrono::seconds>(*r.timeToRecovery)) +
+        " (" + nominal(*r.timeToRecovery) + " nominal).";
   }
   r.prediction = predict(*scenario, o.parameters, *cert, o.timeScale);
   report::finalizeTimes(r);
@@ -736,6 +971,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     std::ofstream(result.dir + "/report." + std::string((*renderer)->fileExtension()))
         << (*renderer)->render(r);
   }
+  unfinished.finished = true;
   return result;
 }
 

@@ -8,12 +8,16 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "certchaos/issuer/conditions.h"
 #include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/kube/base64.h"
 #include "certchaos/localcluster/local_cluster.h"
+#include "certchaos/pki/certificate.h"
 #include "certchaos/report/json_schema.h"
 #include "certchaos/report/report_json.h"
+#include "certchaos/scenario/renew.h"
 #include "certchaos/scenario/runner.h"
 #include "plane.h"
 #include "shared_plane.h"
@@ -207,6 +211,32 @@ TEST_F(SeedScenarioTest, SleepLongerThanTheCertificateHasLeftFailsThenRecovers) 
   EXPECT_NE(r.certificates.before->serial, r.certificates.after->serial);
   EXPECT_TRUE(r.prediction.has_value());
 
+  // The verdict comes from the checks: the renewal missed the old certificate's notAfter, and the
+  // application served an expired certificate.
+  EXPECT_EQ(r.verdict.failingStep, "renewed-before-expiry") << r.verdict.summary;
+  ASSERT_EQ(r.verdict.checks.size(), 2u);
+  EXPECT_EQ(r.verdict.checks[0].name, "renewed-before-expiry");
+  EXPECT_EQ(r.verdict.checks[0].outcome, report::CheckOutcome::kViolated)
+      << r.verdict.checks[0].evidence;
+  EXPECT_EQ(r.verdict.checks[1].name, "probes-valid");
+  EXPECT_EQ(r.verdict.checks[1].outcome, report::CheckOutcome::kViolated)
+      << r.verdict.checks[1].evidence;
+  EXPECT_NE(r.verdict.checks[1].evidence.find("certificate has expired"), std::string::npos)
+      << r.verdict.checks[1].evidence;
+  // Decided at expiry, ended once recovery was seen: no "TimedOut" above the verdict.
+  int decided = indexOf(k, "VerdictDecided");
+  EXPECT_GE(decided, expired) << all;
+  EXPECT_EQ(indexOf(k, "TimedOut"), -1) << all;
+  EXPECT_LE(r.run.endedAt - r.timeline[recovered].wallTime, std::chrono::seconds(5)) << all;
+  // Rolled back, then the base restored: the Secret holds a valid certificate again.
+  int rolledBack = indexOf(k, report::kinds::kRolledBack);
+  int restored = indexOf(k, "BaseRestored");
+  ASSERT_GE(rolledBack, 0) << all;
+  ASSERT_GE(restored, 0) << all;
+  EXPECT_LT(rolledBack, restored) << all;
+  EXPECT_NE(r.run.scenario.seed, 0u) << "the runner drew the seed the issuer ran with";
+  EXPECT_EQ(r.run.scenario.defaults.count("jitter"), 1u) << "the defaults in force are reported";
+
   // Every rendering is there; report.json validates against its schema.
   for (const char* f : {"report.json", "report.txt", "report.md", "report.html", "report.xml"}) {
     EXPECT_TRUE(std::filesystem::exists(result->dir + "/" + f)) << f;
@@ -236,6 +266,14 @@ TEST_F(SeedScenarioTest, SleepLongerThanTheCertificateHasLeftFailsThenRecovers) 
   auto issuer = SharedPlane::get().admin()->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
   ASSERT_TRUE(issuer);
   EXPECT_FALSE((*issuer)["spec"].contains("scenario"));
+
+  // Runs chain: the next run starts from the base this one left, and passes with a short sleep.
+  auto next = runOptions(s, "3", kScale, runs_.path());
+  next.parameters = {{"delay", "5m"}};
+  auto again = scenario::runScenario(SharedPlane::get().admin(), next);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->report.verdict.result, report::VerdictResult::kPassed)
+      << again->report.verdict.summary;
 }
 
 TEST_F(SeedScenarioTest, SleepShorterThanTheRemainingValidityPasses) {
@@ -246,9 +284,135 @@ TEST_F(SeedScenarioTest, SleepShorterThanTheRemainingValidityPasses) {
   o.parameters = {{"delay", "5m"}};  // 5 s wall, against ≥ 30 s left
   auto result = scenario::runScenario(SharedPlane::get().admin(), o);
   ASSERT_TRUE(result) << result.error().message;
-  EXPECT_EQ(result->report.verdict.result, report::VerdictResult::kPassed)
-      << result->report.verdict.summary;
-  EXPECT_EQ(scenario::exitCodeFor(result->report.verdict.result), 0);
+  const auto& r = result->report;
+  EXPECT_EQ(r.verdict.result, report::VerdictResult::kPassed) << r.verdict.summary;
+  EXPECT_EQ(scenario::exitCodeFor(r.verdict.result), 0);
+  ASSERT_EQ(r.verdict.checks.size(), 2u);
+  for (const auto& c : r.verdict.checks) {
+    EXPECT_EQ(c.outcome, report::CheckOutcome::kHeld) << c.name << ": " << c.evidence;
+    EXPECT_TRUE(c.at.has_value()) << c.name;
+  }
+  EXPECT_NE(r.verdict.checks[0].evidence.find("before the deadline"), std::string::npos)
+      << r.verdict.checks[0].evidence;
+  EXPECT_FALSE(r.proofOfInjection.empty());
+  // The run ends within seconds of the decision.
+  auto k = kindsOf(r);
+  int decided = indexOf(k, "VerdictDecided");
+  ASSERT_GE(decided, 0);
+  EXPECT_EQ(indexOf(k, "TimedOut"), -1);
+  EXPECT_LE(r.run.endedAt - r.timeline[decided].wallTime, std::chrono::seconds(2));
+}
+
+// Issue 13: run 19 started on the previous run's certificate and blamed the new fault. A Secret
+// holding a certificate from another issuer's CA is no base: nothing is injected, and the error
+// says how to repair it.
+TEST_F(SeedScenarioTest, NoInjectionWhenTheSecretHoldsAnotherIssuersCertificate) {
+  constexpr int kScale = 60;
+  BaseDeployment s = deployBase("foreign", kScale, true);
+  auto& plane = SharedPlane::get();
+  auto admin = plane.admin();
+  auto other = admin->create(issuer::resources::kChaosIssuer,
+                             {{"metadata", {{"name", "other"}, {"namespace", s.ns}}},
+                              {"spec", {{"selfSigned", json::object()}, {"timeScale", kScale}}}});
+  ASSERT_TRUE(other) << other.error().message;
+  auto moved = admin->patch(res::kCertificate, s.ns, "app", kube::PatchType::kMerge,
+                            {{"spec", {{"issuerRef", {{"name", "other"}}}}}}, {});
+  ASSERT_TRUE(moved) << moved.error().message;
+  auto reissued =
+      kubectl(plane.stateDir(),
+              {"-n", s.ns, "wait", "--timeout=60s",
+               "--for=jsonpath={.metadata.annotations.cert-manager\\.io/issuer-name}=other",
+               "secret/app-tls"});
+  ASSERT_EQ(reissued.exitCode, 0) << reissued.output;
+
+  auto o = runOptions(s, "3", kScale, runs_.path());
+  o.parameters = {{"delay", "5m"}};
+  auto result = scenario::runScenario(admin, o);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, "PreconditionFailed");
+  EXPECT_NE(result.error().message.find("issued by CN=certchaos other CA, not by the issuer's CA "
+                                        "CN=certchaos chaos CA"),
+            std::string::npos)
+      << result.error().message;
+  EXPECT_NE(result.error().message.find("--restore"), std::string::npos) << result.error().message;
+  // Nothing was put on the issuer, and no run directory was left behind.
+  auto issuer = admin->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
+  ASSERT_TRUE(issuer);
+  EXPECT_FALSE((*issuer)["spec"].contains("scenario"));
+  EXPECT_TRUE(std::filesystem::is_empty(runs_.path()));
+}
+
+// Issue 13: rollback left the Certificate expired and the next run inherited it. A base whose
+// certificate expired (the renewal hung) is repaired with --restore: the issuer made healthy, the
+// Certificate renewed and waited for; then the scenario runs on a sound base.
+TEST_F(SeedScenarioTest, RestoreRepairsAnExpiredBaseBeforeInjecting) {
+  constexpr int kScale = 60;
+  BaseDeployment s = deployBase("restore", kScale, true);
+  ASSERT_FALSE(s.appUrl.empty());
+  auto& plane = SharedPlane::get();
+  auto admin = plane.admin();
+  auto secret = admin->get(res::kSecret, s.ns, "app-tls");
+  ASSERT_TRUE(secret);
+  auto pem = kube::base64Decode((*secret)["data"]["tls.crt"].get<std::string>());
+  ASSERT_TRUE(pem);
+  auto chain = pki::Certificate::chainFromPem(*pem);
+  ASSERT_TRUE(chain && !chain->empty());
+  const auto notAfter = chain->front().notAfter();
+  // The issuer hangs and the renewal never completes, so the certificate runs out.
+  auto hung = admin->patch(issuer::resources::kChaosIssuer, s.ns, "chaos", kube::PatchType::kMerge,
+                           {{"spec", {{"scenario", "hang"}}}}, {});
+  ASSERT_TRUE(hung) << hung.error().message;
+  ASSERT_TRUE(scenario::forceRenewal(*admin, s.ns, "app", admin->clock()));
+  // Waiting for a known instant, the notAfter: no condition tells it (Ready stays True).
+  std::this_thread::sleep_until(notAfter + std::chrono::seconds(1));
+
+  auto o = runOptions(s, "3", kScale, runs_.path());
+  o.parameters = {{"delay", "5m"}};
+  auto refused = scenario::runScenario(admin, o);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("expired at"), std::string::npos)
+      << refused.error().message;
+
+  o.restore = true;
+  auto result = scenario::runScenario(admin, o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  auto k = kindsOf(r);
+  std::string all;
+  for (const auto& e : r.timeline) all += e.kind + ": " + e.message + "\n";
+  int restored = indexOf(k, "BaseRestored");
+  int forced = indexOf(k, report::kinds::kRenewalForced);
+  ASSERT_GE(restored, 0) << all;
+  EXPECT_LT(restored, forced) << all;
+  EXPECT_NE(r.timeline[restored].message.find("expired at"), std::string::npos) << all;
+  EXPECT_EQ(r.verdict.result, report::VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
+}
+
+// Scenario 27 puts no fault on the issuer yet: whatever happens, no proof of injection, so the
+// run is inconclusive, never passed; and a --set it would ignore is refused up front.
+TEST_F(SeedScenarioTest, SilentFailureWithoutInjectionIsInconclusive) {
+  constexpr int kScale = 60;
+  BaseDeployment s = deployBase("silent", kScale, true);
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = runOptions(s, "27", kScale, runs_.path());
+  o.parameters = {{"fault", "hang"}};
+  auto refused = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("takes no --set parameters, found fault=hang"),
+            std::string::npos)
+      << refused.error().message;
+
+  o.parameters.clear();
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  EXPECT_EQ(r.verdict.result, report::VerdictResult::kInconclusive) << r.verdict.summary;
+  EXPECT_EQ(scenario::exitCodeFor(r.verdict.result), 11);
+  EXPECT_TRUE(r.proofOfInjection.empty());
+  EXPECT_NE(r.verdict.summary.find("No proof that the fault was injected"), std::string::npos)
+      << r.verdict.summary;
+  ASSERT_EQ(r.verdict.checks.size(), 1u);
+  EXPECT_EQ(r.verdict.checks[0].name, "signal-before-expiry");
 }
 
 TEST_F(SeedScenarioTest, RenewalNotLoadedByTheApplicationFailsNamingBothSerials) {
@@ -266,6 +430,20 @@ TEST_F(SeedScenarioTest, RenewalNotLoadedByTheApplicationFailsNamingBothSerials)
       << r.verdict.summary;
   EXPECT_NE(r.verdict.summary.find("the Secret holds serial"), std::string::npos)
       << r.verdict.summary;
+  EXPECT_EQ(r.verdict.failingStep, "served-renewal");
+  ASSERT_EQ(r.verdict.checks.size(), 1u);
+  EXPECT_EQ(r.verdict.checks[0].outcome, report::CheckOutcome::kViolated);
+  ASSERT_FALSE(r.proofOfInjection.empty());
+  EXPECT_EQ(r.proofOfInjection[0].source, report::EvidenceSource::kRunnerAction);
+  // Only this Certificate's story: no Event about another object of the namespace.
+  for (const auto& e : r.timeline) {
+    if (e.kind != "Event") continue;
+    EXPECT_TRUE(e.object == "Certificate " + s.ns + "/app" ||
+                e.object.rfind("CertificateRequest " + s.ns + "/app-", 0) == 0 ||
+                e.object == "Secret " + s.ns + "/app-tls" ||
+                e.object == "ChaosIssuer " + s.ns + "/chaos")
+        << e.object;
+  }
 }
 
 TEST_F(SeedScenarioTest, HangStoppedByAbortIsRecordedAsAbortedAndTheIssuerIsHealthy) {

@@ -82,6 +82,17 @@ TEST_F(CliTest, ScenariosJsonListsTheSeedScenarios) {
   ASSERT_EQ(text.exitCode, 0) << text.output;
   EXPECT_NE(text.output.find("HYPOTHESIS"), std::string::npos) << text.output;
   EXPECT_NE(text.output.find("sleep"), std::string::npos) << text.output;
+
+  // Each scenario's hypothesis as checks (issue 13): names in the table, tolerances in JSON.
+  EXPECT_NE(text.output.find("CHECKS"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("renewed-before-expiry, probes-valid"), std::string::npos)
+      << text.output;
+  const json& sleep = catalog["scenarios"][2];
+  ASSERT_EQ(sleep["checks"].size(), 2u) << sleep.dump();
+  EXPECT_EQ(sleep["checks"][0]["name"], "renewed-before-expiry");
+  EXPECT_EQ(sleep["checks"][0]["tolerance"]["margin"], "0s");
+  auto wide = cli({"scenarios", "-o", "wide"});
+  EXPECT_NE(wide.output.find("renewed-before-expiry(margin=0s)"), std::string::npos) << wide.output;
 }
 
 TEST_F(CliTest, BadUsageExitsTwoWithAPointerToHelp) {
@@ -558,7 +569,7 @@ report::Report sampleReport(const std::string& id, int number, const std::string
   const auto start = std::chrono::time_point_cast<std::chrono::seconds>(
       std::chrono::system_clock::now() - std::chrono::hours(1) + startOffset);
   r.run.id = id;
-  r.run.scenario = {number, name, {{"delay", "1h"}}, 7};
+  r.run.scenario = {number, name, {{"delay", "1h"}}, 7, {}};
   r.run.timeScale = 60;
   r.run.cluster = "local";
   r.run.versions = {{"certchaos", "0.1.0"}};

@@ -2,6 +2,7 @@
 // `certchaos scenarios` shows them and as scenarios.md describes them.
 #pragma once
 
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -28,6 +29,21 @@ enum class ScenarioStatus {
 };
 const char* scenarioStatusName(ScenarioStatus status);  // "implemented", "runner", "planned"
 
+// One named check of a scenario's steady-state hypothesis, declared beside the scenario: the kind
+// of check (the runner evaluates it over the run's evidence, src/scenario/checks/<kind>.cc), the
+// statement it tests and its tolerance.
+struct CheckSpec {
+  std::string kind;                              // kebab-case: "renewed-before-expiry"
+  std::string statement;                         // "renewal completes before notAfter - margin"
+  std::map<std::string, std::string> tolerance;  // "margin" -> "0s" (the kind's keys)
+};
+
+// What proves that a scenario's fault was really applied.
+enum class InjectionEvidence {
+  kIssuerEvent,    // a Chaos* Event from certchaos-issuer on a CertificateRequest
+  kRunnerRenewal,  // the runner's own forced renewal (renewal-not-loaded watches a normal one)
+};
+
 struct ScenarioInfo {
   int number = 0;
   std::string name;
@@ -39,6 +55,13 @@ struct ScenarioInfo {
   std::string faultType;  // the fault it presets (implemented scenarios)
   // Its knobs: the fault's parameters plus "probability" and "seed".
   std::vector<ParameterInfo> parameters;
+  // The hypothesis as checks; the verdict is passed only if every one holds and the fault is
+  // proven injected (`proof`).
+  std::vector<CheckSpec> checks;
+  InjectionEvidence proof = InjectionEvidence::kIssuerEvent;
+  // Recovery comes while the fault stays on (a sleep ends, transient failures stop): once the
+  // verdict is known the runner still waits (within the timeout) to see it.
+  bool recoversUnderFault = false;
 };
 
 const std::vector<ScenarioInfo>& scenarioCatalog();

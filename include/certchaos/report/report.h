@@ -25,6 +25,9 @@ struct Scenario {
   std::string name;                               // "sleep"
   std::map<std::string, std::string> parameters;  // "delay" -> "1h", as given with --set
   std::uint64_t seed = 0;                         // replays every random choice of the run
+  // The scenario's other knobs, at the defaults in force ("jitter" -> "0"): a reader sees every
+  // value the fault ran with, not only the ones given.
+  std::map<std::string, std::string> defaults;
 
   friend bool operator==(const Scenario&, const Scenario&) = default;
 };
@@ -48,17 +51,39 @@ enum class VerdictResult {
   kInconclusive,  // the run ended without evidence either way (e.g. the fault never applied)
 };
 
+// One check of the scenario's steady-state hypothesis, as judged over the run's evidence.
+enum class CheckOutcome {
+  kHeld,          // the evidence shows it held (over the observed window, for an invariant)
+  kViolated,      // the evidence shows it did not hold
+  kNotEvaluated,  // the run ended before the evidence could tell (or nothing to check against)
+};
+
+struct CheckResult {
+  std::string name;                              // kebab-case: "renewed-before-expiry"
+  std::string description;                       // "renewal completes before notAfter - margin"
+  std::map<std::string, std::string> tolerance;  // "margin" -> "0s"
+  CheckOutcome outcome = CheckOutcome::kNotEvaluated;
+  std::string evidence;            // what decided it, or why it could not be decided
+  std::optional<SystemTime> at{};  // when it was decided; absent when not evaluated
+
+  friend bool operator==(const CheckResult&, const CheckResult&) = default;
+};
+
 struct Verdict {
   VerdictResult result = VerdictResult::kInconclusive;
-  std::string hypothesis;   // "the application keeps serving a valid certificate"
-  std::string failingStep;  // a chain step name ("probe-failed"); empty unless failed
-  std::string summary;      // one or two sentences for humans
+  std::string hypothesis;           // "the application keeps serving a valid certificate"
+  std::string failingStep;          // the violated check's name ("renewed-before-expiry") or
+                                    // "circuit-breaker"; empty unless failed
+  std::string summary;              // one or two sentences for humans
+  std::vector<CheckResult> checks;  // every check of the hypothesis, in declaration order
 
   friend bool operator==(const Verdict&, const Verdict&) = default;
 };
 
-// One piece of evidence that the fault was really applied, from the issuer's own signals.
-enum class EvidenceSource { kIssuerEvent, kIssuerMetric, kIssuerLog, kIssuerStatus };
+// One piece of evidence that the fault was really applied, from the issuer's own signals (or, for
+// a runner-side scenario, the runner's own act).
+// kRunnerAction: a runner-side scenario's own act (the forced renewal of scenario 26).
+enum class EvidenceSource { kIssuerEvent, kIssuerMetric, kIssuerLog, kIssuerStatus, kRunnerAction };
 
 struct InjectionProof {
   std::string fault;  // "sleep"
@@ -179,9 +204,11 @@ struct Report {
 std::string_view toString(VerdictResult v);
 std::string_view toString(Source s);
 std::string_view toString(EvidenceSource s);
+std::string_view toString(CheckOutcome o);  // "held", "violated", "not-evaluated"
 Result<VerdictResult> parseVerdictResult(std::string_view text);
 Result<Source> parseSource(std::string_view text);
 Result<EvidenceSource> parseEvidenceSource(std::string_view text);
+Result<CheckOutcome> parseCheckOutcome(std::string_view text);
 
 // The nominal offset of `wall` from the start of the run: (wall − startedAt) × timeScale.
 Duration nominalOffset(const Run& run, SystemTime wall);

@@ -38,7 +38,15 @@ struct RunOptions {
   std::chrono::nanoseconds timeout = std::chrono::minutes(10);  // wall
   std::chrono::milliseconds probeInterval{500};                 // wall
   int maxRequests = 20;  // circuit breaker: CertificateRequests created during the run
-  bool keep = false;     // leave the scenario on the issuer at the end
+  // Leave the scenario on the issuer at the end, and the Certificate as the fault left it.
+  bool keep = false;
+  // When the base is broken (the Secret's certificate expired, not yet valid, or from another
+  // issuer), repair it first (issuer healthy, renew and wait) instead of refusing to start.
+  bool restore = false;
+  // How long checks that must hold throughout keep watching once the renewal concluded (wall).
+  std::chrono::nanoseconds settleTime = std::chrono::seconds(5);
+  // How long restoring the base (before or after the run) may wait for a valid certificate.
+  std::chrono::nanoseconds restoreTimeout = std::chrono::seconds(90);
   // Force the renewal at the Certificate's own renewal time (status.renewalTime) instead of at
   // once: the story of DESIGN.md §2, where the fault meets a renewal with the certificate's
   // renewBefore left. With time compression that wait is short.

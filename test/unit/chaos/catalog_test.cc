@@ -106,5 +106,41 @@ TEST(CatalogTest, JsonHasWhatTheCliPrints) {
   EXPECT_EQ(wrongSan["parameters"][0]["allowed"].size(), 3u);
 }
 
+// Every scenario that can run declares its hypothesis as checks; planned ones declare none yet.
+TEST(CatalogTest, RunnableScenariosDeclareTheirHypothesisAsChecks) {
+  for (const auto& s : scenarioCatalog()) {
+    if (s.status == ScenarioStatus::kPlanned) {
+      EXPECT_TRUE(s.checks.empty()) << s.name;
+      continue;
+    }
+    EXPECT_FALSE(s.checks.empty()) << s.name << " has no checks";
+    for (const auto& c : s.checks) {
+      EXPECT_FALSE(c.kind.empty()) << s.name;
+      EXPECT_FALSE(c.statement.empty()) << s.name << " " << c.kind;
+    }
+  }
+  // The seed scenario: the renewal must beat expiry, and the app must keep serving.
+  const auto* sleep = findScenario("3");
+  ASSERT_EQ(sleep->checks.size(), 2u);
+  EXPECT_EQ(sleep->checks[0].kind, "renewed-before-expiry");
+  EXPECT_EQ(sleep->checks[0].tolerance.at("margin"), "0s");
+  EXPECT_EQ(sleep->checks[1].kind, "probes-valid");
+  EXPECT_TRUE(sleep->recoversUnderFault);
+  EXPECT_FALSE(findScenario("hang")->recoversUnderFault);
+  EXPECT_EQ(findScenario("renewal-not-loaded")->proof, InjectionEvidence::kRunnerRenewal);
+  // silent-failure injects through the issuer: without its Event the run proves nothing.
+  EXPECT_EQ(findScenario("silent-failure")->proof, InjectionEvidence::kIssuerEvent);
+}
+
+TEST(CatalogTest, JsonListsEachScenariosChecks) {
+  const auto j = toJson(*findScenario("sleep"));
+  ASSERT_EQ(j["checks"].size(), 2u);
+  EXPECT_EQ(j["checks"][0]["name"], "renewed-before-expiry");
+  EXPECT_EQ(j["checks"][0]["tolerance"]["margin"], "0s");
+  EXPECT_FALSE(j["checks"][1]["statement"].get<std::string>().empty());
+  EXPECT_EQ(j["proofOfInjection"], "issuer-event");
+  EXPECT_EQ(toJson(*findScenario("26"))["proofOfInjection"], "runner-action");
+}
+
 }  // namespace
 }  // namespace certchaos::chaos

@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "certchaos/report/report_json.h"
 #include "sample_report.h"
@@ -52,6 +55,21 @@ Report hostileReport() {
   r.chain[1].message = testing::kHostile;
   r.run.scenario.parameters["note"] = testing::kHostile;
   r.artifacts.logs.push_back(testing::kHostile);
+  r.verdict.checks[1].evidence = testing::kHostile;
+  r.verdict.checks[2].description = testing::kHostile;
+  return r;
+}
+
+// The sample's checks plus one the run could not evaluate.
+Report reportWithEveryCheckOutcome() {
+  Report r = testing::sampleSleepReport();
+  r.verdict.checks.push_back({"signal-before-expiry",
+                              "a signal (Ready=False, a Warning Event) exists before notAfter - "
+                              "margin",
+                              {{"margin", "5m"}},
+                              CheckOutcome::kNotEvaluated,
+                              "the run ended before the deadline without a signal",
+                              std::nullopt});
   return r;
 }
 
@@ -290,14 +308,19 @@ TEST(ReportJunitRendererTest, FailedHypothesisIsAFailingTestcase) {
   json summary = xmlSummary(xml);
   ASSERT_EQ(summary["root"], "testsuites");
   EXPECT_EQ(summary["tags"]["testsuite"], 1);
-  EXPECT_EQ(summary["tags"]["testcase"], 1);
-  EXPECT_EQ(summary["tags"]["failure"], 1);
+  // The verdict, then one test case per check: two violated, one held.
+  EXPECT_EQ(summary["tags"]["testcase"], 4);
+  EXPECT_EQ(summary["tags"]["failure"], 3);
   EXPECT_FALSE(summary["tags"].contains("skipped"));
-  EXPECT_THAT(attributeValues(summary, "testsuites", "failures"), ::testing::ElementsAre("1"));
-  EXPECT_THAT(attributeValues(summary, "testsuite", "tests"), ::testing::ElementsAre("1"));
+  EXPECT_THAT(attributeValues(summary, "testsuites", "failures"), ::testing::ElementsAre("3"));
+  EXPECT_THAT(attributeValues(summary, "testsuite", "tests"), ::testing::ElementsAre("4"));
   EXPECT_THAT(attributeValues(summary, "testsuite", "time"), ::testing::ElementsAre("68.000"));
   EXPECT_THAT(attributeValues(summary, "testcase", "name"),
-              ::testing::ElementsAre(testing::sampleSleepReport().verdict.hypothesis));
+              ::testing::ElementsAre(
+                  testing::sampleSleepReport().verdict.hypothesis,
+                  "renewed-before-expiry: renewal completes before notAfter - margin",
+                  "probes-valid: the application serves a valid certificate at every probe",
+                  "max-requests: at most N CertificateRequests"));
   std::string text = summary["text"];
   expectInOrder(text, {"failing step: probe-failed", "fault-injected", "recovered"});
   expectInOrder(text, kSeedStory);  // system-out carries the timeline
@@ -307,6 +330,7 @@ TEST(ReportJunitRendererTest, PassedSkippedAndHostile) {
   Report passed = testing::sampleSleepReport();
   passed.verdict.result = VerdictResult::kPassed;
   passed.verdict.failingStep.clear();
+  for (auto& check : passed.verdict.checks) check.outcome = CheckOutcome::kHeld;  // as passed has
   std::string ok = render("junit", passed);
   EXPECT_THAT(ok, Not(HasSubstr("<failure")));
   EXPECT_THAT(ok, Not(HasSubstr("<skipped")));
@@ -332,7 +356,10 @@ TEST(ReportJunitRendererTest, PassedSkippedAndHostile) {
   json summary = xmlSummary(xml);
   ASSERT_EQ(summary["root"], "testsuites");
   EXPECT_THAT(attributeValues(summary, "testcase", "name"),
-              ::testing::ElementsAre(::testing::HasSubstr("<script>alert(\"pwned\")")));
+              ::testing::ElementsAre(::testing::HasSubstr("<script>alert(\"pwned\")"),
+                                     ::testing::StartsWith("renewed-before-expiry: "),
+                                     ::testing::StartsWith("probes-valid: "),
+                                     ::testing::HasSubstr("<script>alert(\"pwned\")")));
 }
 
 TEST(ReportJsonRendererTest, IsTheCanonicalReportJson) {
@@ -342,6 +369,110 @@ TEST(ReportJsonRendererTest, IsTheCanonicalReportJson) {
   auto parsed = parseReport(text);
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(*parsed, r);
+}
+
+}  // namespace
+}  // namespace certchaos::report
+
+namespace certchaos::report {
+namespace {
+
+// Every renderer lists every check: its outcome, name, tolerance, time and evidence.
+TEST(ReportCheckRenderingTest, TextListsEveryCheckWithOutcomeToleranceTimeAndEvidence) {
+  std::string text = render("text", reportWithEveryCheckOutcome());
+  expectInOrder(text, {"VERDICT: FAILED",
+                       "Checks",
+                       "VIOLATED",
+                       "renewed-before-expiry",
+                       "renewal completes before notAfter - margin",
+                       "margin = 0s",
+                       "12:00:50.000 (+50 s)",
+                       "no renewed certificate served",
+                       "VIOLATED",
+                       "probes-valid",
+                       "failures = 0",
+                       "12:00:51.000",
+                       "certificate has expired",
+                       "HELD",
+                       "max-requests",
+                       "limit = 3",
+                       "1 CertificateRequest",
+                       "NOT EVALUATED",
+                       "signal-before-expiry",
+                       "margin = 5m",
+                       "-",
+                       "the run ended before the deadline",
+                       "Proof of injection"});
+}
+
+TEST(ReportCheckRenderingTest, MarkdownAndHtmlListEveryCheck) {
+  const Report r = reportWithEveryCheckOutcome();
+  std::string md = render("md", r);
+  expectInOrder(md, {"## Verdict", "### Checks", "| **VIOLATED** | renewed-before-expiry |",
+                     "| **VIOLATED** | probes-valid |", "| HELD | max-requests |",
+                     "| NOT EVALUATED | signal-before-expiry |", "## Proof of injection"});
+  std::string html = render("html", r);
+  expectInOrder(html, {"<h3>Checks</h3>", "<table id=\"checks\">", "<tr class=\"failure\">",
+                       "renewed-before-expiry", "margin = 0s", "<td>HELD</td>", "max-requests",
+                       "<td>NOT EVALUATED</td>", "signal-before-expiry", "</table>"});
+}
+
+TEST(ReportCheckRenderingTest, JunitHasATestCasePerCheckSkippedWhenNotEvaluated) {
+  std::string xml = render("junit", reportWithEveryCheckOutcome());
+  EXPECT_THAT(xml, HasSubstr(R"(tests="5" failures="3" errors="0" skipped="1")"));
+  EXPECT_THAT(xml, HasSubstr("<skipped message=\"not evaluated: the run ended before the "
+                             "deadline without a signal (tolerance: margin = 5m)\"/>"));
+  EXPECT_THAT(xml, HasSubstr("<failure message=\"probe failed: certificate has expired (serial "
+                             "3a1f09) (tolerance: failures = 0)\" type=\"violated\"/>"));
+  EXPECT_THAT(xml, HasSubstr("<system-out>held: 1 CertificateRequest during the run"));
+}
+
+TEST(ReportCheckRenderingTest, ParametersShowTheDefaultsInForce) {
+  std::string text = render("text", testing::sampleSleepReport());
+  EXPECT_THAT(text, HasSubstr("delay = 1h; defaults: jitter = 0, probability = 1"));
+  Report none = testing::minimalReport();
+  none.run.scenario.defaults = {{"delay", "1h"}};
+  EXPECT_THAT(render("text", none), HasSubstr("none given; defaults: delay = 1h"));
+}
+
+}  // namespace
+}  // namespace certchaos::report
+
+namespace certchaos::report {
+namespace {
+
+// Issue 13: the README promised report.junit.xml while the runner writes report.<extension>, i.e.
+// report.xml. Every report.<x> file the README names must be one the renderers write.
+TEST(ReportFileNamesTest, ReadmeNamesTheFilesTheRunnerWrites) {
+  const std::string schema = CERTCHAOS_REPORT_SCHEMA_FILE;
+  const std::string readmePath = schema.substr(0, schema.rfind("/schema/")) + "/README.md";
+  std::ifstream in(readmePath);
+  ASSERT_TRUE(in) << readmePath;
+  std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::set<std::string> written = {"report.json"};
+  for (const auto& format : rendererFormats()) {
+    written.insert("report." + std::string((*makeRenderer(format))->fileExtension()));
+  }
+  EXPECT_TRUE(written.count("report.xml")) << "the JUnit rendering";
+  int named = 0;
+  for (auto at = readme.find("report."); at != std::string::npos;
+       at = readme.find("report.", at + 1)) {
+    if (at > 0 && (std::isalnum(static_cast<unsigned char>(readme[at - 1])) != 0 ||
+                   readme[at - 1] == '/' || readme[at - 1] == '_')) {
+      continue;  // another word ending in "report." or a path such as schema/report.schema.json
+    }
+    auto end = at + 7;
+    while (end < readme.size() &&
+           (std::isalnum(static_cast<unsigned char>(readme[end])) != 0 || readme[end] == '.')) {
+      ++end;
+    }
+    std::string name = readme.substr(at, end - at);
+    while (!name.empty() && name.back() == '.') name.pop_back();
+    if (name == "report" || name.find("schema") != std::string::npos) continue;
+    ++named;
+    EXPECT_TRUE(written.count(name)) << "README names " << name << ", which no renderer writes";
+  }
+  EXPECT_GE(named, 4);
 }
 
 }  // namespace

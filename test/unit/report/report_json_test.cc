@@ -130,6 +130,39 @@ TEST(ReportJsonTest, StrictParsingNamesThePathOfTheBadField) {
               AllOf(HasSubstr("/proofOfInjection/0"), HasSubstr("expected an object")));
   EXPECT_THAT(parseErrorAfter("/circuitBreakerTripped", "no"), HasSubstr("/circuitBreakerTripped"));
   EXPECT_THAT(parseErrorAfter("/artifacts/logs", "a.log"), HasSubstr("/artifacts/logs"));
+  EXPECT_THAT(
+      parseErrorAfter("/verdict/checks/1/outcome", "passed"),
+      AllOf(HasSubstr("/verdict/checks/1/outcome"), HasSubstr("held, violated, not-evaluated")));
+  EXPECT_THAT(parseErrorAfter("/verdict/checks/0/name", "Renewed Before Expiry"),
+              AllOf(HasSubstr("/verdict/checks/0/name"), HasSubstr("kebab-case")));
+  EXPECT_THAT(parseErrorAfter("/verdict/checks/2/at", "later"), HasSubstr("/verdict/checks/2/at"));
+  EXPECT_THAT(parseErrorAfter("/run/scenario/defaults/jitter", 0),
+              HasSubstr("/run/scenario/defaults/jitter"));
+}
+
+TEST(ReportJsonTest, ChecksRoundTripAndReportsWithoutChecksStillRead) {
+  Report r = testing::sampleSleepReport();
+  r.verdict.checks.push_back({"signal-before-expiry",
+                              "a signal exists before notAfter - margin",
+                              {},
+                              CheckOutcome::kNotEvaluated,
+                              "no deadline passed",
+                              std::nullopt});
+  json j = toJson(r);
+  ASSERT_EQ(j["verdict"]["checks"].size(), 4u);
+  EXPECT_EQ(j["verdict"]["checks"][0]["outcome"], "violated");
+  EXPECT_EQ(j["verdict"]["checks"][2]["outcome"], "held");
+  EXPECT_FALSE(j["verdict"]["checks"][3].contains("at")) << "absent when not evaluated";
+  EXPECT_EQ(j["run"]["scenario"]["defaults"]["jitter"], "0");
+  auto back = fromJson(j);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->verdict.checks, r.verdict.checks);
+  // A report written before checks existed.
+  j["verdict"].erase("checks");
+  j["run"]["scenario"].erase("defaults");
+  auto old = fromJson(j);
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_TRUE(old->verdict.checks.empty());
 }
 
 TEST(ReportJsonTest, StrictParsingListsEveryProblem) {
@@ -178,6 +211,10 @@ TEST(ReportEnumsTest, WireNamesRoundTrip) {
   }
   EXPECT_THAT(parseSource("Issuer").error().message, HasSubstr("expected one of"));
   EXPECT_THAT(std::string(toString(EvidenceSource::kIssuerStatus)), Not(HasSubstr("unknown")));
+  for (auto o : {CheckOutcome::kHeld, CheckOutcome::kViolated, CheckOutcome::kNotEvaluated}) {
+    EXPECT_EQ(*parseCheckOutcome(toString(o)), o);
+  }
+  EXPECT_EQ(*parseEvidenceSource("runner-action"), EvidenceSource::kRunnerAction);
 }
 
 }  // namespace

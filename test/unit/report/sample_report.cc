@@ -27,7 +27,7 @@ std::chrono::milliseconds s(double seconds) {
 Report sampleSleepReport() {
   Report r;
   r.run.id = "20240501-120000-sleep-7f3a";
-  r.run.scenario = {3, "sleep", {{"delay", "1h"}}, 42};
+  r.run.scenario = {3, "sleep", {{"delay", "1h"}}, 42, {{"jitter", "0"}, {"probability", "1"}}};
   r.run.timeScale = 60;
   r.run.cluster = "local (certchaos up)";
   r.run.versions = {{"certchaos", "0.1.0"}, {"cert-manager", "v1.14.4"}, {"kubernetes", "v1.29.3"}};
@@ -41,6 +41,28 @@ Report sampleSleepReport() {
   r.verdict.summary =
       "the issuer held the renewal for 60 s = 1 h nominal, longer than the certificate had left; "
       "the application served an expired certificate for 15 s = 15 min nominal";
+
+  r.verdict.checks = {
+      {"renewed-before-expiry",
+       "renewal completes before notAfter - margin",
+       {{"margin", "0s"}},
+       CheckOutcome::kViolated,
+       "no renewed certificate served by 2024-05-01T12:00:50Z (notAfter 12:00:50 - 0s); the "
+       "application served serial 3a1f09",
+       at(s(50))},
+      {"probes-valid",
+       "the application serves a valid certificate at every probe",
+       {{"failures", "0"}},
+       CheckOutcome::kViolated,
+       "probe failed: certificate has expired (serial 3a1f09)",
+       at(s(51))},
+      {"max-requests",
+       "at most N CertificateRequests",
+       {{"limit", "3"}},
+       CheckOutcome::kHeld,
+       "1 CertificateRequest during the run, at most 3 allowed",
+       at(s(67))},
+  };
 
   r.proofOfInjection = {
       {"sleep", EvidenceSource::kIssuerEvent,
@@ -144,7 +166,7 @@ Report sampleSleepReport() {
 Report minimalReport() {
   Report r;
   r.run.id = "minimal";
-  r.run.scenario = {0, "base", {}, 0};
+  r.run.scenario = {0, "base", {}, 0, {}};
   r.run.startedAt = at(s(0));
   r.run.endedAt = at(s(1));
   r.verdict.result = VerdictResult::kInconclusive;

@@ -1,0 +1,146 @@
+// The steady-state hypothesis as checks over a run's evidence, and the verdict that follows from
+// them. The catalog declares each scenario's checks (chaos::CheckSpec); the runner gathers the
+// Evidence; every check kind lives in src/scenario/checks/<kind>.cc. Plain values throughout, so
+// that checks and verdict can be tested over synthetic evidence.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certchaos/chaos/catalog.h"
+#include "certchaos/common/result.h"
+#include "certchaos/common/time.h"
+#include "certchaos/report/report.h"
+
+namespace certchaos::scenario {
+
+// A change in what the application served or how the probe judged it.
+struct ProbeObservation {
+  SystemTime at{};
+  bool ok = false;
+  std::string error;         // why the probe failed; empty when ok
+  std::string servedSerial;  // empty when nothing was served (connection refused...)
+};
+
+// A certificate the Secret held during the run.
+struct SecretObservation {
+  SystemTime at{};
+  std::string serial;
+  std::string issuer;  // the issuer's common name
+  SystemTime notAfter{};
+};
+
+// A CertificateRequest of the Certificate, created during the run.
+struct RequestObservation {
+  std::string name;
+  SystemTime createdAt{};
+  bool approved = false;
+  bool denied = false;
+  bool issued = false;
+  bool failed = false;
+  std::optional<SystemTime> decidedAt;  // issued, failed or denied
+  std::string certificateSerial;        // of status.certificate, when issued
+};
+
+// Something that tells a human the renewal is in trouble: the Certificate's Ready=False, a failed
+// or denied CertificateRequest, a Warning Event (not the chaos issuer's own fault Events).
+struct SignalObservation {
+  SystemTime at{};
+  std::string message;
+};
+
+struct Evidence {
+  SystemTime now{};      // when the checks are evaluated
+  bool ended = false;    // the run has stopped observing: nothing more will come
+  double timeScale = 1;  // tolerances given as nominal durations are divided by it
+  std::optional<SystemTime> renewalForcedAt;
+  std::string baseSerial;  // the certificate in force when the run started
+  std::optional<SystemTime> baseNotAfter;
+  std::string ownIssuer;  // common name of the issuer's CA; empty when it could not be read
+  bool probing = false;   // an application is probed
+  int probeCount = 0;
+  std::vector<ProbeObservation> probes;
+  std::vector<SecretObservation> secret;
+  std::vector<RequestObservation> requests;
+  std::vector<SignalObservation> signals;
+  std::vector<report::InjectionProof> proofs;
+  // How long checks that must hold throughout (at most N requests...) keep watching once the
+  // renewal has concluded before they count as settled (wall).
+  std::chrono::nanoseconds settleTime = std::chrono::seconds(5);
+};
+
+// One check, evaluated. `settled`: the outcome cannot change any more (a held invariant is not
+// settled until the renewal has concluded and settleTime has passed).
+struct CheckEvaluation {
+  report::CheckOutcome outcome = report::CheckOutcome::kNotEvaluated;
+  bool settled = false;
+  std::string evidence;
+  std::optional<SystemTime> at;
+};
+
+// The kinds of check the runner knows, by name ("probes-valid"...).
+std::vector<std::string> checkKindNames();
+// A known kind, known tolerance keys, values that parse: else what was expected and found.
+Result<void> validateCheck(const chaos::CheckSpec& spec);
+CheckEvaluation evaluateCheck(const chaos::CheckSpec& spec, const Evidence& evidence);
+
+struct CheckedHypothesis {
+  std::vector<report::CheckResult> checks;  // in declaration order
+  bool decided = false;                     // a check is violated, or every check is settled
+};
+CheckedHypothesis checkHypothesis(const std::vector<chaos::CheckSpec>& specs,
+                                  const Evidence& evidence);
+
+struct VerdictInputs {
+  std::string hypothesis;
+  std::vector<report::CheckResult> checks;
+  bool injected = false;    // the fault is proven injected (report.proofOfInjection)
+  std::string proofNeeded;  // what would have proven it, for the inconclusive summary
+  bool aborted = false;
+  bool circuitBreaker = false;
+  int maxRequests = 0;
+};
+
+// passed only if every check held and the fault is proven injected; failed when a check is
+// violated (or the circuit breaker tripped); inconclusive without proof of injection or with a
+// check not evaluated; aborted when the run was stopped.
+report::Verdict decideVerdict(const VerdictInputs& in);
+
+}  // namespace certchaos::scenario
+
+namespace certchaos::scenario {
+
+// The objects a run observes. An Event counts as evidence only when it is about one of them:
+// the Certificate, its CertificateRequests (cert-manager names them <certificate>-<n>), its
+// Secret or the issuer; other Certificates' renewals in the namespace are not this run's story.
+struct RunObjects {
+  std::string certificate;
+  std::string secret;
+  std::string issuerKind;
+  std::string issuer;
+};
+bool eventConcernsRun(const RunObjects& objects, const std::string& involvedKind,
+                      const std::string& involvedName);
+
+}  // namespace certchaos::scenario
+
+namespace certchaos::scenario {
+
+// The certificate a Secret holds, as the start conditions read it.
+struct CertificateFacts {
+  std::string serial;
+  SystemTime notBefore{};
+  SystemTime notAfter{};
+  std::string issuer;  // common name
+};
+
+// What is wrong with the base a run would start from, "" when it is sound: a certificate valid
+// now, issued by the issuer's own CA (`ownIssuer`, skipped when unknown). Nothing is injected on
+// a broken base: a fault would be blamed for what the previous run left.
+std::string baseProblem(const std::optional<CertificateFacts>& leaf, SystemTime now,
+                        const std::string& ownIssuer);
+
+}  // namespace certchaos::scenario

@@ -1,0 +1,276 @@
+// Each kind of check over synthetic evidence: held, violated, and undecided (pending while the
+// run goes on, not evaluated once it ended).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "certchaos/chaos/catalog.h"
+#include "evidence_builder.h"
+
+namespace certchaos::scenario {
+namespace {
+
+using namespace testing;
+using report::CheckOutcome;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+TEST(ChecksTest, EveryCatalogCheckIsAKnownKindWithValidTolerances) {
+  for (const auto& s : chaos::scenarioCatalog()) {
+    for (const auto& c : s.checks) {
+      auto valid = validateCheck(c);
+      EXPECT_TRUE(valid) << s.name << ": " << valid.error().message;
+    }
+  }
+}
+
+TEST(ChecksTest, BadChecksSayWhatWasExpected) {
+  EXPECT_THAT(validateCheck(spec("probes-vaild")).error().message,
+              AllOf(HasSubstr("probes-vaild"), HasSubstr("probes-valid")));
+  EXPECT_THAT(validateCheck(spec("max-requests", {{"max", "3"}})).error().message,
+              AllOf(HasSubstr("unknown tolerance 'max'"), HasSubstr("expected limit")));
+  EXPECT_THAT(validateCheck(spec("max-requests", {{"limit", "-1"}})).error().message,
+              HasSubstr("integer >= 0, found '-1'"));
+  EXPECT_THAT(validateCheck(spec("renewed-before-expiry", {{"margin", "soon"}})).error().message,
+              HasSubstr("duration such as 5m, found 'soon'"));
+  auto e = evaluateCheck(spec("nope"), baseEvidence());
+  EXPECT_EQ(e.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_TRUE(e.settled);
+}
+
+// The seed story: renewal held past expiry, then signed; the app served the renewed certificate
+// late. Violated at the deadline; with margin the deadline moves earlier (nominal / time scale).
+TEST(ChecksTest, RenewedBeforeExpiry) {
+  auto c = spec("renewed-before-expiry", {{"margin", "0s"}});
+  Evidence e = baseEvidence();
+  e.now = at(30s);
+  auto pending = evaluateCheck(c, e);
+  EXPECT_EQ(pending.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_FALSE(pending.settled);
+
+  e.now = at(60s);
+  auto late = evaluateCheck(c, e);
+  EXPECT_EQ(late.outcome, CheckOutcome::kViolated);
+  EXPECT_TRUE(late.settled);
+  EXPECT_EQ(late.at, at(60s));
+  EXPECT_THAT(late.evidence, HasSubstr("serial aa was still in use"));
+
+  e.probes.push_back({at(61s), false, "certificate has expired", "aa"});
+  e.probes.push_back({at(75s), true, "", "bb"});
+  e.now = at(80s);
+  auto cameLate = evaluateCheck(c, e);
+  EXPECT_EQ(cameLate.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(cameLate.evidence, HasSubstr("serial bb came 15s late"));
+
+  Evidence good = baseEvidence();
+  good.probes.push_back({at(10s), true, "", "bb"});
+  good.now = at(11s);
+  auto held = evaluateCheck(c, good);
+  EXPECT_EQ(held.outcome, CheckOutcome::kHeld);
+  EXPECT_TRUE(held.settled);
+  EXPECT_EQ(held.at, at(10s));
+  // A margin of 55 min nominal at ×60 is 55 s wall: the deadline is t0 + 5 s.
+  auto withMargin = evaluateCheck(spec("renewed-before-expiry", {{"margin", "55m"}}), good);
+  EXPECT_EQ(withMargin.outcome, CheckOutcome::kViolated);
+  EXPECT_EQ(withMargin.at, at(5s));
+
+  Evidence ended = baseEvidence();
+  ended.now = at(20s);
+  ended.ended = true;
+  auto notEvaluated = evaluateCheck(c, ended);
+  EXPECT_EQ(notEvaluated.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_TRUE(notEvaluated.settled);
+  EXPECT_THAT(notEvaluated.evidence, HasSubstr("the run ended before the deadline"));
+}
+
+TEST(ChecksTest, ProbesValidCountsFailureEpisodesAndSettlesAfterTheRenewal) {
+  Evidence e = baseEvidence();
+  e.secret.push_back({at(5s), "bb", "certchaos chaos CA", at(65s)});
+  e.probes.push_back({at(5500ms), true, "", "bb"});
+  e.probeCount = 20;
+  e.now = at(6s);
+  auto soFar = evaluateCheck(spec("probes-valid", {{"failures", "0"}}), e);
+  EXPECT_EQ(soFar.outcome, CheckOutcome::kHeld);
+  EXPECT_FALSE(soFar.settled) << "held so far; settles settleTime after the renewal concluded";
+  EXPECT_THAT(soFar.evidence, HasSubstr("20 probes, every one valid"));
+  e.now = at(11s);
+  EXPECT_TRUE(evaluateCheck(spec("probes-valid", {{"failures", "0"}}), e).settled);
+
+  e.probes.push_back({at(7s), false, "certificate has expired", "bb"});
+  auto violated = evaluateCheck(spec("probes-valid", {{"failures", "0"}}), e);
+  EXPECT_EQ(violated.outcome, CheckOutcome::kViolated);
+  EXPECT_EQ(violated.at, at(7s));
+  EXPECT_THAT(violated.evidence, HasSubstr("certificate has expired (serial bb)"));
+  EXPECT_EQ(evaluateCheck(spec("probes-valid", {{"failures", "1"}}), e).outcome,
+            CheckOutcome::kHeld);
+
+  e.probing = false;
+  EXPECT_EQ(evaluateCheck(spec("probes-valid"), e).outcome, CheckOutcome::kNotEvaluated);
+}
+
+TEST(ChecksTest, SignalBeforeExpiryIgnoresLateSignals) {
+  auto c = spec("signal-before-expiry", {{"margin", "0s"}});
+  Evidence e = baseEvidence();
+  e.now = at(60s);
+  auto silent = evaluateCheck(c, e);
+  EXPECT_EQ(silent.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(silent.evidence, HasSubstr("the Certificate stayed Ready"));
+  e.signals.push_back({at(70s), "Certificate Ready=False: expired"});
+  e.now = at(70s);
+  auto late = evaluateCheck(c, e);
+  EXPECT_EQ(late.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(late.evidence, HasSubstr("came late"));
+  e.signals.push_back({at(2s), "CertificateRequest app-2 Failed: CA unavailable"});
+  auto told = evaluateCheck(c, e);
+  EXPECT_EQ(told.outcome, CheckOutcome::kHeld);
+  EXPECT_EQ(told.at, at(2s));
+  EXPECT_THAT(told.evidence, HasSubstr("CA unavailable"));
+}
+
+TEST(ChecksTest, MaxRequestsNamesTheRequestOverTheLimit) {
+  Evidence e = baseEvidence();
+  for (int i = 2; i <= 5; ++i) {
+    RequestObservation r;
+    r.name = "app-" + std::to_string(i);
+    r.createdAt = at(std::chrono::seconds(i));
+    e.requests.push_back(r);
+  }
+  auto over = evaluateCheck(spec("max-requests", {{"limit", "3"}}), e);
+  EXPECT_EQ(over.outcome, CheckOutcome::kViolated);
+  EXPECT_EQ(over.at, at(5s));
+  EXPECT_THAT(over.evidence, HasSubstr("number 4 (app-5)"));
+  auto within = evaluateCheck(spec("max-requests", {{"limit", "4"}}), e);
+  EXPECT_EQ(within.outcome, CheckOutcome::kHeld);
+}
+
+TEST(ChecksTest, OwnIssuerOnlyCatchesAForeignCertificate) {
+  Evidence e = baseEvidence();
+  e.secret.push_back({at(5s), "bb", "certchaos chaos CA", at(65s)});
+  EXPECT_EQ(evaluateCheck(spec("own-issuer-only"), e).outcome, CheckOutcome::kHeld);
+  e.secret.push_back({at(6s), "cc", "rogue CA", at(66s)});
+  auto rogue = evaluateCheck(spec("own-issuer-only"), e);
+  EXPECT_EQ(rogue.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(rogue.evidence, HasSubstr("issued by CN=rogue CA"));
+  e.ownIssuer.clear();
+  EXPECT_EQ(evaluateCheck(spec("own-issuer-only"), e).outcome, CheckOutcome::kNotEvaluated);
+}
+
+TEST(ChecksTest, DeniedNotStoredIsNotVacuouslyHeld) {
+  Evidence e = baseEvidence();
+  e.requests.push_back({"app-2", at(2s), true, false, true, false, at(3s), "bb"});
+  e.secret.push_back({at(4s), "bb", "certchaos chaos CA", at(64s)});
+  e.ended = true;
+  auto nothingDenied = evaluateCheck(spec("denied-not-stored"), e);
+  EXPECT_EQ(nothingDenied.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_THAT(nothingDenied.evidence, HasSubstr("no request was denied"));
+  e.requests.push_back({"app-3", at(5s), false, true, true, false, at(6s), "cc"});
+  EXPECT_EQ(evaluateCheck(spec("denied-not-stored"), e).outcome, CheckOutcome::kHeld);
+  e.secret.push_back({at(7s), "cc", "certchaos chaos CA", at(67s)});
+  auto stored = evaluateCheck(spec("denied-not-stored"), e);
+  EXPECT_EQ(stored.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(stored.evidence, HasSubstr("serial cc"));
+}
+
+TEST(ChecksTest, ClientsRejectNamingWhy) {
+  auto c = spec("clients-reject", {{"reason", "hostname mismatch|IP address mismatch"}});
+  Evidence e = baseEvidence();
+  EXPECT_FALSE(evaluateCheck(c, e).settled) << "pending until the bad certificate is served";
+  Evidence rejected = e;
+  rejected.probes.push_back({at(3s), false, "hostname mismatch", "bb"});
+  auto held = evaluateCheck(c, rejected);
+  EXPECT_EQ(held.outcome, CheckOutcome::kHeld);
+  EXPECT_THAT(held.evidence, HasSubstr("rejected serial bb"));
+  Evidence vague = e;
+  vague.probes.push_back({at(3s), false, "certificate has expired", "bb"});
+  auto wrongReason = evaluateCheck(c, vague);
+  EXPECT_EQ(wrongReason.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(wrongReason.evidence, HasSubstr("does not name"));
+  Evidence accepted = e;
+  accepted.probes.push_back({at(3s), true, "", "bb"});
+  EXPECT_EQ(evaluateCheck(c, accepted).outcome, CheckOutcome::kViolated);
+  e.ended = true;
+  auto never = evaluateCheck(c, e);
+  EXPECT_EQ(never.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_THAT(never.evidence, HasSubstr("never reached the application"));
+}
+
+// The Secret changed a moment ago: not yet "serves X while the Secret holds Y" (issue 13).
+TEST(ChecksTest, ServedRenewalWaitsForTheGraceBeforeBlamingTheApplication) {
+  auto c = spec("served-renewal", {{"grace", "5s"}});
+  Evidence e = baseEvidence();
+  e.secret.push_back({at(10s), "bb", "certchaos chaos CA", at(70s)});
+  e.now = at(10500ms);
+  auto justChanged = evaluateCheck(c, e);
+  EXPECT_EQ(justChanged.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_FALSE(justChanged.settled);
+  Evidence reloaded = e;
+  reloaded.probes.push_back({at(11s), true, "", "bb"});
+  auto held = evaluateCheck(c, reloaded);
+  EXPECT_EQ(held.outcome, CheckOutcome::kHeld);
+  EXPECT_THAT(held.evidence, HasSubstr("1s after the Secret held it"));
+  e.now = at(16s);
+  auto stale = evaluateCheck(c, e);
+  EXPECT_EQ(stale.outcome, CheckOutcome::kViolated);
+  EXPECT_EQ(stale.at, at(15s));
+  EXPECT_THAT(stale.evidence,
+              HasSubstr("the application serves serial aa while the Secret holds serial bb"));
+}
+
+TEST(ChecksTest, HypothesisIsDecidedByAViolationOrWhenEverythingSettled) {
+  const auto& sleep = *chaos::findScenario("sleep");
+  Evidence e = baseEvidence();
+  e.now = at(30s);
+  auto running = checkHypothesis(sleep.checks, e);
+  EXPECT_FALSE(running.decided);
+  ASSERT_EQ(running.checks.size(), 2u);
+  EXPECT_EQ(running.checks[0].name, "renewed-before-expiry");
+  EXPECT_EQ(running.checks[0].description, sleep.checks[0].statement);
+  EXPECT_FALSE(running.checks[0].at) << "no time for a check not evaluated";
+  e.now = at(60s);
+  EXPECT_TRUE(checkHypothesis(sleep.checks, e).decided);
+}
+
+}  // namespace
+}  // namespace certchaos::scenario
+
+namespace certchaos::scenario {
+namespace {
+
+// Issue 13: the timeline held ~50 lines of another Certificate's renewals.
+TEST(RunObjectsTest, OnlyEventsAboutTheRunsObjectsCount) {
+  RunObjects o{"app", "app-tls", "ChaosIssuer", "chaos"};
+  EXPECT_TRUE(eventConcernsRun(o, "Certificate", "app"));
+  EXPECT_TRUE(eventConcernsRun(o, "CertificateRequest", "app-12"));
+  EXPECT_TRUE(eventConcernsRun(o, "Secret", "app-tls"));
+  EXPECT_TRUE(eventConcernsRun(o, "ChaosIssuer", "chaos"));
+  EXPECT_FALSE(eventConcernsRun(o, "Certificate", "demo"));
+  EXPECT_FALSE(eventConcernsRun(o, "CertificateRequest", "demo-3"));
+  EXPECT_FALSE(eventConcernsRun(o, "CertificateRequest", "app-web-1")) << "another Certificate";
+  EXPECT_FALSE(eventConcernsRun(o, "CertificateRequest", "app-"));
+  EXPECT_FALSE(eventConcernsRun(o, "ChaosIssuer", "other"));
+  EXPECT_FALSE(eventConcernsRun(o, "Pod", "app"));
+}
+
+}  // namespace
+}  // namespace certchaos::scenario
+
+namespace certchaos::scenario {
+namespace {
+
+// Issue 13: run 19 started on the previous run's expired certificate and blamed the new fault.
+TEST(PreconditionsTest, TheBaseMustBeValidNowAndFromTheIssuersOwnCa) {
+  using namespace testing;
+  CertificateFacts good{"aa", at(-10s), at(60s), "certchaos chaos CA"};
+  EXPECT_EQ(baseProblem(good, at(0s), "certchaos chaos CA"), "");
+  EXPECT_EQ(baseProblem(good, at(0s), ""), "") << "issuer unknown: not judged";
+  EXPECT_EQ(baseProblem(std::nullopt, at(0s), ""), "it holds no certificate");
+  EXPECT_THAT(baseProblem(good, at(61s), "certchaos chaos CA"),
+              ::testing::HasSubstr("it holds serial aa, expired at 2024-05-01T12:01:00Z"));
+  EXPECT_THAT(baseProblem(good, at(-11s), "certchaos chaos CA"),
+              ::testing::HasSubstr("not valid before"));
+  CertificateFacts foreign{"bb", at(-10s), at(60s), "untrusted CA"};
+  EXPECT_THAT(baseProblem(foreign, at(0s), "certchaos chaos CA"),
+              ::testing::HasSubstr("issued by CN=untrusted CA, not by the issuer's CA"));
+}
+
+}  // namespace
+}  // namespace certchaos::scenario
