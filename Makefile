@@ -4,6 +4,9 @@ SHELL := /bin/bash
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+# Seconds each fuzz target runs in `make fuzz`: 10^6 executions and more for the fast ones.
+FUZZ_SECONDS ?= 60
 CACHE      ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/certchaos
 CP_DIR     := $(CACHE)/controlplane/current
 JOBS       ?= $(shell nproc)
@@ -11,7 +14,8 @@ CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 export CERTCHAOS_CONTROLPLANE_DIR := $(CP_DIR)
 
-.PHONY: deps build build-asan controlplane test test-unit test-asan demo up down format clean
+.PHONY: deps build build-asan build-fuzz fuzz controlplane test test-unit test-asan demo up down \
+	format clean
 
 deps:
 	@scripts/deps.sh
@@ -24,6 +28,17 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_ARGS) -DCERTCHAOS_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# The libFuzzer targets (test/fuzz), with clang, AddressSanitizer and UndefinedBehaviorSanitizer.
+build-fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++-16 -DCERTCHAOS_FUZZ=ON \
+	  >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+# Runs each fuzz target for FUZZ_SECONDS over its corpus; prints executions per target and
+# fails on a crash.
+fuzz: build-fuzz
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 # Builds kube-apiserver, etcd, kubectl and cm-controller from the pinned Go modules into the
 # cache (keyed by their inputs) and points $(CP_DIR) at the build.
 controlplane: deps
@@ -33,10 +48,12 @@ SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=prin
 
 # Unit tests on the normal build; then the whole suite on the AddressSanitizer +
 # UndefinedBehaviorSanitizer build: unit tests in parallel, then the integration and end-to-end
-# tests (each binary starts its own real local control plane) one at a time.
-test: build build-asan controlplane
+# tests (each binary starts its own real local control plane) one at a time. Each fuzz target
+# runs a few seconds over its corpus (the regression inputs included), so a crash fails too.
+test: build build-asan build-fuzz controlplane
 	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
 	@$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure -j $(JOBS)
+	@ctest --test-dir $(FUZZ_BUILD) -L fuzz --output-on-failure -j $(JOBS)
 	@$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD) -LE unit --output-on-failure -j 1
 
 test-unit: build
@@ -65,4 +82,4 @@ format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

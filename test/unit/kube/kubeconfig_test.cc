@@ -236,6 +236,34 @@ TEST(Kubeconfig, ExecPluginFailuresSayWhatHappened) {
   EXPECT_THAT(missing.error().message, HasSubstr("install the thing"));
 }
 
+// Found by the exec_credential fuzz target: a reply with a field of the wrong JSON type threw
+// nlohmann::json::type_error out of credential(), which ended the issuer.
+TEST(Kubeconfig, ExecPluginRepliesOfTheWrongTypesAreErrors) {
+  TempDir dir;
+  dir.write("number.sh",
+            "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+            "\"kind\":\"ExecCredential\",\"status\":{\"token\":5}}'\n",
+            true);
+  ExecConfig exec;
+  exec.apiVersion = "client.authentication.k8s.io/v1";
+  exec.origin = {dir.path() + "/config", "users[0].user.exec"};
+  exec.command = dir.path() + "/number.sh";
+  auto reply = makeExecCredentials(exec, {})->credential();
+  ASSERT_FALSE(reply.ok());
+  EXPECT_THAT(reply.error().message, HasSubstr("expected status.token to be a string"));
+  EXPECT_THAT(reply.error().message, HasSubstr("users[0].user.exec"));
+
+  for (const char* text : {R"({"apiVersion":"client.authentication.k8s.io/v1","kind":1})",
+                           R"({"apiVersion":["v1"],"kind":"ExecCredential"})",
+                           R"({"apiVersion":"client.authentication.k8s.io/v1",)"
+                           R"("kind":"ExecCredential","status":{"token":"t",)"
+                           R"("expirationTimestamp":{}}})"}) {
+    auto parsed = parseExecCredentialReply(text, "client.authentication.k8s.io/v1");
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_THAT(parsed.error().message, HasSubstr("to be a string")) << text;
+  }
+}
+
 struct BrokenCase {
   std::string yaml;
   std::string field;
