@@ -86,7 +86,9 @@ Result<SystemTime> parseRfc3339(std::string_view s) {
   // conversion overflowed).
   constexpr auto kMax = duration_cast<seconds>(system_clock::duration::max()) - seconds(1);
   if (utc.time_since_epoch() > kMax || utc.time_since_epoch() < -kMax) {
-    return invalid(s, "the time is outside the years 1678 to 2262 that can be represented");
+    Error error = invalid(s, "the time is outside the years 1678 to 2262 that can be represented");
+    error.code = "OutOfRange";  // well-formed: a caller may read it as "never" (an expiry)
+    return error;
   }
   return time_point_cast<system_clock::duration>(utc + nanoseconds(nanos));
 }

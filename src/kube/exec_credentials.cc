@@ -270,8 +270,11 @@ Result<ExecCredentialReply> parseExecCredentialReply(std::string_view stdoutText
   std::string expiration = *text(*status, "expirationTimestamp");
   if (!expiration.empty()) {
     auto t = parseRfc3339(expiration);
-    if (!t.ok()) return fail("status.expirationTimestamp: " + t.error().message);
-    out.expiry = *t;
+    if (t.ok()) {
+      out.expiry = *t;
+    } else if (t.error().code != "OutOfRange") {  // past 2262 (or before 1678): until a 401
+      return fail("status.expirationTimestamp: " + t.error().message);
+    }
   }
   return out;
 }

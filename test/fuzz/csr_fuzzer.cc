@@ -36,7 +36,7 @@ void exercise(const CertificateSigningRequest& csr, std::uint8_t knobs) {
   if (knobs & 2) spec.usages = {"digital signature", "key encipherment", "server auth"};
   if (knobs & 4) spec.usages = {"client auth", "cert sign"};
   if (knobs & 8) spec.duration = std::chrono::hours(1);
-  auto tmpl = templateForRequest(csr, spec, certchaos::SystemTime(std::chrono::hours(480000)));
+  auto tmpl = templateForRequest(csr, spec, SystemTime(std::chrono::hours(480000)));
   check(tmpl.ok() || !tmpl.error().message.empty(), "a refused request says why");
 }
 

@@ -56,6 +56,7 @@ TEST(Rfc3339, RefusesTimesTheClockCannotHold) {
     auto r = parseRfc3339(far);
     ASSERT_FALSE(r.ok()) << "accepted \"" << far << "\"";
     EXPECT_NE(r.error().message.find("1678 to 2262"), std::string::npos) << r.error().message;
+    EXPECT_EQ(r.error().code, "OutOfRange");
   }
   auto last = parseRfc3339("2262-04-11T23:47:15Z");
   ASSERT_TRUE(last.ok()) << last.error().message;

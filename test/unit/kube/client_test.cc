@@ -395,8 +395,8 @@ TEST(Errors, StatusWithoutBodyFallsBackToHttpStatus) {
             codes::kAlreadyExists);
 }
 
-// Found by the watch_stream fuzz target: a Status whose fields have other JSON types (a proxy's
-// reply, a broken server) threw nlohmann::json::type_error instead of becoming an Error.
+// A Status whose fields have other JSON types (a proxy's reply, a broken server) threw
+// nlohmann::json::type_error instead of becoming an Error.
 TEST(Errors, StatusFieldsOfTheWrongTypeAreIgnored) {
   for (
       const char* body :

@@ -236,8 +236,8 @@ TEST(Kubeconfig, ExecPluginFailuresSayWhatHappened) {
   EXPECT_THAT(missing.error().message, HasSubstr("install the thing"));
 }
 
-// Found by the exec_credential fuzz target: a reply with a field of the wrong JSON type threw
-// nlohmann::json::type_error out of credential(), which ended the issuer.
+// A reply with a field of the wrong JSON type threw nlohmann::json::type_error out of credential(),
+// which ended the issuer (regression inputs in test/fuzz/corpus/exec_credential).
 TEST(Kubeconfig, ExecPluginRepliesOfTheWrongTypesAreErrors) {
   TempDir dir;
   dir.write("number.sh",
@@ -262,6 +262,15 @@ TEST(Kubeconfig, ExecPluginRepliesOfTheWrongTypesAreErrors) {
     ASSERT_FALSE(parsed.ok()) << text;
     EXPECT_THAT(parsed.error().message, HasSubstr("to be a string")) << text;
   }
+  // Found by the exec_credential fuzz target: an expiry past 2262 overflowed the clock. Such a
+  // credential is kept until the server answers 401.
+  auto far = parseExecCredentialReply(
+      R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",)"
+      R"("status":{"token":"abc","expirationTimestamp":"8001-12-03T08:00:00Z"}})",
+      "client.authentication.k8s.io/v1");
+  ASSERT_TRUE(far.ok()) << far.error().message;
+  EXPECT_EQ(far->credential.bearerToken, "abc");
+  EXPECT_FALSE(far->expiry.has_value());
 }
 
 struct BrokenCase {

@@ -151,8 +151,8 @@ TEST(ClientWatch, OtherErrorEventsAreErrors) {
   EXPECT_THAT(end.error().message, ::testing::HasSubstr("etcd is down"));
 }
 
-// Found by the watch_stream fuzz target: fields of the wrong JSON type made the decoder throw
-// (nlohmann::json::type_error) inside libcurl's body callback, which ended the process.
+// Fields of the wrong JSON type made the decoder throw nlohmann::json::type_error inside libcurl's
+// body callback, which ended the process (regression inputs in test/fuzz/corpus/watch_stream).
 TEST(ClientWatch, FieldsOfTheWrongTypeNeverThrow) {
   FakeApiServer server;
   server.addHandler([&](const httplib::Request&, httplib::Response& res) {
