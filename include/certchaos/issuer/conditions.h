@@ -20,9 +20,9 @@ struct ConditionSpec {
   std::string status;  // "True", "False", "Unknown"
   std::string reason;
   std::string message;
-  std::optional<std::int64_t> observedGeneration;
+  std::optional<std::int64_t> observedGeneration{};
   // Forces lastTransitionTime (e.g. a persisted hold start); otherwise kept or set to now.
-  std::optional<SystemTime> transitionTime;
+  std::optional<SystemTime> transitionTime{};
 };
 
 // The condition to write given the object's current one: lastTransitionTime is kept when the

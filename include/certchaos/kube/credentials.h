@@ -16,9 +16,9 @@ namespace certchaos::kube {
 
 // Secrets live here and nowhere else: never log a Credential.
 struct Credential {
-  std::string bearerToken;
-  std::string clientCertPem;  // set together with clientKeyPem, or neither
-  std::string clientKeyPem;
+  std::string bearerToken{};
+  std::string clientCertPem{};  // set together with clientKeyPem, or neither
+  std::string clientKeyPem{};
 };
 
 class CredentialProvider {

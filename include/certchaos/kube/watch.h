@@ -53,9 +53,9 @@ class LineBuffer {
 };
 
 struct WatchOptions {
-  std::string resourceVersion;  // resume point; "" = start from the current state
-  std::string labelSelector;
-  std::string fieldSelector;
+  std::string resourceVersion{};  // resume point; "" = start from the current state
+  std::string labelSelector{};
+  std::string fieldSelector{};
   bool allowBookmarks = true;
   // The server ends the watch after this long (a little random stretch is added by Reflector).
   std::chrono::seconds timeout{300};
