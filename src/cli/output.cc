@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "certchaos/common/utf8.h"
+
 namespace certchaos::cli {
 
 namespace {
@@ -93,6 +95,12 @@ std::string toYaml(const nlohmann::json& value) {
 Result<std::vector<nlohmann::json>> yamlDocumentsToJson(const std::string& text,
                                                         const std::string& origin) {
   std::vector<nlohmann::json> documents;
+  // yaml-cpp 0.7 loops for ever on some invalid UTF-8 (found by the issuer_file fuzz target).
+  if (auto bad = firstInvalidUtf8(text)) {
+    return makeError("BadInput", origin +
+                                     ": expected UTF-8 text, found an invalid byte at offset " +
+                                     std::to_string(*bad) + "; save the file as UTF-8");
+  }
   try {
     for (const auto& node : YAML::LoadAll(text)) {
       auto value = fromNode(node, origin);

@@ -40,6 +40,14 @@ TEST(CliOutputTest, SyntaxErrorsNameTheFileAndLine) {
   EXPECT_NE(two.error().message.find("found 2"), std::string::npos);
 }
 
+// yaml-cpp 0.7 never returned on this -f file (found by the issuer_file fuzz target).
+TEST(CliOutputTest, InvalidUtf8IsRefusedBeforeTheYamlParser) {
+  auto bad = yamlToJson(", \xd3\xdf\x9e\xf5\xd2\xdf\x9d\xf9", "issuer.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("issuer.yaml: expected UTF-8 text"), std::string::npos)
+      << bad.error().message;
+}
+
 TEST(CliOutputTest, TablesAlignAndTruncateOnCharacters) {
   std::ostringstream out;
   printTable(out, {"NO", "NAME"}, {{"1", "rogue-issuer"}, {"10", "short-lived"}});
