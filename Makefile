@@ -9,13 +9,15 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 CACHE      ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/certchaos
 CP_DIR     := $(CACHE)/controlplane/current
+PROMTOOL   := $(CACHE)/promtool/current
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 export CERTCHAOS_CONTROLPLANE_DIR := $(CP_DIR)
+export CERTCHAOS_PROMTOOL := $(PROMTOOL)
 
-.PHONY: deps build build-asan build-fuzz fuzz controlplane test test-unit test-asan demo up down \
-	format clean
+.PHONY: deps build build-asan build-fuzz fuzz controlplane promtool test test-unit test-asan demo \
+	up down format clean
 
 deps:
 	@scripts/deps.sh
@@ -41,8 +43,14 @@ fuzz: build-fuzz
 
 # Builds kube-apiserver, etcd, kubectl and cm-controller from the pinned Go modules into the
 # cache (keyed by their inputs) and points $(CP_DIR) at the build.
-controlplane: deps
+controlplane: deps promtool
 	@dir=$$(controlplane/build.sh) && ln -sfn "$$dir" $(CP_DIR) && echo "control plane: $$dir"
+
+# promtool, which checks /metrics in the tests, from its own pinned Go module into the cache
+# (keyed by its inputs, apart from the control plane's key).
+promtool: deps
+	@tool=$$(controlplane/tools/promtool/build.sh) && mkdir -p $(dir $(PROMTOOL)) && \
+	  ln -sfn "$$tool" $(PROMTOOL) && echo "promtool: $$tool"
 
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 
@@ -56,7 +64,7 @@ test: build build-asan build-fuzz controlplane
 	@ctest --test-dir $(FUZZ_BUILD) -L fuzz --output-on-failure -j $(JOBS)
 	@$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD) -LE unit --output-on-failure -j 1
 
-test-unit: build
+test-unit: build promtool
 	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
 
 # Builds and runs the benchmarks, each on a local control plane of its own, and prints their
