@@ -218,7 +218,7 @@ KubeconfigLoadOptions KubeconfigLoadOptions::fromEnvironment(std::string explici
 
 Result<Kubeconfig> parseKubeconfig(const std::string& yamlText, const std::string& path) {
   std::string file = absolute(path);
-  // yaml-cpp 0.7 loops for ever on some invalid UTF-8 (found by the issuer_file fuzz target).
+  // A kubeconfig is UTF-8: say where it is not, rather than what yaml-cpp makes of it.
   if (auto bad = firstInvalidUtf8(yamlText)) {
     return makeError("BadConfig", file + ": expected UTF-8 text, found an invalid byte at offset " +
                                       std::to_string(*bad) + "; fix the kubeconfig file");
