@@ -164,7 +164,7 @@ bool specHasChaos(const json& spec) {
 std::string describeChaos(const json& spec) {
   if (!specHasChaos(spec)) return "healthy";
   std::string text;
-  if (spec.contains("scenario")) {
+  if (spec.contains("scenario") && spec["scenario"].is_string()) {
     text = "scenario " + spec["scenario"].get<std::string>();
     if (spec.contains("parameters") && spec["parameters"].is_object() &&
         !spec["parameters"].empty()) {
@@ -179,7 +179,9 @@ std::string describeChaos(const json& spec) {
   if (spec.contains("faults") && spec["faults"].is_array() && !spec["faults"].empty()) {
     std::string types;
     for (const auto& f : spec["faults"]) {
-      types += (types.empty() ? "" : ", ") + f.value("type", std::string("?"));
+      types += (types.empty() ? "" : ", ") + (f.is_object() && f.value("type", json()).is_string()
+                                                  ? f["type"].get<std::string>()
+                                                  : std::string("?"));
     }
     text += (text.empty() ? "" : " + ") + std::string("faults [") + types + "]";
   }
