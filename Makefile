@@ -4,14 +4,20 @@ SHELL := /bin/bash
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+# Seconds each fuzz target runs in `make fuzz`: 10^6 executions and more for the fast ones.
+FUZZ_SECONDS ?= 60
 CACHE      ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/certchaos
 CP_DIR     := $(CACHE)/controlplane/current
+PROMTOOL   := $(CACHE)/promtool/current
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 export CERTCHAOS_CONTROLPLANE_DIR := $(CP_DIR)
+export CERTCHAOS_PROMTOOL := $(PROMTOOL)
 
-.PHONY: deps build build-asan controlplane test test-unit test-asan demo up down format clean
+.PHONY: deps build build-asan build-fuzz fuzz controlplane promtool test test-unit test-asan demo \
+	up down format clean
 
 deps:
 	@scripts/deps.sh
@@ -24,22 +30,41 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_ARGS) -DCERTCHAOS_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# The libFuzzer targets (test/fuzz), with clang, AddressSanitizer and UndefinedBehaviorSanitizer.
+build-fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++-16 -DCERTCHAOS_FUZZ=ON \
+	  >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+# Runs each fuzz target for FUZZ_SECONDS over its corpus; prints executions per target and
+# fails on a crash.
+fuzz: build-fuzz
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 # Builds kube-apiserver, etcd, kubectl and cm-controller from the pinned Go modules into the
 # cache (keyed by their inputs) and points $(CP_DIR) at the build.
-controlplane: deps
+controlplane: deps promtool
 	@dir=$$(controlplane/build.sh) && ln -sfn "$$dir" $(CP_DIR) && echo "control plane: $$dir"
+
+# promtool, which checks /metrics in the tests, from its own pinned Go module into the cache
+# (keyed by its inputs, apart from the control plane's key).
+promtool: deps
+	@tool=$$(controlplane/tools/promtool/build.sh) && mkdir -p $(dir $(PROMTOOL)) && \
+	  ln -sfn "$$tool" $(PROMTOOL) && echo "promtool: $$tool"
 
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 
 # Unit tests on the normal build; then the whole suite on the AddressSanitizer +
 # UndefinedBehaviorSanitizer build: unit tests in parallel, then the integration and end-to-end
-# tests (each binary starts its own real local control plane) one at a time.
-test: build build-asan controlplane
+# tests (each binary starts its own real local control plane) one at a time. Each fuzz target
+# runs a few seconds over its corpus (the regression inputs included), so a crash fails too.
+test: build build-asan build-fuzz controlplane
 	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
 	@$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure -j $(JOBS)
+	@ctest --test-dir $(FUZZ_BUILD) -L fuzz --output-on-failure -j $(JOBS)
 	@$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD) -LE unit --output-on-failure -j 1
 
-test-unit: build
+test-unit: build promtool
 	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
 
 # Builds and runs the benchmarks, each on a local control plane of its own, and prints their
@@ -65,4 +90,4 @@ format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

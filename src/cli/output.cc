@@ -1,10 +1,14 @@
 #include "output.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <sstream>
+
+#include "certchaos/common/utf8.h"
 
 namespace certchaos::cli {
 
@@ -118,6 +122,37 @@ Result<nlohmann::json> fromNode(const YAML::Node& node, const std::string& origi
   return nlohmann::json(s);
 }
 
+// Reads the stream's events without building nodes. yaml-cpp 0.7's LoadAll never returns when a
+// ',' stands outside [ ] or { } at a document's top level (", a"; found by the issuer_file fuzz
+// target): its parser then yields empty documents for ever without reading on. No stream has
+// more documents than bytes, so more than that means the parser is stuck.
+class StuckParserCheck final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override { ++documents; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  std::size_t documents = 0;
+};
+
+bool parserGetsStuck(const std::string& text) {
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  StuckParserCheck check;
+  while (parser.HandleNextDocument(check)) {
+    if (check.documents > text.size() + 1) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string toYaml(const nlohmann::json& value) {
@@ -131,7 +166,18 @@ std::string toYaml(const nlohmann::json& value) {
 Result<std::vector<nlohmann::json>> yamlDocumentsToJson(const std::string& text,
                                                         const std::string& origin) {
   std::vector<nlohmann::json> documents;
+  // YAML and JSON files are UTF-8: say where they are not, rather than what yaml-cpp makes of it.
+  if (auto bad = firstInvalidUtf8(text)) {
+    return makeError("BadInput", origin +
+                                     ": expected UTF-8 text, found an invalid byte at offset " +
+                                     std::to_string(*bad) + "; save the file as UTF-8");
+  }
   try {
+    if (parserGetsStuck(text)) {
+      return makeError("BadInput", origin +
+                                       ": expected YAML or JSON, found a ',' outside [ ] or { }; "
+                                       "remove it or quote the value");
+    }
     for (const auto& node : YAML::LoadAll(text)) {
       std::size_t values = 0;
       auto value = fromNode(node, origin, 0, values);

@@ -81,7 +81,17 @@ Result<SystemTime> parseRfc3339(std::string_view s) {
   if (pos != s.size()) return invalid(s, "there is trailing text after the zone");
 
   auto local = sys_days(ymd) + hours(hour) + minutes(minute) + seconds(second);
-  auto utc = local - minutes(offsetMinutes);
+  auto utc = local - minutes(offsetMinutes);  // in seconds: no overflow for years 0..9999
+  // SystemTime counts nanoseconds in 64 bits: years 1678 to 2262 (found by fuzzing, the
+  // conversion overflowed).
+  constexpr auto kMax = duration_cast<seconds>(system_clock::duration::max()) - seconds(1);
+  // From a whole day on: formatRfc3339 floors to the day, which must be representable too.
+  constexpr auto kMin = duration_cast<seconds>(ceil<days>(system_clock::duration::min()));
+  if (utc.time_since_epoch() > kMax || utc.time_since_epoch() < kMin) {
+    Error error = invalid(s, "the time is outside the years 1678 to 2262 that can be represented");
+    error.code = "OutOfRange";  // well-formed: a caller may read it as "never" (an expiry)
+    return error;
+  }
   return time_point_cast<system_clock::duration>(utc + nanoseconds(nanos));
 }
 

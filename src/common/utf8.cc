@@ -35,4 +35,13 @@ std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
   return n;
 }
 
+std::optional<std::size_t> firstInvalidUtf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8SequenceLength(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::nullopt;
+}
+
 }  // namespace certchaos

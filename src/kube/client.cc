@@ -398,30 +398,16 @@ Result<WatchEnd> Client::watch(const ResourceRef& resource, const std::string& n
   bool gone = false;
   bool handlerStopped = false;
   auto onLine = [&](std::string_view line) {
-    auto event = parseWatchEvent(line);
+    auto event = decodeWatchLine(line, call.what, resource.apiVersion(), resource.kind);
     if (!event.ok()) {
-      streamError = event.error();
-      return false;
-    }
-    if (event->type == WatchEventType::kError) {
-      if (event->object.value("code", 0) == 410) {
+      if (isGone(event.error())) {
         gone = true;
       } else {
-        streamError = statusToError(call.what, event->object.value("code", 500), line);
+        streamError = event.error();
       }
       return false;
     }
-    if (auto meta = event->object.find("metadata"); meta != event->object.end()) {
-      std::string rv = meta->value("resourceVersion", "");
-      if (!rv.empty()) end.resourceVersion = rv;
-    }
-    if (event->type != WatchEventType::kBookmark) {
-      if (!event->object.contains("apiVersion"))
-        event->object["apiVersion"] = resource.apiVersion();
-      if (!event->object.contains("kind") && !resource.kind.empty()) {
-        event->object["kind"] = resource.kind;
-      }
-    }
+    if (std::string rv = resourceVersionOf(*event); !rv.empty()) end.resourceVersion = rv;
     ++end.events;
     if (!onEvent(*event)) {
       handlerStopped = true;

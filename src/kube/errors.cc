@@ -96,6 +96,12 @@ std::string truncated(std::string_view s, std::size_t max) {
   return out;
 }
 
+// A string field of a Status the server (or a proxy) sent; "" when absent or of another type.
+std::string textField(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 }  // namespace
 
 Error statusToError(const RequestDescription& request, long httpStatus, std::string_view body,
@@ -104,17 +110,17 @@ Error statusToError(const RequestDescription& request, long httpStatus, std::str
   std::string serverMessage;
   std::string causes;
   auto status = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (status.is_object() && status.value("kind", "") == "Status") {
-    code = codeForReason(status.value("reason", ""));
-    serverMessage = status.value("message", "");
+  if (status.is_object() && textField(status, "kind") == "Status") {
+    code = codeForReason(textField(status, "reason"));
+    serverMessage = textField(status, "message");
     if (auto d = status.find("details"); d != status.end() && d->is_object()) {
       if (auto c = d->find("causes"); c != d->end() && c->is_array()) {
         for (const auto& cause : *c) {
           if (!cause.is_object()) continue;
           causes += causes.empty() ? "" : "; ";
-          std::string field = cause.value("field", "");
-          causes += (field.empty() ? "" : field + ": ") + cause.value("message", "") + " (" +
-                    cause.value("reason", "") + ")";
+          std::string field = textField(cause, "field");
+          causes += (field.empty() ? "" : field + ": ") + textField(cause, "message") + " (" +
+                    textField(cause, "reason") + ")";
         }
       }
     }

@@ -205,42 +205,15 @@ class ExecCredentials final : public CredentialProvider {
   }
 
   Result<Credential> parse(const PluginOutput& output) {
-    auto fail = [&](const std::string& expectedFound) {
+    auto reply = parseExecCredentialReply(output.out, config_.apiVersion);
+    if (!reply.ok()) {
       return makeError("CredentialsFailed",
-                       where() + ": " + expectedFound +
+                       where() + ": " + reply.error().message +
                            "; the plugin must print an ExecCredential with status.token or "
                            "status.clientCertificateData/clientKeyData");
-    };
-    auto reply = nlohmann::json::parse(output.out, nullptr, false);
-    if (!reply.is_object())
-      return fail("expected a JSON ExecCredential on stdout, found other text");
-    if (reply.value("kind", "") != "ExecCredential") {
-      return fail("expected kind ExecCredential, found \"" + reply.value("kind", "") + "\"");
     }
-    if (reply.value("apiVersion", "") != config_.apiVersion) {
-      return fail("expected apiVersion " + config_.apiVersion + ", found \"" +
-                  reply.value("apiVersion", "") + "\"");
-    }
-    auto status = reply.find("status");
-    if (status == reply.end() || !status->is_object()) return fail("expected a status, found none");
-    Credential c;
-    c.bearerToken = status->value("token", "");
-    c.clientCertPem = status->value("clientCertificateData", "");
-    c.clientKeyPem = status->value("clientKeyData", "");
-    if (c.clientCertPem.empty() != c.clientKeyPem.empty()) {
-      return fail("expected both clientCertificateData and clientKeyData, found only one");
-    }
-    if (c.bearerToken.empty() && c.clientCertPem.empty()) {
-      return fail("expected a token or a client certificate, found neither");
-    }
-    expiry_.reset();
-    std::string expiration = status->value("expirationTimestamp", "");
-    if (!expiration.empty()) {
-      auto t = parseRfc3339(expiration);
-      if (!t.ok()) return fail("status.expirationTimestamp: " + t.error().message);
-      expiry_ = *t;
-    }
-    return c;
+    expiry_ = reply->expiry;
+    return reply->credential;
   }
 
   const ExecConfig config_;
@@ -252,6 +225,59 @@ class ExecCredentials final : public CredentialProvider {
 };
 
 }  // namespace
+
+Result<ExecCredentialReply> parseExecCredentialReply(std::string_view stdoutText,
+                                                     std::string_view apiVersion) {
+  auto fail = [](const std::string& expectedFound) {
+    return makeError("CredentialsFailed", expectedFound);
+  };
+  // A field the plugin may leave out, or "" when it is not a string (the error then says so).
+  auto text = [](const nlohmann::json& object, const char* key) -> std::optional<std::string> {
+    auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return std::string();
+    if (!it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  auto reply = nlohmann::json::parse(stdoutText, nullptr, false);
+  if (!reply.is_object()) return fail("expected a JSON ExecCredential on stdout, found other text");
+  for (const char* key : {"kind", "apiVersion"}) {
+    if (!text(reply, key)) return fail(std::string("expected ") + key + " to be a string");
+  }
+  if (*text(reply, "kind") != "ExecCredential") {
+    return fail("expected kind ExecCredential, found \"" + *text(reply, "kind") + "\"");
+  }
+  if (*text(reply, "apiVersion") != apiVersion) {
+    return fail("expected apiVersion " + std::string(apiVersion) + ", found \"" +
+                *text(reply, "apiVersion") + "\"");
+  }
+  auto status = reply.find("status");
+  if (status == reply.end() || !status->is_object()) return fail("expected a status, found none");
+  for (const char* key :
+       {"token", "clientCertificateData", "clientKeyData", "expirationTimestamp"}) {
+    if (!text(*status, key)) return fail(std::string("expected status.") + key + " to be a string");
+  }
+  ExecCredentialReply out;
+  Credential& c = out.credential;
+  c.bearerToken = *text(*status, "token");
+  c.clientCertPem = *text(*status, "clientCertificateData");
+  c.clientKeyPem = *text(*status, "clientKeyData");
+  if (c.clientCertPem.empty() != c.clientKeyPem.empty()) {
+    return fail("expected both clientCertificateData and clientKeyData, found only one");
+  }
+  if (c.bearerToken.empty() && c.clientCertPem.empty()) {
+    return fail("expected a token or a client certificate, found neither");
+  }
+  std::string expiration = *text(*status, "expirationTimestamp");
+  if (!expiration.empty()) {
+    auto t = parseRfc3339(expiration);
+    if (t.ok()) {
+      out.expiry = *t;
+    } else if (t.error().code != "OutOfRange") {  // past 2262 (or before 1678): until a 401
+      return fail("status.expirationTimestamp: " + t.error().message);
+    }
+  }
+  return out;
+}
 
 std::shared_ptr<CredentialProvider> makeExecCredentials(ExecConfig config, ExecClusterInfo cluster,
                                                         Clock& clock) {

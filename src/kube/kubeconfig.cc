@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "certchaos/common/utf8.h"
 #include "certchaos/kube/base64.h"
 
 namespace certchaos::kube {
@@ -217,6 +218,11 @@ KubeconfigLoadOptions KubeconfigLoadOptions::fromEnvironment(std::string explici
 
 Result<Kubeconfig> parseKubeconfig(const std::string& yamlText, const std::string& path) {
   std::string file = absolute(path);
+  // A kubeconfig is UTF-8: say where it is not, rather than what yaml-cpp makes of it.
+  if (auto bad = firstInvalidUtf8(yamlText)) {
+    return makeError("BadConfig", file + ": expected UTF-8 text, found an invalid byte at offset " +
+                                      std::to_string(*bad) + "; fix the kubeconfig file");
+  }
   try {
     YAML::Node root = YAML::Load(yamlText);
     return FileParser(file).parse(root);

@@ -64,6 +64,33 @@ Result<WatchEvent> parseWatchEvent(std::string_view line) {
   return event;
 }
 
+Result<WatchEvent> decodeWatchLine(std::string_view line, const RequestDescription& request,
+                                   std::string_view apiVersion, std::string_view kind) {
+  auto event = parseWatchEvent(line);
+  if (!event.ok()) return event.error();
+  nlohmann::json& object = event->object;
+  if (event->type == WatchEventType::kError) {
+    auto code = object.find("code");
+    long status = 500;
+    if (code != object.end() && code->is_number_integer()) status = code->get<long>();
+    Error error = statusToError(request, status, object.dump());
+    if (status == 410) error.code = codes::kGone;  // whatever reason the Status gives
+    return error;
+  }
+  if (event->type != WatchEventType::kBookmark) {
+    if (!object.contains("apiVersion")) object["apiVersion"] = apiVersion;
+    if (!object.contains("kind") && !kind.empty()) object["kind"] = kind;
+  }
+  return event;
+}
+
+std::string resourceVersionOf(const WatchEvent& event) {
+  auto meta = event.object.find("metadata");
+  if (meta == event.object.end() || !meta->is_object()) return "";
+  auto rv = meta->find("resourceVersion");
+  return rv != meta->end() && rv->is_string() ? rv->get<std::string>() : "";
+}
+
 Result<void> LineBuffer::append(std::string_view chunk,
                                 const std::function<bool(std::string_view)>& onLine) {
   while (!chunk.empty()) {

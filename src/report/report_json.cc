@@ -533,7 +533,7 @@ Result<Report> parseReport(std::string_view text) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {  // names the byte offset of the syntax error
+  } catch (const json::exception& e) {  // a syntax error (with its offset), a number overflow
     return makeError("BadReport", std::string("report.json is not valid JSON: ") + e.what());
   }
   return fromJson(j);

@@ -36,6 +36,7 @@
 #include "certchaos/scenario/renew.h"
 #include "certchaos/scenario/tls_probe.h"
 #include "plane.h"
+#include "promtool.h"
 #include "shared_plane.h"
 
 namespace certchaos::testing {
@@ -1568,6 +1569,10 @@ TEST_F(IssuerTest, AGarbageCsrFailsTheRequestAndTheIssuerLivesOn) {
   EXPECT_NE(metrics.output.find("certchaos_issuer_requests_total{outcome=\"failed\"}"),
             std::string::npos)
       << metrics.output.substr(0, 2000);
+  // The real scrape through Prometheus' own checker (format and lint).
+  auto checked = promtoolCheckMetrics(metrics.output);
+  EXPECT_EQ(checked.exitCode, 0) << checked.output << "\n" << metrics.output.substr(0, 2000);
+  EXPECT_EQ(checked.output, "");
 }
 
 }  // namespace

@@ -14,6 +14,8 @@ using SystemTime = std::chrono::system_clock::time_point;
 
 // Parses RFC 3339 with a "Z" or "+hh:mm"/"-hh:mm" offset and an optional fraction (up to
 // nanoseconds). A lower-case 't' or 'z' is accepted like Go does.
+// A well-formed time outside what SystemTime holds (years 1678 to 2262) is an error with code
+// "OutOfRange".
 Result<SystemTime> parseRfc3339(std::string_view text);
 
 enum class TimePrecision {

@@ -22,9 +22,9 @@ struct ConditionSpec {
   std::string status;  // "True", "False", "Unknown"
   std::string reason;
   std::string message;
-  std::optional<std::int64_t> observedGeneration;
+  std::optional<std::int64_t> observedGeneration{};
   // Forces lastTransitionTime (e.g. a persisted hold start); otherwise kept or set to now.
-  std::optional<SystemTime> transitionTime;
+  std::optional<SystemTime> transitionTime{};
 };
 
 // `text` safe to show in a status or an Event: control characters (C0, DEL, C1) and bytes that

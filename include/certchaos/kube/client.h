@@ -30,45 +30,45 @@ struct GetOptions {
 };
 
 struct ListOptions {
-  std::string labelSelector;
-  std::string fieldSelector;
-  std::string resourceVersion;
-  std::string resourceVersionMatch;  // "NotOlderThan" or "Exact"
-  std::int64_t limit = 0;            // page size; 0: no paging
-  std::string continueToken;
+  std::string labelSelector{};
+  std::string fieldSelector{};
+  std::string resourceVersion{};
+  std::string resourceVersionMatch{};  // "NotOlderThan" or "Exact"
+  std::int64_t limit = 0;              // page size; 0: no paging
+  std::string continueToken{};
 };
 
 struct ObjectList {
   std::vector<Object> items;
-  std::string resourceVersion;
-  std::string continueToken;  // non-empty: more pages
+  std::string resourceVersion{};
+  std::string continueToken{};  // non-empty: more pages
 };
 
 struct WriteOptions {
-  std::string subresource;  // "status" to write only the status
-  std::string fieldManager;
+  std::string subresource{};  // "status" to write only the status
+  std::string fieldManager{};
   bool dryRun = false;
 };
 
 struct DeleteOptions {
-  std::string propagationPolicy;  // "Foreground", "Background", "Orphan"
+  std::string propagationPolicy{};  // "Foreground", "Background", "Orphan"
   std::optional<std::int64_t> gracePeriodSeconds;
-  std::string preconditionUid;
-  std::string preconditionResourceVersion;
+  std::string preconditionUid{};
+  std::string preconditionResourceVersion{};
 };
 
 enum class PatchType { kMerge, kJsonPatch, kStrategicMerge };
 
 struct PatchOptions {
-  std::string subresource;
-  std::string fieldManager;
+  std::string subresource{};
+  std::string fieldManager{};
   bool dryRun = false;
 };
 
 struct ApplyOptions {
-  std::string fieldManager;  // required by the server for apply
-  bool force = false;        // take ownership of fields held by other managers
-  std::string subresource;   // "status" to apply the status
+  std::string fieldManager{};  // required by the server for apply
+  bool force = false;          // take ownership of fields held by other managers
+  std::string subresource{};   // "status" to apply the status
   bool dryRun = false;
 };
 

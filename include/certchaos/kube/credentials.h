@@ -3,19 +3,22 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "certchaos/common/clock.h"
 #include "certchaos/common/result.h"
+#include "certchaos/common/time.h"
 #include "certchaos/kube/kubeconfig.h"
 
 namespace certchaos::kube {
 
 // Secrets live here and nowhere else: never log a Credential.
 struct Credential {
-  std::string bearerToken;
-  std::string clientCertPem;  // set together with clientKeyPem, or neither
-  std::string clientKeyPem;
+  std::string bearerToken{};
+  std::string clientCertPem{};  // set together with clientKeyPem, or neither
+  std::string clientKeyPem{};
 };
 
 class CredentialProvider {
@@ -50,5 +53,15 @@ struct ExecClusterInfo {
 // KUBERNETES_EXEC_INFO set, its reply cached until status.expirationTimestamp.
 std::shared_ptr<CredentialProvider> makeExecCredentials(ExecConfig config, ExecClusterInfo cluster,
                                                         Clock& clock = realClock());
+
+// What an exec plugin printed on stdout: an ExecCredential of `apiVersion` with a token or a
+// client certificate and key. The error says what was expected and what was found (never a
+// secret); the caller prefixes where the plugin is configured.
+struct ExecCredentialReply {
+  Credential credential;
+  std::optional<SystemTime> expiry;  // status.expirationTimestamp; absent: until a 401
+};
+Result<ExecCredentialReply> parseExecCredentialReply(std::string_view stdoutText,
+                                                     std::string_view apiVersion);
 
 }  // namespace certchaos::kube

@@ -19,9 +19,9 @@
 namespace certchaos::kube {
 
 struct EventHandlers {
-  std::function<void(const ObjectPtr& object)> onAdd;
-  std::function<void(const ObjectPtr& oldObject, const ObjectPtr& newObject)> onUpdate;
-  std::function<void(const ObjectPtr& object)> onDelete;  // the last known state
+  std::function<void(const ObjectPtr& object)> onAdd{};
+  std::function<void(const ObjectPtr& oldObject, const ObjectPtr& newObject)> onUpdate{};
+  std::function<void(const ObjectPtr& object)> onDelete{};  // the last known state
 };
 
 class Informer final : private ReflectorSink {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "certchaos/common/result.h"
+#include "certchaos/kube/errors.h"
 
 namespace certchaos::kube {
 
@@ -24,6 +25,16 @@ struct WatchEvent {
 
 // Parses one line of a watch stream: {"type": "...", "object": {...}}.
 Result<WatchEvent> parseWatchEvent(std::string_view line);
+
+// One line of a watch stream as a watch acts on it: parseWatchEvent, then an ERROR event becomes
+// the Error its metav1.Status describes (code Gone for 410), and an object without apiVersion or
+// kind gets `apiVersion` and `kind` (watch events of some resources leave them out). Never
+// throws, whatever the server sends.
+Result<WatchEvent> decodeWatchLine(std::string_view line, const RequestDescription& request,
+                                   std::string_view apiVersion, std::string_view kind);
+
+// metadata.resourceVersion of an event's object; "" when absent or not a string.
+std::string resourceVersionOf(const WatchEvent& event);
 
 // Accumulates chunks and hands out complete lines (without the '\n'). A line longer than
 // maxLineBytes is an error: the stream is not a Kubernetes watch or is corrupt.
@@ -42,9 +53,9 @@ class LineBuffer {
 };
 
 struct WatchOptions {
-  std::string resourceVersion;  // resume point; "" = start from the current state
-  std::string labelSelector;
-  std::string fieldSelector;
+  std::string resourceVersion{};  // resume point; "" = start from the current state
+  std::string labelSelector{};
+  std::string fieldSelector{};
   bool allowBookmarks = true;
   // The server ends the watch after this long (a little random stretch is added by Reflector).
   std::chrono::seconds timeout{300};

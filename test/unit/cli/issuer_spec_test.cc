@@ -65,6 +65,14 @@ TEST(CliIssuerSpecTest, KeepsTheLiveCaAndTimeScaleAndClearsChaosWhenHealthy) {
   EXPECT_EQ(contradictory.error().code, kUsageError);
 }
 
+// Found by the issuer_file fuzz target: a fault that is not an object, or a scenario that is not
+// a string, threw nlohmann::json::type_error out of describeChaos.
+TEST(CliIssuerSpecTest, DescribeChaosSurvivesFieldsOfTheWrongType) {
+  EXPECT_EQ(describeChaos(json{{"faults", {"sleep", 5}}}), "faults [?, ?]");
+  EXPECT_EQ(describeChaos(json{{"scenario", 3}, {"faults", {{{"type", "hang"}}}}}),
+            "faults [hang]");
+}
+
 TEST(CliIssuerSpecTest, FlagsOverrideAFileAndServerFieldsAreDropped) {
   json file = {{"apiVersion", "certchaos.io/v1alpha1"},
                {"kind", "ChaosClusterIssuer"},

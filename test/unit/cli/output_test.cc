@@ -40,6 +40,22 @@ TEST(CliOutputTest, SyntaxErrorsNameTheFileAndLine) {
   EXPECT_NE(two.error().message.find("found 2"), std::string::npos);
 }
 
+// Found by the issuer_file fuzz target: yaml-cpp 0.7's LoadAll never returned on a ',' outside
+// [ ] or { } at the top level (memory growing); and bytes that are not UTF-8 are named.
+TEST(CliOutputTest, AStrayCommaAndInvalidUtf8AreRefusedWithoutHanging) {
+  for (const char* text : {", reso", "- a\n,", "  ,"}) {
+    auto stuck = yamlToJson(text, "issuer.yaml");
+    ASSERT_FALSE(stuck) << text;
+    EXPECT_NE(stuck.error().message.find("found a ',' outside [ ] or { }"), std::string::npos)
+        << stuck.error().message;
+  }
+  EXPECT_TRUE(yamlToJson("a: [1, 2]\n", "issuer.yaml"));
+  auto bad = yamlToJson(", \xd3\xdf\x9e\xf5\xd2\xdf\x9d\xf9", "issuer.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("issuer.yaml: expected UTF-8 text"), std::string::npos)
+      << bad.error().message;
+}
+
 TEST(CliOutputTest, TablesAlignAndTruncateOnCharacters) {
   std::ostringstream out;
   printTable(out, {"NO", "NAME"}, {{"1", "rogue-issuer"}, {"10", "short-lived"}});

@@ -48,6 +48,24 @@ TEST(Rfc3339, RejectsMalformed) {
   }
 }
 
+// Found by the duration fuzz target: a year past 2262 overflowed the nanosecond clock
+// (undefined behaviour) instead of being refused.
+TEST(Rfc3339, RefusesTimesTheClockCannotHold) {
+  for (const char* far : {"3864-01-02T15:04:05+07:00", "9999-12-31T23:59:59Z",
+                          "1677-09-21T00:12:43Z", "1677-09-21T04:12:43Z", "0000-01-01T00:00:00Z"}) {
+    auto r = parseRfc3339(far);
+    ASSERT_FALSE(r.ok()) << "accepted \"" << far << "\"";
+    EXPECT_NE(r.error().message.find("1678 to 2262"), std::string::npos) << r.error().message;
+    EXPECT_EQ(r.error().code, "OutOfRange");
+  }
+  auto first = parseRfc3339("1677-09-22T00:00:00Z");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(formatRfc3339(*first), "1677-09-22T00:00:00Z");
+  auto last = parseRfc3339("2262-04-11T23:47:15Z");
+  ASSERT_TRUE(last.ok()) << last.error().message;
+  EXPECT_EQ(formatRfc3339(*last), "2262-04-11T23:47:15Z");
+}
+
 TEST(Rfc3339, Formats) {
   auto t = at(2024, 5, 1, 12, 3, 4) + microseconds(120);
   EXPECT_EQ(formatRfc3339(t), "2024-05-01T12:03:04Z");

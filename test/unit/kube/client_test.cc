@@ -429,6 +429,19 @@ TEST(Errors, AStartingApiServerIsNotAdvisedAsMissingRbacOrTooManyRequests) {
   EXPECT_THAT(throttled.message, HasSubstr("retry with back-off"));
 }
 
+// A Status whose fields have other JSON types (a proxy's reply, a broken server) threw
+// nlohmann::json::type_error instead of becoming an Error.
+TEST(Errors, StatusFieldsOfTheWrongTypeAreIgnored) {
+  for (
+      const char* body :
+      {R"({"kind":5})", R"({"kind":"Status","reason":5,"message":[]})",
+       R"({"kind":"Status","reason":"Conflict","details":{"causes":[{"field":1,"message":{}}]}})"}) {
+    auto e = statusToError({"get", "pods", "a/b"}, 500, body);
+    EXPECT_FALSE(e.code.empty()) << body;
+    EXPECT_THAT(e.message, HasSubstr("HTTP 500")) << body;
+  }
+}
+
 TEST(Query, EncodesEverythingButUnreserved) {
   EXPECT_EQ(urlEncode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
   Query q;

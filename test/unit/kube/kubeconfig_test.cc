@@ -236,6 +236,43 @@ TEST(Kubeconfig, ExecPluginFailuresSayWhatHappened) {
   EXPECT_THAT(missing.error().message, HasSubstr("install the thing"));
 }
 
+// A reply with a field of the wrong JSON type threw nlohmann::json::type_error out of credential(),
+// which ended the issuer (regression inputs in test/fuzz/corpus/exec_credential).
+TEST(Kubeconfig, ExecPluginRepliesOfTheWrongTypesAreErrors) {
+  TempDir dir;
+  dir.write("number.sh",
+            "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+            "\"kind\":\"ExecCredential\",\"status\":{\"token\":5}}'\n",
+            true);
+  ExecConfig exec;
+  exec.apiVersion = "client.authentication.k8s.io/v1";
+  exec.origin = {dir.path() + "/config", "users[0].user.exec"};
+  exec.command = dir.path() + "/number.sh";
+  auto reply = makeExecCredentials(exec, {})->credential();
+  ASSERT_FALSE(reply.ok());
+  EXPECT_THAT(reply.error().message, HasSubstr("expected status.token to be a string"));
+  EXPECT_THAT(reply.error().message, HasSubstr("users[0].user.exec"));
+
+  for (const char* text : {R"({"apiVersion":"client.authentication.k8s.io/v1","kind":1})",
+                           R"({"apiVersion":["v1"],"kind":"ExecCredential"})",
+                           R"({"apiVersion":"client.authentication.k8s.io/v1",)"
+                           R"("kind":"ExecCredential","status":{"token":"t",)"
+                           R"("expirationTimestamp":{}}})"}) {
+    auto parsed = parseExecCredentialReply(text, "client.authentication.k8s.io/v1");
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_THAT(parsed.error().message, HasSubstr("to be a string")) << text;
+  }
+  // Found by the exec_credential fuzz target: an expiry past 2262 overflowed the clock. Such a
+  // credential is kept until the server answers 401.
+  auto far = parseExecCredentialReply(
+      R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",)"
+      R"("status":{"token":"abc","expirationTimestamp":"8001-12-03T08:00:00Z"}})",
+      "client.authentication.k8s.io/v1");
+  ASSERT_TRUE(far.ok()) << far.error().message;
+  EXPECT_EQ(far->credential.bearerToken, "abc");
+  EXPECT_FALSE(far->expiry.has_value());
+}
+
 struct BrokenCase {
   std::string yaml;
   std::string field;
@@ -257,6 +294,9 @@ TEST(Kubeconfig, BrokenFilesNameTheFileAndTheField) {
       {"contexts:\n- name: x\n  context:\n    namespace: [a, b]\n",
        "contexts[0].context.namespace"},
       {"clusters: [\n", "expected valid YAML"},
+      // Not UTF-8 (an input of the issuer_file fuzz target).
+      {", \xd3\xdf\x9e\xf5\xd2\xdf\x9d\xf9",
+       "expected UTF-8 text, found an invalid byte at offset 2"},
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
     std::string path = dir.write("broken" + std::to_string(i), cases[i].yaml);

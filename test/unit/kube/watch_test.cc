@@ -151,6 +151,47 @@ TEST(ClientWatch, OtherErrorEventsAreErrors) {
   EXPECT_THAT(end.error().message, ::testing::HasSubstr("etcd is down"));
 }
 
+// Fields of the wrong JSON type made the decoder throw nlohmann::json::type_error inside libcurl's
+// body callback, which ended the process (regression inputs in test/fuzz/corpus/watch_stream).
+TEST(ClientWatch, FieldsOfTheWrongTypeNeverThrow) {
+  FakeApiServer server;
+  server.addHandler([&](const httplib::Request&, httplib::Response& res) {
+    testing::streamChunks(
+        server, res,
+        {R"({"type":"ADDED","object":{"metadata":"not an object"}})"
+         "\n",
+         R"({"type":"ADDED","object":{"metadata":{"resourceVersion":7}}})"
+         "\n",
+         R"({"type":"ERROR","object":{"kind":5,"code":"410","reason":[1],"message":{}}})"
+         "\n"},
+        false);
+    return true;
+  });
+  Client client(testing::fakeConfig(server));
+  std::size_t delivered = 0;
+  auto end = client.watch(resources::kConfigMap, "ns", {.resourceVersion = "41"},
+                          [&](const WatchEvent&) { return ++delivered > 0; });
+  EXPECT_EQ(delivered, 2u);
+  ASSERT_FALSE(end.ok());  // an ERROR event without a usable code is a server error
+  EXPECT_EQ(end.error().code, codes::kServerError);
+}
+
+TEST(DecodeWatchLine, ErrorEventsBecomeTheirStatusAndObjectsGetTheirKind) {
+  const RequestDescription watch{"watch", "configmaps", "ns/*"};
+  auto gone =
+      decodeWatchLine(testing::watchLine("ERROR", nlohmann::json::parse(FakeApiServer::statusBody(
+                                                      410, "InternalError", "too old"))),
+                      watch, "v1", "ConfigMap");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_TRUE(isGone(gone.error())) << gone.error().code;
+  auto added = decodeWatchLine(R"({"type":"ADDED","object":{"metadata":{"resourceVersion":"9"}}})",
+                               watch, "v1", "ConfigMap");
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_EQ(added->object["apiVersion"], "v1");
+  EXPECT_EQ(added->object["kind"], "ConfigMap");
+  EXPECT_EQ(resourceVersionOf(*added), "9");
+}
+
 TEST(ClientWatch, SilentStreamEndsAsStalledWithinTheIdleDeadline) {
   FakeApiServer server;
   server.addHandler([&](const httplib::Request&, httplib::Response& res) {

@@ -192,6 +192,14 @@ TEST(ReportJsonTest, RejectsNonObjectsAndBadSyntax) {
   EXPECT_THAT(bad.error().message, AllOf(HasSubstr("not valid JSON"), HasSubstr("line 1, column")));
 }
 
+// Found by the report_json fuzz target: a number too large for a double made json::parse throw
+// out_of_range, which parseReport did not catch.
+TEST(ReportJsonTest, ANumberTooLargeIsAnError) {
+  auto huge = parseReport("{\"schemaVersion\": 1" + std::string(400, '0') + "e999}");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_THAT(huge.error().message, HasSubstr("not valid JSON"));
+}
+
 TEST(ReportJsonTest, InvalidUtf8InLogLinesDoesNotBreakTheReport) {
   Report r = testing::sampleSleepReport();
   r.timeline[0].message = "bad byte \xff here";
