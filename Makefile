@@ -11,7 +11,7 @@ CACHE      ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/certchaos
 CP_DIR     := $(CACHE)/controlplane/current
 PROMTOOL   := $(CACHE)/promtool/current
 JOBS       ?= $(shell nproc)
-CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCERTCHAOS_WERROR=ON
 
 export CERTCHAOS_CONTROLPLANE_DIR := $(CP_DIR)
 export CERTCHAOS_PROMTOOL := $(PROMTOOL)

@@ -71,11 +71,11 @@ struct CheckResult {
 
 struct Verdict {
   VerdictResult result = VerdictResult::kInconclusive;
-  std::string hypothesis;           // "the application keeps serving a valid certificate"
-  std::string failingStep;          // the violated check's name ("renewed-before-expiry") or
-                                    // "circuit-breaker"; empty unless failed
-  std::string summary;              // one or two sentences for humans
-  std::vector<CheckResult> checks;  // every check of the hypothesis, in declaration order
+  std::string hypothesis;             // "the application keeps serving a valid certificate"
+  std::string failingStep;            // the violated check's name ("renewed-before-expiry") or
+                                      // "circuit-breaker"; empty unless failed
+  std::string summary;                // one or two sentences for humans
+  std::vector<CheckResult> checks{};  // every check of the hypothesis, in declaration order
 
   friend bool operator==(const Verdict&, const Verdict&) = default;
 };
