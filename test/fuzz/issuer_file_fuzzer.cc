@@ -1,6 +1,5 @@
 // The -f FILE of `certchaos deploy issuer` (YAML or JSON, anyone's file): read as the command
-// reads it, merged with the flags, and validated. The one entry point is checkIssuerFile, so the
-// target follows the CLI when its reading of -f documents moves.
+// reads it (parseIssuerManifest), merged with the flags (buildIssuer), and validated.
 #include "certchaos/chaos/chaos_spec.h"
 #include "fuzz_check.h"
 #include "issuer_spec.h"
@@ -12,17 +11,18 @@ using certchaos::fuzz::check;
 namespace {
 
 void checkIssuerFile(const std::string& text) {
-  auto document = cli::yamlToJson(text, "issuer.yaml");
-  if (!document) {
-    check(document.error().message.find("issuer.yaml") != std::string::npos,
+  auto manifest = cli::parseIssuerManifest(text, "-f issuer.yaml");
+  if (!manifest) {
+    check(manifest.error().message.find("issuer.yaml") != std::string::npos,
           "an -f error names the file");
     return;
   }
-  (void)cli::toYaml(*document);
+  (void)cli::toYaml(manifest->object);
   cli::IssuerFlags flags;
-  flags.name = "fuzz";
-  flags.ns = "default";
-  auto object = cli::buildIssuer(flags, *document, nullptr);
+  flags.name = manifest->name.empty() ? "fuzz" : manifest->name;
+  flags.ns = manifest->ns.empty() ? "default" : manifest->ns;
+  flags.cluster = manifest->cluster;
+  auto object = cli::buildIssuer(flags, manifest->object, nullptr);
   if (!object) return;
   const auto& spec = (*object)["spec"];
   (void)chaos::validateChaosSpec(spec);
