@@ -20,24 +20,6 @@ CertificateTemplate caTemplate(const std::string& commonName, SystemTime notBefo
   return t;
 }
 
-// OpenSSL's KU_* bits as certchaos::pki::KeyUsage bits (RFC 5280 bit numbers), for messages.
-unsigned keyUsageBits(uint32_t openssl) {
-  const std::pair<uint32_t, unsigned> map[] = {{KU_DIGITAL_SIGNATURE, kDigitalSignature},
-                                               {KU_NON_REPUDIATION, kContentCommitment},
-                                               {KU_KEY_ENCIPHERMENT, kKeyEncipherment},
-                                               {KU_DATA_ENCIPHERMENT, kDataEncipherment},
-                                               {KU_KEY_AGREEMENT, kKeyAgreement},
-                                               {KU_KEY_CERT_SIGN, kCertSign},
-                                               {KU_CRL_SIGN, kCrlSign},
-                                               {KU_ENCIPHER_ONLY, kEncipherOnly},
-                                               {KU_DECIPHER_ONLY, kDecipherOnly}};
-  unsigned out = 0;
-  for (const auto& [from, to] : map) {
-    if ((openssl & from) != 0) out |= to;
-  }
-  return out;
-}
-
 // A CA must say so (basicConstraints CA:TRUE) and, if it limits its key's usages, allow
 // keyCertSign: verifiers refuse its chains otherwise. Each problem is named as it is.
 Result<void> checkCanSign(const Certificate& cert) {
@@ -55,7 +37,7 @@ Result<void> checkCanSign(const Certificate& cert) {
   }
   if (noCertSign) {
     std::string names;
-    for (const auto& n : keyUsageNames(keyUsageBits(X509_get_key_usage(x)))) {
+    for (const auto& n : keyUsageNames(keyUsageFromOpenssl(X509_get_key_usage(x)))) {
       names += (names.empty() ? "" : ", ") + n;
     }
     return makeError("BadCA",

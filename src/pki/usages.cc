@@ -1,5 +1,7 @@
 #include "certchaos/pki/usages.h"
 
+#include <openssl/x509v3.h>
+
 #include <utility>
 
 #include "certchaos/pki/certificate.h"
@@ -107,6 +109,25 @@ std::vector<std::string> extKeyUsageNames(const std::vector<std::string>& oids) 
       }
     }
     out.push_back(name);
+  }
+  return out;
+}
+
+unsigned keyUsageFromOpenssl(std::uint32_t flags) {
+  if (flags == UINT32_MAX) return 0;
+  static const std::pair<std::uint32_t, unsigned> kMap[] = {
+      {KU_DIGITAL_SIGNATURE, kDigitalSignature},
+      {KU_NON_REPUDIATION, kContentCommitment},
+      {KU_KEY_ENCIPHERMENT, kKeyEncipherment},
+      {KU_DATA_ENCIPHERMENT, kDataEncipherment},
+      {KU_KEY_AGREEMENT, kKeyAgreement},
+      {KU_KEY_CERT_SIGN, kCertSign},
+      {KU_CRL_SIGN, kCrlSign},
+      {KU_ENCIPHER_ONLY, kEncipherOnly},
+      {KU_DECIPHER_ONLY, kDecipherOnly}};
+  unsigned out = 0;
+  for (const auto& [from, to] : kMap) {
+    if ((flags & from) != 0) out |= to;
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // keyUsage bits and extendedKeyUsage OIDs, as cert-manager's pkg/api/util/usages.go does.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ Result<Usages> usagesFromNames(const std::vector<std::string>& names, bool isCA)
 // Back to cert-manager names, for messages: keyUsage bits in bit order, then EKUs in order
 // (an unknown OID is shown as the OID itself).
 std::vector<std::string> keyUsageNames(unsigned keyUsage);
+// OpenSSL's KU_* flags (X509_get_key_usage; UINT32_MAX, "no extension", gives 0) as bits of
+// certchaos::pki::KeyUsage (RFC 5280 bit numbers).
+unsigned keyUsageFromOpenssl(std::uint32_t flags);
 std::vector<std::string> extKeyUsageNames(const std::vector<std::string>& oids);
 
 }  // namespace certchaos::pki

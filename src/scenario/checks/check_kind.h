@@ -46,6 +46,10 @@ std::optional<SystemTime> renewalConcludedAt(const Evidence& e);
 // A check that must hold throughout and has held so far: settled once the renewal concluded
 // settleTime ago, or the run ended.
 CheckEvaluation heldThroughout(const Evidence& e, std::string evidence);
+// Settled as "not evaluated" at once: the check needs what the run never had (`why`).
+CheckEvaluation cannotEvaluate(std::string why);
+// The same, for the checks that judge the application's probes when no application was probed.
+CheckEvaluation notProbed();
 // Not decided yet: pending while the run goes on, "not evaluated" with `why` once it ended.
 CheckEvaluation undecided(const Evidence& e, std::string why);
 

@@ -21,10 +21,7 @@ bool namesReason(const std::string& error, const std::string& reasons) {
 }
 
 CheckEvaluation evaluate(const chaos::CheckSpec& spec, const Evidence& e) {
-  if (!e.probing) {
-    return {report::CheckOutcome::kNotEvaluated, true,
-            "no application was probed (pass --app https://HOST:PORT)", std::nullopt};
-  }
+  if (!e.probing) return notProbed();
   const std::string reasons = toleranceText(spec, "reason");
   for (const auto& p : e.probes) {
     if (p.servedSerial.empty() || p.servedSerial == e.baseSerial) continue;

@@ -7,9 +7,8 @@ namespace {
 
 CheckEvaluation evaluate(const chaos::CheckSpec& /*spec*/, const Evidence& e) {
   if (e.ownIssuer.empty()) {
-    return {report::CheckOutcome::kNotEvaluated, true,
-            "the issuer's CA could not be read, so its certificates cannot be told apart",
-            std::nullopt};
+    return cannotEvaluate(
+        "the issuer's CA could not be read, so its certificates cannot be told apart");
   }
   for (const auto& s : e.secret) {
     if (s.issuer != e.ownIssuer) {

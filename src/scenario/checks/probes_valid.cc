@@ -6,10 +6,7 @@ namespace certchaos::scenario::checks {
 namespace {
 
 CheckEvaluation evaluate(const chaos::CheckSpec& spec, const Evidence& e) {
-  if (!e.probing) {
-    return {report::CheckOutcome::kNotEvaluated, true,
-            "no application was probed (pass --app https://HOST:PORT)", std::nullopt};
-  }
+  if (!e.probing) return notProbed();
   const int allowed = toleranceCount(spec, "failures");
   int episodes = 0;
   bool lastOk = true;

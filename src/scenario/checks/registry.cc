@@ -87,6 +87,14 @@ CheckEvaluation heldThroughout(const Evidence& e, std::string evidence) {
   return {report::CheckOutcome::kHeld, settled, std::move(evidence), e.now};
 }
 
+CheckEvaluation cannotEvaluate(std::string why) {
+  return {report::CheckOutcome::kNotEvaluated, true, std::move(why), std::nullopt};
+}
+
+CheckEvaluation notProbed() {
+  return cannotEvaluate("no application was probed (pass --app https://HOST:PORT)");
+}
+
 CheckEvaluation undecided(const Evidence& e, std::string why) {
   return {report::CheckOutcome::kNotEvaluated, e.ended, std::move(why), std::nullopt};
 }
@@ -140,7 +148,7 @@ Result<void> validateCheck(const chaos::CheckSpec& spec) {
 
 CheckEvaluation evaluateCheck(const chaos::CheckSpec& spec, const Evidence& evidence) {
   if (auto valid = validateCheck(spec); !valid) {
-    return {report::CheckOutcome::kNotEvaluated, true, valid.error().message, std::nullopt};
+    return checks::cannotEvaluate(valid.error().message);
   }
   return checks::findKind(spec.kind)->evaluate(spec, evidence);
 }

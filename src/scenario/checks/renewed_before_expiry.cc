@@ -6,10 +6,7 @@ namespace certchaos::scenario::checks {
 namespace {
 
 CheckEvaluation evaluate(const chaos::CheckSpec& spec, const Evidence& e) {
-  if (!e.baseNotAfter) {
-    return {report::CheckOutcome::kNotEvaluated, true, "the base certificate's notAfter is unknown",
-            std::nullopt};
-  }
+  if (!e.baseNotAfter) return cannotEvaluate("the base certificate's notAfter is unknown");
   const auto margin = toleranceDuration(spec, "margin");
   const SystemTime deadline = *e.baseNotAfter - toWall(margin, e);
   std::optional<SystemTime> renewedAt;

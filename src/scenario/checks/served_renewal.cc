@@ -7,10 +7,7 @@ namespace certchaos::scenario::checks {
 namespace {
 
 CheckEvaluation evaluate(const chaos::CheckSpec& spec, const Evidence& e) {
-  if (!e.probing) {
-    return {report::CheckOutcome::kNotEvaluated, true,
-            "no application was probed (pass --app https://HOST:PORT)", std::nullopt};
-  }
+  if (!e.probing) return notProbed();
   const auto grace = toleranceDuration(spec, "grace");
   const SecretObservation* renewed = nullptr;
   for (const auto& s : e.secret) {

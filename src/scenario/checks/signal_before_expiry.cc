@@ -7,10 +7,7 @@ namespace certchaos::scenario::checks {
 namespace {
 
 CheckEvaluation evaluate(const chaos::CheckSpec& spec, const Evidence& e) {
-  if (!e.baseNotAfter) {
-    return {report::CheckOutcome::kNotEvaluated, true, "the base certificate's notAfter is unknown",
-            std::nullopt};
-  }
+  if (!e.baseNotAfter) return cannotEvaluate("the base certificate's notAfter is unknown");
   const SystemTime deadline = *e.baseNotAfter - toWall(toleranceDuration(spec, "margin"), e);
   const std::string deadlineText = timeText(deadline) + " (notAfter " + timeText(*e.baseNotAfter) +
                                    " - " + toleranceText(spec, "margin") + " nominal)";

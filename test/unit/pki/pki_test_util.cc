@@ -7,6 +7,8 @@
 
 #include <memory>
 
+#include "certchaos/pki/usages.h"
+
 namespace certchaos::pki::testing {
 
 PrivateKey makeKey(KeyAlgorithm algorithm) {
@@ -76,23 +78,7 @@ std::string verifyChain(const std::string& chainPem, const std::string& trustedP
 }
 
 unsigned leafKeyUsage(const Certificate& cert) {
-  const uint32_t ku = X509_get_key_usage(cert.get());
-  if (ku == UINT32_MAX) return 0;
-  // OpenSSL's KU_* bits are the DER bit string's first two bytes; map back to bit positions.
-  static const std::pair<uint32_t, unsigned> kMap[] = {{KU_DIGITAL_SIGNATURE, kDigitalSignature},
-                                                       {KU_NON_REPUDIATION, kContentCommitment},
-                                                       {KU_KEY_ENCIPHERMENT, kKeyEncipherment},
-                                                       {KU_DATA_ENCIPHERMENT, kDataEncipherment},
-                                                       {KU_KEY_AGREEMENT, kKeyAgreement},
-                                                       {KU_KEY_CERT_SIGN, kCertSign},
-                                                       {KU_CRL_SIGN, kCrlSign},
-                                                       {KU_ENCIPHER_ONLY, kEncipherOnly},
-                                                       {KU_DECIPHER_ONLY, kDecipherOnly}};
-  unsigned out = 0;
-  for (const auto& [ossl, ours] : kMap) {
-    if (ku & ossl) out |= ours;
-  }
-  return out;
+  return keyUsageFromOpenssl(X509_get_key_usage(cert.get()));
 }
 
 std::vector<std::string> leafExtKeyUsage(const Certificate& cert) {
