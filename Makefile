@@ -11,7 +11,7 @@ CACHE      ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/certchaos
 CP_DIR     := $(CACHE)/controlplane/current
 PROMTOOL   := $(CACHE)/promtool/current
 JOBS       ?= $(shell nproc)
-CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCERTCHAOS_WERROR=ON
+CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 export CERTCHAOS_CONTROLPLANE_DIR := $(CP_DIR)
 export CERTCHAOS_PROMTOOL := $(PROMTOOL)
@@ -22,8 +22,10 @@ export CERTCHAOS_PROMTOOL := $(PROMTOOL)
 deps:
 	@scripts/deps.sh
 
+# The normal build is warning-free and built with -Werror. The sanitizer build is not: g++ 12's
+# -fsanitize=address changes inlining and gives false -Warray-bounds/-Wstringop-* positives.
 build: deps
-	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
+	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) -DCERTCHAOS_WERROR=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: deps
