@@ -16,7 +16,8 @@ constexpr const char* kApiVersion = "certchaos.io/v1alpha1";
 
 // "a string 'x'", "a list [1,2]": what a value is, for "found ..." (cut short).
 std::string describeFound(const json& value) {
-  std::string text = value.dump();
+  // Replaces bytes that are not UTF-8 (yaml-cpp passes some through) instead of throwing.
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   switch (value.type()) {
     case json::value_t::object:
@@ -139,7 +140,7 @@ Result<IssuerManifest> parseIssuerManifest(std::string_view text, const std::str
       for (const auto& [key, value] : m.items()) {
         if (!value.is_string()) {
           std::string todo = "quote it: \"";
-          todo += value.dump() + "\"";
+          todo += value.dump(-1, ' ', false, json::error_handler_t::replace) + "\"";
           return bad(path + "." + key, "a string", value, todo);
         }
       }
@@ -343,7 +344,8 @@ std::string describeChaos(const json& spec) {
       std::string knobs;
       for (const auto& [k, v] : spec["parameters"].items()) {
         knobs += (knobs.empty() ? "" : ", ") + k + "=" +
-                 (v.is_string() ? v.get<std::string>() : v.dump());
+                 (v.is_string() ? v.get<std::string>()
+                                : v.dump(-1, ' ', false, json::error_handler_t::replace));
       }
       text += " (" + knobs + ")";
     }
