@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 
 namespace certchaos::report {
 namespace {
@@ -37,8 +39,12 @@ std::string formatHumanDuration(std::chrono::nanoseconds d) {
   std::string sign;
   if (v < 0) {
     sign = "-";
-    v = -v;  // durations of a run never reach INT64_MIN
+    // A report read from outside may hold any value: INT64_MIN has no negation.
+    v = v == std::numeric_limits<std::int64_t>::min() ? std::numeric_limits<std::int64_t>::max()
+                                                      : -v;
   }
+  // Rounding below adds up to half a unit; 146 years is far past any run and cannot overflow.
+  v = std::min(v, std::numeric_limits<std::int64_t>::max() / 2);
   if (v == 0) return "0 s";
 
   // Between 1 s and 10 s one decimal says more than "1 s 500 ms".

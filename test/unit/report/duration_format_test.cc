@@ -1,6 +1,9 @@
 #include "certchaos/report/duration_format.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <limits>
 
 namespace certchaos::report {
 namespace {
@@ -34,6 +37,16 @@ TEST(ReportDurationFormatTest, WallAndNominal) {
   EXPECT_EQ(formatWallAndNominal(60s, 1), "1 min");
   EXPECT_EQ(formatTimeScale(60), "×60");
   EXPECT_EQ(formatTimeScale(1.5), "×1.5");
+}
+
+// A report read from outside may hold any duration (found by the report_json fuzz target:
+// negating INT64_MIN was undefined behaviour; the extremes also overflowed the rounding).
+TEST(ReportDurationFormatTest, ExtremesFormatWithoutOverflow) {
+  const auto min = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::min());
+  const auto max = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(formatHumanDuration(min).front(), '-');
+  EXPECT_EQ(formatHumanDuration(min).substr(1), formatHumanDuration(max));
+  EXPECT_THAT(formatHumanDuration(max), ::testing::HasSubstr(" d"));
 }
 
 }  // namespace
