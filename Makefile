@@ -12,7 +12,9 @@ CACHE      ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/certchaos
 CP_DIR     := $(CACHE)/controlplane/current
 PROMTOOL   := $(CACHE)/promtool/current
 JOBS       ?= $(shell nproc)
-CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Line tables only (-g1): backtraces keep file and line, and a build takes a quarter less time.
+CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 
 export CERTCHAOS_CONTROLPLANE_DIR := $(CP_DIR)
 export CERTCHAOS_PROMTOOL := $(PROMTOOL)
