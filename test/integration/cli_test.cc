@@ -11,8 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/client.h"
@@ -44,6 +46,13 @@ class CliTest : public ::testing::Test {
   static SharedPlane& plane() { return SharedPlane::get(); }
   static localcluster::CommandOutput cli(const std::vector<std::string>& args) {
     return certchaos(plane().stateDir(), args);
+  }
+  // certchaos with its stdout (only) written to `file`: what a user would pipe to kubectl.
+  static localcluster::CommandOutput toFile(const std::vector<std::string>& args,
+                                            const std::string& file) {
+    std::string command = binDir() + "/certchaos --state-dir=" + plane().stateDir();
+    for (const auto& a : args) command += " '" + a + "'";
+    return run({"/bin/sh", "-c", command + " > " + file});
   }
   json get(const kube::ResourceRef& r, const std::string& ns, const std::string& name) {
     auto o = client_->get(r, ns, name);
@@ -458,11 +467,6 @@ TEST_F(CliTest, AServerThatNeverAnswersIsReportedWithTheRealTimeout) {
 TEST_F(CliTest, DryRunsChangeNothingAndTheirYamlAppliesToTheSameIssuer) {
   const std::string ns = plane().freshNamespace("cli-dry");
   TempDir tmp;
-  auto toFile = [&](const std::vector<std::string>& args, const std::string& file) {
-    std::string command = binDir() + "/certchaos --state-dir=" + plane().stateDir();
-    for (const auto& a : args) command += " '" + a + "'";
-    return run({"/bin/sh", "-c", command + " > " + file});
-  };
 
   // Server: the API server validates and defaults it; nothing is stored.
   auto server = toFile({"-n", ns, "deploy", "issuer", "git", "--scenario", "sleep", "--set",
@@ -529,6 +533,52 @@ TEST_F(CliTest, DryRunsChangeNothingAndTheirYamlAppliesToTheSameIssuer) {
   EXPECT_NE(certClient.output.find("created (dry run, client)"), std::string::npos)
       << certClient.output;
   EXPECT_FALSE(client_->get(res::kCertificate, ns, "web"));
+}
+
+// deploy app: a client dry run prints the manifest and starts nothing (no local process, no
+// object); a server dry run prints what the API server would store and stores nothing.
+TEST_F(CliTest, DeployAppDryRunsStartAndStoreNothing) {
+  const std::string ns = plane().freshNamespace("cli-dry-app");
+  const kube::ResourceRef deployments{"apps", "v1", "deployments", "Deployment", true};
+  const kube::ResourceRef services{"", "v1", "services", "Service", true};
+  TempDir tmp;
+  const auto componentsBefore = cli({"status"});
+  ASSERT_EQ(componentsBefore.exitCode, 0) << componentsBefore.output;
+
+  auto client = toFile({"-n", ns, "deploy", "app", "--name", "shop", "--secret", "shop-tls",
+                        "--dry-run=client", "-o", "json"},
+                       tmp.path() + "/client.json");
+  ASSERT_EQ(client.exitCode, 0) << client.output;
+  const std::string printed = readFile(tmp.path() + "/client.json");
+  // The documents one after the other, as `kubectl apply -f -` reads them.
+  std::vector<std::string> kinds;
+  std::istringstream in(printed);
+  while ((in >> std::ws).peek() != EOF) {
+    json doc;
+    in >> doc;
+    kinds.push_back(doc.value("kind", ""));
+    if (doc.value("kind", "") == "Deployment") {
+      EXPECT_EQ(doc["metadata"]["namespace"], ns) << doc.dump();
+      EXPECT_NE(doc.dump().find("shop-tls"), std::string::npos) << doc.dump();
+    }
+  }
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "Deployment"), kinds.end()) << printed;
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "Service"), kinds.end()) << printed;
+
+  auto server = cli(
+      {"-n", ns, "deploy", "app", "--name", "shop", "--secret", "shop-tls", "--dry-run=server"});
+  ASSERT_EQ(server.exitCode, 0) << server.output;
+  EXPECT_NE(server.output.find("Deployment " + ns + "/shop applied (dry run, server)"),
+            std::string::npos)
+      << server.output;
+
+  // Nothing stored, nothing started: no Deployment or Service, and `status` lists the same
+  // components as before (a local deploy app adds a process of the plane).
+  EXPECT_FALSE(client_->get(deployments, ns, "shop"));
+  EXPECT_FALSE(client_->get(services, ns, "shop"));
+  const auto componentsAfter = cli({"status"});
+  ASSERT_EQ(componentsAfter.exitCode, 0) << componentsAfter.output;
+  EXPECT_EQ(componentsAfter.output.find("shop"), std::string::npos) << componentsAfter.output;
 }
 
 // A run that fails its start check (its issuer does not exist) leaves no runner.pid behind, and no
