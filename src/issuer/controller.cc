@@ -10,6 +10,7 @@
 
 #include "certchaos/chaos/request_context.h"
 #include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/issuer/lean_request.h"
 #include "certchaos/issuer/request_reconciler.h"
 #include "certchaos/kube/informer.h"
 #include "certchaos/kube/leader_election.h"
@@ -105,7 +106,11 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
   kube::Informer namespaces(client, res::kNamespace);
   kube::Informer chaosIssuers(client, resources::kChaosIssuer);
   kube::Informer chaosClusterIssuers(client, resources::kChaosClusterIssuer);
-  kube::Informer requests(client, res::kCertificateRequest);
+  // Every request of the cluster, kept lean (no CSR, certificate or CA: lean_request.h) and
+  // packed: about 1 KiB a request where the parsed document took 9.
+  kube::Informer requests(client, res::kCertificateRequest, "",
+                          kube::ReflectorOptions{.transform = leanCertificateRequest},
+                          kube::ObjectCache::Storage::kPacked);
   requests.addIndex(kIssuerRefIndex, kube::issuerRefIndex);
 
   auto optedIn = [&namespaces](const std::string& ns) {
@@ -207,6 +212,13 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
     metrics.queueDepth.set(
         static_cast<double>(issuerLoop.queue().len() + issuerLoop.queue().waiting()),
         {{"queue", "issuers"}});
+    for (const auto& [resource, informer] : {std::pair{"certificaterequests", &requests},
+                                             {"chaosissuers", &chaosIssuers},
+                                             {"chaosclusterissuers", &chaosClusterIssuers},
+                                             {"namespaces", &namespaces}}) {
+      metrics.cachedObjects.set(static_cast<double>(informer->cache().size()),
+                                {{"resource", resource}});
+    }
     res.set_content(registry.render(), "text/plain; version=0.0.4");
   });
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {

@@ -375,7 +375,17 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     finish("failed");
     return Requeue{};
   };
-  const auto& spec = request.value("spec", json::object());
+  // The cache holds no CSR (lean_request.h): read the request as stored, now that it is signed.
+  const auto& meta = request["metadata"];
+  auto stored = rt_.client->get(res::kCertificateRequest, meta.value("namespace", ""),
+                                meta.value("name", ""));
+  if (!stored) {
+    // Deleted since: its delete event forgets it.
+    if (kube::isNotFound(stored.error())) return Requeue{};
+    return stored.error();
+  }
+  if ((*stored)["metadata"].value("uid", "") != uid) return Requeue{};  // another of that name
+  const json spec = (*stored).value("spec", json::object());
   auto csr = pki::CertificateSigningRequest::fromBase64Pem(spec.value("request", ""));
   if (!csr) {
     const std::string& m = csr.error().message;

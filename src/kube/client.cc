@@ -248,12 +248,16 @@ Result<ObjectList> Client::list(const ResourceRef& resource, const std::string& 
 }
 
 Result<ObjectList> Client::listAll(const ResourceRef& resource, const std::string& ns,
-                                   ListOptions options, std::stop_token stop) {
+                                   ListOptions options, std::stop_token stop,
+                                   const std::function<void(Object&)>& transformItem) {
   if (options.limit <= 0) options.limit = 500;
   ObjectList all;
   for (;;) {
     auto page = list(resource, ns, options, stop);
     if (!page.ok()) return page.error();
+    if (transformItem) {
+      for (auto& item : page->items) transformItem(item);
+    }
     std::move(page->items.begin(), page->items.end(), std::back_inserter(all.items));
     all.resourceVersion = page->resourceVersion;
     if (page->continueToken.empty()) return all;

@@ -3,8 +3,9 @@
 namespace certchaos::kube {
 
 Informer::Informer(std::shared_ptr<Client> client, ResourceRef resource, std::string ns,
-                   ReflectorOptions options)
-    : reflector_(std::move(client), std::move(resource), std::move(ns), std::move(options), *this) {
+                   ReflectorOptions options, ObjectCache::Storage storage)
+    : cache_(storage),
+      reflector_(std::move(client), std::move(resource), std::move(ns), std::move(options), *this) {
 }
 
 Informer::~Informer() { stop(); }

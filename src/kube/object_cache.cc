@@ -19,7 +19,7 @@ std::string objectKey(const nlohmann::json& object) {
   return ns.empty() ? name : ns + "/" + name;
 }
 
-ObjectCache::ObjectCache() {
+ObjectCache::ObjectCache(Storage storage) : storage_(storage) {
   indexers_[kNamespaceIndex] = [](const nlohmann::json& o) -> std::vector<std::string> {
     auto meta = o.find("metadata");
     if (meta == o.end() || !meta->is_object()) return {};
@@ -29,12 +29,24 @@ ObjectCache::ObjectCache() {
   };
 }
 
+ObjectCache::Stored ObjectCache::store(ObjectPtr object) const {
+  if (storage_ == Storage::kParsed) return {std::move(object), {}};
+  Stored stored{nullptr, nlohmann::json::to_msgpack(*object)};
+  stored.packed.shrink_to_fit();
+  return stored;
+}
+
+ObjectPtr ObjectCache::load(const Stored& stored) {
+  if (stored.object) return stored.object;
+  return std::make_shared<const nlohmann::json>(nlohmann::json::from_msgpack(stored.packed));
+}
+
 void ObjectCache::addIndex(const std::string& name, IndexFunc index) {
   std::lock_guard<std::mutex> lock(mu_);
   indexers_[name] = std::move(index);
   indexes_.erase(name);
-  for (const auto& [key, object] : objects_) {
-    for (auto& value : indexers_[name](*object)) indexes_[name][value].insert(key);
+  for (const auto& [key, stored] : objects_) {
+    for (auto& value : indexers_[name](*load(stored))) indexes_[name][value].insert(key);
   }
 }
 
@@ -59,14 +71,14 @@ void ObjectCache::unindexLocked(const std::string& key, const nlohmann::json& ob
 ObjectPtr ObjectCache::get(const std::string& key) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = objects_.find(key);
-  return it == objects_.end() ? nullptr : it->second;
+  return it == objects_.end() ? nullptr : load(it->second);
 }
 
 std::vector<ObjectPtr> ObjectCache::list() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<ObjectPtr> out;
   out.reserve(objects_.size());
-  for (const auto& [key, object] : objects_) out.push_back(object);
+  for (const auto& [key, stored] : objects_) out.push_back(load(stored));
   return out;
 }
 
@@ -74,7 +86,7 @@ std::vector<std::string> ObjectCache::keys() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;
   out.reserve(objects_.size());
-  for (const auto& [key, object] : objects_) out.push_back(key);
+  for (const auto& [key, stored] : objects_) out.push_back(key);
   return out;
 }
 
@@ -91,22 +103,23 @@ std::vector<ObjectPtr> ObjectCache::byIndex(const std::string& indexName,
   if (index == indexes_.end()) return out;
   auto keys = index->second.find(value);
   if (keys == index->second.end()) return out;
-  for (const auto& key : keys->second) out.push_back(objects_.at(key));
+  for (const auto& key : keys->second) out.push_back(load(objects_.at(key)));
   return out;
 }
 
 ObjectPtr ObjectCache::upsert(nlohmann::json object) {
   std::string key = objectKey(object);
   auto fresh = std::make_shared<const nlohmann::json>(std::move(object));
+  Stored stored = store(fresh);
   std::lock_guard<std::mutex> lock(mu_);
   ObjectPtr old;
   auto it = objects_.find(key);
   if (it != objects_.end()) {
-    old = it->second;
+    old = load(it->second);
     unindexLocked(key, *old);
-    it->second = fresh;
+    it->second = std::move(stored);
   } else {
-    objects_.emplace(key, fresh);
+    objects_.emplace(key, std::move(stored));
   }
   indexLocked(key, *fresh);
   return old;
@@ -116,7 +129,7 @@ ObjectPtr ObjectCache::remove(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return nullptr;
-  ObjectPtr old = it->second;
+  ObjectPtr old = load(it->second);
   unindexLocked(key, *old);
   objects_.erase(it);
   return old;
@@ -131,19 +144,22 @@ ObjectCache::ReplaceDiff ObjectCache::replace(std::vector<nlohmann::json> object
   }
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [key, old] : objects_) {
-    if (fresh.find(key) == fresh.end()) diff.removed.push_back(old);
+    if (fresh.find(key) == fresh.end()) diff.removed.push_back(load(old));
   }
   for (const auto& [key, object] : fresh) {
     auto it = objects_.find(key);
     if (it == objects_.end()) {
       diff.added.push_back(object);
-    } else if (resourceVersionOf(*it->second) != resourceVersionOf(*object)) {
-      diff.updated.emplace_back(it->second, object);
+    } else if (auto old = load(it->second); resourceVersionOf(*old) != resourceVersionOf(*object)) {
+      diff.updated.emplace_back(std::move(old), object);
     }
   }
-  objects_ = std::move(fresh);
+  objects_.clear();
   indexes_.clear();
-  for (const auto& [key, object] : objects_) indexLocked(key, *object);
+  for (const auto& [key, object] : fresh) {
+    indexLocked(key, *object);
+    objects_.emplace(key, store(object));
+  }
   return diff;
 }
 

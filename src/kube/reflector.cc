@@ -38,7 +38,7 @@ void Reflector::run(std::stop_token stop) {
       list.labelSelector = options_.labelSelector;
       list.fieldSelector = options_.fieldSelector;
       list.limit = options_.pageSize;
-      auto listed = client_->listAll(resource_, ns_, list, stop);
+      auto listed = client_->listAll(resource_, ns_, list, stop, options_.transform);
       if (!listed.ok()) {
         if (stop.stop_requested()) return;
         {
@@ -76,7 +76,15 @@ void Reflector::run(std::stop_token stop) {
     auto ended = client_->watch(
         resource_, ns_, watch,
         [&](const WatchEvent& event) {
-          if (event.type != WatchEventType::kBookmark) sink_.apply(event);
+          if (event.type != WatchEventType::kBookmark) {
+            if (options_.transform) {
+              WatchEvent lean{event.type, event.object};
+              options_.transform(lean.object);
+              sink_.apply(lean);
+            } else {
+              sink_.apply(event);
+            }
+          }
           auto meta = event.object.find("metadata");
           if (meta != event.object.end() && meta->is_object()) {
             std::string eventRv = meta->value("resourceVersion", "");

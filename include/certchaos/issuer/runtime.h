@@ -27,13 +27,16 @@ struct IssuerMetrics {
                            "Keys ready or waiting in the work queues, by queue.")),
         heldRequests(r.gauge("certchaos_issuer_held_requests",
                              "Requests held by a fault (sleep, hang) right now.")),
-        issuersReady(r.gauge("certchaos_issuer_issuers_ready", "Issuers Ready=True.")) {}
+        issuersReady(r.gauge("certchaos_issuer_issuers_ready", "Issuers Ready=True.")),
+        cachedObjects(r.gauge("certchaos_issuer_cached_objects",
+                              "Objects in the informer caches, by resource.")) {}
   obs::Counter& requests;
   obs::Counter& faults;
   obs::Histogram& signingSeconds;
   obs::Gauge& queueDepth;
   obs::Gauge& heldRequests;
   obs::Gauge& issuersReady;
+  obs::Gauge& cachedObjects;
 };
 
 struct Runtime {

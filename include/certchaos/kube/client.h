@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -98,8 +99,11 @@ class Client {
                           const ListOptions& options = {}, std::stop_token stop = {});
 
   // Every page, following continue tokens (options.limit is the page size; 0 means 500).
+  // transformItem, if given, is applied to each item as its page arrives (so that a large
+  // collection is never held whole).
   Result<ObjectList> listAll(const ResourceRef& resource, const std::string& ns,
-                             ListOptions options = {}, std::stop_token stop = {});
+                             ListOptions options = {}, std::stop_token stop = {},
+                             const std::function<void(Object&)>& transformItem = {});
 
   // The namespace comes from object.metadata.namespace, else the default namespace.
   Result<Object> create(const ResourceRef& resource, const Object& object,

@@ -26,9 +26,11 @@ struct EventHandlers {
 
 class Informer final : private ReflectorSink {
  public:
-  // ns "" watches all namespaces (or a cluster-scoped resource).
+  // ns "" watches all namespaces (or a cluster-scoped resource). `storage`: how the cache keeps
+  // objects (ObjectCache::Storage).
   Informer(std::shared_ptr<Client> client, ResourceRef resource, std::string ns = "",
-           ReflectorOptions options = {});
+           ReflectorOptions options = {},
+           ObjectCache::Storage storage = ObjectCache::Storage::kParsed);
   ~Informer() override;
   Informer(const Informer&) = delete;
   Informer& operator=(const Informer&) = delete;

@@ -2,6 +2,7 @@
 // cluster-scoped objects), with secondary indexes such as "by spec.issuerRef".
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -26,7 +27,12 @@ inline constexpr const char* kNamespaceIndex = "namespace";
 
 class ObjectCache {
  public:
-  ObjectCache();
+  // How objects are kept. kPacked stores each as MessagePack bytes and decodes it on every read:
+  // a few hundred bytes an object instead of the several KiB of a parsed document, for caches of
+  // many objects read one at a time (the issuer's CertificateRequests).
+  enum class Storage { kParsed, kPacked };
+
+  explicit ObjectCache(Storage storage = Storage::kParsed);
 
   // Adds an index. Call before the cache is filled, or existing objects are indexed now.
   void addIndex(const std::string& name, IndexFunc index);
@@ -55,8 +61,17 @@ class ObjectCache {
   void indexLocked(const std::string& key, const nlohmann::json& object);
   void unindexLocked(const std::string& key, const nlohmann::json& object);
 
+  // An object as stored: parsed, or packed (then `object` is null).
+  struct Stored {
+    ObjectPtr object;
+    std::vector<std::uint8_t> packed;
+  };
+  Stored store(ObjectPtr object) const;
+  static ObjectPtr load(const Stored& stored);
+
+  const Storage storage_;
   mutable std::mutex mu_;
-  std::map<std::string, ObjectPtr> objects_;
+  std::map<std::string, Stored> objects_;
   std::map<std::string, IndexFunc> indexers_;
   // index name -> value -> keys
   std::map<std::string, std::map<std::string, std::set<std::string>>> indexes_;

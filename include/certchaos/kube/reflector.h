@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -26,15 +27,21 @@ class ReflectorSink {
   virtual void apply(const WatchEvent& event) = 0;
 };
 
+// Reduces an object to what its consumer reads before it is stored (client-go's TransformFunc):
+// applied to every listed item as its page arrives and to every watched object, so that a cache
+// of many large objects holds only the fields that matter.
+using ObjectTransform = std::function<void(nlohmann::json& object)>;
+
 struct ReflectorOptions {
-  std::string labelSelector;
-  std::string fieldSelector;
+  std::string labelSelector{};
+  std::string fieldSelector{};
   std::int64_t pageSize = 500;
   // Each watch asks the server to end it after this long times a random factor in [1, 2),
   // so many clients do not reconnect in step (client-go does 5-10 min).
   std::chrono::seconds watchTimeout{300};
   std::chrono::milliseconds idleTimeout{120'000};
   BackoffPolicy backoff{std::chrono::milliseconds(800), std::chrono::seconds(30), 2.0, 1.0};
+  ObjectTransform transform{};  // none: objects are stored whole
 };
 
 struct ReflectorStats {

@@ -21,8 +21,11 @@ std::vector<std::string> appLabel(const nlohmann::json& o) {
   return {labels["app"].get<std::string>()};
 }
 
-TEST(ObjectCache, KeysAndIndexesFollowChanges) {
-  ObjectCache cache;
+// Both ways of keeping objects behave the same.
+class ObjectCacheTest : public ::testing::TestWithParam<ObjectCache::Storage> {};
+
+TEST_P(ObjectCacheTest, KeysAndIndexesFollowChanges) {
+  ObjectCache cache(GetParam());
   cache.addIndex("app", appLabel);
   EXPECT_FALSE(cache.upsert(obj("ns", "a", "1", "web")));
   EXPECT_FALSE(cache.upsert(obj("", "cluster-wide", "2", "web")));
@@ -43,8 +46,8 @@ TEST(ObjectCache, KeysAndIndexesFollowChanges) {
   EXPECT_TRUE(cache.byIndex("no-such-index", "x").empty());
 }
 
-TEST(ObjectCache, ReplaceReportsTheDiff) {
-  ObjectCache cache;
+TEST_P(ObjectCacheTest, ReplaceReportsTheDiff) {
+  ObjectCache cache(GetParam());
   cache.upsert(obj("ns", "same", "1"));
   cache.upsert(obj("ns", "changed", "1"));
   cache.upsert(obj("ns", "vanished", "1"));
@@ -58,6 +61,33 @@ TEST(ObjectCache, ReplaceReportsTheDiff) {
   EXPECT_EQ((*diff.removed[0])["metadata"]["name"], "vanished");
   EXPECT_EQ(cache.size(), 3u);
 }
+
+TEST_P(ObjectCacheTest, ObjectsComeBackAsTheyWereStored) {
+  ObjectCache cache(GetParam());
+  nlohmann::json o = obj("ns", "a", "7", "web");
+  o["spec"] = {{"n", 42},
+               {"f", 0.5},
+               {"neg", -3},
+               {"big", 18446744073709551615ull},
+               {"t", true},
+               {"null", nullptr},
+               {"text", "caf\u00e9 \u2713"},
+               {"list", nlohmann::json::array({1, "two", nlohmann::json::object()})}};
+  cache.upsert(o);
+  EXPECT_EQ(*cache.get("ns/a"), o);
+  EXPECT_EQ(*cache.list().at(0), o);
+  EXPECT_EQ(*cache.byIndex("namespace", "ns").at(0), o);
+  auto old = cache.remove("ns/a");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(*old, o);
+}
+
+INSTANTIATE_TEST_SUITE_P(Storage, ObjectCacheTest,
+                         ::testing::Values(ObjectCache::Storage::kParsed,
+                                           ObjectCache::Storage::kPacked),
+                         [](const auto& info) {
+                           return info.param == ObjectCache::Storage::kParsed ? "Parsed" : "Packed";
+                         });
 
 TEST(Base64, RoundTripsAndRejectsGarbage) {
   for (const std::string& s :
