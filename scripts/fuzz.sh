@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fuzz.sh BUILD_DIR SECONDS [NAME...]: runs every libFuzzer target of BUILD_DIR/fuzz-bin (or the
-# named ones) for SECONDS each over its corpus in test/fuzz/corpus, one line of figures per
-# target; exits 1 if any crashed (the inputs are kept in BUILD_DIR/fuzz-artifacts).
+# named ones) over its corpus in test/fuzz/corpus for SECONDS each, or until $FUZZ_RUNS
+# executions if set and reached first; one line of figures per target; exits 1 if any crashed
+# (the inputs are kept in BUILD_DIR/fuzz-artifacts).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=$1 seconds=$2
@@ -13,7 +14,7 @@ fi
 export FUZZ_ARTIFACTS=$PWD/$build/fuzz-artifacts
 crashed=()
 for name in "${names[@]}"; do
-  test/fuzz/run_fuzzer.sh "$build/fuzz-bin/${name}_fuzzer" "test/fuzz/corpus/$name" "$seconds" ||
+  test/fuzz/run_fuzzer.sh "$build/fuzz-bin/${name}_fuzzer" "test/fuzz/corpus/$name" "$seconds" "${FUZZ_RUNS:--1}" ||
     crashed+=("$name")
 done
 if [ ${#crashed[@]} -gt 0 ]; then
