@@ -895,7 +895,7 @@ Result<void> LocalCluster::releaseBackoff(const ProcessId& holder, std::ostream&
   const CertManagerBackoff restore = state->backoffHold->restore;
   state->backoffHold.reset();
   for (const auto& c : state->components) {
-    if (c.name != "cm-controller" || backoffOfArgs(c.args) != restore) continue;
+    if (c.name != "cm-controller" || backoffOfArgs(c.args) == restore) continue;
     out << "  restarting cm-controller with cert-manager's back-off " << backoffText(restore)
         << " again\n";
     return restartWithBackoff(*state, restore, false, out);

@@ -142,6 +142,8 @@ TEST(ChecksTest, RetriedBeforeExpiryNeedsANewRequestAfterTheFailure) {
   auto waiting = evaluateCheck(c, e);
   EXPECT_FALSE(waiting.settled) << "in back-off, the certificate still valid";
   e.now = at(60s);
+  EXPECT_FALSE(evaluateCheck(c, e).settled) << "the application's checks see the expiry first";
+  e.now = at(65s);  // notAfter + settleTime
   auto expired = evaluateCheck(c, e);
   EXPECT_EQ(expired.outcome, CheckOutcome::kViolated);
   EXPECT_EQ(expired.at, at(60s));
