@@ -411,16 +411,17 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
     return refuseToWipe(stateDir_, "the state of a start-up that did not finish (interrupted?)");
   }
   // A run that scaled cert-manager's back-off and died must not leave the plane scaled.
-  auto orphan = dropOrphanedHold(*existing, /*stopOnly=*/true, out);
-  if (!orphan) return orphan.error();
+  const bool orphanedHold = existing->backoffHold && liveHolders(*existing->backoffHold).empty();
   bool allRunning = !existing->components.empty();
   for (const auto& c : existing->components) allRunning = allRunning && isRunning(c.process);
-  if (allRunning) {
+  if (allRunning && !orphanedHold) {
     out << "A local control plane is already running (started " << existing->startedAt
         << "); not starting another.\n";
     return existing;
   }
   if (auto r = checkRestartable(*existing); !r) return r.error();
+  // cm-controller stopped with cert-manager's figures back: restartStopped starts it again.
+  if (auto r = dropOrphanedHold(*existing, /*stopOnly=*/true, out); !r) return r.error();
   return restartStopped(std::move(*existing), options, out);
 }
 
