@@ -133,6 +133,11 @@ CheckSpec deniedNotStored() {
 CheckSpec clientsReject(const char* reason) {
   return {"clients-reject", "clients reject the bad certificate, naming why", {{"reason", reason}}};
 }
+CheckSpec retriedBeforeExpiry() {
+  return {"retried-before-expiry",
+          "cert-manager retries the failed issuance (after its back-off) before notAfter - margin",
+          {{"margin", "0s"}}};
+}
 CheckSpec servedRenewal() {
   return {"served-renewal",
           "the application serves the renewed certificate soon after the Secret holds it, and "
@@ -166,6 +171,9 @@ Hypothesis hypothesisOf(int number) {
       return checked({renewedBeforeExpiry(), maxRequests(5)}, InjectionEvidence::kIssuerEvent,
                      true);
     case 6:
+      // The production story of a CA outage: visible, the certificate still served, and
+      // cert-manager asking again after its back-off while the certificate is still valid.
+      return checked({probesValid(), signalBeforeExpiry(), retriedBeforeExpiry()});
     case 7:
     case 20:
       return checked({probesValid(), signalBeforeExpiry()});

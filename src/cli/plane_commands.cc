@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "certchaos/common/duration.h"
 #include "cli_context.h"
 #include "plane_actions.h"
 
@@ -43,6 +44,20 @@ int runDown(const CliContext& cli) {
   return r ? kExitOk : cli.fail(r.error());
 }
 
+// The back-off cert-manager retries failed issuances with, and whether a run scaled it.
+std::string backoffStatusLine(const lc::BackoffStatus& b) {
+  std::string line = "cert-manager back-off: " + formatGoDuration(b.inForce.minimum) +
+                     " minimum, " + formatGoDuration(b.inForce.maximum) + " maximum";
+  if (!b.restore) return line;
+  std::string pids;
+  for (pid_t p : b.liveHolders) pids += (pids.empty() ? "" : ", ") + std::to_string(p);
+  const std::string restore =
+      formatGoDuration(b.restore->minimum) + "/" + formatGoDuration(b.restore->maximum);
+  if (!pids.empty())
+    return line + " (scaled for the run of pid " + pids + "; " + restore + " again after it)";
+  return line + " (scaled for a run that no longer runs: 'certchaos up' restores " + restore + ")";
+}
+
 int runStatus(const CliContext& cli) {
   lc::LocalCluster cluster(cli.global.stateDir);
   auto status = cluster.status();
@@ -53,6 +68,9 @@ int runStatus(const CliContext& cli) {
     std::printf("%-16s %-8d %-9s %-8s %s\n", c.name.c_str(), c.pid, c.running ? "yes" : "no",
                 c.healthy ? "yes" : "no", c.url.c_str());
     allHealthy = allHealthy && c.healthy;
+  }
+  if (auto backoff = cluster.backoffStatus()) {
+    std::printf("%s\n", backoffStatusLine(*backoff).c_str());
   }
   std::printf("kubeconfig: %s\n", cluster.kubeconfigPath().c_str());
   std::fflush(stdout);

@@ -16,6 +16,7 @@
 #include "deploy_actions.h"
 #include "input_checks.h"
 #include "plane_actions.h"
+#include "run_backoff.h"
 #include "run_hints.h"
 
 namespace certchaos::cli {
@@ -250,6 +251,17 @@ void printResult(const CliContext& cli, const scenario::RunResult& result) {
             << result.report.run.id << "\n";
 }
 
+// Runs the scenario with cert-manager's back-off arranged for it (scaled on the local plane and
+// restored once the run, its rollback included, is over).
+Result<scenario::RunResult> runWithBackoff(const CliContext& cli, const Target& target,
+                                           scenario::RunOptions options) {
+  auto backoff = RunBackoff::arrange(cli, target, options.timeScale);
+  if (!backoff) return backoff.error();
+  options.certManagerBackoff = (*backoff)->inForce();
+  SignalStop signals;
+  return scenario::runScenario(target.client, options, signals.token());
+}
+
 int runRun(const CliContext& cli, const RunFlags& f) {
   if (auto usable = checkRunsDir(cli.global.runsDir); !usable) return cli.fail(usable.error());
   if (auto flags = runOptionsFromFlags(f); !flags) return failWith(cli, flags.error(), "run");
@@ -257,8 +269,7 @@ int runRun(const CliContext& cli, const RunFlags& f) {
   if (!target) return cli.fail(target.error());
   auto options = resolveRun(cli, *target, f);
   if (!options) return failWith(cli, options.error(), "run");
-  SignalStop signals;
-  auto result = scenario::runScenario(target->client, *options, signals.token());
+  auto result = runWithBackoff(cli, *target, *options);
   if (!result) return cli.fail(result.error());
   printResult(cli, *result);
   return scenario::exitCodeFor(result->report.verdict.result);
@@ -365,8 +376,7 @@ int runDemo(CliContext& cli, const DemoFlags& f) {
   run.atRenewalTime = true;
   auto options = resolveRun(cli, *refreshed, run);
   if (!options) return cli.fail(options.error());
-  SignalStop signals;
-  auto result = scenario::runScenario(refreshed->client, *options, signals.token());
+  auto result = runWithBackoff(cli, *refreshed, *options);
   if (!result) return cli.fail(result.error());
   printResult(cli, *result);
   cli.out() << "\nThe plane keeps running: '" << certchaosCommand(cli.global)

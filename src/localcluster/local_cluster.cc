@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "certchaos/common/duration.h"
 #include "certchaos/common/time.h"
 #include "certchaos/localcluster/net.h"
 #include "certchaos/localcluster/pki.h"
@@ -43,10 +44,32 @@ json toJson(const ClusterState& s) {
                           {"log", c.logPath},
                           {"args", c.args}});
   }
-  return {{"version", kStateVersion},       {"complete", s.complete},
-          {"stateDir", s.stateDir},         {"controlplaneDir", s.controlplaneDir},
-          {"kubeconfig", s.kubeconfigPath}, {"apiserver", s.apiserverUrl},
-          {"startedAt", s.startedAt},       {"components", components}};
+  json out = {{"version", kStateVersion},       {"complete", s.complete},
+              {"stateDir", s.stateDir},         {"controlplaneDir", s.controlplaneDir},
+              {"kubeconfig", s.kubeconfigPath}, {"apiserver", s.apiserverUrl},
+              {"startedAt", s.startedAt},       {"components", components}};
+  if (s.backoffHold) {
+    json holders = json::array();
+    for (const auto& h : s.backoffHold->holders) {
+      holders.push_back({{"pid", h.pid}, {"startTime", h.startTime}});
+    }
+    out["backoffHold"] = {{"holders", holders},
+                          {"restoreMinimum", formatGoDuration(s.backoffHold->restore.minimum)},
+                          {"restoreMaximum", formatGoDuration(s.backoffHold->restore.maximum)}};
+  }
+  return out;
+}
+
+std::vector<pid_t> liveHolders(const BackoffHold& hold) {
+  std::vector<pid_t> out;
+  for (const auto& h : hold.holders) {
+    if (isRunning(h)) out.push_back(h.pid);
+  }
+  return out;
+}
+
+std::string backoffText(const CertManagerBackoff& b) {
+  return formatGoDuration(b.minimum) + "/" + formatGoDuration(b.maximum);
 }
 
 // Holds an exclusive lock on the state directory so that two `up`/`down` never interleave.
@@ -269,6 +292,21 @@ Result<ClusterState> LocalCluster::parseState() const {
            c.at("log"),
            c.value("args", std::vector<std::string>{})});
     }
+    if (j.contains("backoffHold")) {
+      const json& h = j.at("backoffHold");
+      BackoffHold hold;
+      for (const auto& p : h.at("holders")) {
+        hold.holders.push_back(
+            {p.at("pid").get<pid_t>(), p.at("startTime").get<unsigned long long>()});
+      }
+      auto minimum = parseGoDuration(h.at("restoreMinimum").get<std::string>());
+      auto maximum = parseGoDuration(h.at("restoreMaximum").get<std::string>());
+      if (!minimum || !maximum) {
+        return makeError("BadState", "a backoffHold with unreadable durations in " + statePath());
+      }
+      hold.restore = {*minimum, *maximum};
+      s.backoffHold = std::move(hold);
+    }
     return s;
   } catch (const json::exception& e) {
     return makeError("BadState",
@@ -372,14 +410,18 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
   if (!existing->complete) {
     return refuseToWipe(stateDir_, "the state of a start-up that did not finish (interrupted?)");
   }
+  // A run that scaled cert-manager's back-off and died must not leave the plane scaled.
+  const bool orphanedHold = existing->backoffHold && liveHolders(*existing->backoffHold).empty();
   bool allRunning = !existing->components.empty();
   for (const auto& c : existing->components) allRunning = allRunning && isRunning(c.process);
-  if (allRunning) {
+  if (allRunning && !orphanedHold) {
     out << "A local control plane is already running (started " << existing->startedAt
         << "); not starting another.\n";
     return existing;
   }
   if (auto r = checkRestartable(*existing); !r) return r.error();
+  // cm-controller stopped with cert-manager's figures back: restartStopped starts it again.
+  if (auto r = dropOrphanedHold(*existing, /*stopOnly=*/true, out); !r) return r.error();
   return restartStopped(std::move(*existing), options, out);
 }
 
@@ -770,6 +812,110 @@ Result<void> LocalCluster::restartComponent(const std::string& name, std::ostrea
     return startAgain(*state, c, std::chrono::seconds(60), out);
   }
   return makeError("NotFound", "no component named '" + name + "' in " + statePath());
+}
+
+Result<void> LocalCluster::restartWithBackoff(ClusterState& state,
+                                              const CertManagerBackoff& backoff, bool stopOnly,
+                                              std::ostream& out) {
+  for (auto& c : state.components) {
+    if (c.name != "cm-controller") continue;
+    stopProcess(c.process, kStopGrace);
+    c.args = withBackoffArgs(std::move(c.args), backoff);
+    if (auto r = saveState(state); !r) return r.error();
+    if (stopOnly) return {};
+    return startAgain(state, c, std::chrono::seconds(60), out);
+  }
+  return makeError("NotFound", "expected a cm-controller component in " + statePath() +
+                                   ", found none; run 'certchaos up --fresh' for a full plane");
+}
+
+Result<bool> LocalCluster::dropOrphanedHold(ClusterState& state, bool stopOnly, std::ostream& out) {
+  if (!state.backoffHold || !liveHolders(*state.backoffHold).empty()) return false;
+  const CertManagerBackoff restore = state.backoffHold->restore;
+  out << "  cert-manager's back-off was scaled for a run that no longer runs: restoring "
+      << backoffText(restore) << " (minimum/maximum)\n";
+  state.backoffHold.reset();
+  if (auto r = restartWithBackoff(state, restore, stopOnly, out); !r) return r.error();
+  return true;
+}
+
+Result<BackoffGrant> LocalCluster::holdBackoff(const CertManagerBackoff& backoff,
+                                               const ProcessId& holder, std::ostream& out) {
+  StateLock lock(stateDir_);
+  auto state = loadState();
+  if (!state) return state.error();
+  if (auto orphan = dropOrphanedHold(*state, /*stopOnly=*/false, out); !orphan) {
+    return orphan.error();
+  }
+  const ComponentState* cm = nullptr;
+  for (const auto& c : state->components) {
+    if (c.name == "cm-controller") cm = &c;
+  }
+  if (cm == nullptr || !isRunning(cm->process)) {
+    return makeError("NotRunning", "expected cm-controller running in the local plane in " +
+                                       stateDir_ + ", found it " +
+                                       (cm == nullptr ? "missing" : "stopped") +
+                                       "; run 'certchaos up' to restart it");
+  }
+  BackoffGrant grant;
+  grant.inForce = backoffOfArgs(cm->args);
+  if (state->backoffHold) {
+    // Runs hold it already: share their figures, never change them under them.
+    if (grant.inForce != backoff) {
+      grant.others = liveHolders(*state->backoffHold);
+      return grant;
+    }
+    state->backoffHold->holders.push_back(holder);
+    if (auto r = saveState(*state); !r) return r.error();
+    grant.granted = true;
+    return grant;
+  }
+  state->backoffHold = BackoffHold{{holder}, grant.inForce};
+  if (grant.inForce != backoff) {
+    out << "  restarting cm-controller with cert-manager's back-off " << backoffText(backoff)
+        << " (was " << backoffText(grant.inForce) << ")\n";
+    if (auto r = restartWithBackoff(*state, backoff, false, out); !r) return r.error();
+  } else if (auto r = saveState(*state); !r) {
+    return r.error();
+  }
+  grant.granted = true;
+  grant.inForce = backoff;
+  return grant;
+}
+
+Result<void> LocalCluster::releaseBackoff(const ProcessId& holder, std::ostream& out) {
+  StateLock lock(stateDir_);
+  auto state = loadState();
+  if (!state) return state.error();
+  if (!state->backoffHold) return {};
+  auto& holders = state->backoffHold->holders;
+  std::erase_if(holders, [&holder](const ProcessId& h) {
+    return (h.pid == holder.pid && h.startTime == holder.startTime) || !isRunning(h);
+  });
+  if (!holders.empty()) return saveState(*state);
+  const CertManagerBackoff restore = state->backoffHold->restore;
+  state->backoffHold.reset();
+  for (const auto& c : state->components) {
+    if (c.name != "cm-controller" || backoffOfArgs(c.args) == restore) continue;
+    out << "  restarting cm-controller with cert-manager's back-off " << backoffText(restore)
+        << " again\n";
+    return restartWithBackoff(*state, restore, false, out);
+  }
+  return saveState(*state);
+}
+
+Result<BackoffStatus> LocalCluster::backoffStatus() const {
+  auto state = loadState();
+  if (!state) return state.error();
+  BackoffStatus out;
+  for (const auto& c : state->components) {
+    if (c.name == "cm-controller") out.inForce = backoffOfArgs(c.args);
+  }
+  if (state->backoffHold) {
+    out.restore = state->backoffHold->restore;
+    out.liveHolders = liveHolders(*state->backoffHold);
+  }
+  return out;
 }
 
 }  // namespace certchaos::localcluster

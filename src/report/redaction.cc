@@ -332,6 +332,7 @@ void Redactor::redact(Report& r) const {
   }
   for (auto& link : r.chain) clean(link.message);
   if (r.prediction) clean(r.prediction->text);
+  if (r.run.certManagerBackoff) clean(r.run.certManagerBackoff->note);
 }
 
 }  // namespace certchaos::report

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 
+#include "certchaos/common/duration.h"
 #include "certchaos/common/utf8.h"
 #include "certchaos/report/duration_format.h"
 
@@ -184,10 +186,29 @@ std::string checkTime(const Report& r, const CheckResult& check) {
   return clockTime(*check.at) + " (" + wallOffset(r, *check.at) + ")";
 }
 
+namespace {
+
+std::string backoffText(const CertManagerBackoff& b, double scale) {
+  // Go durations, as cert-manager's flags and docs write them (32h, not "1 d 8 h").
+  auto nominal = [scale](Duration wall) {
+    const auto n = std::llround(static_cast<long double>(wall.count()) * scale / 1e9L);
+    return formatGoDuration(std::chrono::seconds(n));
+  };
+  if (b.scaled) {
+    return "scaled " + formatTimeScale(scale) + ": minimum " + formatGoDuration(b.minimum) + " (" +
+           nominal(b.minimum) + " nominal), maximum " + formatGoDuration(b.maximum) + " (" +
+           nominal(b.maximum) + " nominal). " + b.note;
+  }
+  return "NOT scaled: minimum " + formatGoDuration(b.minimum) + ", maximum " +
+         formatGoDuration(b.maximum) + " (wall). " + b.note;
+}
+
+}  // namespace
+
 std::vector<Fact> runFacts(const Report& r) {
   const double scale = r.run.timeScale;
   auto span = std::chrono::duration_cast<Duration>(r.run.endedAt - r.run.startedAt);
-  return {
+  std::vector<Fact> facts = {
       {"Run", r.run.id},
       {"Scenario", fmt::format("{} {} (seed {})", r.run.scenario.number, r.run.scenario.name,
                                r.run.scenario.seed)},
@@ -201,6 +222,12 @@ std::vector<Fact> runFacts(const Report& r) {
       {"Started", dateTime(r.run.startedAt)},
       {"Ended", dateTime(r.run.endedAt) + " (after " + formatWallAndNominal(span, scale) + ")"},
   };
+  if (r.run.certManagerBackoff) {
+    // Right after the time scale: what the compression covered.
+    facts.insert(facts.begin() + 4,
+                 {"cert-manager backoff", backoffText(*r.run.certManagerBackoff, scale)});
+  }
+  return facts;
 }
 
 std::vector<Fact> outcomeFacts(const Report& r) {

@@ -302,6 +302,21 @@ void readRun(ObjectReader& parent, Run& run) {
   o.stringMap("versions", run.versions, Need::kRequired);
   o.time("startedAt", run.startedAt);
   o.time("endedAt", run.endedAt);
+  if (const json* b = o.get("certManagerBackoff", Need::kOptional)) {
+    ObjectReader bo(o.problems(), b, o.pathOf("certManagerBackoff"));
+    if (bo.valid()) {
+      CertManagerBackoff backoff;
+      std::optional<Duration> minimum, maximum;
+      bo.boolean("scaled", backoff.scaled);
+      bo.duration("minimum", minimum, Need::kRequired);
+      bo.duration("maximum", maximum, Need::kRequired);
+      bo.string("note", backoff.note, Need::kRequired);
+      bo.finish();
+      backoff.minimum = minimum.value_or(Duration{});
+      backoff.maximum = maximum.value_or(Duration{});
+      run.certManagerBackoff = std::move(backoff);
+    }
+  }
   o.finish();
 }
 
@@ -362,6 +377,12 @@ nlohmann::json toJson(const Report& r) {
            {"versions", stringMap(r.run.versions)},
            {"startedAt", timeText(r.run.startedAt)},
            {"endedAt", timeText(r.run.endedAt)}};
+  if (const auto& b = r.run.certManagerBackoff) {
+    run["certManagerBackoff"] = {{"scaled", b->scaled},
+                                 {"minimum", durationText(b->minimum)},
+                                 {"maximum", durationText(b->maximum)},
+                                 {"note", b->note}};
+  }
 
   json verdict{{"result", toString(r.verdict.result)},
                {"hypothesis", r.verdict.hypothesis},

@@ -10,6 +10,7 @@ using Nanos = std::chrono::nanoseconds;
 
 constexpr hours kProductionDuration{24 * 90};
 constexpr hours kFirstRetryBackoff{1};
+constexpr hours kMaximumRetryBackoff{32};
 
 std::string fmt(Nanos d) {
   return formatGoDuration(std::chrono::duration_cast<std::chrono::minutes>(d));
@@ -46,18 +47,16 @@ std::string parameter(const chaos::ScenarioInfo& s, const std::map<std::string, 
   return "";
 }
 
-}  // namespace
-
-report::Prediction predict(const chaos::ScenarioInfo& scenario,
-                           const std::map<std::string, std::string>& parameters,
-                           const nlohmann::json& certificate, double timeScale) {
+report::Prediction predictWithProductionFigures(
+    const chaos::ScenarioInfo& scenario, const std::map<std::string, std::string>& parameters,
+    const nlohmann::json& certificate) {
   report::Prediction out;
   std::string how;
   const Nanos window = productionWindow(certificate, how);
   out.assumptions = {{"certificateDuration", formatGoDuration(kProductionDuration)},
                      {"renewalWindow", fmt(window) + " (" + how + ")"},
                      {"firstRetryBackoff", formatGoDuration(kFirstRetryBackoff)},
-                     {"timeScaleOfThisRun", std::to_string(static_cast<long long>(timeScale))}};
+                     {"maximumRetryBackoff", formatGoDuration(kMaximumRetryBackoff)}};
   const std::string name = scenario.name;
   if (name == "sleep") {
     auto delay = parseGoDuration(parameter(scenario, parameters, "delay"));
@@ -92,7 +91,7 @@ report::Prediction predict(const chaos::ScenarioInfo& scenario,
     // Backoff 1h, 2h, 4h ... capped at 32h (the trigger controller's defaults).
     int attempts = 1;
     Nanos spent{0};
-    for (hours delay = kFirstRetryBackoff;; delay = std::min(delay * 2, hours(32))) {
+    for (hours delay = kFirstRetryBackoff;; delay = std::min(delay * 2, kMaximumRetryBackoff)) {
       if (spent + delay > window) break;
       spent += delay;
       ++attempts;
@@ -104,6 +103,28 @@ report::Prediction predict(const chaos::ScenarioInfo& scenario,
   } else {
     out.text = "In production the same fault meets the same code paths; the renewal window is " +
                fmt(window) + ". Hypothesis to keep checking: " + scenario.hypothesis;
+  }
+  return out;
+}
+
+}  // namespace
+
+report::Prediction predict(const chaos::ScenarioInfo& scenario,
+                           const std::map<std::string, std::string>& parameters,
+                           const nlohmann::json& certificate, double timeScale,
+                           const report::CertManagerBackoff& backoffOfThisRun) {
+  report::Prediction out = predictWithProductionFigures(scenario, parameters, certificate);
+  out.assumptions["timeScaleOfThisRun"] = std::to_string(static_cast<long long>(timeScale));
+  if (backoffOfThisRun.scaled) {
+    out.assumptions["retryBackoffOfThisRun"] = formatGoDuration(backoffOfThisRun.minimum) + " to " +
+                                               formatGoDuration(backoffOfThisRun.maximum) +
+                                               " (production's divided by the time scale)";
+  } else if (timeScale > 1) {
+    out.assumptions["retryBackoffOfThisRun"] =
+        formatGoDuration(backoffOfThisRun.minimum) + " to " +
+        formatGoDuration(backoffOfThisRun.maximum) +
+        " (NOT scaled: retries in this run came at production delays; the figures above are "
+        "production's)";
   }
   return out;
 }

@@ -13,6 +13,7 @@ namespace certchaos::scenario {
 
 report::Prediction predict(const chaos::ScenarioInfo& scenario,
                            const std::map<std::string, std::string>& parameters,
-                           const nlohmann::json& certificate, double timeScale);
+                           const nlohmann::json& certificate, double timeScale,
+                           const report::CertManagerBackoff& backoffOfThisRun);
 
 }  // namespace certchaos::scenario

@@ -248,6 +248,10 @@ int exitCodeFor(report::VerdictResult verdict) {
   return 1;
 }
 
+report::CertManagerBackoff productionBackoff(std::string why) {
+  return {false, std::chrono::hours(1), std::chrono::hours(32), std::move(why)};
+}
+
 json healthyChaosPatch() {
   return {{"spec", {{"scenario", nullptr}, {"parameters", nullptr}, {"faults", nullptr}}}};
 }
@@ -384,6 +388,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   r.run.cluster = o.cluster;
   r.run.versions = {{"certchaos", "0.1.0"}, {"cert-manager", "v1.21.1"}};
   r.run.startedAt = startedAt;
+  r.run.certManagerBackoff = o.certManagerBackoff.value_or(
+      productionBackoff("the caller of the runner did not arrange cert-manager's back-off"));
   r.verdict.hypothesis = scenario->hypothesis;
 
   // 1. Start conditions: a valid certificate from the issuer's own CA in the Secret (repaired
@@ -958,7 +964,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
         formatGoDuration(std::chrono::duration_cast<std::chrono::seconds>(*r.timeToRecovery)) +
         " (" + nominal(*r.timeToRecovery) + " nominal).";
   }
-  r.prediction = predict(*scenario, o.parameters, *cert, o.timeScale);
+  r.prediction = predict(*scenario, o.parameters, *cert, o.timeScale, *r.run.certManagerBackoff);
   report::finalizeTimes(r);
   redactor.redact(r);
   if (auto valid = report::validateReportJson(report::toJson(r)); !valid) {

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "certchaos/common/result.h"
+#include "certchaos/localcluster/cm_backoff.h"
 #include "certchaos/localcluster/process.h"
 
 namespace certchaos::localcluster {
@@ -31,6 +33,8 @@ struct ClusterState {
   // plane lacks what the later steps install (CRDs, policies, the issuer).
   bool complete = false;
   int version = 0;  // the state file format; `up` restarts only a plane of its own format
+  // Set while runs hold cm-controller's back-off scaled (holdBackoff).
+  std::optional<BackoffHold> backoffHold;
 };
 
 struct UpOptions {
@@ -87,6 +91,17 @@ class LocalCluster {
   Result<void> stopComponent(const std::string& name, bool kill, std::ostream& out);
   Result<ClusterState> loadState() const;
 
+  // cm-controller's failure back-off for the run of `holder` (a live process): restarts
+  // cm-controller with `backoff` (keeping its data and ports) and waits until it is ready, unless
+  // it runs with it already, and records the holder in the state. While another live run holds
+  // other figures nothing changes and the grant says so.
+  Result<BackoffGrant> holdBackoff(const CertManagerBackoff& backoff, const ProcessId& holder,
+                                   std::ostream& out);
+  // Drops `holder` and the holders that no longer run; with none left, restarts cm-controller
+  // with the back-off it had before the first hold.
+  Result<void> releaseBackoff(const ProcessId& holder, std::ostream& out);
+  Result<BackoffStatus> backoffStatus() const;
+
   std::string kubeconfigPath() const { return stateDir_ + "/kubeconfig"; }
   const std::string& stateDir() const { return stateDir_; }
 
@@ -108,6 +123,12 @@ class LocalCluster {
   // `component` is one of state's; the state is saved with its new pid at once.
   Result<void> startAgain(ClusterState& state, ComponentState& component,
                           std::chrono::seconds timeout, std::ostream& out);
+  // Stops cm-controller and starts it again with `backoff`; the state records the new command
+  // line. `stopOnly`: leave it stopped for restartStopped.
+  Result<void> restartWithBackoff(ClusterState& state, const CertManagerBackoff& backoff,
+                                  bool stopOnly, std::ostream& out);
+  // A hold whose runs all ended (crashed, killed): back to the figures before it. True if so.
+  Result<bool> dropOrphanedHold(ClusterState& state, bool stopOnly, std::ostream& out);
 
   std::string stateDir_;
 };

@@ -32,6 +32,18 @@ struct Scenario {
   friend bool operator==(const Scenario&, const Scenario&) = default;
 };
 
+// cert-manager's failure back-off during the run: its trigger controller retries a failed
+// issuance after minimum × 2^(failures−1), at most maximum. Divided by the time scale on the local
+// plane; cert-manager's own figures (1h, 32h) where certchaos cannot set them.
+struct CertManagerBackoff {
+  bool scaled = false;  // divided by the run's time scale
+  Duration minimum{};   // wall, in force during the run
+  Duration maximum{};
+  std::string note;  // how it was scaled, or why not
+
+  friend bool operator==(const CertManagerBackoff&, const CertManagerBackoff&) = default;
+};
+
 struct Run {
   std::string id;  // unique per run, also the runs/ directory name
   Scenario scenario;
@@ -40,6 +52,7 @@ struct Run {
   std::map<std::string, std::string> versions;  // "certchaos", "cert-manager", "kubernetes"...
   SystemTime startedAt{};
   SystemTime endedAt{};
+  std::optional<CertManagerBackoff> certManagerBackoff;  // absent in reports of older runs
 
   friend bool operator==(const Run&, const Run&) = default;
 };

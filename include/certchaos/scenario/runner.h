@@ -54,6 +54,9 @@ struct RunOptions {
   std::string runsDir;                          // reports go to runsDir/<run id>/
   std::map<std::string, std::string> logFiles;  // source ("issuer", "cert-manager", "app") → path
   std::string cluster = "local";
+  // cert-manager's failure back-off during the run, as the caller arranged it (the CLI scales it
+  // on the local plane); absent: reported as not scaled.
+  std::optional<report::CertManagerBackoff> certManagerBackoff;
   std::ostream* progress = nullptr;  // one line per state change (a terminal shows more)
   bool terminal = false;
 };
@@ -69,6 +72,9 @@ int exitCodeFor(report::VerdictResult verdict);
 // Runs the scenario; `abort` (Ctrl-C, certchaos abort) ends it as aborted, with the rollback.
 Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOptions& options,
                               std::stop_token abort = {});
+
+// cert-manager's own failure back-off (1h, doubling up to 32h), not scaled, for the reason `why`.
+report::CertManagerBackoff productionBackoff(std::string why);
 
 // The issuer spec's chaos fields set to healthy (what rollback and `certchaos abort` apply).
 nlohmann::json healthyChaosPatch();

@@ -30,6 +30,7 @@ const CheckKind& ownIssuerOnly();
 const CheckKind& deniedNotStored();
 const CheckKind& clientsReject();
 const CheckKind& servedRenewal();
+const CheckKind& retriedBeforeExpiry();
 
 // ---- helpers shared by the kinds ----
 

@@ -10,8 +10,9 @@ namespace checks {
 
 const std::vector<const CheckKind*>& checkKinds() {
   static const std::vector<const CheckKind*> kKinds = {
-      &probesValid(),   &renewedBeforeExpiry(), &signalBeforeExpiry(), &maxRequests(),
-      &ownIssuerOnly(), &deniedNotStored(),     &clientsReject(),      &servedRenewal()};
+      &probesValid(),   &renewedBeforeExpiry(), &signalBeforeExpiry(),
+      &maxRequests(),   &ownIssuerOnly(),       &deniedNotStored(),
+      &clientsReject(), &servedRenewal(),       &retriedBeforeExpiry()};
   return kKinds;
 }
 

@@ -435,6 +435,27 @@ TEST(ReportCheckRenderingTest, ParametersShowTheDefaultsInForce) {
   EXPECT_THAT(render("text", none), HasSubstr("none given; defaults: delay = 1h"));
 }
 
+// Issue 13: the report says whether time compression covered cert-manager's failure back-off.
+TEST(ReportBackoffRenderingTest, EveryRenderingSaysWhetherTheBackoffWasScaled) {
+  Report scaled = testing::sampleSleepReport();
+  for (const char* format : {"text", "md", "html"}) {
+    EXPECT_THAT(render(format, scaled),
+                HasSubstr("scaled ×60: minimum 1m0s (1h0m0s nominal), maximum 32m0s "
+                          "(32h0m0s nominal). cm-controller of the local plane"))
+        << format;
+  }
+  Report production = testing::sampleSleepReport();
+  production.run.certManagerBackoff = CertManagerBackoff{
+      false, std::chrono::hours(1), std::chrono::hours(32), "not the local plane"};
+  for (const char* format : {"text", "md", "html"}) {
+    EXPECT_THAT(
+        render(format, production),
+        HasSubstr("NOT scaled: minimum 1h0m0s, maximum 32h0m0s (wall). not the local plane"))
+        << format;
+  }
+  EXPECT_THAT(render("text", testing::minimalReport()), Not(HasSubstr("backoff")));
+}
+
 }  // namespace
 }  // namespace certchaos::report
 

@@ -33,6 +33,9 @@ Report sampleSleepReport() {
   r.run.versions = {{"certchaos", "0.1.0"}, {"cert-manager", "v1.14.4"}, {"kubernetes", "v1.29.3"}};
   r.run.startedAt = at(s(0));
   r.run.endedAt = at(s(68));
+  r.run.certManagerBackoff = CertManagerBackoff{
+      true, std::chrono::minutes(1), std::chrono::minutes(32),
+      "cm-controller of the local plane ran with cert-manager's 1h and 32h divided by 60"};
 
   r.verdict.result = VerdictResult::kFailed;
   r.verdict.hypothesis =

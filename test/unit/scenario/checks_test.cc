@@ -126,6 +126,47 @@ TEST(ChecksTest, SignalBeforeExpiryIgnoresLateSignals) {
   EXPECT_THAT(told.evidence, HasSubstr("CA unavailable"));
 }
 
+// Scenario 6 (issue 13): a failed issuance is retried after cert-manager's back-off while the
+// certificate in force is still valid, or the certificate expires with nobody asking again.
+TEST(ChecksTest, RetriedBeforeExpiryNeedsANewRequestAfterTheFailure) {
+  auto c = spec("retried-before-expiry", {{"margin", "0s"}});
+  Evidence e = baseEvidence();
+  EXPECT_FALSE(evaluateCheck(c, e).settled) << "nothing failed yet";
+  RequestObservation failed;
+  failed.name = "app-2";
+  failed.createdAt = at(1500ms);
+  failed.failed = true;
+  failed.decidedAt = at(2s);
+  e.requests.push_back(failed);
+  e.now = at(30s);
+  auto waiting = evaluateCheck(c, e);
+  EXPECT_FALSE(waiting.settled) << "in back-off, the certificate still valid";
+  e.now = at(60s);
+  EXPECT_FALSE(evaluateCheck(c, e).settled) << "the application's checks see the expiry first";
+  e.now = at(65s);  // notAfter + settleTime
+  auto expired = evaluateCheck(c, e);
+  EXPECT_EQ(expired.outcome, CheckOutcome::kViolated);
+  EXPECT_EQ(expired.at, at(60s));
+  EXPECT_THAT(expired.evidence, HasSubstr("back-off outlasted the certificate"));
+
+  RequestObservation retry;
+  retry.name = "app-3";
+  retry.createdAt = at(62s);  // 1 min after the failure (1h nominal at ×60): too late
+  e.requests.push_back(retry);
+  EXPECT_THAT(evaluateCheck(c, e).evidence, HasSubstr("retried late, with app-3"));
+  e.requests.back().createdAt = at(32s);
+  auto retried = evaluateCheck(c, e);
+  EXPECT_EQ(retried.outcome, CheckOutcome::kHeld);
+  EXPECT_TRUE(retried.settled);
+  EXPECT_EQ(retried.at, at(32s));
+  EXPECT_THAT(retried.evidence, HasSubstr("retried with app-3 at 12:00:32"));
+  EXPECT_THAT(retried.evidence, HasSubstr("30s later (30m0s nominal)"));
+
+  Evidence none = baseEvidence();
+  none.ended = true;
+  EXPECT_EQ(evaluateCheck(c, none).outcome, CheckOutcome::kNotEvaluated);
+}
+
 TEST(ChecksTest, MaxRequestsNamesTheRequestOverTheLimit) {
   Evidence e = baseEvidence();
   for (int i = 2; i <= 5; ++i) {
