@@ -76,13 +76,16 @@ test-unit: build promtool
 
 # Builds and runs the benchmarks, each on a local control plane of its own, and prints their
 # figures: an Informer's list+watch of 10 000 ConfigMaps; issuance through certchaos-issuer
-# against cert-manager's CA issuer.
+# against cert-manager's CA issuer; the issuer's memory with CACHE_REQUESTS issued
+# CertificateRequests in the cluster, against cm-controller's.
+CACHE_REQUESTS ?= 20000
 .PHONY: bench
 bench: build controlplane
 	@test -x $(BUILD)/bin/kube_list_watch_bench || { echo "no benchmarks in $(BUILD): cmake did \
 	not find Google Benchmark (libbenchmark-dev; make deps installs it)" >&2; exit 1; }
 	@$(BUILD)/bin/kube_list_watch_bench --benchmark_counters_tabular=true
 	@$(BUILD)/bin/issuance_bench --benchmark_counters_tabular=true
+	@$(BUILD)/bin/issuer_cache_bench $(CACHE_REQUESTS)
 
 demo: build controlplane
 	@scripts/demo.sh $(BUILD)/bin
