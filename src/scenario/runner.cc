@@ -714,10 +714,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     if (!p.ok && st.lastProbeOk) {
       ++st.probeFailures;
       if (!st.firstFailure) st.firstFailure = now;
-      timeline.add(
-          Source::kProbe, kinds::kProbeFailed,
-          "TLS probe failed: " + p.error + (serial.empty() ? "" : " (serial " + serial + ")"),
-          o.appUrl, now);
+      timeline.add(Source::kProbe, kinds::kProbeFailed,
+                   "TLS probe failed: " + p.error +
+                       (serial.empty() ? "" : " (the served leaf: serial " + serial + ")"),
+                   o.appUrl, now);
     } else if (!p.ok) {
       ++st.probeFailures;
     } else if (p.ok && !st.lastProbeOk) {
