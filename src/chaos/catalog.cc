@@ -135,8 +135,8 @@ CheckSpec clientsReject(const char* reason) {
 }
 CheckSpec servedRenewal() {
   return {"served-renewal",
-          "the application serves the renewed certificate soon after the Secret holds it, and "
-          "before the old notAfter",
+          "the application serves the renewed certificate within the grace after the Secret "
+          "holds it (judged by a probe after the grace)",
           {{"grace", "5s"}}};
 }
 

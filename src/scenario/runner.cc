@@ -685,6 +685,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     std::lock_guard lock(st.mu);
     std::string serial = p.served ? p.served->serialHex() : "";
     ++ev.probeCount;
+    ev.lastProbeAt = now;
     if (ev.probes.empty() || ev.probes.back().ok != p.ok || ev.probes.back().error != p.error ||
         ev.probes.back().servedSerial != serial) {
       ev.probes.push_back({now, p.ok, p.error, serial});

@@ -62,6 +62,9 @@ struct Evidence {
   std::string ownIssuer;  // common name of the issuer's CA; empty when it could not be read
   bool probing = false;   // an application is probed
   int probeCount = 0;
+  // When the application was last probed: `probes` records only changes, so this says up to when
+  // the last recorded state is known to have lasted.
+  std::optional<SystemTime> lastProbeAt;
   std::vector<ProbeObservation> probes;
   std::vector<SecretObservation> secret;
   std::vector<RequestObservation> requests;
