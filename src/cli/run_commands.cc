@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app_choice.h"
 #include "certchaos/chaos/catalog.h"
 #include "certchaos/chaos/chaos_spec.h"
 #include "certchaos/common/duration.h"
@@ -83,20 +84,6 @@ class SignalStop {
   std::stop_source source_;
   std::thread thread_;
 };
-
-// The app of the local plane that serves `secret` (deploy app), if any.
-const localcluster::ComponentState* appServing(const localcluster::ClusterState& plane,
-                                               const std::string& ns, const std::string& secret) {
-  for (const auto& c : plane.components) {
-    bool nsMatch = false, secretMatch = false;
-    for (const auto& a : c.args) {
-      nsMatch = nsMatch || a == "--namespace=" + ns;
-      secretMatch = secretMatch || a == "--secret=" + secret;
-    }
-    if (nsMatch && secretMatch) return &c;
-  }
-  return nullptr;
-}
 
 // What the flags alone say, checked before any cluster is contacted.
 Result<scenario::RunOptions> runOptionsFromFlags(const RunFlags& f) {
@@ -208,11 +195,14 @@ Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& tar
       if (c.name == "certchaos-issuer") o.logFiles["issuer"] = c.logPath;
       if (c.name == "cm-controller") o.logFiles["cert-manager"] = c.logPath;
     }
-    if (const auto* app = appServing(plane, o.certificate.ns, secret)) {
-      o.logFiles["app"] = app->logPath;
+    auto app = chooseApp(appsServing(plane, o.certificate.ns, secret), o.appUrl,
+                         "Secret " + o.certificate.ns + "/" + secret);
+    if (!app) return app.error();
+    if (*app) {
+      o.logFiles["app"] = (*app)->logPath;
       if (o.appUrl.empty()) {
-        o.appUrl = app->url;
-        cli.note("probing " + app->name + " at " + app->url);
+        o.appUrl = (*app)->url;
+        cli.note("probing " + (*app)->name + " at " + (*app)->url);
       }
     }
   }
