@@ -140,6 +140,12 @@ CheckSpec servedRenewal() {
           {{"grace", "5s"}}};
 }
 
+// Every kind once, at the tolerance a run gets when it adds the check without a value.
+std::vector<CheckSpec> checkKindDefaults() {
+  return {probesValid(),   renewedBeforeExpiry(), signalBeforeExpiry(), maxRequests(5),
+          ownIssuerOnly(), deniedNotStored(),     clientsReject(""),    servedRenewal()};
+}
+
 struct Hypothesis {
   std::vector<CheckSpec> checks;
   InjectionEvidence proof = InjectionEvidence::kIssuerEvent;
@@ -289,6 +295,18 @@ nlohmann::json parametersToJson(const std::vector<ParameterInfo>& params) {
 
 }  // namespace
 
+const std::vector<CheckSpec>& checkCatalog() {
+  static const std::vector<CheckSpec> kChecks = checkKindDefaults();
+  return kChecks;
+}
+
+const CheckSpec* findCheck(std::string_view kind) {
+  for (const auto& c : checkCatalog()) {
+    if (c.kind == kind) return &c;
+  }
+  return nullptr;
+}
+
 nlohmann::json toJson(const ScenarioInfo& s) {
   nlohmann::json j = {{"number", s.number},
                       {"name", s.name},
@@ -319,7 +337,14 @@ nlohmann::json catalogToJson() {
   for (const auto& s : scenarioCatalog()) scenarios.push_back(toJson(s));
   nlohmann::json types = nlohmann::json::array();
   for (const auto& t : faultTypeCatalog()) types.push_back(toJson(t));
-  return {{"scenarios", std::move(scenarios)}, {"faultTypes", std::move(types)}};
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& c : checkCatalog()) {
+    checks.push_back(
+        {{"name", c.kind}, {"statement", c.statement}, {"tolerance", nlohmann::json(c.tolerance)}});
+  }
+  return {{"scenarios", std::move(scenarios)},
+          {"faultTypes", std::move(types)},
+          {"checks", std::move(checks)}};
 }
 
 }  // namespace certchaos::chaos

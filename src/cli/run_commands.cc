@@ -35,6 +35,7 @@ struct RunFlags {
   std::string timeScale = "1";
   std::string timeout = "10m";
   std::vector<std::string> sets;
+  std::vector<std::string> checks;  // --check NAME[=TOLERANCE]
   std::string seed;  // "" = none; checked by parseSeed (CLI11 would wrap -1 to 2^64-1)
   bool keep = false;
   bool restore = false;
@@ -104,6 +105,15 @@ Result<scenario::RunOptions> runOptionsFromFlags(const RunFlags& f) {
     auto kv = parseKeyValue(s, "--set");
     if (!kv) return kv.error();
     o.parameters[kv->first] = kv->second;
+  }
+  for (const auto& c : f.checks) {
+    auto parsed = scenario::parseCheckOverride(c);
+    if (!parsed) return makeError(kUsageError, parsed.error().message);
+    o.checkOverrides.push_back(std::move(*parsed));
+  }
+  // Checked against the scenario's own checks here, before any cluster is contacted.
+  if (auto checks = scenario::applyCheckOverrides(info->checks, o.checkOverrides); !checks) {
+    return makeError(kUsageError, "scenario " + f.scenario + " " + checks.error().message);
   }
   if (!f.seed.empty()) {
     auto seed = parseSeed(f.seed, "--seed");
@@ -271,6 +281,11 @@ void addRunFlags(CLI::App* cmd, RunFlags& f) {
       ->capture_default_str();
   cmd->add_option("--timeout", f.timeout, "wall-clock limit of the run")->capture_default_str();
   repeatable(cmd->add_option("--set", f.sets, "a knob of the scenario, KEY=VALUE (repeatable)"));
+  repeatable(cmd->add_option(
+      "--check", f.checks,
+      "change a check's tolerance for this run, NAME=TOLERANCE (max-requests=5), or add a check "
+      "of another kind, NAME[=TOLERANCE]; kinds and tolerances: 'certchaos scenarios -o json' "
+      "(repeatable)"));
   cmd->add_option("--seed", f.seed, "seed of every probabilistic choice (0 to 2^63-1)");
   cmd->add_flag("--keep", f.keep,
                 "leave the scenario on the issuer at the end, and the Certificate as the fault "
@@ -393,6 +408,7 @@ void addRunCommands(CLI::App& app, CliContext& cli) {
               "  certchaos run sleep --certificate demo/web --app https://127.0.0.1:8443 "
               "--timeout 15m\n"
               "  certchaos run fail-transient --set attempts=2 --seed 7 --keep\n"
+              "  certchaos run 3 --check probes-valid=1 --check max-requests=4\n"
               "Exit codes: see the README ('CLI'); 1 also when the run could not start.\n");
   run->callback([&cli, rf] { cli.action = [&cli, rf] { return runRun(cli, *rf); }; });
 

@@ -357,9 +357,9 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                                      scenario->name + ") takes no --set parameters, found " +
                                      given + "; remove them");
   }
-  for (const auto& check : scenario->checks) {
-    if (auto valid = validateCheck(check); !valid) return valid.error();
-  }
+  // The scenario's checks with this run's --check overrides, validated before anything runs.
+  auto runChecks = applyCheckOverrides(scenario->checks, o.checkOverrides);
+  if (!runChecks) return runChecks.error();
   Clock& clock = client->clock();
   const auto startedAt = clock.now();
   // An issuer-side scenario goes on the issuer; a runner-side one (renewal-not-loaded...) runs
@@ -833,7 +833,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     }
     ev.now = clock.now();
     ev.proofs = r.proofOfInjection;
-    auto checked = checkHypothesis(scenario->checks, ev);
+    auto checked = checkHypothesis(*runChecks, ev);
     if (checked.decided && !decidedAt) {
       decidedAt = ev.now;
       bool anyViolated = false;
@@ -883,7 +883,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     ev.now = endedAt;
     ev.ended = true;
     ev.proofs = r.proofOfInjection;
-    auto checked = checkHypothesis(scenario->checks, ev);
+    auto checked = checkHypothesis(*runChecks, ev);
     VerdictInputs in;
     in.hypothesis = scenario->hypothesis;
     in.checks = std::move(checked.checks);
