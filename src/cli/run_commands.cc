@@ -1,6 +1,7 @@
 // run SCENARIO: the end-scenario runner; demo: up + the base scenario + scenario 3 + the report.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "certchaos/kube/errors.h"
 #include "certchaos/report/renderer.h"
 #include "certchaos/scenario/runner.h"
+#include "console.h"
 #include "deploy_actions.h"
 #include "input_checks.h"
 #include "plane_actions.h"
@@ -226,7 +228,9 @@ Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& tar
   o.atRenewalTime = f.atRenewalTime;
   o.runsDir = cli.global.runsDir;
   o.cluster = target.clusterName();
-  o.progress = &std::cerr;
+  // Whole lines through the console, so that a client warning never splits one.
+  static ConsoleLineStream progressLines(cli.err());
+  o.progress = &progressLines;
   o.terminal = isTerminal(2);
   return o;
 }
@@ -257,6 +261,23 @@ int runRun(const CliContext& cli, const RunFlags& f) {
   if (!target) return cli.fail(target.error());
   auto options = resolveRun(cli, *target, f);
   if (!options) return failWith(cli, options.error(), "run");
+  // The client's own log lines of the run are kept with its report (logs/certchaos-client.log).
+  const std::string clientLog = (std::filesystem::temp_directory_path() /
+                                 ("certchaos-client-" + std::to_string(::getpid()) + ".log"))
+                                    .string();
+  if (cli.clientLog != nullptr) {
+    cli.clientLog->logTo(clientLog);
+    options->logFiles["certchaos-client"] = clientLog;
+  }
+  struct ClientLogCleanup {
+    const CliContext& cli;
+    std::string path;
+    ~ClientLogCleanup() {
+      if (cli.clientLog != nullptr) cli.clientLog->logTo("");
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+    }
+  } cleanup{cli, clientLog};
   SignalStop signals;
   auto result = scenario::runScenario(target->client, *options, signals.token());
   if (!result) return cli.fail(result.error());
