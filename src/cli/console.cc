@@ -48,7 +48,11 @@ void consoleLine(std::ostream& out, const std::string& line) {
 // newline is written, flushed or not.
 class ConsoleLineStream::Buffer final : public std::streambuf {
  public:
-  explicit Buffer(std::ostream& target) : target_(target) {}
+  explicit Buffer(std::ostream& target) : target_(target) {
+    // Constructed before this buffer, so destroyed after it: a static stream flushing its last
+    // partial line at exit still finds the console's lock.
+    (void)consoleMutex();
+  }
   ~Buffer() override {
     if (!pending_.empty()) consoleLine(target_, pending_);
   }
