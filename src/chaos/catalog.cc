@@ -140,9 +140,15 @@ CheckSpec retriedBeforeExpiry() {
 }
 CheckSpec servedRenewal() {
   return {"served-renewal",
-          "the application serves the renewed certificate soon after the Secret holds it, and "
-          "before the old notAfter",
+          "the application serves the renewed certificate within the grace after the Secret "
+          "holds it (judged by a probe after the grace)",
           {{"grace", "5s"}}};
+}
+
+// Every kind once, at the tolerance a run gets when it adds the check without a value.
+std::vector<CheckSpec> checkKindDefaults() {
+  return {probesValid(),   renewedBeforeExpiry(), signalBeforeExpiry(), maxRequests(5),
+          ownIssuerOnly(), deniedNotStored(),     clientsReject(""),    servedRenewal()};
 }
 
 struct Hypothesis {
@@ -297,6 +303,18 @@ nlohmann::json parametersToJson(const std::vector<ParameterInfo>& params) {
 
 }  // namespace
 
+const std::vector<CheckSpec>& checkCatalog() {
+  static const std::vector<CheckSpec> kChecks = checkKindDefaults();
+  return kChecks;
+}
+
+const CheckSpec* findCheck(std::string_view kind) {
+  for (const auto& c : checkCatalog()) {
+    if (c.kind == kind) return &c;
+  }
+  return nullptr;
+}
+
 nlohmann::json toJson(const ScenarioInfo& s) {
   nlohmann::json j = {{"number", s.number},
                       {"name", s.name},
@@ -327,7 +345,14 @@ nlohmann::json catalogToJson() {
   for (const auto& s : scenarioCatalog()) scenarios.push_back(toJson(s));
   nlohmann::json types = nlohmann::json::array();
   for (const auto& t : faultTypeCatalog()) types.push_back(toJson(t));
-  return {{"scenarios", std::move(scenarios)}, {"faultTypes", std::move(types)}};
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& c : checkCatalog()) {
+    checks.push_back(
+        {{"name", c.kind}, {"statement", c.statement}, {"tolerance", nlohmann::json(c.tolerance)}});
+  }
+  return {{"scenarios", std::move(scenarios)},
+          {"faultTypes", std::move(types)},
+          {"checks", std::move(checks)}};
 }
 
 }  // namespace certchaos::chaos

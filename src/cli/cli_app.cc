@@ -105,7 +105,11 @@ int runCommandLine(int argc, char** argv) {
       return context.usage(valid.error().message, commandPath(deepestSelected(&app)));
     }
   }
-  return context.action ? context.action() : kExitUsage;
+  if (!context.action) return kExitUsage;
+  // Client warnings ("watch stalled, reconnecting") through the console, above any progress.
+  ClientLogRouting clientLog(context.err(), context.global.verbose);
+  context.clientLog = &clientLog;
+  return context.action();
 }
 
 }  // namespace certchaos::cli

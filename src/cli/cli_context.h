@@ -13,6 +13,7 @@
 #include "certchaos/common/result.h"
 #include "certchaos/kube/client.h"
 #include "certchaos/localcluster/local_cluster.h"
+#include "console.h"
 #include "runs_dir.h"
 
 namespace certchaos::cli {
@@ -50,6 +51,8 @@ class CliContext {
   GlobalOptions global;
   // The chosen subcommand's work, set by its parse callback and run by main after parsing.
   std::function<int()> action;
+  // Where the Kubernetes client's log lines go while the action runs (set by runCommandLine).
+  ClientLogRouting* clientLog = nullptr;
 
   // Kubeconfig resolution: --kubeconfig, else $KUBECONFIG, else the local plane's kubeconfig
   // when the plane in --state-dir is running, else ~/.kube/config. -v says which was used.

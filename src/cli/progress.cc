@@ -29,11 +29,15 @@ Progress::Progress(std::ostream& out, bool terminal, std::string what,
       timeout_(timeout),
       start_(std::chrono::steady_clock::now()) {
   if (terminal_) {
-    std::lock_guard lock(mutex_);
-    draw(false);
+    // Active first: a line printed meanwhile goes above the first drawing, not after it.
+    setActiveInPlaceLine(this);
+    {
+      std::lock_guard lock(mutex_);
+      draw(false);
+    }
     ticker_ = std::thread([this] { tick(); });
   } else {
-    out_ << "waiting for " << what_ << " (timeout " << shortDuration(timeout_) << ")" << std::endl;
+    consoleLine(out_, "waiting for " + what_ + " (timeout " + shortDuration(timeout_) + ")");
   }
 }
 
@@ -53,21 +57,38 @@ void Progress::update(const std::string& state) {
   if (terminal_) {
     draw(false);
   } else {
-    out_ << "  [" << shortDuration(elapsed()) << "] " << state << std::endl;
+    consoleLine(out_, "  [" + shortDuration(elapsed()) + "] " + state);
   }
 }
 
+void Progress::printAbove(const std::function<void()>& print) {
+  std::lock_guard lock(mutex_);
+  if (finished_) {
+    print();
+    return;
+  }
+  out_ << "\r\033[K";
+  print();
+  draw(false);
+}
+
 void Progress::finish(const std::string& outcome) {
-  {
+  bool first = false;
+  auto last = [&] {
     std::lock_guard lock(mutex_);
     if (finished_) return;
-    finished_ = true;
+    finished_ = first = true;
     if (terminal_) {
       state_ = outcome;
       draw(true);
-    } else {
-      out_ << "  [" << shortDuration(elapsed()) << "] " << outcome << std::endl;
     }
+  };
+  if (terminal_) {
+    // The final line is drawn before any other console line can follow.
+    clearActiveInPlaceLine(this, last);
+  } else {
+    last();
+    if (first) consoleLine(out_, "  [" + shortDuration(elapsed()) + "] " + outcome);
   }
   wake_.notify_all();
 }

@@ -9,13 +9,17 @@
 #include <string>
 #include <thread>
 
+#include "console.h"
+
 namespace certchaos::cli {
 
-class Progress {
+// On a terminal it is the console's in-place line: other lines (a client warning) are printed
+// above it, never in its middle.
+class Progress final : public InPlaceLine {
  public:
   // `what` completes "waiting for ...", e.g. "ChaosIssuer demo/ca to be Ready at generation 2".
   Progress(std::ostream& out, bool terminal, std::string what, std::chrono::nanoseconds timeout);
-  ~Progress();
+  ~Progress() override;
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
@@ -25,6 +29,8 @@ class Progress {
   void finish(const std::string& outcome);
 
   std::chrono::nanoseconds elapsed() const;
+
+  void printAbove(const std::function<void()>& print) override;
 
  private:
   void draw(bool final);  // terminal only; mutex held

@@ -1,18 +1,21 @@
 // run SCENARIO: the end-scenario runner; demo: up + the base scenario + scenario 3 + the report.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
+#include "app_choice.h"
 #include "certchaos/chaos/catalog.h"
 #include "certchaos/chaos/chaos_spec.h"
 #include "certchaos/common/duration.h"
 #include "certchaos/kube/errors.h"
 #include "certchaos/report/renderer.h"
 #include "certchaos/scenario/runner.h"
+#include "console.h"
 #include "deploy_actions.h"
 #include "input_checks.h"
 #include "plane_actions.h"
@@ -35,6 +38,7 @@ struct RunFlags {
   std::string timeScale = "1";
   std::string timeout = "10m";
   std::vector<std::string> sets;
+  std::vector<std::string> checks;  // --check NAME[=TOLERANCE]
   std::string seed;  // "" = none; checked by parseSeed (CLI11 would wrap -1 to 2^64-1)
   bool keep = false;
   bool restore = false;
@@ -85,20 +89,6 @@ class SignalStop {
   std::thread thread_;
 };
 
-// The app of the local plane that serves `secret` (deploy app), if any.
-const localcluster::ComponentState* appServing(const localcluster::ClusterState& plane,
-                                               const std::string& ns, const std::string& secret) {
-  for (const auto& c : plane.components) {
-    bool nsMatch = false, secretMatch = false;
-    for (const auto& a : c.args) {
-      nsMatch = nsMatch || a == "--namespace=" + ns;
-      secretMatch = secretMatch || a == "--secret=" + secret;
-    }
-    if (nsMatch && secretMatch) return &c;
-  }
-  return nullptr;
-}
-
 // What the flags alone say, checked before any cluster is contacted.
 Result<scenario::RunOptions> runOptionsFromFlags(const RunFlags& f) {
   scenario::RunOptions o;
@@ -118,6 +108,15 @@ Result<scenario::RunOptions> runOptionsFromFlags(const RunFlags& f) {
     auto kv = parseKeyValue(s, "--set");
     if (!kv) return kv.error();
     o.parameters[kv->first] = kv->second;
+  }
+  for (const auto& c : f.checks) {
+    auto parsed = scenario::parseCheckOverride(c);
+    if (!parsed) return makeError(kUsageError, parsed.error().message);
+    o.checkOverrides.push_back(std::move(*parsed));
+  }
+  // Checked against the scenario's own checks here, before any cluster is contacted.
+  if (auto checks = scenario::applyCheckOverrides(info->checks, o.checkOverrides); !checks) {
+    return makeError(kUsageError, "scenario " + f.scenario + " " + checks.error().message);
   }
   if (!f.seed.empty()) {
     auto seed = parseSeed(f.seed, "--seed");
@@ -209,11 +208,14 @@ Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& tar
       if (c.name == "certchaos-issuer") o.logFiles["issuer"] = c.logPath;
       if (c.name == "cm-controller") o.logFiles["cert-manager"] = c.logPath;
     }
-    if (const auto* app = appServing(plane, o.certificate.ns, secret)) {
-      o.logFiles["app"] = app->logPath;
+    auto app = chooseApp(appsServing(plane, o.certificate.ns, secret), o.appUrl,
+                         "Secret " + o.certificate.ns + "/" + secret);
+    if (!app) return app.error();
+    if (*app) {
+      o.logFiles["app"] = (*app)->logPath;
       if (o.appUrl.empty()) {
-        o.appUrl = app->url;
-        cli.note("probing " + app->name + " at " + app->url);
+        o.appUrl = (*app)->url;
+        cli.note("probing " + (*app)->name + " at " + (*app)->url);
       }
     }
   }
@@ -227,7 +229,9 @@ Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& tar
   o.atRenewalTime = f.atRenewalTime;
   o.runsDir = cli.global.runsDir;
   o.cluster = target.clusterName();
-  o.progress = &std::cerr;
+  // Whole lines through the console, so that a client warning never splits one.
+  static ConsoleLineStream progressLines(cli.err());
+  o.progress = &progressLines;
   o.terminal = isTerminal(2);
   return o;
 }
@@ -269,6 +273,23 @@ int runRun(const CliContext& cli, const RunFlags& f) {
   if (!target) return cli.fail(target.error());
   auto options = resolveRun(cli, *target, f);
   if (!options) return failWith(cli, options.error(), "run");
+  // The client's own log lines of the run are kept with its report (logs/certchaos-client.log).
+  const std::string clientLog = (std::filesystem::temp_directory_path() /
+                                 ("certchaos-client-" + std::to_string(::getpid()) + ".log"))
+                                    .string();
+  if (cli.clientLog != nullptr) {
+    cli.clientLog->logTo(clientLog);
+    options->logFiles["certchaos-client"] = clientLog;
+  }
+  struct ClientLogCleanup {
+    const CliContext& cli;
+    std::string path;
+    ~ClientLogCleanup() {
+      if (cli.clientLog != nullptr) cli.clientLog->logTo("");
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+    }
+  } cleanup{cli, clientLog};
   auto result = runWithBackoff(cli, *target, *options);
   if (!result) return cli.fail(result.error());
   printResult(cli, *result);
@@ -292,6 +313,11 @@ void addRunFlags(CLI::App* cmd, RunFlags& f) {
       ->capture_default_str();
   cmd->add_option("--timeout", f.timeout, "wall-clock limit of the run")->capture_default_str();
   repeatable(cmd->add_option("--set", f.sets, "a knob of the scenario, KEY=VALUE (repeatable)"));
+  repeatable(cmd->add_option(
+      "--check", f.checks,
+      "change a check's tolerance for this run, NAME=TOLERANCE (max-requests=5), or add a check "
+      "of another kind, NAME[=TOLERANCE]; kinds and tolerances: 'certchaos scenarios -o json' "
+      "(repeatable)"));
   cmd->add_option("--seed", f.seed, "seed of every probabilistic choice (0 to 2^63-1)");
   cmd->add_flag("--keep", f.keep,
                 "leave the scenario on the issuer at the end, and the Certificate as the fault "
@@ -413,6 +439,7 @@ void addRunCommands(CLI::App& app, CliContext& cli) {
               "  certchaos run sleep --certificate demo/web --app https://127.0.0.1:8443 "
               "--timeout 15m\n"
               "  certchaos run fail-transient --set attempts=2 --seed 7 --keep\n"
+              "  certchaos run 3 --check probes-valid=1 --check max-requests=4\n"
               "Exit codes: see the README ('CLI'); 1 also when the run could not start.\n");
   run->callback([&cli, rf] { cli.action = [&cli, rf] { return runRun(cli, *rf); }; });
 

@@ -115,7 +115,9 @@ class JunitRenderer final : public ReportRenderer {
       o += fmt::format("    <testcase classname=\"{}.checks\" name=\"{}: {}\" time=\"0\">\n",
                        x(suite), x(c.name), x(c.description));
       std::string detail = c.evidence;
-      if (!c.tolerance.empty()) detail += " (tolerance: " + toleranceText(c) + ")";
+      if (!c.tolerance.empty() || c.origin != CheckOrigin::kScenario) {
+        detail += " (tolerance: " + toleranceText(c) + ")";
+      }
       if (c.outcome == CheckOutcome::kViolated) {
         o += fmt::format("      <failure message=\"{}\" type=\"violated\"/>\n", x(detail));
       } else if (c.outcome == CheckOutcome::kNotEvaluated) {

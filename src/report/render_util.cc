@@ -179,7 +179,19 @@ std::string checkOutcomeLabel(CheckOutcome outcome) {
   return "NOT EVALUATED";
 }
 
-std::string toleranceText(const CheckResult& check) { return joinMap(check.tolerance); }
+std::string toleranceText(const CheckResult& check) {
+  const std::string out = joinMap(check.tolerance);
+  switch (check.origin) {
+    case CheckOrigin::kScenario:
+      return out;
+    case CheckOrigin::kOverridden:
+      return out + " (set by --check for this run; the scenario declares " +
+             joinMap(check.scenarioTolerance) + ")";
+    case CheckOrigin::kAdded:
+      return out + " (added by --check for this run)";
+  }
+  return out;
+}
 
 std::string checkTime(const Report& r, const CheckResult& check) {
   if (!check.at) return "-";

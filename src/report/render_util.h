@@ -60,7 +60,9 @@ struct CertificateRow {
 std::vector<CertificateRow> certificateRows(const Report& r);
 
 // One check of the hypothesis as plain text: "HELD", "VIOLATED", "NOT EVALUATED"; its tolerance
-// ("margin = 0s", "none"); when it was decided ("12:00:50.000 (+50 s)", "-" when not evaluated).
+// ("margin = 0s", "none"; a run's --check says so: "limit = 5 (set by --check for this run; the
+// scenario declares limit = 3)"); when it was decided ("12:00:50.000 (+50 s)", "-" when not
+// evaluated).
 std::string checkOutcomeLabel(CheckOutcome outcome);
 std::string toleranceText(const CheckResult& check);
 std::string checkTime(const Report& r, const CheckResult& check);

@@ -60,12 +60,19 @@ constexpr std::array<std::pair<CheckOutcome, std::string_view>, 3> kCheckOutcome
     {CheckOutcome::kNotEvaluated, "not-evaluated"},
 }};
 
+constexpr std::array<std::pair<CheckOrigin, std::string_view>, 3> kCheckOriginNames{{
+    {CheckOrigin::kScenario, "scenario"},
+    {CheckOrigin::kOverridden, "overridden"},
+    {CheckOrigin::kAdded, "added"},
+}};
+
 }  // namespace
 
 std::string_view toString(VerdictResult v) { return nameOf(v, kVerdictNames); }
 std::string_view toString(Source s) { return nameOf(s, kSourceNames); }
 std::string_view toString(EvidenceSource s) { return nameOf(s, kEvidenceNames); }
 std::string_view toString(CheckOutcome o) { return nameOf(o, kCheckOutcomeNames); }
+std::string_view toString(CheckOrigin o) { return nameOf(o, kCheckOriginNames); }
 
 Result<VerdictResult> parseVerdictResult(std::string_view text) {
   return parseEnum(text, kVerdictNames, "verdict result");
@@ -79,6 +86,10 @@ Result<EvidenceSource> parseEvidenceSource(std::string_view text) {
 
 Result<CheckOutcome> parseCheckOutcome(std::string_view text) {
   return parseEnum(text, kCheckOutcomeNames, "check outcome");
+}
+
+Result<CheckOrigin> parseCheckOrigin(std::string_view text) {
+  return parseEnum(text, kCheckOriginNames, "check origin");
 }
 
 Duration toNominal(const Run& run, Duration wall) {

@@ -338,6 +338,11 @@ void readCheck(Problems& problems, const json& e, const std::string& path,
     SystemTime at{};
     if (c.time("at", at)) check.at = at;
   }
+  // Optional: absent in reports of runs without --check, and in those written before it.
+  if (c.get("origin", Need::kOptional) != nullptr) {
+    c.enumeration("origin", check.origin, &parseCheckOrigin);
+  }
+  c.stringMap("scenarioTolerance", check.scenarioTolerance, Need::kOptional);
   c.finish();
   out.push_back(std::move(check));
 }
@@ -396,6 +401,10 @@ nlohmann::json toJson(const Report& r) {
                {"outcome", toString(c.outcome)},
                {"evidence", c.evidence}};
     if (c.at) check["at"] = timeText(*c.at);
+    if (c.origin != CheckOrigin::kScenario) check["origin"] = toString(c.origin);
+    if (c.origin == CheckOrigin::kOverridden) {
+      check["scenarioTolerance"] = stringMap(c.scenarioTolerance);
+    }
     checks.push_back(std::move(check));
   }
   verdict["checks"] = std::move(checks);

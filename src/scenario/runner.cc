@@ -361,9 +361,9 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                                      scenario->name + ") takes no --set parameters, found " +
                                      given + "; remove them");
   }
-  for (const auto& check : scenario->checks) {
-    if (auto valid = validateCheck(check); !valid) return valid.error();
-  }
+  // The scenario's checks with this run's --check overrides, validated before anything runs.
+  auto runChecks = applyCheckOverrides(scenario->checks, o.checkOverrides);
+  if (!runChecks) return runChecks.error();
   Clock& clock = client->clock();
   const auto startedAt = clock.now();
   // An issuer-side scenario goes on the issuer; a runner-side one (renewal-not-loaded...) runs
@@ -691,6 +691,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     std::lock_guard lock(st.mu);
     std::string serial = p.served ? p.served->serialHex() : "";
     ++ev.probeCount;
+    ev.lastProbeAt = now;
     if (ev.probes.empty() || ev.probes.back().ok != p.ok || ev.probes.back().error != p.error ||
         ev.probes.back().servedSerial != serial) {
       ev.probes.push_back({now, p.ok, p.error, serial});
@@ -720,10 +721,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     if (!p.ok && st.lastProbeOk) {
       ++st.probeFailures;
       if (!st.firstFailure) st.firstFailure = now;
-      timeline.add(
-          Source::kProbe, kinds::kProbeFailed,
-          "TLS probe failed: " + p.error + (serial.empty() ? "" : " (serial " + serial + ")"),
-          o.appUrl, now);
+      timeline.add(Source::kProbe, kinds::kProbeFailed,
+                   "TLS probe failed: " + p.error +
+                       (serial.empty() ? "" : " (the served leaf: serial " + serial + ")"),
+                   o.appUrl, now);
     } else if (!p.ok) {
       ++st.probeFailures;
     } else if (p.ok && !st.lastProbeOk) {
@@ -838,7 +839,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     }
     ev.now = clock.now();
     ev.proofs = r.proofOfInjection;
-    auto checked = checkHypothesis(scenario->checks, ev);
+    auto checked = checkHypothesis(*runChecks, ev);
     if (checked.decided && !decidedAt) {
       decidedAt = ev.now;
       bool anyViolated = false;
@@ -888,7 +889,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     ev.now = endedAt;
     ev.ended = true;
     ev.proofs = r.proofOfInjection;
-    auto checked = checkHypothesis(scenario->checks, ev);
+    auto checked = checkHypothesis(*runChecks, ev);
     VerdictInputs in;
     in.hypothesis = scenario->hypothesis;
     in.checks = std::move(checked.checks);

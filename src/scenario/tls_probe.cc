@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 
+#include "certchaos/common/time.h"
 #include "certchaos/pki/key.h"
 
 namespace certchaos::scenario {
@@ -39,6 +40,47 @@ class Socket {
  private:
   int fd_;
 };
+
+// The first certificate that failed verification, recorded by the verify callback (OpenSSL
+// reports only the error code afterwards, not which certificate of the chain it concerned).
+struct VerifyFailure {
+  std::optional<RejectedCertificate> rejected;
+};
+
+int recordFirstFailure(int preverifyOk, X509_STORE_CTX* ctx) {
+  if (preverifyOk == 1) return 1;
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* failure = ssl == nullptr ? nullptr : static_cast<VerifyFailure*>(SSL_get_app_data(ssl));
+  X509* cert = X509_STORE_CTX_get_current_cert(ctx);
+  if (failure != nullptr && !failure->rejected && cert != nullptr && X509_up_ref(cert) == 1) {
+    const pki::Certificate c{pki::X509Ptr(cert)};
+    const std::string cn = c.subjectCommonName();
+    failure->rejected =
+        RejectedCertificate{X509_STORE_CTX_get_error_depth(ctx), cn.empty() ? "" : "CN=" + cn,
+                            c.serialHex(), c.notBefore(), c.notAfter()};
+  }
+  // Stop at the first error, as a client's default verification does; the handshake goes on
+  // (SSL_VERIFY_NONE) so that the served certificate is still seen.
+  return 0;
+}
+
+// "certificate has expired at depth 1 (CN=..., serial 1A, notAfter 2026-...)": names the
+// certificate the error is about, which is not always the leaf.
+std::string describeFailure(long verify, const std::optional<RejectedCertificate>& rejected) {
+  std::string out = X509_verify_cert_error_string(verify);
+  if (!rejected) return out;
+  out += " at depth " + std::to_string(rejected->depth) + " (" +
+         (rejected->depth == 0 ? "the leaf" : "a CA certificate") +
+         (rejected->subject.empty() ? "" : " " + rejected->subject) + ", serial " +
+         rejected->serial;
+  if (verify == X509_V_ERR_CERT_HAS_EXPIRED)
+    out += ", notAfter " + formatRfc3339(rejected->notAfter);
+  if (verify == X509_V_ERR_CERT_NOT_YET_VALID) {
+    out += ", notBefore " + formatRfc3339(rejected->notBefore);
+  }
+  return out + ")";
+}
 
 }  // namespace
 
@@ -97,6 +139,9 @@ ProbeResult probeTls(const ProbeTarget& target, std::chrono::milliseconds timeou
   // when it does not verify.
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
   std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(ctx.get()));
+  VerifyFailure failure;
+  SSL_set_app_data(ssl.get(), &failure);
+  SSL_set_verify(ssl.get(), SSL_VERIFY_NONE, &recordFirstFailure);
   SSL_set_fd(ssl.get(), sock.get());
   SSL_set_tlsext_host_name(ssl.get(), target.serverName.c_str());
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
@@ -119,7 +164,8 @@ ProbeResult probeTls(const ProbeTarget& target, std::chrono::milliseconds timeou
   if (!result.served) {
     result.error = "the server presented no certificate";
   } else if (verify != X509_V_OK) {
-    result.error = X509_verify_cert_error_string(verify);
+    result.rejected = failure.rejected;
+    result.error = describeFailure(verify, failure.rejected);
   } else {
     result.ok = true;
   }

@@ -446,6 +446,28 @@ TEST_F(SeedScenarioTest, RenewalNotLoadedByTheApplicationFailsNamingBothSerials)
   }
 }
 
+// The other side of 26: an application that reloads passes, and the report never claims it
+// served the old certificate (issue 13: "serves X while the Secret holds Y" was claimed when the
+// Secret had changed < 0.5 s earlier and the next probe served Y).
+TEST_F(SeedScenarioTest, RenewalLoadedByTheApplicationPasses) {
+  constexpr int kScale = 60;
+  BaseDeployment s = deployBase("reload", kScale, true);
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = runOptions(s, "renewal-not-loaded", kScale, runs_.path());
+  o.atRenewalTime = false;
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  EXPECT_EQ(r.verdict.result, report::VerdictResult::kPassed) << r.verdict.summary;
+  ASSERT_EQ(r.verdict.checks.size(), 1u);
+  const auto& check = r.verdict.checks[0];
+  EXPECT_EQ(check.outcome, report::CheckOutcome::kHeld) << check.evidence;
+  EXPECT_NE(check.evidence.find("after the Secret held it (grace 5s)"), std::string::npos)
+      << check.evidence;
+  EXPECT_EQ(r.verdict.summary.find("while the Secret holds"), std::string::npos)
+      << r.verdict.summary;
+}
+
 TEST_F(SeedScenarioTest, HangStoppedByAbortIsRecordedAsAbortedAndTheIssuerIsHealthy) {
   constexpr int kScale = 60;
   BaseDeployment s = deployBase("hang", kScale, true);

@@ -415,6 +415,15 @@ TEST_F(CliTest, FlagValuesAreCheckedBeforeAnythingIsSent) {
             2,
             {"TYPE:KEY=VALUE", "--fault sleep:delay=10m"}},
            {{"-n", ns, "run", "fail-transient", "--set", "count=2"}, 2, {"count", "attempts"}},
+           {{"-n", ns, "run", "3", "--check", "probes-vaild=1"},
+            2,
+            {"--check probes-vaild=1: expected a check named one of", "probes-valid"}},
+           {{"-n", ns, "run", "3", "--check", "max-requests=many"},
+            2,
+            {"expected an integer >= 0 (its limit), found 'many'"}},
+           {{"-n", ns, "run", "1", "--check", "own-issuer-only=yes"},
+            2,
+            {"takes no tolerance, found 'yes'"}},
            {{"-n", ns, "deploy", "issuer", "x", "--dry-run=maybe"}, 2, {"found 'maybe'"}},
            {{"-n", ns, "deploy", "issuer", "x", "-o", "xml"}, 2, {"expected yaml or json"}},
        }) {
@@ -613,6 +622,85 @@ TEST_F(CliTest, ARunThatCannotStartLeavesNoRunnerPid) {
     EXPECT_NE(entry.path().filename(), "runner.pid") << entry.path();
   }
   EXPECT_EQ(runDirs, 0u) << "a run that never started leaves no directory";
+}
+
+// The URL `deploy app` printed ("NAME serves Secret NS/S at URL").
+std::string appUrlIn(const std::string& output) {
+  const auto at = output.find(" at https://");
+  if (at == std::string::npos) return "";
+  return output.substr(at + 4, output.find_first_of(" \n", at + 4) - (at + 4));
+}
+
+// Issue 13: `run 26` without --app probed whichever local app came first among two serving the
+// Secret. Then, on that base with --app given, scenario 13 with per-run checks: the report names
+// the expired intermediate at depth 1 (not the leaf) and records the checks the run changed.
+TEST_F(CliTest, RunRefusesAnAmbiguousAppAndRecordsItsCheckOverrides) {
+  const std::string ns = plane().freshNamespace("cli-checks");
+  // Chaos applies only in namespaces that opted in (deploy issuer --opt-in labels it only when it
+  // deploys a scenario; this base is healthy).
+  auto labelled =
+      client_->patch(res::kNamespace, "", ns, kube::PatchType::kMerge,
+                     {{"metadata", {{"labels", {{"certchaos.io/chaos", "enabled"}}}}}}, {});
+  ASSERT_TRUE(labelled) << labelled.error().message;
+  auto issuer = cli({"-n", ns, "deploy", "issuer", "chaos", "--time-scale", "60"});
+  ASSERT_EQ(issuer.exitCode, 0) << issuer.output;
+  auto cert =
+      cli({"-n", ns, "deploy", "certificate", "app", "--issuer", "chaos", "--dns", "app.cli.test",
+           "--duration", "1h", "--renew-before-percentage", "50", "--timeout", "90s"});
+  ASSERT_EQ(cert.exitCode, 0) << cert.output;
+  auto reloading = cli({"-n", ns, "deploy", "app", "--secret", "app-tls", "--name", ns + "-a"});
+  ASSERT_EQ(reloading.exitCode, 0) << reloading.output;
+  auto stale =
+      cli({"-n", ns, "deploy", "app", "--secret", "app-tls", "--name", ns + "-b", "--no-reload"});
+  ASSERT_EQ(stale.exitCode, 0) << stale.output;
+  const std::string urlA = appUrlIn(reloading.output), urlB = appUrlIn(stale.output);
+  ASSERT_FALSE(urlA.empty()) << reloading.output;
+  ASSERT_FALSE(urlB.empty()) << stale.output;
+
+  TempDir runs;
+  auto ambiguous = cli({"--runs-dir", runs.path(), "-n", ns, "run", "26", "--time-scale", "60"});
+  EXPECT_EQ(ambiguous.exitCode, 2) << ambiguous.output;
+  for (const std::string& m :
+       {"exactly one local app serving Secret " + ns + "/app-tls, found 2",
+        ns + "-a at " + urlA + " (reloads the Secret)", ns + "-b at " + urlB + " (--no-reload)",
+        std::string("pass --app")}) {
+    EXPECT_NE(ambiguous.output.find(m), std::string::npos) << m << "\n" << ambiguous.output;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(runs.path())) << "refused before anything ran";
+
+  auto run = cli({"--runs-dir", runs.path(), "-n", ns, "run", "13", "--app", urlA, "--time-scale",
+                  "60", "--timeout", "3m", "--check", "clients-reject=has expired", "--check",
+                  "max-requests=2"});
+  EXPECT_EQ(run.exitCode, 0) << run.output;
+  std::string dir;
+  for (const auto& entry : std::filesystem::directory_iterator(runs.path())) dir = entry.path();
+  ASSERT_FALSE(dir.empty()) << run.output;
+  auto parsed = report::parseReport(readFile(dir + "/report.json"));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const auto& checks = parsed->verdict.checks;
+  ASSERT_EQ(checks.size(), 2u) << run.output;
+  EXPECT_EQ(checks[0].name, "clients-reject");
+  EXPECT_EQ(checks[0].origin, report::CheckOrigin::kOverridden);
+  EXPECT_EQ(checks[0].tolerance.at("reason"), "has expired");
+  EXPECT_EQ(checks[0].scenarioTolerance.at("reason"), "expired");
+  EXPECT_EQ(checks[0].outcome, report::CheckOutcome::kHeld) << checks[0].evidence;
+  // The expired certificate is the intermediate, one above the leaf, with its own serial.
+  EXPECT_NE(checks[0].evidence.find("certificate has expired at depth 1 (a CA certificate "
+                                    "CN=certchaos expired intermediate, serial "),
+            std::string::npos)
+      << checks[0].evidence;
+  EXPECT_EQ(checks[0].evidence.find("at depth 0"), std::string::npos) << checks[0].evidence;
+  EXPECT_EQ(checks[1].name, "max-requests");
+  EXPECT_EQ(checks[1].origin, report::CheckOrigin::kAdded);
+  EXPECT_EQ(checks[1].tolerance.at("limit"), "2");
+  EXPECT_EQ(checks[1].outcome, report::CheckOutcome::kHeld) << checks[1].evidence;
+  const std::string text = readFile(dir + "/report.txt");
+  EXPECT_NE(text.find("(set by --check for this run; the scenario declares reason = expired)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("limit = 2 (added by --check for this run)"), std::string::npos) << text;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/logs/certchaos-client.log"))
+      << "the run keeps its client log";
 }
 
 report::Report sampleReport(const std::string& id, int number, const std::string& name,

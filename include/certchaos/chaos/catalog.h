@@ -64,11 +64,17 @@ struct ScenarioInfo {
   bool recoversUnderFault = false;
 };
 
+// Every kind of check once, with its statement and the tolerance a run adds it with when
+// `certchaos run --check NAME` gives no value (a scenario may declare another, e.g. its limit).
+const std::vector<CheckSpec>& checkCatalog();
+const CheckSpec* findCheck(std::string_view kind);  // nullptr if unknown
+
 const std::vector<ScenarioInfo>& scenarioCatalog();
 // By number ("3") or name ("sleep"); nullptr if unknown.
 const ScenarioInfo* findScenario(std::string_view numberOrName);
 
-// {"scenarios": [...], "faultTypes": [...]}: what `certchaos scenarios -o json` prints.
+// {"scenarios": [...], "faultTypes": [...], "checks": [...]}: what `certchaos scenarios -o json`
+// prints.
 nlohmann::json catalogToJson();
 nlohmann::json toJson(const ScenarioInfo& scenario);
 nlohmann::json toJson(const FaultTypeInfo& type);

@@ -71,13 +71,20 @@ enum class CheckOutcome {
   kNotEvaluated,  // the run ended before the evidence could tell (or nothing to check against)
 };
 
+// Where a check of the run came from: the scenario's hypothesis as declared, or changed for this
+// run (certchaos run --check NAME=TOLERANCE), or added for this run.
+enum class CheckOrigin { kScenario, kOverridden, kAdded };
+
 struct CheckResult {
   std::string name;                              // kebab-case: "renewed-before-expiry"
   std::string description;                       // "renewal completes before notAfter - margin"
-  std::map<std::string, std::string> tolerance;  // "margin" -> "0s"
+  std::map<std::string, std::string> tolerance;  // "margin" -> "0s", as the run judged it
   CheckOutcome outcome = CheckOutcome::kNotEvaluated;
   std::string evidence;            // what decided it, or why it could not be decided
   std::optional<SystemTime> at{};  // when it was decided; absent when not evaluated
+  CheckOrigin origin = CheckOrigin::kScenario;
+  // kOverridden: the tolerance the scenario declares, which this run replaced.
+  std::map<std::string, std::string> scenarioTolerance{};
 
   friend bool operator==(const CheckResult&, const CheckResult&) = default;
 };
@@ -218,10 +225,12 @@ std::string_view toString(VerdictResult v);
 std::string_view toString(Source s);
 std::string_view toString(EvidenceSource s);
 std::string_view toString(CheckOutcome o);  // "held", "violated", "not-evaluated"
+std::string_view toString(CheckOrigin o);   // "scenario", "overridden", "added"
 Result<VerdictResult> parseVerdictResult(std::string_view text);
 Result<Source> parseSource(std::string_view text);
 Result<EvidenceSource> parseEvidenceSource(std::string_view text);
 Result<CheckOutcome> parseCheckOutcome(std::string_view text);
+Result<CheckOrigin> parseCheckOrigin(std::string_view text);
 
 // The nominal offset of `wall` from the start of the run: (wall − startedAt) × timeScale.
 Duration nominalOffset(const Run& run, SystemTime wall);

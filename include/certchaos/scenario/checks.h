@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +63,9 @@ struct Evidence {
   std::string ownIssuer;  // common name of the issuer's CA; empty when it could not be read
   bool probing = false;   // an application is probed
   int probeCount = 0;
+  // When the application was last probed: `probes` records only changes, so this says up to when
+  // the last recorded state is known to have lasted.
+  std::optional<SystemTime> lastProbeAt;
   std::vector<ProbeObservation> probes;
   std::vector<SecretObservation> secret;
   std::vector<RequestObservation> requests;
@@ -87,10 +91,36 @@ std::vector<std::string> checkKindNames();
 Result<void> validateCheck(const chaos::CheckSpec& spec);
 CheckEvaluation evaluateCheck(const chaos::CheckSpec& spec, const Evidence& evidence);
 
+// A check as one run judges it: the scenario's own, one whose tolerance this run changed, or
+// one this run added (certchaos run --check).
+struct RunCheck {
+  chaos::CheckSpec spec;
+  report::CheckOrigin origin = report::CheckOrigin::kScenario;
+  std::map<std::string, std::string> scenarioTolerance;  // kOverridden: what it replaced
+};
+
+// `--check NAME=VALUE` (the kind's tolerance; every kind has at most one key) or `--check NAME`
+// (a kind without tolerance, or one added at its default): parsed, not yet checked against the
+// kinds.
+struct CheckOverride {
+  std::string kind;
+  std::optional<std::string> value;
+};
+Result<CheckOverride> parseCheckOverride(std::string_view text);
+
+// The scenario's checks with the run's overrides: a kind the scenario declares gets the new
+// tolerance, another kind is added (at the catalog's default tolerance when no value is given).
+// Every result is validated; errors (code "BadInput") name the --check, what was found and what
+// is allowed.
+Result<std::vector<RunCheck>> applyCheckOverrides(const std::vector<chaos::CheckSpec>& scenario,
+                                                  const std::vector<CheckOverride>& overrides);
+
 struct CheckedHypothesis {
   std::vector<report::CheckResult> checks;  // in declaration order
   bool decided = false;                     // a check is violated, or every check is settled
 };
+CheckedHypothesis checkHypothesis(const std::vector<RunCheck>& checks, const Evidence& evidence);
+// The scenario's checks as declared.
 CheckedHypothesis checkHypothesis(const std::vector<chaos::CheckSpec>& specs,
                                   const Evidence& evidence);
 

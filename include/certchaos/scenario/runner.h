@@ -13,10 +13,12 @@
 #include <ostream>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "certchaos/common/result.h"
 #include "certchaos/kube/client.h"
 #include "certchaos/report/report.h"
+#include "certchaos/scenario/checks.h"
 
 namespace certchaos::scenario {
 
@@ -28,6 +30,8 @@ struct ObjectRef {
 struct RunOptions {
   std::string scenario;                           // a number ("3") or a name ("sleep")
   std::map<std::string, std::string> parameters;  // --set k=v
+  // --check NAME[=TOLERANCE]: the scenario's checks changed or added for this run.
+  std::vector<CheckOverride> checkOverrides;
   std::optional<std::uint64_t> seed;
   ObjectRef certificate;                   // the Certificate under test
   ObjectRef issuer;                        // the ChaosIssuer (ns) to put the scenario on

@@ -8,14 +8,27 @@
 #include <string>
 
 #include "certchaos/common/result.h"
+#include "certchaos/common/time.h"
 #include "certchaos/pki/certificate.h"
 
 namespace certchaos::scenario {
 
+// The certificate of the presented chain on which verification failed: depth 0 is the leaf, 1
+// the certificate that signed it, and so on. An expired intermediate is not the leaf's expiry.
+struct RejectedCertificate {
+  int depth = 0;
+  std::string subject;  // "CN=certchaos expired intermediate"
+  std::string serial;   // hex, as openssl prints it
+  SystemTime notBefore{};
+  SystemTime notAfter{};
+};
+
 struct ProbeResult {
   bool ok = false;
-  std::string error;                       // "certificate has expired", "connection refused", ...
-  std::optional<pki::Certificate> served;  // the leaf the server presented
+  // "certificate has expired at depth 1 (CN=..., serial 1A2B, notAfter ...)", "connect: ..."
+  std::string error;
+  std::optional<pki::Certificate> served;       // the leaf the server presented
+  std::optional<RejectedCertificate> rejected;  // when the chain did not verify
 };
 
 struct ProbeTarget {

@@ -21,6 +21,9 @@ struct CheckKind {
 };
 
 const std::vector<const CheckKind*>& checkKinds();
+const CheckKind* findKind(std::string_view name);  // nullptr if unknown
+// "probes-valid, renewed-before-expiry, ...": what a check name may be.
+std::string kindNamesText();
 
 const CheckKind& probesValid();
 const CheckKind& renewedBeforeExpiry();

@@ -16,14 +16,14 @@ const std::vector<const CheckKind*>& checkKinds() {
   return kKinds;
 }
 
-namespace {
-
 const CheckKind* findKind(std::string_view name) {
   for (const auto* k : checkKinds()) {
     if (k->name == name) return k;
   }
   return nullptr;
 }
+
+namespace {
 
 std::optional<int> parseCount(const std::string& text) {
   int value = -1;
@@ -118,12 +118,17 @@ std::vector<std::string> checkKindNames() {
   return out;
 }
 
+std::string checks::kindNamesText() {
+  std::string names;
+  for (const auto& n : checkKindNames()) names += (names.empty() ? "" : ", ") + n;
+  return names;
+}
+
 Result<void> validateCheck(const chaos::CheckSpec& spec) {
   const auto* kind = checks::findKind(spec.kind);
   if (kind == nullptr) {
-    std::string names;
-    for (const auto& n : checkKindNames()) names += (names.empty() ? "" : ", ") + n;
-    return makeError("BadInput", "check '" + spec.kind + "': expected one of " + names);
+    return makeError("BadInput",
+                     "check '" + spec.kind + "': expected one of " + checks::kindNamesText());
   }
   for (const auto& [key, value] : spec.tolerance) {
     auto it = std::find_if(kind->tolerance.begin(), kind->tolerance.end(),
@@ -156,9 +161,16 @@ CheckEvaluation evaluateCheck(const chaos::CheckSpec& spec, const Evidence& evid
 
 CheckedHypothesis checkHypothesis(const std::vector<chaos::CheckSpec>& specs,
                                   const Evidence& evidence) {
+  std::vector<RunCheck> checks;
+  for (const auto& spec : specs) checks.push_back({spec, report::CheckOrigin::kScenario, {}});
+  return checkHypothesis(checks, evidence);
+}
+
+CheckedHypothesis checkHypothesis(const std::vector<RunCheck>& checks, const Evidence& evidence) {
   CheckedHypothesis out;
   bool allSettled = true, violated = false;
-  for (const auto& spec : specs) {
+  for (const auto& check : checks) {
+    const auto& spec = check.spec;
     auto e = evaluateCheck(spec, evidence);
     allSettled = allSettled && e.settled;
     violated = violated || e.outcome == report::CheckOutcome::kViolated;
@@ -169,6 +181,8 @@ CheckedHypothesis checkHypothesis(const std::vector<chaos::CheckSpec>& specs,
     r.outcome = e.outcome;
     r.evidence = e.evidence;
     r.at = e.outcome == report::CheckOutcome::kNotEvaluated ? std::nullopt : e.at;
+    r.origin = check.origin;
+    r.scenarioTolerance = check.scenarioTolerance;
     out.checks.push_back(std::move(r));
   }
   out.decided = violated || allSettled;

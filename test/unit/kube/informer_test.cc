@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "certchaos/kube/log_sink.h"
 #include "client_fixture.h"
 #include "watch_stream.h"
 
@@ -119,6 +120,47 @@ TEST(Informer, StalledWatchIsReplacedWithinTheIdleDeadlineAndResumes) {
   EXPECT_GE(informer.stats().stalls, 1u);
   EXPECT_EQ(server.countRequests("GET", "/api", "resourceVersion", "6"), 1u);  // resumed, no relist
   EXPECT_EQ(server.countRequests("GET", "/api", "watch", ""), 1u);
+}
+
+// Issue 13: "watch stalled, reconnecting" landed on stderr in the middle of the CLI's progress
+// lines. With a sink installed the client's warnings go there, and nothing to stderr.
+TEST(Informer, StallWarningGoesToTheInstalledLogSinkNotStderr) {
+  FakeApiServer server;
+  server.addHandler([&](const httplib::Request& req, httplib::Response& res) {
+    if (!isWatch(req)) {
+      res.set_content(listOf({}, "5").dump(), "application/json");
+      return true;
+    }
+    streamChunks(server, res, {watchLine("ADDED", namedObject("a", "6"))}, true);  // then silence
+    return true;
+  });
+  std::mutex mu;
+  std::vector<std::pair<LogLevel, std::string>> lines;
+  setLogSink([&](LogLevel level, std::string_view message) {
+    std::lock_guard lock(mu);
+    lines.emplace_back(level, std::string(message));
+  });
+  ::testing::internal::CaptureStderr();
+  {
+    auto client = std::make_shared<Client>(testing::fakeConfig(server));
+    auto options = fastOptions();
+    options.idleTimeout = 300ms;
+    Informer informer(client, resources::kConfigMap, "ns", options);
+    informer.start();
+    ASSERT_TRUE(server.waitFor([&] { return informer.stats().stalls >= 1; }, 3s));
+    informer.stop();
+  }
+  const std::string stderrText = ::testing::internal::GetCapturedStderr();
+  setLogSink({});
+  EXPECT_EQ(stderrText, "");
+  std::lock_guard lock(mu);
+  bool stalled = false;
+  for (const auto& [level, message] : lines) {
+    stalled = stalled || (level == LogLevel::kWarn &&
+                          message.find("msg=\"watch stalled, reconnecting\"") == 0 &&
+                          message.find("resource=configmaps") != std::string::npos);
+  }
+  EXPECT_TRUE(stalled) << lines.size() << " lines, none the stall warning";
 }
 
 TEST(Informer, HandlersSeeUpdatesDeletesAndRelistDiffs) {

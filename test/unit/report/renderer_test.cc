@@ -427,6 +427,21 @@ TEST(ReportCheckRenderingTest, JunitHasATestCasePerCheckSkippedWhenNotEvaluated)
   EXPECT_THAT(xml, HasSubstr("<system-out>held: 1 CertificateRequest during the run"));
 }
 
+TEST(ReportCheckRenderingTest, EveryRenderingSaysWhichChecksTheRunChangedOrAdded) {
+  Report r = reportWithEveryCheckOutcome();
+  r.verdict.checks[1].origin = CheckOrigin::kOverridden;
+  r.verdict.checks[1].scenarioTolerance = {{"failures", "0"}};
+  r.verdict.checks[1].tolerance = {{"failures", "2"}};
+  r.verdict.checks[2].origin = CheckOrigin::kAdded;
+  const std::string overridden =
+      "failures = 2 (set by --check for this run; the scenario declares failures = 0)";
+  const std::string added = "limit = 3 (added by --check for this run)";
+  for (const char* format : {"text", "md", "html", "junit"}) {
+    std::string out = render(format, r);
+    EXPECT_THAT(out, AllOf(HasSubstr(overridden), HasSubstr(added))) << format;
+  }
+}
+
 TEST(ReportCheckRenderingTest, ParametersShowTheDefaultsInForce) {
   std::string text = render("text", testing::sampleSleepReport());
   EXPECT_THAT(text, HasSubstr("delay = 1h; defaults: jitter = 0, probability = 1"));

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "certchaos/report/json_schema.h"
 #include "sample_report.h"
 
 namespace certchaos::report {
@@ -163,6 +164,38 @@ TEST(ReportJsonTest, ChecksRoundTripAndReportsWithoutChecksStillRead) {
   auto old = fromJson(j);
   ASSERT_TRUE(old) << old.error().message;
   EXPECT_TRUE(old->verdict.checks.empty());
+}
+
+// A run's --check overrides are recorded on the checks they made: overridden (with the
+// scenario's own tolerance) or added; the scenario's checks stay as they were on the wire.
+TEST(ReportJsonTest, CheckOverridesRoundTripAndValidate) {
+  Report r = testing::sampleSleepReport();
+  r.verdict.checks[1].origin = CheckOrigin::kOverridden;
+  r.verdict.checks[1].scenarioTolerance = r.verdict.checks[1].tolerance;
+  r.verdict.checks[1].tolerance = {{"failures", "2"}};
+  r.verdict.checks.push_back({"own-issuer-only",
+                              "no certificate from another issuer reaches the Secret",
+                              {},
+                              CheckOutcome::kHeld,
+                              "every certificate from CN=ca",
+                              r.run.endedAt,
+                              CheckOrigin::kAdded});
+  json j = toJson(r);
+  EXPECT_FALSE(j["verdict"]["checks"][0].contains("origin")) << "the scenario's own, as before";
+  EXPECT_EQ(j["verdict"]["checks"][1]["origin"], "overridden");
+  EXPECT_EQ(j["verdict"]["checks"][1]["scenarioTolerance"]["failures"], "0");
+  EXPECT_EQ(j["verdict"]["checks"][1]["tolerance"]["failures"], "2");
+  EXPECT_EQ(j["verdict"]["checks"].back()["origin"], "added");
+  EXPECT_FALSE(j["verdict"]["checks"].back().contains("scenarioTolerance"));
+  EXPECT_TRUE(validateReportJson(j).ok()) << validateReportJson(j).error().message;
+  auto back = fromJson(j);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->verdict.checks, r.verdict.checks);
+  j["verdict"]["checks"][1]["origin"] = "invented";
+  auto bad = fromJson(j);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("/verdict/checks/1/origin"), std::string::npos)
+      << bad.error().message;
 }
 
 TEST(ReportJsonTest, StrictParsingListsEveryProblem) {

@@ -249,11 +249,73 @@ TEST(ChecksTest, ServedRenewalWaitsForTheGraceBeforeBlamingTheApplication) {
   EXPECT_EQ(held.outcome, CheckOutcome::kHeld);
   EXPECT_THAT(held.evidence, HasSubstr("1s after the Secret held it"));
   e.now = at(16s);
+  e.lastProbeAt = at(16s);  // a probe after the grace still saw aa
   auto stale = evaluateCheck(c, e);
   EXPECT_EQ(stale.outcome, CheckOutcome::kViolated);
   EXPECT_EQ(stale.at, at(15s));
   EXPECT_THAT(stale.evidence,
               HasSubstr("the application serves serial aa while the Secret holds serial bb"));
+  EXPECT_THAT(stale.evidence, HasSubstr("it still served the old one at the probe of "
+                                        "12:00:16.000000Z, 6s later, more than the grace of 5s"));
+}
+
+// The grace has passed, but no probe since then: the application may have reloaded a moment ago.
+// Only a probe after the grace that still sees the old certificate is evidence (issue 13: the
+// summary claimed "serves X while the Secret holds Y" and the next probe served Y).
+TEST(ChecksTest, ServedRenewalBlamesTheApplicationOnlyAfterAProbePastTheGrace) {
+  auto c = spec("served-renewal", {{"grace", "5s"}});
+  Evidence e = baseEvidence();
+  e.secret.push_back({at(10s), "bb", "certchaos chaos CA", at(70s)});
+  e.now = at(15400ms);
+  e.lastProbeAt = at(14800ms);
+  auto waiting = evaluateCheck(c, e);
+  EXPECT_EQ(waiting.outcome, CheckOutcome::kNotEvaluated) << waiting.evidence;
+  EXPECT_FALSE(waiting.settled);
+  e.ended = true;
+  auto ended = evaluateCheck(c, e);
+  EXPECT_EQ(ended.outcome, CheckOutcome::kNotEvaluated) << ended.evidence;
+  EXPECT_THAT(ended.evidence, HasSubstr("before a probe past the grace of 5s"));
+  // The next probe saw bb, 5.1 s after: past the grace, and the report says by how much.
+  e.ended = false;
+  e.probes.push_back({at(15100ms), true, "", "bb"});
+  e.lastProbeAt = at(15100ms);
+  auto late = evaluateCheck(c, e);
+  EXPECT_EQ(late.outcome, CheckOutcome::kViolated) << "5.1s is past the grace of 5s";
+  EXPECT_THAT(late.evidence, HasSubstr("it served the old one for 5.1s, more than the grace"));
+}
+
+// A renewal that reached the Secret a moment before the old certificate's notAfter: the
+// application that loads it within the grace did reload; it is not blamed for the late renewal
+// (the grace is not cut short by the old notAfter).
+TEST(ChecksTest, ServedRenewalIsNotCutShortByTheOldNotAfter) {
+  auto c = spec("served-renewal", {{"grace", "5s"}});
+  Evidence e = baseEvidence();  // base notAfter at 60 s
+  e.secret.push_back({at(59700ms), "bb", "certchaos chaos CA", at(120s)});
+  e.probes.push_back({at(60s), false, "certificate has expired", "aa"});
+  e.probes.push_back({at(60100ms), true, "", "bb"});
+  e.now = at(60200ms);
+  e.lastProbeAt = at(60100ms);
+  auto r = evaluateCheck(c, e);
+  EXPECT_EQ(r.outcome, CheckOutcome::kHeld) << r.evidence;
+  EXPECT_THAT(r.evidence, AllOf(HasSubstr("400ms after the Secret held it"),
+                                HasSubstr("the renewal reached the Secret only 300ms before the "
+                                          "old notAfter")));
+}
+
+// Short-lived certificates renewed again before the application's next reload: serving the later
+// one is a reload too.
+TEST(ChecksTest, ServedRenewalCountsALaterRenewalAsLoaded) {
+  auto c = spec("served-renewal", {{"grace", "5s"}});
+  Evidence e = baseEvidence();
+  e.secret.push_back({at(10s), "bb", "certchaos chaos CA", at(13s)});
+  e.secret.push_back({at(12s), "cc", "certchaos chaos CA", at(20s)});
+  e.probes.push_back({at(12200ms), true, "", "cc"});
+  e.now = at(20s);
+  e.lastProbeAt = at(20s);
+  auto r = evaluateCheck(c, e);
+  EXPECT_EQ(r.outcome, CheckOutcome::kHeld) << r.evidence;
+  EXPECT_THAT(r.evidence, AllOf(HasSubstr("served serial cc 2.2s after the Secret held it"),
+                                HasSubstr("a later renewal than serial bb")));
 }
 
 TEST(ChecksTest, HypothesisIsDecidedByAViolationOrWhenEverythingSettled) {

@@ -1,0 +1,129 @@
+// The TLS probe names the certificate a verification error is about, at its real depth in the
+// served chain with its own serial: an expired intermediate is not the leaf's expiry (issue 13,
+// scenario 13). The demo app's HTTPS server on a kernel-chosen loopback port serves each chain.
+#include "certchaos/scenario/tls_probe.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "certchaos/demoapp/certificate_store.h"
+#include "certchaos/demoapp/https_server.h"
+#include "certchaos/pki/signer.h"
+#include "certchaos/pki/signing_authority.h"
+
+namespace certchaos::scenario {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kHost = "app.certchaos.test";
+
+struct ServedChain {
+  pki::SigningAuthority root;
+  pki::SigningAuthority intermediate;
+  pki::Certificate leaf;
+  std::string chainPem;  // leaf, then the intermediate
+  std::string keyPem;
+};
+
+// root -> intermediate valid over [intermediateFrom, intermediateTo] -> leaf valid over
+// [leafFrom, leafTo].
+ServedChain makeChain(SystemTime intermediateFrom, SystemTime intermediateTo, SystemTime leafFrom,
+                      SystemTime leafTo) {
+  const auto now = std::chrono::system_clock::now();
+  auto root = pki::SigningAuthority::generateRoot("probe test root", pki::KeyAlgorithm::kEcdsaP256,
+                                                  now - 48h, now + 48h);
+  EXPECT_TRUE(root);
+  auto intermediate = root->issueIntermediate(
+      "probe test intermediate", pki::KeyAlgorithm::kEcdsaP256, intermediateFrom, intermediateTo);
+  EXPECT_TRUE(intermediate);
+  auto key = pki::PrivateKey::generate(pki::KeyAlgorithm::kEcdsaP256);
+  EXPECT_TRUE(key);
+  pki::CertificateTemplate tmpl;
+  tmpl.commonName = kHost;
+  tmpl.dnsNames = {kHost};
+  tmpl.notBefore = leafFrom;
+  tmpl.notAfter = leafTo;
+  tmpl.keyUsage = pki::kDigitalSignature;
+  tmpl.extKeyUsageOids = {pki::kServerAuthOid};
+  auto issued = pki::issueCertificate(tmpl, key->get(), *intermediate);
+  EXPECT_TRUE(issued);
+  return {std::move(*root), std::move(*intermediate), issued->leaf, issued->bundle.chainPem,
+          key->toPem()};
+}
+
+ProbeResult probe(const ServedChain& chain) {
+  demoapp::CertificateStore store(true);
+  auto loaded = store.load(chain.chainPem, chain.keyPem);
+  EXPECT_TRUE(loaded) << loaded.error().message;
+  demoapp::HttpsServer server(store);
+  auto port = server.start("127.0.0.1", 0);
+  EXPECT_TRUE(port) << port.error().message;
+  auto result = probeTls({"127.0.0.1", *port, kHost, chain.root.certificatePem()}, 5000ms);
+  server.stop();
+  return result;
+}
+
+TEST(TlsProbeTest, AValidChainPasses) {
+  const auto now = std::chrono::system_clock::now();
+  auto chain = makeChain(now - 1h, now + 24h, now - 1min, now + 1h);
+  auto r = probe(chain);
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(r.rejected);
+  ASSERT_TRUE(r.served);
+  EXPECT_EQ(r.served->serialHex(), chain.leaf.serialHex());
+}
+
+// Scenario 13: the leaf is valid, its intermediate expired an hour ago. The probe must blame the
+// intermediate (depth 1, its serial), not the leaf (depth 0, the leaf's serial).
+TEST(TlsProbeTest, AnExpiredIntermediateIsNamedAtDepthOneWithItsOwnSerial) {
+  const auto now = std::chrono::system_clock::now();
+  auto chain = makeChain(now - 24h, now - 1h, now - 1min, now + 1h);
+  auto r = probe(chain);
+  EXPECT_FALSE(r.ok);
+  ASSERT_TRUE(r.served);
+  EXPECT_EQ(r.served->serialHex(), chain.leaf.serialHex());
+  ASSERT_TRUE(r.rejected) << r.error;
+  EXPECT_EQ(r.rejected->depth, 1);
+  const std::string intermediateSerial = chain.intermediate.certificate().serialHex();
+  EXPECT_EQ(r.rejected->serial, intermediateSerial);
+  EXPECT_EQ(r.rejected->subject, "CN=probe test intermediate");
+  EXPECT_EQ(r.rejected->notAfter, chain.intermediate.certificate().notAfter());
+  EXPECT_THAT(r.error, AllOf(HasSubstr("certificate has expired at depth 1"),
+                             HasSubstr("CN=probe test intermediate"),
+                             HasSubstr("serial " + intermediateSerial),
+                             Not(HasSubstr(chain.leaf.serialHex()))));
+}
+
+TEST(TlsProbeTest, AnExpiredLeafIsNamedAtDepthZero) {
+  const auto now = std::chrono::system_clock::now();
+  auto chain = makeChain(now - 24h, now + 24h, now - 2h, now - 1h);
+  auto r = probe(chain);
+  EXPECT_FALSE(r.ok);
+  ASSERT_TRUE(r.rejected) << r.error;
+  EXPECT_EQ(r.rejected->depth, 0);
+  EXPECT_EQ(r.rejected->serial, chain.leaf.serialHex());
+  EXPECT_THAT(r.error, AllOf(HasSubstr("certificate has expired at depth 0 (the leaf"),
+                             HasSubstr("serial " + chain.leaf.serialHex())));
+}
+
+TEST(TlsProbeTest, AHostnameMismatchStillSaysSo) {
+  const auto now = std::chrono::system_clock::now();
+  auto chain = makeChain(now - 24h, now + 24h, now - 1min, now + 1h);
+  demoapp::CertificateStore store(true);
+  ASSERT_TRUE(store.load(chain.chainPem, chain.keyPem));
+  demoapp::HttpsServer server(store);
+  auto port = server.start("127.0.0.1", 0);
+  ASSERT_TRUE(port);
+  auto r =
+      probeTls({"127.0.0.1", *port, "other.certchaos.test", chain.root.certificatePem()}, 5000ms);
+  server.stop();
+  EXPECT_FALSE(r.ok);
+  EXPECT_THAT(r.error, AllOf(HasSubstr("hostname mismatch"), HasSubstr("depth 0")));
+}
+
+}  // namespace
+}  // namespace certchaos::scenario
