@@ -350,21 +350,17 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     return makeError("BadInput",
                      "expected --time-scale >= 1, found " + std::to_string(o.timeScale));
   }
-  if (scenario->status != chaos::ScenarioStatus::kImplemented && !o.parameters.empty()) {
-    std::string given;
-    for (const auto& [k, v] : o.parameters) given += (given.empty() ? "" : ", ") + k + "=" + v;
-    return makeError("BadInput", "scenario " + std::to_string(scenario->number) + " (" +
-                                     scenario->name + ") takes no --set parameters, found " +
-                                     given + "; remove them");
-  }
+  // The knobs are checked as the issuer will read them, before anything is applied.
+  auto injection = chaos::issuerScenarioFor(*scenario, o.parameters);
+  if (!injection) return makeError("BadInput", injection.error().message);
   for (const auto& check : scenario->checks) {
     if (auto valid = validateCheck(check); !valid) return valid.error();
   }
   Clock& clock = client->clock();
   const auto startedAt = clock.now();
-  // An issuer-side scenario goes on the issuer; a runner-side one (renewal-not-loaded...) runs
-  // around a healthy issuer.
-  const bool onIssuer = scenario->status == chaos::ScenarioStatus::kImplemented;
+  // An issuer-side scenario goes on the issuer; silent-failure puts hang or fail-permanent there;
+  // renewal-not-loaded runs around a healthy issuer.
+  const bool onIssuer = !injection->scenario.empty();
   // Without --seed the runner draws one and gives it to the issuer, so that the report names the
   // seed the fault really ran with and the run can be replayed.
   const std::uint64_t seed = o.seed.value_or(onIssuer ? freshSeed() : 0);
@@ -504,14 +500,15 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
 
   // 2. Deploy the scenario (unless the issuer already has it) and wait until the issuer runs it.
   json spec = {
-      {"scenario", onIssuer ? json(scenario->name) : json(nullptr)},
-      {"parameters", onIssuer && !o.parameters.empty() ? json(o.parameters) : json(nullptr)},
+      {"scenario", onIssuer ? json(injection->scenario) : json(nullptr)},
+      {"parameters",
+       onIssuer && !injection->parameters.empty() ? json(injection->parameters) : json(nullptr)},
       {"timeScale", static_cast<std::int64_t>(o.timeScale)}};
   if (onIssuer) spec["seed"] = seed;
   json current = (*issuerObject).value("spec", json::object());
   const std::string currentScenario = current.value("scenario", "");
-  bool deployed = onIssuer ? (currentScenario == scenario->name ||
-                              currentScenario == std::to_string(scenario->number))
+  const auto* onIssuerNow = chaos::findScenario(currentScenario);
+  bool deployed = onIssuer ? onIssuerNow != nullptr && onIssuerNow->name == injection->scenario
                            : currentScenario.empty() && !current.contains("faults");
   deployed = deployed && current.value("parameters", json::object()) ==
                              (spec["parameters"].is_null() ? json::object() : spec["parameters"]);
@@ -561,7 +558,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
         const std::string message = "Ready=" + ready + ": " + condition(c, "Ready", "message");
         timeline.add(Source::kCertManager, "CertificateReady", message, certObject, now);
         if (st.renewalForcedAt && condition(c, "Ready", "status") == "False") {
-          ev.signals.push_back({now, certObject + " " + message});
+          ev.signals.push_back(
+              {now, certObject + " " + message, SignalChannel::kCertificateNotReady});
         }
       });
   auto secretInformer = watchOne(client, res::kSecret, ns, secretName, [&](const json& s) {
@@ -626,7 +624,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       seen.failed = reason == "Failed";
       seen.denied = seen.denied || reason == "Denied";
       seen.decidedAt = now;
-      ev.signals.push_back({now, object + " " + reason + ": " + message});
+      ev.signals.push_back(
+          {now, object + " " + reason + ": " + message, SignalChannel::kRequestFailed});
     }
   };
   requestInformer.addHandlers(
@@ -660,7 +659,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       timeline.add(Source::kKubernetesEvent, "Event", message, object, at);
       if (str(e, "type") == "Warning") {
         std::lock_guard lock(st.mu);
-        ev.signals.push_back({at, "Warning Event " + message + " on " + object});
+        ev.signals.push_back(
+            {at, "Warning Event " + message + " on " + object, SignalChannel::kWarningEvent});
       }
     }
   };
@@ -890,10 +890,6 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     in.proofNeeded = scenario->proof == chaos::InjectionEvidence::kRunnerRenewal
                          ? "the runner's forced renewal"
                          : "a Chaos* Event from certchaos-issuer on a CertificateRequest";
-    if (scenario->status == chaos::ScenarioStatus::kRunnerSide &&
-        scenario->proof == chaos::InjectionEvidence::kIssuerEvent) {
-      in.proofNeeded += "; this scenario does not put a fault on the issuer yet";
-    }
     in.aborted = aborted;
     in.circuitBreaker = breaker;
     in.maxRequests = o.maxRequests;

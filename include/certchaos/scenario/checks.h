@@ -45,11 +45,17 @@ struct RequestObservation {
   std::string certificateSerial;        // of status.certificate, when issued
 };
 
+// Where a signal showed, in the order a failing renewal shows it: the request is answered with a
+// failure, someone emits a Warning Event, the Certificate turns Ready=False (which cert-manager's
+// certmanager_certificate_ready_status metric follows).
+enum class SignalChannel { kRequestFailed, kWarningEvent, kCertificateNotReady, kOther };
+
 // Something that tells a human the renewal is in trouble: the Certificate's Ready=False, a failed
 // or denied CertificateRequest, a Warning Event (not the chaos issuer's own fault Events).
 struct SignalObservation {
   SystemTime at{};
   std::string message;
+  SignalChannel channel = SignalChannel::kOther;
 };
 
 struct Evidence {

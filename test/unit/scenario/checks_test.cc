@@ -126,6 +126,36 @@ TEST(ChecksTest, SignalBeforeExpiryIgnoresLateSignals) {
   EXPECT_THAT(told.evidence, HasSubstr("CA unavailable"));
 }
 
+// Issue 13, silent-failure: when nobody was told, the evidence names the first signal missed
+// (the request stayed unanswered) and how each other channel fared.
+TEST(ChecksTest, SignalBeforeExpiryNamesTheFirstMissedSignal) {
+  auto c = spec("signal-before-expiry", {{"margin", "0s"}});
+  Evidence e = baseEvidence();
+  RequestObservation held;
+  held.name = "app-2";
+  held.createdAt = at(1s);
+  e.requests.push_back(held);
+  e.signals.push_back(
+      {at(62s), "Certificate Ready=False: expired", SignalChannel::kCertificateNotReady});
+  e.now = at(62s);
+  auto missed = evaluateCheck(c, e);
+  EXPECT_EQ(missed.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(missed.evidence,
+              HasSubstr("first missed signal: no CertificateRequest failed or was denied (app-2 "
+                        "never answered)"));
+  EXPECT_THAT(missed.evidence, HasSubstr("then: no Warning Event"));
+  EXPECT_THAT(missed.evidence, HasSubstr("the Certificate stayed Ready (so did cert-manager's "
+                                         "certmanager_certificate_ready_status metric"));
+  EXPECT_THAT(missed.evidence, HasSubstr("before the deadline; it came late, at 12:01:02"));
+
+  // A request that failed, but only after the deadline: still the first channel, late.
+  e.signals.push_back(
+      {at(61s), "CertificateRequest app-2 Failed: CA down", SignalChannel::kRequestFailed});
+  EXPECT_THAT(evaluateCheck(c, e).evidence,
+              HasSubstr("first missed signal: no CertificateRequest failed or was denied (app-2 "
+                        "never answered) before the deadline; it came late, at 12:01:01"));
+}
+
 TEST(ChecksTest, MaxRequestsNamesTheRequestOverTheLimit) {
   Evidence e = baseEvidence();
   for (int i = 2; i <= 5; ++i) {

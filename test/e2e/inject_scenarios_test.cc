@@ -1,0 +1,129 @@
+// Issue 13, item 6: every scenario really exercises its fault, on the real local plane. Each test
+// asserts the verdict and every check's outcome, and that a run without proof of injection is
+// never passed.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/scenario/runner.h"
+#include "plane.h"
+#include "scenario_base.h"
+#include "shared_plane.h"
+
+namespace certchaos::testing {
+namespace {
+
+using nlohmann::json;
+using report::CheckOutcome;
+using report::VerdictResult;
+using ::testing::HasSubstr;
+namespace res = kube::resources;
+
+// At ×120 the base certificate lives 30 s: a fault that waits for expiry is decided in seconds.
+constexpr int kFastScale = 120;
+
+class InjectScenariosTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(SharedPlane::get().ok()); }
+
+  scenario::RunOptions fastRun(const BaseDeployment& s, const std::string& scenario) {
+    auto o = runOptions(s, scenario, kFastScale, runs_.path());
+    o.atRenewalTime = false;  // forced at once: the fault meets the base's whole remaining life
+    o.timeout = std::chrono::minutes(2);
+    return o;
+  }
+
+  json issuerSpec(const BaseDeployment& s) {
+    auto issuer = SharedPlane::get().admin()->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
+    EXPECT_TRUE(issuer);
+    return issuer ? (*issuer)["spec"] : json();
+  }
+
+  TempDir runs_;
+};
+
+// silent-failure with fault=hang: the issuer never answers the renewal; nothing a production
+// system shows changes before expiry, and the report names the first signal missed.
+TEST_F(InjectScenariosTest, SilentFailureHangNamesTheFirstMissedSignal) {
+  BaseDeployment s = deployBase("silent-hang", {kFastScale, true, true});
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = fastRun(s, "27");
+  // Refused before anything is applied: what was expected, what was found.
+  o.parameters = {{"fault", "explode"}};
+  auto refused = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message,
+            "scenario 27 (silent-failure): --set fault: expected one of hang, fail, found "
+            "\"explode\"; 'certchaos scenarios -o json' lists its parameters");
+  EXPECT_FALSE(issuerSpec(s).contains("scenario"));
+  EXPECT_TRUE(std::filesystem::is_empty(runs_.path()));
+
+  o.parameters = {{"fault", "hang"}};
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  const std::string all = timelineText(r);
+  EXPECT_EQ(r.verdict.result, VerdictResult::kFailed) << r.verdict.summary << "\n" << all;
+  EXPECT_EQ(r.verdict.failingStep, "signal-before-expiry");
+  ASSERT_FALSE(r.proofOfInjection.empty()) << all;
+  EXPECT_THAT(r.proofOfInjection[0].evidence, HasSubstr("ChaosHang")) << all;
+  ASSERT_EQ(r.verdict.checks.size(), 1u);
+  const auto& check = r.verdict.checks[0];
+  EXPECT_EQ(check.name, "signal-before-expiry");
+  EXPECT_EQ(check.outcome, CheckOutcome::kViolated) << check.evidence;
+  EXPECT_THAT(check.evidence, HasSubstr("first missed signal: no CertificateRequest failed or was "
+                                        "denied (app-"));
+  EXPECT_THAT(check.evidence, HasSubstr("never answered)"));
+  EXPECT_THAT(check.evidence, HasSubstr("then: no Warning Event"));
+  EXPECT_THAT(check.evidence, HasSubstr("the Certificate stayed Ready"));
+  // Decided at the deadline (the base's notAfter), not at the timeout.
+  auto k = kindsOf(r);
+  EXPECT_GE(indexOf(k, "VerdictDecided"), 0) << all;
+  EXPECT_EQ(indexOf(k, "TimedOut"), -1) << all;
+  EXPECT_EQ(r.run.scenario.parameters.at("fault"), "hang");
+  // Rolled back and restored.
+  EXPECT_FALSE(issuerSpec(s).contains("scenario"));
+  EXPECT_GE(indexOf(k, "BaseRestored"), 0) << all;
+}
+
+// silent-failure with fault=fail: the request fails for good at once, which is a signal long
+// before expiry: passed.
+TEST_F(InjectScenariosTest, SilentFailureFailIsSignalledInTime) {
+  BaseDeployment s = deployBase("silent-fail", {kFastScale, true, true});
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = fastRun(s, "silent-failure");
+  o.parameters = {{"fault", "fail"}};
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  const std::string all = timelineText(r);
+  EXPECT_EQ(r.verdict.result, VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
+  ASSERT_FALSE(r.proofOfInjection.empty()) << all;
+  EXPECT_THAT(r.proofOfInjection[0].evidence, HasSubstr("ChaosFailPermanent"));
+  ASSERT_EQ(r.verdict.checks.size(), 1u);
+  EXPECT_EQ(r.verdict.checks[0].outcome, CheckOutcome::kHeld) << r.verdict.checks[0].evidence;
+  EXPECT_THAT(r.verdict.checks[0].evidence, HasSubstr("Failed: failed to sign certificate"));
+  EXPECT_GE(indexOf(kindsOf(r), "BaseRestored"), 0) << all;
+}
+
+// Where the namespace did not opt in, the issuer stays healthy: the renewal succeeds, nobody is
+// told anything, and without proof of injection the run is inconclusive, never passed.
+TEST_F(InjectScenariosTest, SilentFailureWithoutInjectionIsNeverPassed) {
+  BaseDeployment s = deployBase("silent-none", {kFastScale, true, false});
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = fastRun(s, "27");
+  o.parameters = {{"fault", "fail"}};
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  EXPECT_EQ(r.verdict.result, VerdictResult::kInconclusive) << r.verdict.summary;
+  EXPECT_TRUE(r.proofOfInjection.empty());
+  EXPECT_THAT(r.verdict.summary, HasSubstr("No proof that the fault was injected"));
+  ASSERT_EQ(r.verdict.checks.size(), 1u);
+  EXPECT_EQ(r.verdict.checks[0].name, "signal-before-expiry");
+}
+
+}  // namespace
+}  // namespace certchaos::testing
