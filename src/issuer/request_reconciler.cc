@@ -255,8 +255,9 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   {
     std::lock_guard lock(mu_);
     ctx.attempt = 1 + failures_[attemptKey(request)];
-    const auto& recent = issuances_[issuer.key];
-    ctx.recentIssuances.assign(recent.begin(), recent.end());
+    for (const auto& i : issuances_[issuer.key]) {
+      if (i.generation == issuer.generation) ctx.recentIssuances.push_back(i.at);
+    }
   }
 
   const chaos::Decision decision = issuer.engine->decide(ctx);
@@ -430,7 +431,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   {
     std::lock_guard lock(mu_);
     auto& recent = issuances_[issuer.key];
-    recent.push_back(now);
+    recent.push_back({now, issuer.generation});
     if (recent.size() > kIssuanceMemory) recent.pop_front();
   }
   finish(decision.applied.empty() && signed_->applied.empty() ? "issued" : "issued-with-fault");

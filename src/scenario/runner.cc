@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -324,6 +325,22 @@ Result<pki::Certificate> renewAndWait(const std::shared_ptr<kube::Client>& clien
   return *renewed;
 }
 
+// How many renewals the run makes before the one under test so that it meets a full rate limit:
+// the scenario's limit (as given, or its default); 0 for every other scenario.
+constexpr int kMaxRateLimitFill = 10;
+int rateLimitFill(const chaos::ScenarioInfo& scenario,
+                  const std::map<std::string, std::string>& parameters) {
+  if (scenario.name != "rate-limit") return 0;
+  std::string limit;
+  for (const auto& p : scenario.parameters) {
+    if (p.name == "limit") limit = p.defaultValue;
+  }
+  if (auto given = parameters.find("limit"); given != parameters.end()) limit = given->second;
+  int value = 0;
+  std::from_chars(limit.data(), limit.data() + limit.size(), value);  // checked by the catalog
+  return value;
+}
+
 std::uint64_t freshSeed() {
   std::random_device device;
   return (static_cast<std::uint64_t>(device()) << 32 | device()) & 0x7fffffffffffffffULL;
@@ -355,6 +372,13 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   if (!injection) return makeError("BadInput", injection.error().message);
   for (const auto& check : scenario->checks) {
     if (auto valid = validateCheck(check); !valid) return valid.error();
+  }
+  if (const int fill = rateLimitFill(*scenario, o.parameters); fill > kMaxRateLimitFill) {
+    return makeError("BadInput",
+                     "scenario 9 (rate-limit) --set limit: the run issues that many certificates "
+                     "of its own to fill the limit before the renewal under test; expected at "
+                     "most " +
+                         std::to_string(kMaxRateLimitFill) + ", found " + std::to_string(fill));
   }
   Clock& clock = client->clock();
   const auto startedAt = clock.now();
@@ -542,6 +566,32 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   if (!ready) {
     (void)rollback();
     return ready.error();
+  }
+  // rate-limit counts only the issuances of the spec in force, so its window starts empty: the
+  // run fills it with renewals of its own, and the renewal under test is the one over the limit.
+  if (const int fill = rateLimitFill(*scenario, o.parameters); fill > 0) {
+    for (int i = 1; i <= fill; ++i) {
+      auto filled = renewAndWait(client, o, secretName, base.leaf->serialHex(), ownIssuer);
+      if (!filled) {
+        (void)rollback();
+        return makeError(filled.error().code,
+                         "filling the rate limit (renewal " + std::to_string(i) + " of " +
+                             std::to_string(fill) + "): " + filled.error().message);
+      }
+      timeline.add(Source::kRunner, "RateLimitFilled",
+                   "renewal " + std::to_string(i) + " of " + std::to_string(fill) +
+                       " issued (serial " + filled->serialHex() +
+                       "): it counts against the issuer's rate limit",
+                   certObject);
+      base.leaf = *filled;
+    }
+    // The last of them is the base the fault meets; the application reloads it first.
+    baseRestored = true;
+    st.secretSerial = base.leaf->serialHex();
+    st.secretLeaf = base.leaf;
+    ev.baseSerial = base.leaf->serialHex();
+    ev.baseNotAfter = base.leaf->notAfter();
+    r.certificates.before = infoOf(*base.leaf);
   }
   say(o, issuerDescription(o) + " is Ready with " + (*ready)["status"].value("faults", ""));
 
@@ -741,7 +791,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     while (baseRestored && clock.now() < reloadDeadline) {
       {
         std::lock_guard lock(st.mu);
-        if (st.lastProbeOk) break;
+        if (st.lastProbeOk && st.servedSerial == st.secretSerial) break;
       }
       clock.sleepFor(o.probeInterval);
       probeOnce();

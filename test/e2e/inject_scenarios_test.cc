@@ -125,5 +125,68 @@ TEST_F(InjectScenariosTest, SilentFailureWithoutInjectionIsNeverPassed) {
   EXPECT_EQ(r.verdict.checks[0].name, "signal-before-expiry");
 }
 
+// rate-limit with its defaults (1 per 1h nominal): the run fills the window with a renewal of its
+// own, and the renewal under test is refused. Only issuances since the scenario started count:
+// the base's own issuance, a moment before, is not in the refusal's count.
+TEST_F(InjectScenariosTest, RateLimitTripsOnTheRunsOwnRenewals) {
+  BaseDeployment s = deployBase("rate", {kFastScale, true, true});
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = fastRun(s, "9");
+  // Refused before anything is applied: a limit of 0 (every request refused is scenario 6), and
+  // more renewals than the run will make to fill the window.
+  for (const auto& [limit, message] : std::vector<std::pair<std::string, std::string>>{
+           {"0", "spec.parameters.limit: expected a positive integer, found \"0\""},
+           {"11",
+            "--set limit: the run issues that many certificates of its own to fill the "
+            "limit before the renewal under test; expected at most 10, found 11"}}) {
+    o.parameters = {{"limit", limit}};
+    auto refused = scenario::runScenario(SharedPlane::get().admin(), o);
+    ASSERT_FALSE(refused) << limit;
+    EXPECT_THAT(refused.error().message, HasSubstr(message));
+  }
+  EXPECT_FALSE(issuerSpec(s).contains("scenario"));
+  EXPECT_TRUE(std::filesystem::is_empty(runs_.path()));
+
+  o.parameters.clear();
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  const std::string all = timelineText(r);
+  EXPECT_EQ(r.verdict.result, VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
+  ASSERT_FALSE(r.proofOfInjection.empty()) << all;
+  EXPECT_THAT(r.proofOfInjection[0].evidence, HasSubstr("ChaosRateLimit"));
+  auto k = kindsOf(r);
+  const int filled = indexOf(k, "RateLimitFilled");
+  const int forced = indexOf(k, report::kinds::kRenewalForced);
+  ASSERT_GE(filled, 0) << all;
+  EXPECT_LT(filled, forced) << all;
+  EXPECT_EQ(indexOf(k, "RateLimitFilled", filled + 1), -1) << "one renewal fills a limit of 1";
+  ASSERT_EQ(r.verdict.checks.size(), 2u);
+  EXPECT_EQ(r.verdict.checks[0].name, "max-requests");
+  EXPECT_EQ(r.verdict.checks[0].outcome, CheckOutcome::kHeld) << r.verdict.checks[0].evidence;
+  EXPECT_THAT(r.verdict.checks[0].evidence, HasSubstr("1 CertificateRequest(s) during the run"));
+  EXPECT_EQ(r.verdict.checks[1].name, "signal-before-expiry");
+  EXPECT_EQ(r.verdict.checks[1].outcome, CheckOutcome::kHeld) << r.verdict.checks[1].evidence;
+  // The count is the run's own issuance alone, not the base's from before the scenario.
+  EXPECT_THAT(r.verdict.checks[1].evidence, HasSubstr("too many certificates (1) already issued"));
+  EXPECT_EQ(r.run.scenario.defaults.at("limit"), "1");
+  EXPECT_FALSE(issuerSpec(s).contains("scenario"));
+}
+
+// The same where the namespace did not opt in: the issuer stays healthy, every renewal is signed,
+// and without proof of injection the run is inconclusive, never passed.
+TEST_F(InjectScenariosTest, RateLimitWithoutInjectionIsNeverPassed) {
+  BaseDeployment s = deployBase("rate-none", {kFastScale, true, false});
+  ASSERT_FALSE(s.appUrl.empty());
+  auto result = scenario::runScenario(SharedPlane::get().admin(), fastRun(s, "rate-limit"));
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  EXPECT_EQ(r.verdict.result, VerdictResult::kInconclusive) << r.verdict.summary;
+  EXPECT_TRUE(r.proofOfInjection.empty());
+  EXPECT_THAT(r.verdict.summary, HasSubstr("No proof that the fault was injected"));
+  ASSERT_EQ(r.verdict.checks.size(), 2u);
+  EXPECT_EQ(r.verdict.checks[0].outcome, CheckOutcome::kHeld) << r.verdict.checks[0].evidence;
+}
+
 }  // namespace
 }  // namespace certchaos::testing
