@@ -40,6 +40,9 @@ namespace kinds = report::kinds;
 using SystemTime = std::chrono::system_clock::time_point;
 
 constexpr const char* kRunnerFieldManager = "certchaos-runner";
+// On the Certificate during a skip-approval run; cert-manager copies it onto the requests, where
+// the local plane's approval policy (deploy/localplane/approval-hold.yaml) keeps them unapproved.
+constexpr const char* kHoldApprovalAnnotation = "certchaos.io/hold-approval";
 constexpr auto kIssuerReadyTimeout = std::chrono::seconds(60);
 
 kube::PatchOptions runnerPatch() {
@@ -125,6 +128,7 @@ struct RunState {
   std::set<std::string> baselineRequests;  // CertificateRequests that existed before renewal
   std::set<std::string> requests;          // created during the run
   std::set<std::string> heldRequests, signedRequests, failedRequests;
+  std::set<std::string> toDeny, deniedByRunner;  // skip-approval, mode=denied
   std::set<std::string> seenEvents;
   std::string certificateReady;  // the Certificate's last Ready status/reason
   bool eventsSynced = false;     // Events seen before this are from before the run
@@ -328,14 +332,20 @@ Result<pki::Certificate> renewAndWait(const std::shared_ptr<kube::Client>& clien
 // How many renewals the run makes before the one under test so that it meets a full rate limit:
 // the scenario's limit (as given, or its default); 0 for every other scenario.
 constexpr int kMaxRateLimitFill = 10;
+std::string parameterOrDefault(const chaos::ScenarioInfo& scenario,
+                               const std::map<std::string, std::string>& parameters,
+                               const std::string& name) {
+  if (auto given = parameters.find(name); given != parameters.end()) return given->second;
+  for (const auto& p : scenario.parameters) {
+    if (p.name == name) return p.defaultValue;
+  }
+  return "";
+}
+
 int rateLimitFill(const chaos::ScenarioInfo& scenario,
                   const std::map<std::string, std::string>& parameters) {
   if (scenario.name != "rate-limit") return 0;
-  std::string limit;
-  for (const auto& p : scenario.parameters) {
-    if (p.name == "limit") limit = p.defaultValue;
-  }
-  if (auto given = parameters.find("limit"); given != parameters.end()) limit = given->second;
+  const std::string limit = parameterOrDefault(scenario, parameters, "limit");
   int value = 0;
   std::from_chars(limit.data(), limit.data() + limit.size(), value);  // checked by the catalog
   return value;
@@ -549,7 +559,23 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                                       : "deployed scenario on ") +
                    issuerDescription(o) + (onIssuer ? ": " + spec.dump() : ""),
                issuerDescription(o));
+  // skip-approval: approval is held for the run's requests, and with mode=denied the runner
+  // denies them as a policy would, so that the issuer meets unapproved and Denied requests.
+  const std::string approvalMode =
+      scenario->name == "skip-approval" ? parameterOrDefault(*scenario, o.parameters, "mode") : "";
+  const bool denyByPolicy = approvalMode == "denied";
+  auto holdApproval = [&](bool hold) -> Result<void> {
+    if (approvalMode.empty()) return {};
+    auto patched = client->patch(
+        res::kCertificate, o.certificate.ns, o.certificate.name, kube::PatchType::kMerge,
+        {{"metadata",
+          {{"annotations", {{kHoldApprovalAnnotation, hold ? json("true") : json()}}}}}},
+        runnerPatch());
+    if (!patched) return patched.error();
+    return {};
+  };
   auto rollback = [&]() -> Result<void> {
+    if (auto released = holdApproval(false); !released) return released.error();
     if (o.keep) return {};
     auto patched = client->patch(issuerResource(o), o.issuer.ns, o.issuer.name,
                                  kube::PatchType::kMerge, healthyChaosPatch(), runnerPatch());
@@ -654,6 +680,9 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     auto& seen = ev.requests[requestIndex[key]];
     seen.approved = seen.approved || condition(cr, "Approved", "status") == "True";
     seen.denied = seen.denied || condition(cr, "Denied", "status") == "True";
+    if (denyByPolicy && !seen.approved && !seen.denied && st.toDeny.insert(name).second) {
+      timeline.wake();  // the main loop denies it
+    }
     const std::string reason = condition(cr, "Ready", "reason");
     const std::string message = condition(cr, "Ready", "message");
     if (reason == "Pending" && message.rfind("[chaos hold]", 0) == 0 &&
@@ -843,6 +872,18 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       }
     }
   }
+  if (auto held = holdApproval(true); !held) {
+    probeStop.request_stop();
+    (void)rollback();
+    return held.error();
+  }
+  if (!approvalMode.empty()) {
+    timeline.add(Source::kRunner, "ApprovalHeld",
+                 std::string("approval held for the run's requests (annotation ") +
+                     kHoldApprovalAnnotation + ")" +
+                     (denyByPolicy ? "; the runner denies them as an approval policy would" : ""),
+                 certObject);
+  }
   {
     std::lock_guard lock(st.mu);
     st.renewalForcedAt = clock.now();
@@ -863,6 +904,39 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   }
   say(o, "renewal of " + certObject + " forced; observing");
 
+  // skip-approval, mode=denied: Denied=True on each new request of the run, as an approval
+  // policy would write it (the approver leaves a Denied request alone).
+  auto denyQueued = [&] {
+    std::set<std::string> names;
+    {
+      std::lock_guard lock(st.mu);
+      for (const auto& n : st.toDeny) {
+        if (st.deniedByRunner.insert(n).second) names.insert(n);
+      }
+    }
+    for (const auto& name : names) {
+      const std::string object = "CertificateRequest " + ns + "/" + name;
+      const std::string message =
+          "denied by certchaos run skip-approval (mode=denied): the run's "
+          "approval policy approves no request";
+      json status = {
+          {"apiVersion", "cert-manager.io/v1"},
+          {"kind", "CertificateRequest"},
+          {"metadata", {{"name", name}, {"namespace", ns}}},
+          {"status",
+           {{"conditions", json::array({{{"type", "Denied"},
+                                         {"status", "True"},
+                                         {"reason", "certchaos.io/policy"},
+                                         {"message", message},
+                                         {"lastTransitionTime", formatRfc3339(clock.now())}}})}}}};
+      auto denied = client->apply(
+          res::kCertificateRequest, status,
+          {.fieldManager = kRunnerFieldManager, .force = true, .subresource = "status"});
+      timeline.add(Source::kRunner, denied ? "RequestDenied" : "RequestDenyFailed",
+                   denied ? message : "could not deny it: " + denied.error().message, object);
+    }
+  };
+
   // 6. Observe until the checks decide (and, when recovery comes under the fault, until it is
   // seen), the timeout, the circuit breaker or an abort.
   const auto deadline = std::chrono::steady_clock::now() + o.timeout;
@@ -875,6 +949,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       aborted = true;
       break;
     }
+    denyQueued();
     std::lock_guard lock(st.mu);
     if (static_cast<int>(st.requests.size()) > o.maxRequests) {
       breaker = true;

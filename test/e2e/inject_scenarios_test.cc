@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "certchaos/issuer/conditions.h"
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/scenario/runner.h"
 #include "plane.h"
@@ -186,6 +187,95 @@ TEST_F(InjectScenariosTest, RateLimitWithoutInjectionIsNeverPassed) {
   EXPECT_THAT(r.verdict.summary, HasSubstr("No proof that the fault was injected"));
   ASSERT_EQ(r.verdict.checks.size(), 2u);
   EXPECT_EQ(r.verdict.checks[0].outcome, CheckOutcome::kHeld) << r.verdict.checks[0].evidence;
+}
+
+// skip-approval on the local plane, whose approver approves every request within milliseconds:
+// the run holds approval (the plane's approval policy honours the annotation the runner puts on
+// the Certificate), so the issuer really meets an unapproved request, signs it, and cert-manager
+// stores what nobody approved.
+TEST_F(InjectScenariosTest, SkipApprovalSignsBeforeApprovalAndTheSecretStoresIt) {
+  BaseDeployment s = deployBase("skip-unapproved", {kFastScale, true, true});
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = fastRun(s, "2");
+  o.parameters = {{"mode", "unapproved"}};
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  const std::string all = timelineText(r);
+  EXPECT_EQ(r.verdict.result, VerdictResult::kFailed) << r.verdict.summary << "\n" << all;
+  EXPECT_EQ(r.verdict.failingStep, "denied-not-stored");
+  ASSERT_FALSE(r.proofOfInjection.empty()) << all;
+  EXPECT_THAT(r.proofOfInjection[0].evidence, HasSubstr("ChaosSkipApproval"));
+  ASSERT_EQ(r.verdict.checks.size(), 1u);
+  EXPECT_EQ(r.verdict.checks[0].outcome, CheckOutcome::kViolated) << r.verdict.checks[0].evidence;
+  EXPECT_THAT(r.verdict.checks[0].evidence,
+              HasSubstr("(not approved, signed by the issuer anyway: serial"));
+  EXPECT_GE(indexOf(kindsOf(r), "ApprovalHeld"), 0) << all;
+  // The request the issuer signed was never approved, and the hold is gone after the run.
+  auto admin = SharedPlane::get().admin();
+  auto requests = admin->listAll(res::kCertificateRequest, s.ns);
+  ASSERT_TRUE(requests);
+  int signedUnapproved = 0;
+  for (const auto& cr : requests->items) {
+    if (cr["metadata"].value("annotations", json::object()).count("certchaos.io/hold-approval") ==
+        0) {
+      continue;
+    }
+    EXPECT_EQ(issuer::findCondition(cr, "Approved"), nullptr) << cr.dump();
+    signedUnapproved += cr.value("status", json::object()).contains("certificate") ? 1 : 0;
+  }
+  EXPECT_GE(signedUnapproved, 1);
+  auto certificate = admin->get(res::kCertificate, s.ns, "app");
+  ASSERT_TRUE(certificate);
+  EXPECT_EQ((*certificate)["metadata"]
+                .value("annotations", json::object())
+                .count("certchaos.io/hold-approval"),
+            0u);
+}
+
+// mode=denied: the runner denies the run's request as an approval policy would; the issuer signs
+// the Denied request anyway, and cert-manager keeps it out of the Secret: the hypothesis holds,
+// and the evidence names what the issuer did.
+TEST_F(InjectScenariosTest, SkipApprovalSignsADeniedRequestThatCertManagerKeepsOut) {
+  BaseDeployment s = deployBase("skip-denied", {kFastScale, true, true});
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = fastRun(s, "skip-approval");
+  o.parameters = {{"mode", "denied"}};
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  const std::string all = timelineText(r);
+  EXPECT_EQ(r.verdict.result, VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
+  ASSERT_FALSE(r.proofOfInjection.empty()) << all;
+  EXPECT_THAT(r.proofOfInjection[0].evidence, HasSubstr("ChaosSkipApproval"));
+  ASSERT_EQ(r.verdict.checks.size(), 1u);
+  EXPECT_EQ(r.verdict.checks[0].outcome, CheckOutcome::kHeld) << r.verdict.checks[0].evidence;
+  EXPECT_THAT(r.verdict.checks[0].evidence,
+              HasSubstr("(Denied, signed by the issuer anyway: serial"));
+  auto k = kindsOf(r);
+  const int denied = indexOf(k, "RequestDenied");
+  const int signedAt = indexOf(k, report::kinds::kRequestSigned);
+  ASSERT_GE(denied, 0) << all;
+  ASSERT_GE(signedAt, 0) << all;
+  EXPECT_LT(denied, signedAt) << all;
+  EXPECT_EQ(indexOf(k, report::kinds::kSecretUpdated), -1) << all;
+}
+
+// Where the namespace did not opt in, the healthy issuer reports the denial and signs nothing:
+// no proof of injection, inconclusive, never passed.
+TEST_F(InjectScenariosTest, SkipApprovalWithoutInjectionIsNeverPassed) {
+  BaseDeployment s = deployBase("skip-none", {kFastScale, true, false});
+  ASSERT_FALSE(s.appUrl.empty());
+  auto o = fastRun(s, "2");
+  o.parameters = {{"mode", "denied"}};
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  EXPECT_EQ(r.verdict.result, VerdictResult::kInconclusive) << r.verdict.summary;
+  EXPECT_TRUE(r.proofOfInjection.empty());
+  ASSERT_EQ(r.verdict.checks.size(), 1u);
+  EXPECT_EQ(r.verdict.checks[0].outcome, CheckOutcome::kHeld) << r.verdict.checks[0].evidence;
+  EXPECT_THAT(r.verdict.checks[0].evidence, HasSubstr("(Denied, not signed)"));
 }
 
 }  // namespace

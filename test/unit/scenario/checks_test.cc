@@ -193,11 +193,17 @@ TEST(ChecksTest, DeniedNotStoredIsNotVacuouslyHeld) {
   EXPECT_EQ(nothingDenied.outcome, CheckOutcome::kNotEvaluated);
   EXPECT_THAT(nothingDenied.evidence, HasSubstr("no request was denied"));
   e.requests.push_back({"app-3", at(5s), false, true, true, false, at(6s), "cc"});
-  EXPECT_EQ(evaluateCheck(spec("denied-not-stored"), e).outcome, CheckOutcome::kHeld);
+  auto kept = evaluateCheck(spec("denied-not-stored"), e);
+  EXPECT_EQ(kept.outcome, CheckOutcome::kHeld);
+  // Held, but the issuer's misdeed is named: it signed the Denied request.
+  EXPECT_THAT(kept.evidence,
+              HasSubstr("app-3 (Denied, signed by the issuer anyway: serial cc); none of their "
+                        "certificates reached the Secret"));
   e.secret.push_back({at(7s), "cc", "certchaos chaos CA", at(67s)});
   auto stored = evaluateCheck(spec("denied-not-stored"), e);
   EXPECT_EQ(stored.outcome, CheckOutcome::kViolated);
   EXPECT_THAT(stored.evidence, HasSubstr("serial cc"));
+  EXPECT_THAT(stored.evidence, HasSubstr("app-3 (Denied, signed by the issuer anyway"));
 }
 
 TEST(ChecksTest, ClientsRejectNamingWhy) {
