@@ -351,6 +351,51 @@ int rateLimitFill(const chaos::ScenarioInfo& scenario,
   return value;
 }
 
+// rogue-issuer takes two issuers: the Certificate's own, whose CA the Secret must hold and which
+// stays healthy, and the rogue the scenario goes on: --issuer when it names another issuer, else
+// a ChaosIssuer "<own>-rogue" beside the Certificate, created for the run and deleted after.
+struct RogueSetup {
+  RunOptions own;
+  RunOptions rogue;
+  bool created = false;
+};
+RogueSetup rogueSetup(const RunOptions& o, const json& certificate) {
+  RogueSetup out{o, o, false};
+  const json ref = certificate["spec"].value("issuerRef", json::object());
+  const std::string kind = ref.value("kind", "");
+  if (ref.value("group", "") == issuer::kGroup &&
+      (kind == issuer::kIssuerKind || kind == issuer::kClusterIssuerKind)) {
+    out.own.issuerKind = kind;
+    out.own.issuer = {kind == issuer::kClusterIssuerKind ? "" : o.certificate.ns,
+                      ref.value("name", "")};
+  }
+  if (out.rogue.issuerKind == out.own.issuerKind && out.rogue.issuer.ns == out.own.issuer.ns &&
+      out.rogue.issuer.name == out.own.issuer.name) {
+    out.rogue.issuerKind = issuer::kIssuerKind;
+    out.rogue.issuer = {o.certificate.ns, out.own.issuer.name + "-rogue"};
+    out.created = true;
+  }
+  return out;
+}
+
+// Deletes the rogue issuer the run created, and the CA Secret the issuer made for it.
+Result<void> removeRogue(kube::Client& client, const RunOptions& rogue, Timeline& timeline) {
+  auto object = client.get(issuerResource(rogue), rogue.issuer.ns, rogue.issuer.name);
+  std::string caSecret;
+  if (object) caSecret = (*object).value("status", json::object()).value("caSecret", "");
+  auto removed = client.remove(issuerResource(rogue), rogue.issuer.ns, rogue.issuer.name);
+  if (!removed && !kube::isNotFound(removed.error())) return removed.error();
+  if (const auto slash = caSecret.find('/'); slash != std::string::npos) {
+    auto gone = client.remove(res::kSecret, caSecret.substr(0, slash), caSecret.substr(slash + 1));
+    if (!gone && !kube::isNotFound(gone.error())) return gone.error();
+  }
+  timeline.add(Source::kRunner, kinds::kRolledBack,
+               issuerDescription(rogue) + " deleted" +
+                   (caSecret.empty() ? "" : ", with its CA Secret " + caSecret),
+               issuerDescription(rogue));
+  return {};
+}
+
 std::uint64_t freshSeed() {
   std::random_device device;
   return (static_cast<std::uint64_t>(device()) << 32 | device()) & 0x7fffffffffffffffULL;
@@ -422,13 +467,23 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   auto cert = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
   if (!cert) return makeError(cert.error().code, certObject + ": " + cert.error().message);
   const std::string secretName = (*cert)["spec"].value("secretName", "");
-  auto issuerObject = client->get(issuerResource(o), o.issuer.ns, o.issuer.name);
+  // `own`: the issuer whose CA the Secret must hold; `chaosOn`: the issuer the scenario goes on.
+  // They differ only for rogue-issuer.
+  RunOptions own = o, chaosOn = o;
+  bool rogueCreated = false;
+  if (scenario->name == "rogue-issuer") {
+    auto setup = rogueSetup(o, *cert);
+    own = std::move(setup.own);
+    chaosOn = std::move(setup.rogue);
+    rogueCreated = setup.created;
+  }
+  auto issuerObject = client->get(issuerResource(own), own.issuer.ns, own.issuer.name);
   if (!issuerObject) {
-    return makeError(issuerObject.error().code, issuerDescription(o) + ": " +
+    return makeError(issuerObject.error().code, issuerDescription(own) + ": " +
                                                     issuerObject.error().message +
                                                     "; create it with 'certchaos deploy issuer'");
   }
-  const std::string ownIssuer = ownIssuerCommonName(*client, o, *issuerObject);
+  const std::string ownIssuer = ownIssuerCommonName(*client, own, *issuerObject);
   auto secret = client->get(res::kSecret, o.certificate.ns, secretName);
   SecretCertificate base = secret ? readSecret(*secret) : SecretCertificate{};
   const std::string secretObject = "Secret " + o.certificate.ns + "/" + secretName;
@@ -438,7 +493,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     if (!o.restore) {
       return makeError("PreconditionFailed",
                        "expected " + secretObject + " (from " + certObject +
-                           ") to hold a valid certificate from " + issuerDescription(o) +
+                           ") to hold a valid certificate from " + issuerDescription(own) +
                            " before injecting anything, but " + problem +
                            "; repair it with 'certchaos run ... --restore' (the issuer made "
                            "healthy, renewed and waited for), or 'certchaos renew' once the "
@@ -446,10 +501,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     }
     say(o, "the base is broken (" + problem + "): restoring it first");
     baseRestored = true;
-    auto healthy = client->patch(issuerResource(o), o.issuer.ns, o.issuer.name,
+    auto healthy = client->patch(issuerResource(own), own.issuer.ns, own.issuer.name,
                                  kube::PatchType::kMerge, healthyChaosPatch(), runnerPatch());
     if (!healthy) return healthy.error();
-    if (auto ready = waitIssuerReady(client, o, abort); !ready) return ready.error();
+    if (auto ready = waitIssuerReady(client, own, abort); !ready) return ready.error();
     auto renewed =
         renewAndWait(client, o, secretName, base.leaf ? base.leaf->serialHex() : "", ownIssuer);
     if (!renewed) return renewed.error();
@@ -460,7 +515,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                  certObject);
     secret = client->get(res::kSecret, o.certificate.ns, secretName);
     base = secret ? readSecret(*secret) : SecretCertificate{};
-    issuerObject = client->get(issuerResource(o), o.issuer.ns, o.issuer.name);
+    issuerObject = client->get(issuerResource(own), own.issuer.ns, own.issuer.name);
     if (!issuerObject) return issuerObject.error();
   }
   if (!base.leaf) {
@@ -540,6 +595,14 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       {"timeScale", static_cast<std::int64_t>(o.timeScale)}};
   if (onIssuer) spec["seed"] = seed;
   json current = (*issuerObject).value("spec", json::object());
+  if (scenario->name == "rogue-issuer") {
+    auto rogue = client->get(issuerResource(chaosOn), chaosOn.issuer.ns, chaosOn.issuer.name);
+    if (!rogue && !(rogueCreated && kube::isNotFound(rogue.error()))) {
+      return makeError(rogue.error().code,
+                       issuerDescription(chaosOn) + ": " + rogue.error().message);
+    }
+    current = rogue ? (*rogue).value("spec", json::object()) : json::object();
+  }
   const std::string currentScenario = current.value("scenario", "");
   const auto* onIssuerNow = chaos::findScenario(currentScenario);
   bool deployed = onIssuer ? onIssuerNow != nullptr && onIssuerNow->name == injection->scenario
@@ -548,8 +611,20 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                              (spec["parameters"].is_null() ? json::object() : spec["parameters"]);
   deployed = deployed && current.value("timeScale", std::int64_t{1}) == spec["timeScale"];
   deployed = deployed && (!onIssuer || current.value("seed", json()) == spec["seed"]);
-  if (!deployed) {
-    auto patched = client->patch(issuerResource(o), o.issuer.ns, o.issuer.name,
+  if (!deployed && rogueCreated) {
+    // The rogue signs with a CA of its own, so that its certificates can be told apart.
+    json rogueSpec = {{"selfSigned", json::object()}};
+    for (const auto& [k, v] : spec.items()) {
+      if (!v.is_null()) rogueSpec[k] = v;
+    }
+    auto created = client->apply(
+        issuerResource(chaosOn),
+        {{"metadata", {{"name", chaosOn.issuer.name}, {"namespace", chaosOn.issuer.ns}}},
+         {"spec", rogueSpec}},
+        {.fieldManager = kRunnerFieldManager, .force = true});
+    if (!created) return created.error();
+  } else if (!deployed) {
+    auto patched = client->patch(issuerResource(chaosOn), chaosOn.issuer.ns, chaosOn.issuer.name,
                                  kube::PatchType::kMerge, {{"spec", spec}}, runnerPatch());
     if (!patched) return patched.error();
   }
@@ -557,8 +632,11 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                std::string(!onIssuer  ? "runner-side scenario around the healthy "
                            : deployed ? "scenario already on "
                                       : "deployed scenario on ") +
-                   issuerDescription(o) + (onIssuer ? ": " + spec.dump() : ""),
-               issuerDescription(o));
+                   issuerDescription(chaosOn) + (onIssuer ? ": " + spec.dump() : "") +
+                   (rogueCreated ? " (created for the run, beside " + issuerDescription(own) +
+                                       ", which stays healthy)"
+                                 : ""),
+               issuerDescription(chaosOn));
   // skip-approval: approval is held for the run's requests, and with mode=denied the runner
   // denies them as a policy would, so that the issuer meets unapproved and Denied requests.
   const std::string approvalMode =
@@ -577,22 +655,25 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   auto rollback = [&]() -> Result<void> {
     if (auto released = holdApproval(false); !released) return released.error();
     if (o.keep) return {};
-    auto patched = client->patch(issuerResource(o), o.issuer.ns, o.issuer.name,
+    if (rogueCreated) return removeRogue(*client, chaosOn, timeline);
+    auto patched = client->patch(issuerResource(chaosOn), chaosOn.issuer.ns, chaosOn.issuer.name,
                                  kube::PatchType::kMerge, healthyChaosPatch(), runnerPatch());
     if (!patched) return patched.error();
-    auto ready = waitIssuerReady(client, o, {});
+    auto ready = waitIssuerReady(client, chaosOn, {});
     if (!ready) return ready.error();
-    timeline.add(
-        Source::kRunner, kinds::kRolledBack,
-        issuerDescription(o) + " reverted to healthy: " + condition(*ready, "Ready", "message"),
-        issuerDescription(o));
+    timeline.add(Source::kRunner, kinds::kRolledBack,
+                 issuerDescription(chaosOn) +
+                     " reverted to healthy: " + condition(*ready, "Ready", "message"),
+                 issuerDescription(chaosOn));
     return {};
   };
-  auto ready = waitIssuerReady(client, o, abort);
+  auto ready = waitIssuerReady(client, chaosOn, abort);
   if (!ready) {
     (void)rollback();
     return ready.error();
   }
+  if (scenario->name == "rogue-issuer")
+    ev.rogueIssuer = ownIssuerCommonName(*client, chaosOn, *ready);
   // rate-limit counts only the issuances of the spec in force, so its window starts empty: the
   // run fills it with renewals of its own, and the renewal under test is the one over the limit.
   if (const int fill = rateLimitFill(*scenario, o.parameters); fill > 0) {
@@ -619,11 +700,12 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     ev.baseNotAfter = base.leaf->notAfter();
     r.certificates.before = infoOf(*base.leaf);
   }
-  say(o, issuerDescription(o) + " is Ready with " + (*ready)["status"].value("faults", ""));
+  say(o, issuerDescription(chaosOn) + " is Ready with " + (*ready)["status"].value("faults", ""));
 
   // 3. Observe: the Certificate, its requests, the Secret, the Events about them.
   const std::string ns = o.certificate.ns;
-  const RunObjects runObjects{o.certificate.name, secretName, o.issuerKind, o.issuer.name};
+  const RunObjects runObjects{o.certificate.name, secretName, chaosOn.issuerKind,
+                              chaosOn.issuer.name};
   auto certInformer =
       watchOne(client, res::kCertificate, ns, o.certificate.name, [&](const json& c) {
         std::string ready = condition(c, "Ready", "status") + "/" + condition(c, "Ready", "reason");
@@ -696,6 +778,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       if (auto pem = kube::base64Decode(pemB64)) {
         if (auto chain = pki::Certificate::chainFromPem(*pem); chain && !chain->empty()) {
           seen.certificateSerial = chain->front().serialHex();
+          seen.certificateIssuer = chain->front().issuerCommonName();
         }
       }
     } else if ((reason == "Failed" || reason == "Denied") && st.failedRequests.insert(key).second) {
@@ -1021,7 +1104,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     r.verdict = decideVerdict(in);
   }
   if (auto rolled = rollback(); !rolled) {
-    timeline.add(Source::kRunner, "RollbackFailed", rolled.error().message, issuerDescription(o));
+    timeline.add(Source::kRunner, "RollbackFailed", rolled.error().message,
+                 issuerDescription(chaosOn));
   } else if (aborted && !o.keep) {
     timeline.add(Source::kRunner, "BaseNotRestored",
                  "the run was aborted: the Certificate was not renewed back (run again with "

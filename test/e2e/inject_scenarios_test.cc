@@ -8,6 +8,9 @@
 
 #include "certchaos/issuer/conditions.h"
 #include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/kube/base64.h"
+#include "certchaos/kube/errors.h"
+#include "certchaos/pki/certificate.h"
 #include "certchaos/scenario/runner.h"
 #include "plane.h"
 #include "scenario_base.h"
@@ -276,6 +279,70 @@ TEST_F(InjectScenariosTest, SkipApprovalWithoutInjectionIsNeverPassed) {
   ASSERT_EQ(r.verdict.checks.size(), 1u);
   EXPECT_EQ(r.verdict.checks[0].outcome, CheckOutcome::kHeld) << r.verdict.checks[0].evidence;
   EXPECT_THAT(r.verdict.checks[0].evidence, HasSubstr("(Denied, not signed)"));
+}
+
+// rogue-issuer on the demo base: the Certificate's own ChaosIssuer stays healthy; the run creates
+// a second, rogue ChaosIssuer beside it, which takes the request addressed to the first. The
+// report says whose certificate reached the Secret, that the own-issuer-only check caught it, and
+// that the CertificateRequest was left holding the rogue's certificate.
+TEST_F(InjectScenariosTest, RogueIssuerOnTheDemoBaseIsCaughtAndNamed) {
+  BaseDeployment s = deployBase("rogue", {kFastScale, true, true});
+  ASSERT_FALSE(s.appUrl.empty());
+  auto result = scenario::runScenario(SharedPlane::get().admin(), fastRun(s, "1"));
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  const std::string all = timelineText(r);
+  EXPECT_EQ(r.verdict.result, VerdictResult::kFailed) << r.verdict.summary << "\n" << all;
+  EXPECT_EQ(r.verdict.failingStep, "own-issuer-only");
+  ASSERT_FALSE(r.proofOfInjection.empty()) << all;
+  EXPECT_THAT(r.proofOfInjection[0].evidence, HasSubstr("ChaosRogueIssuer"));
+  ASSERT_EQ(r.verdict.checks.size(), 2u);
+  EXPECT_EQ(r.verdict.checks[0].name, "own-issuer-only");
+  EXPECT_EQ(r.verdict.checks[0].outcome, CheckOutcome::kViolated) << r.verdict.checks[0].evidence;
+  EXPECT_THAT(r.verdict.checks[0].evidence,
+              HasSubstr("issued by CN=certchaos chaos-rogue CA (the rogue's), not by the "
+                        "issuer's CA CN=certchaos chaos CA"));
+  EXPECT_THAT(r.verdict.checks[0].evidence, HasSubstr("was left holding serial"));
+  EXPECT_EQ(r.verdict.checks[1].name, "max-requests");
+  EXPECT_EQ(r.verdict.checks[1].outcome, CheckOutcome::kHeld) << r.verdict.checks[1].evidence;
+  auto k = kindsOf(r);
+  const int deployed = indexOf(k, report::kinds::kScenarioDeployed);
+  ASSERT_GE(deployed, 0) << all;
+  EXPECT_THAT(r.timeline[deployed].message, HasSubstr("ChaosIssuer " + s.ns + "/chaos-rogue"));
+  EXPECT_THAT(r.timeline[deployed].message, HasSubstr("which stays healthy"));
+  // The rogue and its CA are gone, the own issuer was never touched, the base is restored.
+  auto admin = SharedPlane::get().admin();
+  auto rogue = admin->get(issuer::resources::kChaosIssuer, s.ns, "chaos-rogue");
+  ASSERT_FALSE(rogue);
+  EXPECT_TRUE(kube::isNotFound(rogue.error()));
+  auto rogueCa = admin->get(res::kSecret, "certchaos-system", s.ns + ".chaos-rogue-ca");
+  EXPECT_FALSE(rogueCa);
+  EXPECT_FALSE(issuerSpec(s).contains("scenario"));
+  EXPECT_GE(indexOf(k, "BaseRestored"), 0) << all;
+  auto secret = admin->get(res::kSecret, s.ns, "app-tls");
+  ASSERT_TRUE(secret);
+  auto pem = kube::base64Decode((*secret)["data"]["tls.crt"].get<std::string>());
+  ASSERT_TRUE(pem);
+  auto leaf = pki::Certificate::chainFromPem(*pem);
+  ASSERT_TRUE(leaf && !leaf->empty());
+  EXPECT_EQ(leaf->front().issuerCommonName(), "certchaos chaos CA");
+}
+
+// Where the namespace did not opt in, the rogue leaves the request to the issuer it names: signed
+// by the own CA, no proof of injection, inconclusive, never passed.
+TEST_F(InjectScenariosTest, RogueIssuerWithoutInjectionIsNeverPassed) {
+  BaseDeployment s = deployBase("rogue-none", {kFastScale, true, false});
+  ASSERT_FALSE(s.appUrl.empty());
+  auto result = scenario::runScenario(SharedPlane::get().admin(), fastRun(s, "rogue-issuer"));
+  ASSERT_TRUE(result) << result.error().message;
+  const auto& r = result->report;
+  const std::string all = timelineText(r);
+  EXPECT_EQ(r.verdict.result, VerdictResult::kInconclusive) << r.verdict.summary << "\n" << all;
+  EXPECT_TRUE(r.proofOfInjection.empty());
+  ASSERT_EQ(r.verdict.checks.size(), 2u);
+  EXPECT_EQ(r.verdict.checks[0].outcome, CheckOutcome::kHeld) << r.verdict.checks[0].evidence;
+  EXPECT_THAT(r.verdict.checks[0].evidence, HasSubstr("was issued by CN=certchaos chaos CA"));
+  EXPECT_GE(indexOf(kindsOf(r), report::kinds::kSecretUpdated), 0) << all;
 }
 
 }  // namespace

@@ -50,6 +50,9 @@ class RequestReconciler {
   struct Target {
     ActiveIssuer issuer;
     bool issuerRefMatches = true;
+    // A rogue target: the issuer of ours the request names, if loaded, which takes the request
+    // when the rogue lets it pass (namespace not opted in, its draw did not fire).
+    std::optional<ActiveIssuer> addressed;
   };
   std::optional<Target> findTarget(const nlohmann::json& request, std::string& waitingFor) const;
   // `ifUnchanged`: only if the request is still at the version read (409 Conflict otherwise).

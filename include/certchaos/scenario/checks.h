@@ -43,6 +43,7 @@ struct RequestObservation {
   bool failed = false;
   std::optional<SystemTime> decidedAt;  // issued, failed or denied
   std::string certificateSerial;        // of status.certificate, when issued
+  std::string certificateIssuer{};      // its issuer's common name
 };
 
 // Where a signal showed, in the order a failing renewal shows it: the request is answered with a
@@ -65,8 +66,9 @@ struct Evidence {
   std::optional<SystemTime> renewalForcedAt;
   std::string baseSerial;  // the certificate in force when the run started
   std::optional<SystemTime> baseNotAfter;
-  std::string ownIssuer;  // common name of the issuer's CA; empty when it could not be read
-  bool probing = false;   // an application is probed
+  std::string ownIssuer;    // common name of the issuer's CA; empty when it could not be read
+  std::string rogueIssuer;  // rogue-issuer: common name of the rogue's CA, when known
+  bool probing = false;     // an application is probed
   int probeCount = 0;
   std::vector<ProbeObservation> probes;
   std::vector<SecretObservation> secret;

@@ -184,6 +184,31 @@ TEST(ChecksTest, OwnIssuerOnlyCatchesAForeignCertificate) {
   EXPECT_EQ(evaluateCheck(spec("own-issuer-only"), e).outcome, CheckOutcome::kNotEvaluated);
 }
 
+// Issue 13, rogue-issuer: whose certificate reached the Secret is named, and a request left holding
+// the rogue's certificate is reported even when the Secret never took it.
+TEST(ChecksTest, OwnIssuerOnlyNamesTheRogueAndARequestLeftHoldingItsCertificate) {
+  Evidence e = baseEvidence();
+  e.rogueIssuer = "certchaos chaos-rogue CA";
+  RequestObservation r;
+  r.name = "app-2";
+  r.issued = true;
+  r.certificateSerial = "cc";
+  r.certificateIssuer = "certchaos chaos-rogue CA";
+  e.requests.push_back(r);
+  e.secret.push_back({at(5s), "bb", "certchaos chaos CA", at(65s)});
+  e.ended = true;
+  auto kept = evaluateCheck(spec("own-issuer-only"), e);
+  EXPECT_EQ(kept.outcome, CheckOutcome::kHeld);
+  EXPECT_THAT(kept.evidence, HasSubstr("CertificateRequest app-2 was left holding serial cc from "
+                                       "CN=certchaos chaos-rogue CA (the rogue's)"));
+  e.secret.push_back({at(6s), "cc", "certchaos chaos-rogue CA", at(66s)});
+  auto stored = evaluateCheck(spec("own-issuer-only"), e);
+  EXPECT_EQ(stored.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(stored.evidence,
+              HasSubstr("serial cc issued by CN=certchaos chaos-rogue CA (the rogue's), not by the "
+                        "issuer's CA CN=certchaos chaos CA"));
+}
+
 TEST(ChecksTest, DeniedNotStoredIsNotVacuouslyHeld) {
   Evidence e = baseEvidence();
   e.requests.push_back({"app-2", at(2s), true, false, true, false, at(3s), "bb"});
