@@ -3,6 +3,8 @@
 // they are the injection, not what a production system would show. When nobody was told, the
 // evidence goes through each channel that should have spoken, in the order a failing renewal
 // shows them, and names the first one missed (silent-failure's question).
+#include <array>
+
 #include "check_kind.h"
 
 namespace certchaos::scenario::checks {
@@ -39,12 +41,12 @@ std::string missedSignals(const Evidence& e) {
     SignalChannel channel;
     std::string silent;  // what "never" looks like on this channel
   };
-  const Channel channels[] = {
-      {SignalChannel::kRequestFailed, requestsText(e)},
-      {SignalChannel::kWarningEvent, "no Warning Event about the Certificate or its requests"},
-      {SignalChannel::kCertificateNotReady,
-       "the Certificate stayed Ready (so did cert-manager's certmanager_certificate_ready_status "
-       "metric, which follows the condition)"}};
+  const std::array<Channel, 3> channels = {
+      {{SignalChannel::kRequestFailed, requestsText(e)},
+       {SignalChannel::kWarningEvent, "no Warning Event about the Certificate or its requests"},
+       {SignalChannel::kCertificateNotReady,
+        "the Certificate stayed Ready (so did cert-manager's certmanager_certificate_ready_status "
+        "metric, which follows the condition)"}}};
   std::string out;
   for (const auto& c : channels) {
     const auto* s = firstOf(e, c.channel);
