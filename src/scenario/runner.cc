@@ -131,7 +131,11 @@ struct RunState {
   std::set<std::string> toDeny, deniedByRunner;  // skip-approval, mode=denied
   std::set<std::string> seenEvents;
   std::string certificateReady;  // the Certificate's last Ready status/reason
-  bool eventsSynced = false;     // Events seen before this are from before the run
+  // The Certificate's Ready=False, not yet a signal: while cert-manager stores a renewed
+  // certificate, its readiness check can see the new Secret before the new request
+  // (SecretMismatch) and say Ready=False for a moment. Only a Ready=False that lasts counts.
+  std::optional<SignalObservation> notReady;
+  bool eventsSynced = false;  // Events seen before this are from before the run
   std::string secretSerial;
   std::optional<pki::Certificate> secretLeaf;
   std::string servedSerial;
@@ -146,6 +150,17 @@ struct RunState {
   bool renewedServed = false;
   std::optional<pki::Certificate> servedCert;
 };
+
+// How long the Certificate's Ready=False must last to be a signal (wall).
+constexpr auto kReadyBlip = std::chrono::seconds(1);
+
+// A Ready=False that lasted kReadyBlip (or was still there when the run ended) becomes a signal,
+// at the time it began. Called with st.mu held.
+void promoteLastingNotReady(RunState& st, Evidence& ev, bool ended) {
+  if (!st.notReady || (!ended && ev.now - st.notReady->at < kReadyBlip)) return;
+  ev.signals.push_back(std::move(*st.notReady));
+  st.notReady.reset();
+}
 
 std::string issuerDescription(const RunOptions& o) {
   return o.issuerKind + " " + (o.issuer.ns.empty() ? "" : o.issuer.ns + "/") + o.issuer.name;
@@ -716,8 +731,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
         const std::string message = "Ready=" + ready + ": " + condition(c, "Ready", "message");
         timeline.add(Source::kCertManager, "CertificateReady", message, certObject, now);
         if (st.renewalForcedAt && condition(c, "Ready", "status") == "False") {
-          ev.signals.push_back(
-              {now, certObject + " " + message, SignalChannel::kCertificateNotReady});
+          st.notReady = SignalObservation{now, certObject + " " + message,
+                                          SignalChannel::kCertificateNotReady};
+        } else {
+          st.notReady.reset();  // back to Ready within the blip: part of a successful issuance
         }
       });
   auto secretInformer = watchOne(client, res::kSecret, ns, secretName, [&](const json& s) {
@@ -1039,6 +1056,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       break;
     }
     ev.now = clock.now();
+    promoteLastingNotReady(st, ev, /*ended=*/false);
     ev.proofs = r.proofOfInjection;
     auto checked = checkHypothesis(scenario->checks, ev);
     if (checked.decided && !decidedAt) {
@@ -1088,6 +1106,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   {
     std::lock_guard lock(st.mu);
     ev.now = endedAt;
+    promoteLastingNotReady(st, ev, /*ended=*/true);
     ev.ended = true;
     ev.proofs = r.proofOfInjection;
     auto checked = checkHypothesis(scenario->checks, ev);

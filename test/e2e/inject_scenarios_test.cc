@@ -143,6 +143,10 @@ TEST_F(InjectScenariosTest, SilentFailureWithoutInjectionIsNeverPassed) {
                        VerdictResult::kInconclusive, "", 1);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->verdict.checks[0].name, "signal-before-expiry");
+  // Nothing went wrong, so nothing told anyone. cert-manager's momentary Ready=False while it
+  // stores the renewed certificate (SecretMismatch) is part of a good issuance, not a signal.
+  EXPECT_EQ(r->verdict.checks[0].outcome, CheckOutcome::kViolated) << r->verdict.checks[0].evidence;
+  EXPECT_THAT(r->verdict.checks[0].evidence, HasSubstr("the Certificate stayed Ready"));
 }
 
 // rate-limit with its defaults (1 per 1h nominal): the run fills the window with a renewal of its
