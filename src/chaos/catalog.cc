@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "certchaos/chaos/chaos_spec.h"
 #include "fault_registry.h"
 
 namespace certchaos::chaos {
@@ -215,6 +216,16 @@ Hypothesis hypothesisOf(int number) {
   }
 }
 
+// silent-failure's knob: which failure the issuer plays "with nobody watching".
+constexpr const char* kSilentFailureFault = "fault";
+std::vector<ParameterInfo> runnerParameters(int number) {
+  if (number != 27) return {};
+  return {param(kSilentFailureFault, ParameterKind::kEnum, "hang",
+                "what the issuer does to the run's requests: hang (never answers, as scenario 4) "
+                "or fail (fails them for good, as scenario 6)",
+                {"hang", "fail"})};
+}
+
 std::vector<ParameterInfo> firingParameters() {
   return {param("probability", ParameterKind::kFraction, "1",
                 "share of requests the fault applies to (seeded draw per request)"),
@@ -271,6 +282,8 @@ const std::vector<ScenarioInfo>& scenarioCatalog() {
         s.faultType = r.name;
         if (type != nullptr) s.parameters = type->parameters;
         for (auto& p : firingParameters()) s.parameters.push_back(std::move(p));
+      } else {
+        s.parameters = runnerParameters(r.number);
       }
       out.push_back(std::move(s));
     }
@@ -284,6 +297,43 @@ const ScenarioInfo* findScenario(std::string_view numberOrName) {
     if (s.name == numberOrName || std::to_string(s.number) == numberOrName) return &s;
   }
   return nullptr;
+}
+
+Result<IssuerScenario> issuerScenarioFor(const ScenarioInfo& scenario,
+                                         const std::map<std::string, std::string>& parameters) {
+  if (scenario.status == ScenarioStatus::kImplemented) {
+    const std::string where =
+        "scenario " + std::to_string(scenario.number) + " (" + scenario.name + ") --set";
+    nlohmann::json spec = {{"selfSigned", nlohmann::json::object()}, {"scenario", scenario.name}};
+    if (!parameters.empty()) spec["parameters"] = parameters;
+    if (auto valid = validateChaosSpec(spec); !valid) {
+      return makeError("InvalidSpec", where + ": " + valid.error().message +
+                                          "; 'certchaos scenarios -o json' lists its parameters");
+    }
+    return IssuerScenario{scenario.name, parameters};
+  }
+  if (scenario.status == ScenarioStatus::kPlanned) {
+    return makeError("NotImplemented", "scenario " + std::to_string(scenario.number) + " (" +
+                                           scenario.name +
+                                           ") is in the catalog but not implemented yet");
+  }
+  auto parsed = ParameterSet::parse(scenario.parameters, parameters, 1, "--set");
+  if (!parsed) {
+    // ParameterSet names a knob "<where>.<name>"; on the command line it is "--set <name>".
+    std::string message = parsed.error().message;
+    for (auto at = message.find("--set."); at != std::string::npos;
+         at = message.find("--set.", at)) {
+      message[at + 5] = ' ';
+    }
+    return makeError("InvalidSpec", "scenario " + std::to_string(scenario.number) + " (" +
+                                        scenario.name + "): " + message +
+                                        "; 'certchaos scenarios -o json' lists its parameters");
+  }
+  if (scenario.number == 27) {
+    return IssuerScenario{parsed->text(kSilentFailureFault) == "hang" ? "hang" : "fail-permanent",
+                          {}};
+  }
+  return IssuerScenario{};
 }
 
 namespace {

@@ -10,7 +10,6 @@
 
 #include "app_choice.h"
 #include "certchaos/chaos/catalog.h"
-#include "certchaos/chaos/chaos_spec.h"
 #include "certchaos/common/duration.h"
 #include "certchaos/kube/errors.h"
 #include "certchaos/report/renderer.h"
@@ -125,14 +124,11 @@ Result<scenario::RunOptions> runOptionsFromFlags(const RunFlags& f) {
   }
   auto timeScale = parseTimeScale(f.timeScale, "--time-scale", /*fractional=*/true);
   if (!timeScale) return makeError(kUsageError, timeScale.error().message);
-  if (info->status == chaos::ScenarioStatus::kImplemented) {
+  if (info->status != chaos::ScenarioStatus::kPlanned) {
     // The knobs as the issuer will read them: a typo (--set count=2) fails here, not after the
     // run has waited for an issuer that can never be Ready.
-    json spec = {{"selfSigned", json::object()}, {"scenario", f.scenario}};
-    if (!o.parameters.empty()) spec["parameters"] = o.parameters;
-    if (auto valid = chaos::validateChaosSpec(spec); !valid) {
-      return makeError(kUsageError, "scenario " + f.scenario + " --set: " + valid.error().message +
-                                        "; 'certchaos scenarios -o json' lists its parameters");
+    if (auto valid = chaos::issuerScenarioFor(*info, o.parameters); !valid) {
+      return makeError(kUsageError, valid.error().message);
     }
   }
   o.timeScale = *timeScale;

@@ -139,20 +139,25 @@ std::optional<RequestReconciler::Target> RequestReconciler::findTarget(
   const std::string group = ref.value("group", "cert-manager.io");
   const std::string kind = ref.value("kind", "Issuer");
   const std::string ns = request["metadata"].value("namespace", "");
-  if (group == kGroup && (kind == kIssuerKind || kind == kClusterIssuerKind)) {
-    const std::string key = issuerKey(kind, ns, ref.value("name", ""));
-    if (auto issuer = registry_.get(key)) return Target{*issuer, true};
-    waitingFor = key;
-    return std::nullopt;
+  const bool ours = group == kGroup && (kind == kIssuerKind || kind == kClusterIssuerKind);
+  std::optional<ActiveIssuer> addressed;
+  std::string key;
+  if (ours) {
+    key = issuerKey(kind, ns, ref.value("name", ""));
+    addressed = registry_.get(key);
   }
-  // Another issuer's request: only an issuer with an admission fault (rogue-issuer) may act on
-  // it, and its engine decides whether it does. Asking the first chaotic issuer instead would
-  // let, say, a ChaosClusterIssuer with a sleep fault hide the namespace's rogue issuer.
+  // A request addressed to another issuer, another ChaosIssuer included: only an issuer with an
+  // admission fault (rogue-issuer) may act on it, and its engine decides whether it does. Asking
+  // the first chaotic issuer instead would let, say, a ChaosClusterIssuer with a sleep fault
+  // hide the namespace's rogue issuer.
   for (auto& candidate : registry_.withChaosFor(ns)) {
+    if (candidate.key == key) continue;
     for (const auto& f : candidate.engine->faults()) {
-      if (f.fault->admitsForeignRequest()) return Target{std::move(candidate), false};
+      if (f.fault->admitsForeignRequest()) return Target{std::move(candidate), false, addressed};
     }
   }
+  if (addressed) return Target{std::move(*addressed), true, std::nullopt};
+  if (ours) waitingFor = key;
   return std::nullopt;
 }
 
@@ -221,6 +226,21 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   const auto now = rt_.clock.now();
   const bool approved = conditionIs(request, "Approved", "True");
   const bool denied = conditionIs(request, "Denied", "True");
+  auto contextFor = [&](const Target& t) {
+    chaos::RequestContext ctx;
+    ctx.uid = uid;
+    ctx.now = now;
+    ctx.issuerRefMatches = t.issuerRefMatches;
+    ctx.chaosAllowed = namespaceOptedIn_(request["metadata"].value("namespace", ""));
+    ctx.approved = approved;
+    ctx.denied = denied;
+    return ctx;
+  };
+  if (target && target->addressed &&
+      target->issuer.engine->decide(contextFor(*target)).action == chaos::Action::kIgnore) {
+    // The rogue lets it pass: the request is its own issuer's, as if no rogue were around.
+    target = Target{std::move(*target->addressed), true, std::nullopt};
+  }
   if (!target) {
     if (waitingFor.empty()) return Requeue{};  // not ours, and no rogue issuer around
     if (!approved && !denied) return Requeue{};
@@ -240,13 +260,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   }
 
   const ActiveIssuer& issuer = target->issuer;
-  chaos::RequestContext ctx;
-  ctx.uid = uid;
-  ctx.now = now;
-  ctx.issuerRefMatches = target->issuerRefMatches;
-  ctx.chaosAllowed = namespaceOptedIn_(request["metadata"].value("namespace", ""));
-  ctx.approved = approved;
-  ctx.denied = denied;
+  chaos::RequestContext ctx = contextFor(*target);
   if (const auto* ready = findCondition(request, "Ready");
       ready != nullptr && ready->value("reason", "") == "Pending" &&
       ready->value("message", "").rfind(kHoldMarker, 0) == 0) {
@@ -255,8 +269,9 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   {
     std::lock_guard lock(mu_);
     ctx.attempt = 1 + failures_[attemptKey(request)];
-    const auto& recent = issuances_[issuer.key];
-    ctx.recentIssuances.assign(recent.begin(), recent.end());
+    for (const auto& i : issuances_[issuer.key]) {
+      if (i.generation == issuer.generation) ctx.recentIssuances.push_back(i.at);
+    }
   }
 
   const chaos::Decision decision = issuer.engine->decide(ctx);
@@ -440,7 +455,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   {
     std::lock_guard lock(mu_);
     auto& recent = issuances_[issuer.key];
-    recent.push_back(now);
+    recent.push_back({now, issuer.generation});
     if (recent.size() > kIssuanceMemory) recent.pop_front();
   }
   finish(decision.applied.empty() && signed_->applied.empty() ? "issued" : "issued-with-fault");

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -39,6 +40,9 @@ namespace kinds = report::kinds;
 using SystemTime = std::chrono::system_clock::time_point;
 
 constexpr const char* kRunnerFieldManager = "certchaos-runner";
+// On the Certificate during a skip-approval run; cert-manager copies it onto the requests, where
+// the local plane's approval policy (deploy/localplane/approval-hold.yaml) keeps them unapproved.
+constexpr const char* kHoldApprovalAnnotation = "certchaos.io/hold-approval";
 constexpr auto kIssuerReadyTimeout = std::chrono::seconds(60);
 
 kube::PatchOptions runnerPatch() {
@@ -124,9 +128,14 @@ struct RunState {
   std::set<std::string> baselineRequests;  // CertificateRequests that existed before renewal
   std::set<std::string> requests;          // created during the run
   std::set<std::string> heldRequests, signedRequests, failedRequests;
+  std::set<std::string> toDeny, deniedByRunner;  // skip-approval, mode=denied
   std::set<std::string> seenEvents;
   std::string certificateReady;  // the Certificate's last Ready status/reason
-  bool eventsSynced = false;     // Events seen before this are from before the run
+  // The Certificate's Ready=False, not yet a signal: while cert-manager stores a renewed
+  // certificate, its readiness check can see the new Secret before the new request
+  // (SecretMismatch) and say Ready=False for a moment. Only a Ready=False that lasts counts.
+  std::optional<SignalObservation> notReady;
+  bool eventsSynced = false;  // Events seen before this are from before the run
   std::string secretSerial;
   std::optional<pki::Certificate> secretLeaf;
   std::string servedSerial;
@@ -141,6 +150,17 @@ struct RunState {
   bool renewedServed = false;
   std::optional<pki::Certificate> servedCert;
 };
+
+// How long the Certificate's Ready=False must last to be a signal (wall).
+constexpr auto kReadyBlip = std::chrono::seconds(1);
+
+// A Ready=False that lasted kReadyBlip (or was still there when the run ended) becomes a signal,
+// at the time it began. Called with st.mu held.
+void promoteLastingNotReady(RunState& st, Evidence& ev, bool ended) {
+  if (!st.notReady || (!ended && ev.now - st.notReady->at < kReadyBlip)) return;
+  ev.signals.push_back(std::move(*st.notReady));
+  st.notReady.reset();
+}
 
 std::string issuerDescription(const RunOptions& o) {
   return o.issuerKind + " " + (o.issuer.ns.empty() ? "" : o.issuer.ns + "/") + o.issuer.name;
@@ -328,6 +348,73 @@ Result<pki::Certificate> renewAndWait(const std::shared_ptr<kube::Client>& clien
   return *renewed;
 }
 
+// How many renewals the run makes before the one under test so that it meets a full rate limit:
+// the scenario's limit (as given, or its default); 0 for every other scenario.
+constexpr int kMaxRateLimitFill = 10;
+std::string parameterOrDefault(const chaos::ScenarioInfo& scenario,
+                               const std::map<std::string, std::string>& parameters,
+                               const std::string& name) {
+  if (auto given = parameters.find(name); given != parameters.end()) return given->second;
+  for (const auto& p : scenario.parameters) {
+    if (p.name == name) return p.defaultValue;
+  }
+  return "";
+}
+
+int rateLimitFill(const chaos::ScenarioInfo& scenario,
+                  const std::map<std::string, std::string>& parameters) {
+  if (scenario.name != "rate-limit") return 0;
+  const std::string limit = parameterOrDefault(scenario, parameters, "limit");
+  int value = 0;
+  std::from_chars(limit.data(), limit.data() + limit.size(), value);  // checked by the catalog
+  return value;
+}
+
+// rogue-issuer takes two issuers: the Certificate's own, whose CA the Secret must hold and which
+// stays healthy, and the rogue the scenario goes on: --issuer when it names another issuer, else
+// a ChaosIssuer "<own>-rogue" beside the Certificate, created for the run and deleted after.
+struct RogueSetup {
+  RunOptions own;
+  RunOptions rogue;
+  bool created = false;
+};
+RogueSetup rogueSetup(const RunOptions& o, const json& certificate) {
+  RogueSetup out{o, o, false};
+  const json ref = certificate["spec"].value("issuerRef", json::object());
+  const std::string kind = ref.value("kind", "");
+  if (ref.value("group", "") == issuer::kGroup &&
+      (kind == issuer::kIssuerKind || kind == issuer::kClusterIssuerKind)) {
+    out.own.issuerKind = kind;
+    out.own.issuer = {kind == issuer::kClusterIssuerKind ? "" : o.certificate.ns,
+                      ref.value("name", "")};
+  }
+  if (out.rogue.issuerKind == out.own.issuerKind && out.rogue.issuer.ns == out.own.issuer.ns &&
+      out.rogue.issuer.name == out.own.issuer.name) {
+    out.rogue.issuerKind = issuer::kIssuerKind;
+    out.rogue.issuer = {o.certificate.ns, out.own.issuer.name + "-rogue"};
+    out.created = true;
+  }
+  return out;
+}
+
+// Deletes the rogue issuer the run created, and the CA Secret the issuer made for it.
+Result<void> removeRogue(kube::Client& client, const RunOptions& rogue, Timeline& timeline) {
+  auto object = client.get(issuerResource(rogue), rogue.issuer.ns, rogue.issuer.name);
+  std::string caSecret;
+  if (object) caSecret = (*object).value("status", json::object()).value("caSecret", "");
+  auto removed = client.remove(issuerResource(rogue), rogue.issuer.ns, rogue.issuer.name);
+  if (!removed && !kube::isNotFound(removed.error())) return removed.error();
+  if (const auto slash = caSecret.find('/'); slash != std::string::npos) {
+    auto gone = client.remove(res::kSecret, caSecret.substr(0, slash), caSecret.substr(slash + 1));
+    if (!gone && !kube::isNotFound(gone.error())) return gone.error();
+  }
+  timeline.add(Source::kRunner, kinds::kRolledBack,
+               issuerDescription(rogue) + " deleted" +
+                   (caSecret.empty() ? "" : ", with its CA Secret " + caSecret),
+               issuerDescription(rogue));
+  return {};
+}
+
 std::uint64_t freshSeed() {
   std::random_device device;
   return (static_cast<std::uint64_t>(device()) << 32 | device()) & 0x7fffffffffffffffULL;
@@ -354,21 +441,27 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     return makeError("BadInput",
                      "expected --time-scale >= 1, found " + std::to_string(o.timeScale));
   }
-  if (scenario->status != chaos::ScenarioStatus::kImplemented && !o.parameters.empty()) {
-    std::string given;
-    for (const auto& [k, v] : o.parameters) given += (given.empty() ? "" : ", ") + k + "=" + v;
-    return makeError("BadInput", "scenario " + std::to_string(scenario->number) + " (" +
-                                     scenario->name + ") takes no --set parameters, found " +
-                                     given + "; remove them");
-  }
+  // The knobs are checked as the issuer will read them, before anything is applied.
+  auto injection = chaos::issuerScenarioFor(*scenario, o.parameters);
+  if (!injection) return makeError("BadInput", injection.error().message);
   // The scenario's checks with this run's --check overrides, validated before anything runs.
   auto runChecks = applyCheckOverrides(scenario->checks, o.checkOverrides);
   if (!runChecks) return runChecks.error();
+  for (const auto& check : *runChecks) {
+    if (auto valid = validateCheck(check.spec); !valid) return valid.error();
+  }
+  if (const int fill = rateLimitFill(*scenario, o.parameters); fill > kMaxRateLimitFill) {
+    return makeError("BadInput",
+                     "scenario 9 (rate-limit) --set limit: the run issues that many certificates "
+                     "of its own to fill the limit before the renewal under test; expected at "
+                     "most " +
+                         std::to_string(kMaxRateLimitFill) + ", found " + std::to_string(fill));
+  }
   Clock& clock = client->clock();
   const auto startedAt = clock.now();
-  // An issuer-side scenario goes on the issuer; a runner-side one (renewal-not-loaded...) runs
-  // around a healthy issuer.
-  const bool onIssuer = scenario->status == chaos::ScenarioStatus::kImplemented;
+  // An issuer-side scenario goes on the issuer; silent-failure puts hang or fail-permanent there;
+  // renewal-not-loaded runs around a healthy issuer.
+  const bool onIssuer = !injection->scenario.empty();
   // Without --seed the runner draws one and gives it to the issuer, so that the report names the
   // seed the fault really ran with and the run can be replayed.
   const std::uint64_t seed = o.seed.value_or(onIssuer ? freshSeed() : 0);
@@ -398,13 +491,23 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   auto cert = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
   if (!cert) return makeError(cert.error().code, certObject + ": " + cert.error().message);
   const std::string secretName = (*cert)["spec"].value("secretName", "");
-  auto issuerObject = client->get(issuerResource(o), o.issuer.ns, o.issuer.name);
+  // `own`: the issuer whose CA the Secret must hold; `chaosOn`: the issuer the scenario goes on.
+  // They differ only for rogue-issuer.
+  RunOptions own = o, chaosOn = o;
+  bool rogueCreated = false;
+  if (scenario->name == "rogue-issuer") {
+    auto setup = rogueSetup(o, *cert);
+    own = std::move(setup.own);
+    chaosOn = std::move(setup.rogue);
+    rogueCreated = setup.created;
+  }
+  auto issuerObject = client->get(issuerResource(own), own.issuer.ns, own.issuer.name);
   if (!issuerObject) {
-    return makeError(issuerObject.error().code, issuerDescription(o) + ": " +
+    return makeError(issuerObject.error().code, issuerDescription(own) + ": " +
                                                     issuerObject.error().message +
                                                     "; create it with 'certchaos deploy issuer'");
   }
-  const std::string ownIssuer = ownIssuerCommonName(*client, o, *issuerObject);
+  const std::string ownIssuer = ownIssuerCommonName(*client, own, *issuerObject);
   auto secret = client->get(res::kSecret, o.certificate.ns, secretName);
   SecretCertificate base = secret ? readSecret(*secret) : SecretCertificate{};
   const std::string secretObject = "Secret " + o.certificate.ns + "/" + secretName;
@@ -414,7 +517,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     if (!o.restore) {
       return makeError("PreconditionFailed",
                        "expected " + secretObject + " (from " + certObject +
-                           ") to hold a valid certificate from " + issuerDescription(o) +
+                           ") to hold a valid certificate from " + issuerDescription(own) +
                            " before injecting anything, but " + problem +
                            "; repair it with 'certchaos run ... --restore' (the issuer made "
                            "healthy, renewed and waited for), or 'certchaos renew' once the "
@@ -422,10 +525,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     }
     say(o, "the base is broken (" + problem + "): restoring it first");
     baseRestored = true;
-    auto healthy = client->patch(issuerResource(o), o.issuer.ns, o.issuer.name,
+    auto healthy = client->patch(issuerResource(own), own.issuer.ns, own.issuer.name,
                                  kube::PatchType::kMerge, healthyChaosPatch(), runnerPatch());
     if (!healthy) return healthy.error();
-    if (auto ready = waitIssuerReady(client, o, abort); !ready) return ready.error();
+    if (auto ready = waitIssuerReady(client, own, abort); !ready) return ready.error();
     auto renewed =
         renewAndWait(client, o, secretName, base.leaf ? base.leaf->serialHex() : "", ownIssuer);
     if (!renewed) return renewed.error();
@@ -436,7 +539,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                  certObject);
     secret = client->get(res::kSecret, o.certificate.ns, secretName);
     base = secret ? readSecret(*secret) : SecretCertificate{};
-    issuerObject = client->get(issuerResource(o), o.issuer.ns, o.issuer.name);
+    issuerObject = client->get(issuerResource(own), own.issuer.ns, own.issuer.name);
     if (!issuerObject) return issuerObject.error();
   }
   if (!base.leaf) {
@@ -510,21 +613,42 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
 
   // 2. Deploy the scenario (unless the issuer already has it) and wait until the issuer runs it.
   json spec = {
-      {"scenario", onIssuer ? json(scenario->name) : json(nullptr)},
-      {"parameters", onIssuer && !o.parameters.empty() ? json(o.parameters) : json(nullptr)},
+      {"scenario", onIssuer ? json(injection->scenario) : json(nullptr)},
+      {"parameters",
+       onIssuer && !injection->parameters.empty() ? json(injection->parameters) : json(nullptr)},
       {"timeScale", static_cast<std::int64_t>(o.timeScale)}};
   if (onIssuer) spec["seed"] = seed;
   json current = (*issuerObject).value("spec", json::object());
+  if (scenario->name == "rogue-issuer") {
+    auto rogue = client->get(issuerResource(chaosOn), chaosOn.issuer.ns, chaosOn.issuer.name);
+    if (!rogue && !(rogueCreated && kube::isNotFound(rogue.error()))) {
+      return makeError(rogue.error().code,
+                       issuerDescription(chaosOn) + ": " + rogue.error().message);
+    }
+    current = rogue ? (*rogue).value("spec", json::object()) : json::object();
+  }
   const std::string currentScenario = current.value("scenario", "");
-  bool deployed = onIssuer ? (currentScenario == scenario->name ||
-                              currentScenario == std::to_string(scenario->number))
+  const auto* onIssuerNow = chaos::findScenario(currentScenario);
+  bool deployed = onIssuer ? onIssuerNow != nullptr && onIssuerNow->name == injection->scenario
                            : currentScenario.empty() && !current.contains("faults");
   deployed = deployed && current.value("parameters", json::object()) ==
                              (spec["parameters"].is_null() ? json::object() : spec["parameters"]);
   deployed = deployed && current.value("timeScale", std::int64_t{1}) == spec["timeScale"];
   deployed = deployed && (!onIssuer || current.value("seed", json()) == spec["seed"]);
-  if (!deployed) {
-    auto patched = client->patch(issuerResource(o), o.issuer.ns, o.issuer.name,
+  if (!deployed && rogueCreated) {
+    // The rogue signs with a CA of its own, so that its certificates can be told apart.
+    json rogueSpec = {{"selfSigned", json::object()}};
+    for (const auto& [k, v] : spec.items()) {
+      if (!v.is_null()) rogueSpec[k] = v;
+    }
+    auto created = client->apply(
+        issuerResource(chaosOn),
+        {{"metadata", {{"name", chaosOn.issuer.name}, {"namespace", chaosOn.issuer.ns}}},
+         {"spec", rogueSpec}},
+        {.fieldManager = kRunnerFieldManager, .force = true});
+    if (!created) return created.error();
+  } else if (!deployed) {
+    auto patched = client->patch(issuerResource(chaosOn), chaosOn.issuer.ns, chaosOn.issuer.name,
                                  kube::PatchType::kMerge, {{"spec", spec}}, runnerPatch());
     if (!patched) return patched.error();
   }
@@ -532,31 +656,80 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                std::string(!onIssuer  ? "runner-side scenario around the healthy "
                            : deployed ? "scenario already on "
                                       : "deployed scenario on ") +
-                   issuerDescription(o) + (onIssuer ? ": " + spec.dump() : ""),
-               issuerDescription(o));
-  auto rollback = [&]() -> Result<void> {
-    if (o.keep) return {};
-    auto patched = client->patch(issuerResource(o), o.issuer.ns, o.issuer.name,
-                                 kube::PatchType::kMerge, healthyChaosPatch(), runnerPatch());
+                   issuerDescription(chaosOn) + (onIssuer ? ": " + spec.dump() : "") +
+                   (rogueCreated ? " (created for the run, beside " + issuerDescription(own) +
+                                       ", which stays healthy)"
+                                 : ""),
+               issuerDescription(chaosOn));
+  // skip-approval: approval is held for the run's requests, and with mode=denied the runner
+  // denies them as a policy would, so that the issuer meets unapproved and Denied requests.
+  const std::string approvalMode =
+      scenario->name == "skip-approval" ? parameterOrDefault(*scenario, o.parameters, "mode") : "";
+  const bool denyByPolicy = approvalMode == "denied";
+  auto holdApproval = [&](bool hold) -> Result<void> {
+    if (approvalMode.empty()) return {};
+    auto patched = client->patch(
+        res::kCertificate, o.certificate.ns, o.certificate.name, kube::PatchType::kMerge,
+        {{"metadata",
+          {{"annotations", {{kHoldApprovalAnnotation, hold ? json("true") : json()}}}}}},
+        runnerPatch());
     if (!patched) return patched.error();
-    auto ready = waitIssuerReady(client, o, {});
-    if (!ready) return ready.error();
-    timeline.add(
-        Source::kRunner, kinds::kRolledBack,
-        issuerDescription(o) + " reverted to healthy: " + condition(*ready, "Ready", "message"),
-        issuerDescription(o));
     return {};
   };
-  auto ready = waitIssuerReady(client, o, abort);
+  auto rollback = [&]() -> Result<void> {
+    if (auto released = holdApproval(false); !released) return released.error();
+    if (o.keep) return {};
+    if (rogueCreated) return removeRogue(*client, chaosOn, timeline);
+    auto patched = client->patch(issuerResource(chaosOn), chaosOn.issuer.ns, chaosOn.issuer.name,
+                                 kube::PatchType::kMerge, healthyChaosPatch(), runnerPatch());
+    if (!patched) return patched.error();
+    auto ready = waitIssuerReady(client, chaosOn, {});
+    if (!ready) return ready.error();
+    timeline.add(Source::kRunner, kinds::kRolledBack,
+                 issuerDescription(chaosOn) +
+                     " reverted to healthy: " + condition(*ready, "Ready", "message"),
+                 issuerDescription(chaosOn));
+    return {};
+  };
+  auto ready = waitIssuerReady(client, chaosOn, abort);
   if (!ready) {
     (void)rollback();
     return ready.error();
   }
-  say(o, issuerDescription(o) + " is Ready with " + (*ready)["status"].value("faults", ""));
+  if (scenario->name == "rogue-issuer")
+    ev.rogueIssuer = ownIssuerCommonName(*client, chaosOn, *ready);
+  // rate-limit counts only the issuances of the spec in force, so its window starts empty: the
+  // run fills it with renewals of its own, and the renewal under test is the one over the limit.
+  if (const int fill = rateLimitFill(*scenario, o.parameters); fill > 0) {
+    for (int i = 1; i <= fill; ++i) {
+      auto filled = renewAndWait(client, o, secretName, base.leaf->serialHex(), ownIssuer);
+      if (!filled) {
+        (void)rollback();
+        return makeError(filled.error().code,
+                         "filling the rate limit (renewal " + std::to_string(i) + " of " +
+                             std::to_string(fill) + "): " + filled.error().message);
+      }
+      timeline.add(Source::kRunner, "RateLimitFilled",
+                   "renewal " + std::to_string(i) + " of " + std::to_string(fill) +
+                       " issued (serial " + filled->serialHex() +
+                       "): it counts against the issuer's rate limit",
+                   certObject);
+      base.leaf = *filled;
+    }
+    // The last of them is the base the fault meets; the application reloads it first.
+    baseRestored = true;
+    st.secretSerial = base.leaf->serialHex();
+    st.secretLeaf = base.leaf;
+    ev.baseSerial = base.leaf->serialHex();
+    ev.baseNotAfter = base.leaf->notAfter();
+    r.certificates.before = infoOf(*base.leaf);
+  }
+  say(o, issuerDescription(chaosOn) + " is Ready with " + (*ready)["status"].value("faults", ""));
 
   // 3. Observe: the Certificate, its requests, the Secret, the Events about them.
   const std::string ns = o.certificate.ns;
-  const RunObjects runObjects{o.certificate.name, secretName, o.issuerKind, o.issuer.name};
+  const RunObjects runObjects{o.certificate.name, secretName, chaosOn.issuerKind,
+                              chaosOn.issuer.name};
   auto certInformer =
       watchOne(client, res::kCertificate, ns, o.certificate.name, [&](const json& c) {
         std::string ready = condition(c, "Ready", "status") + "/" + condition(c, "Ready", "reason");
@@ -567,7 +740,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
         const std::string message = "Ready=" + ready + ": " + condition(c, "Ready", "message");
         timeline.add(Source::kCertManager, "CertificateReady", message, certObject, now);
         if (st.renewalForcedAt && condition(c, "Ready", "status") == "False") {
-          ev.signals.push_back({now, certObject + " " + message});
+          st.notReady = SignalObservation{now, certObject + " " + message,
+                                          SignalChannel::kCertificateNotReady};
+        } else {
+          st.notReady.reset();  // back to Ready within the blip: part of a successful issuance
         }
       });
   auto secretInformer = watchOne(client, res::kSecret, ns, secretName, [&](const json& s) {
@@ -612,6 +788,9 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     auto& seen = ev.requests[requestIndex[key]];
     seen.approved = seen.approved || condition(cr, "Approved", "status") == "True";
     seen.denied = seen.denied || condition(cr, "Denied", "status") == "True";
+    if (denyByPolicy && !seen.approved && !seen.denied && st.toDeny.insert(name).second) {
+      timeline.wake();  // the main loop denies it
+    }
     const std::string reason = condition(cr, "Ready", "reason");
     const std::string message = condition(cr, "Ready", "message");
     if (reason == "Pending" && message.rfind("[chaos hold]", 0) == 0 &&
@@ -625,6 +804,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       if (auto pem = kube::base64Decode(pemB64)) {
         if (auto chain = pki::Certificate::chainFromPem(*pem); chain && !chain->empty()) {
           seen.certificateSerial = chain->front().serialHex();
+          seen.certificateIssuer = chain->front().issuerCommonName();
         }
       }
     } else if ((reason == "Failed" || reason == "Denied") && st.failedRequests.insert(key).second) {
@@ -632,7 +812,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       seen.failed = reason == "Failed";
       seen.denied = seen.denied || reason == "Denied";
       seen.decidedAt = now;
-      ev.signals.push_back({now, object + " " + reason + ": " + message});
+      ev.signals.push_back(
+          {now, object + " " + reason + ": " + message, SignalChannel::kRequestFailed});
     }
   };
   requestInformer.addHandlers(
@@ -666,7 +847,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       timeline.add(Source::kKubernetesEvent, "Event", message, object, at);
       if (str(e, "type") == "Warning") {
         std::lock_guard lock(st.mu);
-        ev.signals.push_back({at, "Warning Event " + message + " on " + object});
+        ev.signals.push_back(
+            {at, "Warning Event " + message + " on " + object, SignalChannel::kWarningEvent});
       }
     }
   };
@@ -748,7 +930,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     while (baseRestored && clock.now() < reloadDeadline) {
       {
         std::lock_guard lock(st.mu);
-        if (st.lastProbeOk) break;
+        if (st.lastProbeOk && st.servedSerial == st.secretSerial) break;
       }
       clock.sleepFor(o.probeInterval);
       probeOnce();
@@ -800,6 +982,18 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       }
     }
   }
+  if (auto held = holdApproval(true); !held) {
+    probeStop.request_stop();
+    (void)rollback();
+    return held.error();
+  }
+  if (!approvalMode.empty()) {
+    timeline.add(Source::kRunner, "ApprovalHeld",
+                 std::string("approval held for the run's requests (annotation ") +
+                     kHoldApprovalAnnotation + ")" +
+                     (denyByPolicy ? "; the runner denies them as an approval policy would" : ""),
+                 certObject);
+  }
   {
     std::lock_guard lock(st.mu);
     st.renewalForcedAt = clock.now();
@@ -820,6 +1014,39 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   }
   say(o, "renewal of " + certObject + " forced; observing");
 
+  // skip-approval, mode=denied: Denied=True on each new request of the run, as an approval
+  // policy would write it (the approver leaves a Denied request alone).
+  auto denyQueued = [&] {
+    std::set<std::string> names;
+    {
+      std::lock_guard lock(st.mu);
+      for (const auto& n : st.toDeny) {
+        if (st.deniedByRunner.insert(n).second) names.insert(n);
+      }
+    }
+    for (const auto& name : names) {
+      const std::string object = "CertificateRequest " + ns + "/" + name;
+      const std::string message =
+          "denied by certchaos run skip-approval (mode=denied): the run's "
+          "approval policy approves no request";
+      json status = {
+          {"apiVersion", "cert-manager.io/v1"},
+          {"kind", "CertificateRequest"},
+          {"metadata", {{"name", name}, {"namespace", ns}}},
+          {"status",
+           {{"conditions", json::array({{{"type", "Denied"},
+                                         {"status", "True"},
+                                         {"reason", "certchaos.io/policy"},
+                                         {"message", message},
+                                         {"lastTransitionTime", formatRfc3339(clock.now())}}})}}}};
+      auto denied = client->apply(
+          res::kCertificateRequest, status,
+          {.fieldManager = kRunnerFieldManager, .force = true, .subresource = "status"});
+      timeline.add(Source::kRunner, denied ? "RequestDenied" : "RequestDenyFailed",
+                   denied ? message : "could not deny it: " + denied.error().message, object);
+    }
+  };
+
   // 6. Observe until the checks decide (and, when recovery comes under the fault, until it is
   // seen), the timeout, the circuit breaker or an abort.
   const auto deadline = std::chrono::steady_clock::now() + o.timeout;
@@ -832,12 +1059,14 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       aborted = true;
       break;
     }
+    denyQueued();
     std::lock_guard lock(st.mu);
     if (static_cast<int>(st.requests.size()) > o.maxRequests) {
       breaker = true;
       break;
     }
     ev.now = clock.now();
+    promoteLastingNotReady(st, ev, /*ended=*/false);
     ev.proofs = r.proofOfInjection;
     auto checked = checkHypothesis(*runChecks, ev);
     if (checked.decided && !decidedAt) {
@@ -887,6 +1116,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   {
     std::lock_guard lock(st.mu);
     ev.now = endedAt;
+    promoteLastingNotReady(st, ev, /*ended=*/true);
     ev.ended = true;
     ev.proofs = r.proofOfInjection;
     auto checked = checkHypothesis(*runChecks, ev);
@@ -897,17 +1127,14 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     in.proofNeeded = scenario->proof == chaos::InjectionEvidence::kRunnerRenewal
                          ? "the runner's forced renewal"
                          : "a Chaos* Event from certchaos-issuer on a CertificateRequest";
-    if (scenario->status == chaos::ScenarioStatus::kRunnerSide &&
-        scenario->proof == chaos::InjectionEvidence::kIssuerEvent) {
-      in.proofNeeded += "; this scenario does not put a fault on the issuer yet";
-    }
     in.aborted = aborted;
     in.circuitBreaker = breaker;
     in.maxRequests = o.maxRequests;
     r.verdict = decideVerdict(in);
   }
   if (auto rolled = rollback(); !rolled) {
-    timeline.add(Source::kRunner, "RollbackFailed", rolled.error().message, issuerDescription(o));
+    timeline.add(Source::kRunner, "RollbackFailed", rolled.error().message,
+                 issuerDescription(chaosOn));
   } else if (aborted && !o.keep) {
     timeline.add(Source::kRunner, "BaseNotRestored",
                  "the run was aborted: the Certificate was not renewed back (run again with "

@@ -20,6 +20,7 @@
 #include "certchaos/scenario/renew.h"
 #include "certchaos/scenario/runner.h"
 #include "plane.h"
+#include "scenario_base.h"
 #include "shared_plane.h"
 
 namespace certchaos::testing {
@@ -27,95 +28,6 @@ namespace {
 
 using nlohmann::json;
 namespace res = kube::resources;
-
-struct BaseDeployment {
-  std::string ns;
-  std::string appUrl;
-};
-
-// A chaos-enabled namespace, a healthy ChaosIssuer at `timeScale`, a Certificate of nominal
-// lifetime 1h renewed at 50 %, and the demo app serving it.
-BaseDeployment deployBase(const std::string& prefix, int timeScale, bool reload) {
-  auto& plane = SharedPlane::get();
-  auto admin = plane.admin();
-  BaseDeployment s;
-  s.ns = plane.freshNamespace(prefix);
-  auto nsObject = admin->get(res::kNamespace, "", s.ns);
-  EXPECT_TRUE(nsObject);
-  json labelled = *nsObject;
-  labelled["metadata"]["labels"]["certchaos.io/chaos"] = "enabled";
-  EXPECT_TRUE(admin->update(res::kNamespace, labelled));
-  auto issuer =
-      admin->create(issuer::resources::kChaosIssuer,
-                    {{"metadata", {{"name", "chaos"}, {"namespace", s.ns}}},
-                     {"spec", {{"selfSigned", json::object()}, {"timeScale", timeScale}}}});
-  EXPECT_TRUE(issuer) << issuer.error().message;
-  auto cert = admin->create(
-      res::kCertificate,
-      {{"metadata", {{"name", "app"}, {"namespace", s.ns}}},
-       {"spec",
-        {{"secretName", "app-tls"},
-         {"duration", "1h"},
-         {"renewBeforePercentage", 50},
-         {"revisionHistoryLimit", 10},
-         {"dnsNames", {"demo-app." + s.ns + ".svc"}},
-         {"ipAddresses", {"127.0.0.1"}},
-         {"privateKey", {{"algorithm", "ECDSA"}, {"size", 256}}},
-         {"issuerRef", {{"name", "chaos"}, {"kind", "ChaosIssuer"}, {"group", "certchaos.io"}}}}}});
-  EXPECT_TRUE(cert) << cert.error().message;
-  auto wait = kubectl(plane.stateDir(), {"-n", s.ns, "wait", "--for=condition=Ready",
-                                         "--timeout=60s", "certificate/app"});
-  EXPECT_EQ(wait.exitCode, 0) << wait.output;
-
-  localcluster::LocalCluster cluster(plane.stateDir());
-  std::ostringstream log;
-  std::vector<std::string> argv = {binDir() + "/certchaos-demo-app",
-                                   "--kubeconfig=" + plane.kubeconfig(),
-                                   "-n",
-                                   s.ns,
-                                   "--secret=app-tls",
-                                   "--listen=127.0.0.1:0",
-                                   "--address-file=" + plane.stateDir() + "/" + s.ns + ".addr"};
-  if (!reload) argv.push_back("--no-reload");
-  auto app = cluster.addComponent("demo-app-" + s.ns, argv, plane.stateDir() + "/" + s.ns + ".addr",
-                                  "https", log);
-  EXPECT_TRUE(app) << (app ? "" : app.error().message);
-  if (app) s.appUrl = app->url;
-  return s;
-}
-
-scenario::RunOptions runOptions(const BaseDeployment& s, const std::string& scenario, int timeScale,
-                                const std::string& runsDir) {
-  auto& plane = SharedPlane::get();
-  scenario::RunOptions o;
-  o.scenario = scenario;
-  o.certificate = {s.ns, "app"};
-  o.issuer = {s.ns, "chaos"};
-  o.appUrl = s.appUrl;
-  o.timeScale = timeScale;
-  o.timeout = std::chrono::minutes(4);
-  o.probeInterval = std::chrono::milliseconds(250);
-  o.atRenewalTime = true;
-  o.runsDir = runsDir;
-  o.logFiles = {{"issuer", plane.stateDir() + "/logs/certchaos-issuer.log"},
-                {"cert-manager", plane.stateDir() + "/logs/cm-controller.log"},
-                {"application", plane.stateDir() + "/logs/demo-app-" + s.ns + ".log"}};
-  return o;
-}
-
-std::vector<std::string> kindsOf(const report::Report& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.timeline) out.push_back(e.kind);
-  return out;
-}
-
-// Index of the first `kind` at or after `from`, or -1.
-int indexOf(const std::vector<std::string>& kinds, std::string_view kind, int from = 0) {
-  for (int i = from; i < static_cast<int>(kinds.size()); ++i) {
-    if (kinds[i] == kind) return i;
-  }
-  return -1;
-}
 
 // The HTML report opened in a real browser (Debian's chromium, headless): the rendered DOM has
 // the sequence diagram with its lifelines and arrows, and a screenshot is not blank.
@@ -386,33 +298,6 @@ TEST_F(SeedScenarioTest, RestoreRepairsAnExpiredBaseBeforeInjecting) {
   EXPECT_LT(restored, forced) << all;
   EXPECT_NE(r.timeline[restored].message.find("expired at"), std::string::npos) << all;
   EXPECT_EQ(r.verdict.result, report::VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
-}
-
-// Scenario 27 puts no fault on the issuer yet: whatever happens, no proof of injection, so the
-// run is inconclusive, never passed; and a --set it would ignore is refused up front.
-TEST_F(SeedScenarioTest, SilentFailureWithoutInjectionIsInconclusive) {
-  constexpr int kScale = 60;
-  BaseDeployment s = deployBase("silent", kScale, true);
-  ASSERT_FALSE(s.appUrl.empty());
-  auto o = runOptions(s, "27", kScale, runs_.path());
-  o.parameters = {{"fault", "hang"}};
-  auto refused = scenario::runScenario(SharedPlane::get().admin(), o);
-  ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message.find("takes no --set parameters, found fault=hang"),
-            std::string::npos)
-      << refused.error().message;
-
-  o.parameters.clear();
-  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
-  ASSERT_TRUE(result) << result.error().message;
-  const auto& r = result->report;
-  EXPECT_EQ(r.verdict.result, report::VerdictResult::kInconclusive) << r.verdict.summary;
-  EXPECT_EQ(scenario::exitCodeFor(r.verdict.result), 11);
-  EXPECT_TRUE(r.proofOfInjection.empty());
-  EXPECT_NE(r.verdict.summary.find("No proof that the fault was injected"), std::string::npos)
-      << r.verdict.summary;
-  ASSERT_EQ(r.verdict.checks.size(), 1u);
-  EXPECT_EQ(r.verdict.checks[0].name, "signal-before-expiry");
 }
 
 TEST_F(SeedScenarioTest, RenewalNotLoadedByTheApplicationFailsNamingBothSerials) {

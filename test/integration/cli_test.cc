@@ -424,6 +424,12 @@ TEST_F(CliTest, FlagValuesAreCheckedBeforeAnythingIsSent) {
            {{"-n", ns, "run", "1", "--check", "own-issuer-only=yes"},
             2,
             {"takes no tolerance, found 'yes'"}},
+           {{"-n", ns, "run", "27", "--set", "fault=explode"},
+            2,
+            {"--set fault: expected one of hang, fail, found \"explode\""}},
+           {{"-n", ns, "run", "rate-limit", "--set", "limit=0"},
+            2,
+            {"limit: expected a positive integer, found \"0\""}},
            {{"-n", ns, "deploy", "issuer", "x", "--dry-run=maybe"}, 2, {"found 'maybe'"}},
            {{"-n", ns, "deploy", "issuer", "x", "-o", "xml"}, 2, {"expected yaml or json"}},
        }) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "certchaos/chaos/parameters.h"
+#include "certchaos/common/result.h"
 
 namespace certchaos::chaos {
 
@@ -70,6 +71,18 @@ const std::vector<CheckSpec>& checkCatalog();
 const CheckSpec* findCheck(std::string_view kind);  // nullptr if unknown
 
 const std::vector<ScenarioInfo>& scenarioCatalog();
+
+// What the issuer runs during a run of `scenario` with the run's --set `parameters`: an
+// implemented scenario runs itself; silent-failure (27) runs hang (4) or fail-permanent (6), as
+// its `fault` parameter says; renewal-not-loaded (26) runs around a healthy issuer.
+struct IssuerScenario {
+  std::string scenario;                           // spec.scenario; empty: the issuer stays healthy
+  std::map<std::string, std::string> parameters;  // spec.parameters
+};
+// Checks the parameters as the issuer would (an "InvalidSpec" error saying what was expected and
+// found), so that a run refuses bad knobs before it applies anything.
+Result<IssuerScenario> issuerScenarioFor(const ScenarioInfo& scenario,
+                                         const std::map<std::string, std::string>& parameters);
 // By number ("3") or name ("sleep"); nullptr if unknown.
 const ScenarioInfo* findScenario(std::string_view numberOrName);
 

@@ -33,7 +33,8 @@ struct RequestContext {
   // 1-based: which attempt this is at issuing the Certificate's current revision (the number of
   // CertificateRequests made for it so far, the failed ones included).
   int attempt = 1;
-  // This issuer's successful issuances (any request), for rate limiting; order does not matter.
+  // This issuer's successful issuances (any request) since its spec took its current form (the
+  // scenario started), for rate limiting; order does not matter.
   std::vector<SystemTime> recentIssuances;
 };
 

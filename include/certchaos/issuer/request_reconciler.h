@@ -50,6 +50,9 @@ class RequestReconciler {
   struct Target {
     ActiveIssuer issuer;
     bool issuerRefMatches = true;
+    // A rogue target: the issuer of ours the request names, if loaded, which takes the request
+    // when the rogue lets it pass (namespace not opted in, its draw did not fire).
+    std::optional<ActiveIssuer> addressed;
   };
   std::optional<Target> findTarget(const nlohmann::json& request, std::string& waitingFor) const;
   // `ifUnchanged`: only if the request is still at the version read (409 Conflict otherwise).
@@ -70,10 +73,16 @@ class RequestReconciler {
   mutable std::mutex mu_;
   std::set<std::string> finished_;  // UIDs written as Issued/Failed/Denied: never again
   std::set<std::string> held_;
-  std::map<std::string, int> failures_;                      // per "ns/certificate/revision"
-  std::map<std::string, std::deque<SystemTime>> issuances_;  // per issuer key
-  std::map<std::string, std::set<std::string>> reported_;    // per UID: fault types with an Event
-  std::map<std::string, SystemTime> retryAt_;                // per UID: a Pending failure's retry
+  std::map<std::string, int> failures_;  // per "ns/certificate/revision"
+  // Per issuer key: when it signed, at which generation of its spec. A rate limit counts only
+  // the issuances of the spec in force, so that a scenario starts from zero.
+  struct Issuance {
+    SystemTime at;
+    std::int64_t generation = 0;
+  };
+  std::map<std::string, std::deque<Issuance>> issuances_;
+  std::map<std::string, std::set<std::string>> reported_;  // per UID: fault types with an Event
+  std::map<std::string, SystemTime> retryAt_;              // per UID: a Pending failure's retry
 };
 
 }  // namespace certchaos::issuer

@@ -44,13 +44,20 @@ struct RequestObservation {
   bool failed = false;
   std::optional<SystemTime> decidedAt;  // issued, failed or denied
   std::string certificateSerial;        // of status.certificate, when issued
+  std::string certificateIssuer{};      // its issuer's common name
 };
+
+// Where a signal showed, in the order a failing renewal shows it: the request is answered with a
+// failure, someone emits a Warning Event, the Certificate turns Ready=False (which cert-manager's
+// certmanager_certificate_ready_status metric follows).
+enum class SignalChannel { kRequestFailed, kWarningEvent, kCertificateNotReady, kOther };
 
 // Something that tells a human the renewal is in trouble: the Certificate's Ready=False, a failed
 // or denied CertificateRequest, a Warning Event (not the chaos issuer's own fault Events).
 struct SignalObservation {
   SystemTime at{};
   std::string message;
+  SignalChannel channel = SignalChannel::kOther;
 };
 
 struct Evidence {
@@ -60,8 +67,9 @@ struct Evidence {
   std::optional<SystemTime> renewalForcedAt;
   std::string baseSerial;  // the certificate in force when the run started
   std::optional<SystemTime> baseNotAfter;
-  std::string ownIssuer;  // common name of the issuer's CA; empty when it could not be read
-  bool probing = false;   // an application is probed
+  std::string ownIssuer;    // common name of the issuer's CA; empty when it could not be read
+  std::string rogueIssuer;  // rogue-issuer: common name of the rogue's CA, when known
+  bool probing = false;     // an application is probed
   int probeCount = 0;
   // When the application was last probed: `probes` records only changes, so this says up to when
   // the last recorded state is known to have lasted.

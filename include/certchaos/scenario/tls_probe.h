@@ -26,9 +26,9 @@ struct RejectedCertificate {
 struct ProbeResult {
   bool ok = false;
   // "certificate has expired at depth 1 (CN=..., serial 1A2B, notAfter ...)", "connect: ..."
-  std::string error;
-  std::optional<pki::Certificate> served;       // the leaf the server presented
-  std::optional<RejectedCertificate> rejected;  // when the chain did not verify
+  std::string error{};
+  std::optional<pki::Certificate> served{};       // the leaf the server presented
+  std::optional<RejectedCertificate> rejected{};  // when the chain did not verify
 };
 
 struct ProbeTarget {

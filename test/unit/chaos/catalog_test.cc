@@ -132,6 +132,38 @@ TEST(CatalogTest, RunnableScenariosDeclareTheirHypothesisAsChecks) {
   EXPECT_EQ(findScenario("silent-failure")->proof, InjectionEvidence::kIssuerEvent);
 }
 
+// Issue 13: silent-failure injected nothing and ignored --set fault=hang. It now puts hang or
+// fail-permanent on the issuer, and any other value is refused before anything is applied.
+TEST(CatalogTest, SilentFailurePutsHangOrFailPermanentOnTheIssuer) {
+  const auto* silent = findScenario("27");
+  ASSERT_EQ(silent->parameters.size(), 1u);
+  EXPECT_EQ(silent->parameters[0].name, "fault");
+  EXPECT_EQ(silent->parameters[0].defaultValue, "hang");
+  auto byDefault = issuerScenarioFor(*silent, {});
+  ASSERT_TRUE(byDefault) << byDefault.error().message;
+  EXPECT_EQ(byDefault->scenario, "hang");
+  auto fail = issuerScenarioFor(*silent, {{"fault", "fail"}});
+  ASSERT_TRUE(fail);
+  EXPECT_EQ(fail->scenario, "fail-permanent");
+  auto bad = issuerScenarioFor(*silent, {{"fault", "explode"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message,
+            "scenario 27 (silent-failure): --set fault: expected one of hang, fail, found "
+            "\"explode\"; 'certchaos scenarios -o json' lists its parameters");
+  EXPECT_THAT(issuerScenarioFor(*silent, {{"delay", "1h"}}).error().message,
+              ::testing::HasSubstr("--set delay: unknown parameter; expected one of: fault"));
+  // renewal-not-loaded runs around a healthy issuer and takes no knob.
+  auto notLoaded = issuerScenarioFor(*findScenario("26"), {});
+  ASSERT_TRUE(notLoaded);
+  EXPECT_TRUE(notLoaded->scenario.empty());
+  EXPECT_THAT(issuerScenarioFor(*findScenario("26"), {{"fault", "hang"}}).error().message,
+              ::testing::HasSubstr("expected no parameters"));
+  // Implemented scenarios are checked as the issuer checks them.
+  EXPECT_THAT(issuerScenarioFor(*findScenario("9"), {{"limit", "0"}}).error().message,
+              ::testing::HasSubstr("limit: expected a positive integer, found \"0\""));
+  EXPECT_EQ(issuerScenarioFor(*findScenario("3"), {{"delay", "5m"}})->scenario, "sleep");
+}
+
 TEST(CatalogTest, JsonListsEachScenariosChecks) {
   const auto j = toJson(*findScenario("sleep"));
   ASSERT_EQ(j["checks"].size(), 2u);

@@ -167,6 +167,36 @@ TEST(ChecksTest, RetriedBeforeExpiryNeedsANewRequestAfterTheFailure) {
   EXPECT_EQ(evaluateCheck(c, none).outcome, CheckOutcome::kNotEvaluated);
 }
 
+// Issue 13, silent-failure: when nobody was told, the evidence names the first signal missed
+// (the request stayed unanswered) and how each other channel fared.
+TEST(ChecksTest, SignalBeforeExpiryNamesTheFirstMissedSignal) {
+  auto c = spec("signal-before-expiry", {{"margin", "0s"}});
+  Evidence e = baseEvidence();
+  RequestObservation held;
+  held.name = "app-2";
+  held.createdAt = at(1s);
+  e.requests.push_back(held);
+  e.signals.push_back(
+      {at(62s), "Certificate Ready=False: expired", SignalChannel::kCertificateNotReady});
+  e.now = at(62s);
+  auto missed = evaluateCheck(c, e);
+  EXPECT_EQ(missed.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(missed.evidence,
+              HasSubstr("first missed signal: no CertificateRequest failed or was denied (app-2 "
+                        "never answered)"));
+  EXPECT_THAT(missed.evidence, HasSubstr("then: no Warning Event"));
+  EXPECT_THAT(missed.evidence, HasSubstr("the Certificate stayed Ready (so did cert-manager's "
+                                         "certmanager_certificate_ready_status metric"));
+  EXPECT_THAT(missed.evidence, HasSubstr("before the deadline; it came late, at 12:01:02"));
+
+  // A request that failed, but only after the deadline: still the first channel, late.
+  e.signals.push_back(
+      {at(61s), "CertificateRequest app-2 Failed: CA down", SignalChannel::kRequestFailed});
+  EXPECT_THAT(evaluateCheck(c, e).evidence,
+              HasSubstr("first missed signal: no CertificateRequest failed or was denied (app-2 "
+                        "never answered) before the deadline; it came late, at 12:01:01"));
+}
+
 TEST(ChecksTest, MaxRequestsNamesTheRequestOverTheLimit) {
   Evidence e = baseEvidence();
   for (int i = 2; i <= 5; ++i) {
@@ -195,6 +225,31 @@ TEST(ChecksTest, OwnIssuerOnlyCatchesAForeignCertificate) {
   EXPECT_EQ(evaluateCheck(spec("own-issuer-only"), e).outcome, CheckOutcome::kNotEvaluated);
 }
 
+// Issue 13, rogue-issuer: whose certificate reached the Secret is named, and a request left holding
+// the rogue's certificate is reported even when the Secret never took it.
+TEST(ChecksTest, OwnIssuerOnlyNamesTheRogueAndARequestLeftHoldingItsCertificate) {
+  Evidence e = baseEvidence();
+  e.rogueIssuer = "certchaos chaos-rogue CA";
+  RequestObservation r;
+  r.name = "app-2";
+  r.issued = true;
+  r.certificateSerial = "cc";
+  r.certificateIssuer = "certchaos chaos-rogue CA";
+  e.requests.push_back(r);
+  e.secret.push_back({at(5s), "bb", "certchaos chaos CA", at(65s)});
+  e.ended = true;
+  auto kept = evaluateCheck(spec("own-issuer-only"), e);
+  EXPECT_EQ(kept.outcome, CheckOutcome::kHeld);
+  EXPECT_THAT(kept.evidence, HasSubstr("CertificateRequest app-2 was left holding serial cc from "
+                                       "CN=certchaos chaos-rogue CA (the rogue's)"));
+  e.secret.push_back({at(6s), "cc", "certchaos chaos-rogue CA", at(66s)});
+  auto stored = evaluateCheck(spec("own-issuer-only"), e);
+  EXPECT_EQ(stored.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(stored.evidence,
+              HasSubstr("serial cc issued by CN=certchaos chaos-rogue CA (the rogue's), not by the "
+                        "issuer's CA CN=certchaos chaos CA"));
+}
+
 TEST(ChecksTest, DeniedNotStoredIsNotVacuouslyHeld) {
   Evidence e = baseEvidence();
   e.requests.push_back({"app-2", at(2s), true, false, true, false, at(3s), "bb"});
@@ -204,11 +259,17 @@ TEST(ChecksTest, DeniedNotStoredIsNotVacuouslyHeld) {
   EXPECT_EQ(nothingDenied.outcome, CheckOutcome::kNotEvaluated);
   EXPECT_THAT(nothingDenied.evidence, HasSubstr("no request was denied"));
   e.requests.push_back({"app-3", at(5s), false, true, true, false, at(6s), "cc"});
-  EXPECT_EQ(evaluateCheck(spec("denied-not-stored"), e).outcome, CheckOutcome::kHeld);
+  auto kept = evaluateCheck(spec("denied-not-stored"), e);
+  EXPECT_EQ(kept.outcome, CheckOutcome::kHeld);
+  // Held, but the issuer's misdeed is named: it signed the Denied request.
+  EXPECT_THAT(kept.evidence,
+              HasSubstr("app-3 (Denied, signed by the issuer anyway: serial cc); none of their "
+                        "certificates reached the Secret"));
   e.secret.push_back({at(7s), "cc", "certchaos chaos CA", at(67s)});
   auto stored = evaluateCheck(spec("denied-not-stored"), e);
   EXPECT_EQ(stored.outcome, CheckOutcome::kViolated);
   EXPECT_THAT(stored.evidence, HasSubstr("serial cc"));
+  EXPECT_THAT(stored.evidence, HasSubstr("app-3 (Denied, signed by the issuer anyway"));
 }
 
 TEST(ChecksTest, ClientsRejectNamingWhy) {

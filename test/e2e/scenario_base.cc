@@ -1,0 +1,107 @@
+#include "scenario_base.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/localcluster/local_cluster.h"
+#include "plane.h"
+#include "shared_plane.h"
+
+namespace certchaos::testing {
+
+using nlohmann::json;
+namespace res = kube::resources;
+
+BaseDeployment deployBase(const std::string& prefix, const BaseOptions& options) {
+  const int timeScale = options.timeScale;
+  auto& plane = SharedPlane::get();
+  auto admin = plane.admin();
+  BaseDeployment s;
+  s.ns = plane.freshNamespace(prefix);
+  auto nsObject = admin->get(res::kNamespace, "", s.ns);
+  EXPECT_TRUE(nsObject);
+  if (options.optIn) {
+    json labelled = *nsObject;
+    labelled["metadata"]["labels"]["certchaos.io/chaos"] = "enabled";
+    EXPECT_TRUE(admin->update(res::kNamespace, labelled));
+  }
+  auto issuer =
+      admin->create(issuer::resources::kChaosIssuer,
+                    {{"metadata", {{"name", "chaos"}, {"namespace", s.ns}}},
+                     {"spec", {{"selfSigned", json::object()}, {"timeScale", timeScale}}}});
+  EXPECT_TRUE(issuer) << issuer.error().message;
+  auto cert = admin->create(
+      res::kCertificate,
+      {{"metadata", {{"name", "app"}, {"namespace", s.ns}}},
+       {"spec",
+        {{"secretName", "app-tls"},
+         {"duration", "1h"},
+         {"renewBeforePercentage", 50},
+         {"revisionHistoryLimit", 10},
+         {"dnsNames", {"demo-app." + s.ns + ".svc"}},
+         {"ipAddresses", {"127.0.0.1"}},
+         {"privateKey", {{"algorithm", "ECDSA"}, {"size", 256}}},
+         {"issuerRef", {{"name", "chaos"}, {"kind", "ChaosIssuer"}, {"group", "certchaos.io"}}}}}});
+  EXPECT_TRUE(cert) << cert.error().message;
+  auto wait = kubectl(plane.stateDir(), {"-n", s.ns, "wait", "--for=condition=Ready",
+                                         "--timeout=60s", "certificate/app"});
+  EXPECT_EQ(wait.exitCode, 0) << wait.output;
+
+  localcluster::LocalCluster cluster(plane.stateDir());
+  std::ostringstream log;
+  std::vector<std::string> argv = {binDir() + "/certchaos-demo-app",
+                                   "--kubeconfig=" + plane.kubeconfig(),
+                                   "-n",
+                                   s.ns,
+                                   "--secret=app-tls",
+                                   "--listen=127.0.0.1:0",
+                                   "--address-file=" + plane.stateDir() + "/" + s.ns + ".addr"};
+  if (!options.reload) argv.push_back("--no-reload");
+  auto app = cluster.addComponent("demo-app-" + s.ns, argv, plane.stateDir() + "/" + s.ns + ".addr",
+                                  "https", log);
+  EXPECT_TRUE(app) << (app ? "" : app.error().message);
+  if (app) s.appUrl = app->url;
+  return s;
+}
+
+scenario::RunOptions runOptions(const BaseDeployment& s, const std::string& scenario, int timeScale,
+                                const std::string& runsDir) {
+  auto& plane = SharedPlane::get();
+  scenario::RunOptions o;
+  o.scenario = scenario;
+  o.certificate = {s.ns, "app"};
+  o.issuer = {s.ns, "chaos"};
+  o.appUrl = s.appUrl;
+  o.timeScale = timeScale;
+  o.timeout = std::chrono::minutes(4);
+  o.probeInterval = std::chrono::milliseconds(250);
+  o.atRenewalTime = true;
+  o.runsDir = runsDir;
+  o.logFiles = {{"issuer", plane.stateDir() + "/logs/certchaos-issuer.log"},
+                {"cert-manager", plane.stateDir() + "/logs/cm-controller.log"},
+                {"application", plane.stateDir() + "/logs/demo-app-" + s.ns + ".log"}};
+  return o;
+}
+
+std::vector<std::string> kindsOf(const report::Report& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.timeline) out.push_back(e.kind);
+  return out;
+}
+
+int indexOf(const std::vector<std::string>& kinds, std::string_view kind, int from) {
+  for (int i = from; i < static_cast<int>(kinds.size()); ++i) {
+    if (kinds[i] == kind) return i;
+  }
+  return -1;
+}
+
+std::string timelineText(const report::Report& r) {
+  std::string out;
+  for (const auto& e : r.timeline) out += e.kind + ": " + e.message + "\n";
+  return out;
+}
+
+}  // namespace certchaos::testing

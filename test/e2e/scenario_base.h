@@ -1,0 +1,44 @@
+// The base the end-to-end scenario tests start from, on the shared local plane: a namespace, a
+// healthy ChaosIssuer, a Certificate for the demo application and the application serving it;
+// and the runner's options for a run against it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certchaos/report/report.h"
+#include "certchaos/scenario/runner.h"
+
+namespace certchaos::testing {
+
+struct BaseDeployment {
+  std::string ns;
+  std::string appUrl;
+};
+
+struct BaseOptions {
+  int timeScale = 60;
+  bool reload = true;  // the application reloads the Secret when it changes
+  bool optIn = true;   // the namespace carries the chaos opt-in label
+};
+
+// A namespace (labelled for chaos when options.optIn), a healthy ChaosIssuer "chaos" at the time
+// scale, a Certificate "app" (Secret app-tls) of nominal lifetime 1h renewed at 50 %, and the demo
+// app serving it.
+BaseDeployment deployBase(const std::string& prefix, const BaseOptions& options);
+inline BaseDeployment deployBase(const std::string& prefix, int timeScale, bool reload) {
+  return deployBase(prefix, BaseOptions{timeScale, reload, true});
+}
+
+// A run of `scenario` on the base, forced at the Certificate's renewal time, reports in runsDir.
+scenario::RunOptions runOptions(const BaseDeployment& s, const std::string& scenario, int timeScale,
+                                const std::string& runsDir);
+
+std::vector<std::string> kindsOf(const report::Report& r);
+// Index of the first `kind` at or after `from`, or -1.
+int indexOf(const std::vector<std::string>& kinds, std::string_view kind, int from = 0);
+// The timeline, one "kind: message" a line, for failure messages.
+std::string timelineText(const report::Report& r);
+
+}  // namespace certchaos::testing
