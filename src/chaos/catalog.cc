@@ -148,8 +148,9 @@ CheckSpec servedRenewal() {
 
 // Every kind once, at the tolerance a run gets when it adds the check without a value.
 std::vector<CheckSpec> checkKindDefaults() {
-  return {probesValid(),   renewedBeforeExpiry(), signalBeforeExpiry(), maxRequests(5),
-          ownIssuerOnly(), deniedNotStored(),     clientsReject(""),    servedRenewal()};
+  return {probesValid(),     renewedBeforeExpiry(), signalBeforeExpiry(),
+          maxRequests(5),    ownIssuerOnly(),       deniedNotStored(),
+          clientsReject(""), servedRenewal(),       retriedBeforeExpiry()};
 }
 
 struct Hypothesis {
