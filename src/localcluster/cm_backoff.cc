@@ -62,8 +62,13 @@ std::vector<std::string> withBackoffArgs(std::vector<std::string> args,
     }
     if (!dropped) out.push_back(std::move(args[i]));
   }
-  out.push_back(std::string(kMinimumBackoffFlag) + "=" + formatGoDuration(backoff.minimum));
-  out.push_back(std::string(kMaximumBackoffFlag) + "=" + formatGoDuration(backoff.maximum));
+  // Built by append: g++ 12 at -O2 warns falsely (-Warray-bounds) on string&& + const char*.
+  for (const auto& [flag, value] : {std::pair{kMinimumBackoffFlag, backoff.minimum},
+                                    std::pair{kMaximumBackoffFlag, backoff.maximum}}) {
+    std::string arg = flag;
+    arg.append("=").append(formatGoDuration(value));
+    out.push_back(std::move(arg));
+  }
   return out;
 }
 
