@@ -92,6 +92,7 @@ Result<FaultEngine> FaultEngine::fromSpec(const ChaosSpec& spec, Random& seedSou
     f.seed = firing.seed ? *firing.seed
              : spec.seed ? splitmix64(*spec.seed + faults.size())
                          : seedSource.next();
+    if (!firing.seed && spec.seed) f.specSeed = *spec.seed;
     f.origin = std::move(origin);
     f.parameters = params->nominal();
     faults.push_back(std::move(f));
@@ -340,6 +341,8 @@ std::string FaultEngine::summary() const {
     std::snprintf(probability, sizeof probability, "%g", f.probability);
     out += (out.empty() ? "" : "; ") + std::string(f.fault->type()) + "(" + params +
            ") p=" + probability + " seed=" + std::to_string(f.seed);
+    // A seed derived from the spec's: say so, since the spec's seed is the one reports show.
+    if (f.specSeed) out += " (from spec.seed " + std::to_string(*f.specSeed) + ")";
   }
   if (timeScale_ > 1) out += "; time scale " + std::to_string(timeScale_);
   return out;

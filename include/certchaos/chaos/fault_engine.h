@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct ConfiguredFault {
   std::shared_ptr<const Fault> fault;
   double probability = 1.0;
   std::uint64_t seed = 0;
+  // The spec's seed when `seed` was derived from it (reports name the spec's seed).
+  std::optional<std::uint64_t> specSeed{};
   std::string origin;  // where it came from: "scenario 3 (sleep)", "spec.faults[1]"
   std::map<std::string, std::string> parameters;  // as given or defaulted, unscaled (reports)
 };

@@ -14,6 +14,7 @@ using std::chrono::seconds;
 using testing::approvedRequest;
 using testing::engineFor;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::vector<std::string> appliedTypes(const Decision& d) {
   std::vector<std::string> out;
@@ -311,6 +312,16 @@ TEST(SummaryTest, NamesFaultsParametersAndSeeds) {
   EXPECT_THAT(engine.summary(), HasSubstr("sleep(delay=1h, jitter=0) p=1 seed="));
   EXPECT_THAT(engine.summary(), HasSubstr("time scale 60"));
   EXPECT_EQ(engine.faults()[0].origin, "scenario 3 (sleep)");
+}
+
+// The runner reports the spec's seed; the issuer's status names it beside the fault's own.
+TEST(SummaryTest, ASeedDerivedFromTheSpecsNamesIt) {
+  auto engine = engineFor(R"("scenario": "3", "parameters": {"delay": "1h"})");  // spec.seed 1
+  EXPECT_THAT(engine.summary(), HasSubstr(" (from spec.seed 1)"));
+  EXPECT_NE(engine.faults()[0].seed, 1u);
+  auto own = engineFor(R"("faults": [{"type": "sleep", "seed": 7}])");
+  EXPECT_THAT(own.summary(), HasSubstr("seed=7"));
+  EXPECT_THAT(own.summary(), Not(HasSubstr("from spec.seed")));
 }
 
 TEST(EventReasonTest, CamelCasesTheType) {
