@@ -420,6 +420,20 @@ std::uint64_t freshSeed() {
   return (static_cast<std::uint64_t>(device()) << 32 | device()) & 0x7fffffffffffffffULL;
 }
 
+// Why an issuer fault may have injected nothing: the namespace is not opted in to chaos (the
+// issuer injects only where it is). Empty when it is, or when the namespace cannot be read.
+std::string notOptedIn(kube::Client& client, const std::string& ns) {
+  auto object = client.get(kube::resources::kNamespace, "", ns);
+  if (!object) return "";
+  const auto labels = (*object)["metadata"].value("labels", json::object());
+  if (labels.value(chaos::kChaosNamespaceLabel, "") == chaos::kChaosNamespaceLabelValue) return "";
+  return "namespace " + ns + " does not opt in to chaos (label " + chaos::kChaosNamespaceLabel +
+         "=" + chaos::kChaosNamespaceLabelValue +
+         "), where the issuer injects nothing; label it (kubectl label namespace " + ns + " " +
+         chaos::kChaosNamespaceLabel + "=" + chaos::kChaosNamespaceLabelValue +
+         ") or deploy the issuer with --opt-in";
+}
+
 }  // namespace
 
 Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOptions& o,
@@ -1113,6 +1127,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   }
 
   // 7. Judge on what was seen, then roll back, restore the base, collect, write.
+  // (Read before taking the lock: the handlers that gather the evidence take it too.)
+  const std::string notOptedInCause = notOptedIn(*client, o.certificate.ns);
   {
     std::lock_guard lock(st.mu);
     ev.now = endedAt;
@@ -1127,6 +1143,9 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     in.proofNeeded = scenario->proof == chaos::InjectionEvidence::kRunnerRenewal
                          ? "the runner's forced renewal"
                          : "a Chaos* Event from certchaos-issuer on a CertificateRequest";
+    if (!in.injected && scenario->proof != chaos::InjectionEvidence::kRunnerRenewal) {
+      in.whyNotInjected = notOptedInCause;
+    }
     in.aborted = aborted;
     in.circuitBreaker = breaker;
     in.maxRequests = o.maxRequests;

@@ -68,6 +68,9 @@ class InjectScenariosTest : public ::testing::Test {
     if (proofReason.empty()) {
       EXPECT_TRUE(r.proofOfInjection.empty()) << all;
       EXPECT_THAT(r.verdict.summary, HasSubstr("No proof that the fault was injected"));
+      // These runs are in namespaces that did not opt in: the summary says so and how to.
+      EXPECT_THAT(r.verdict.summary, HasSubstr("does not opt in to chaos"));
+      EXPECT_THAT(r.verdict.summary, HasSubstr("--opt-in"));
     } else if (r.proofOfInjection.empty()) {
       ADD_FAILURE() << "no proof of injection\n" << all;
     } else {

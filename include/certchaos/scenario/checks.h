@@ -140,6 +140,7 @@ struct VerdictInputs {
   bool aborted = false;
   bool circuitBreaker = false;
   int maxRequests = 0;
+  std::string whyNotInjected{};  // a cause seen for the missing proof, with what to do
 };
 
 // passed only if every check held and the fault is proven injected; failed when a check is

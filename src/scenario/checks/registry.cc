@@ -228,6 +228,7 @@ report::Verdict decideVerdict(const VerdictInputs& in) {
     v.result = VerdictResult::kInconclusive;
     v.summary = "No proof that the fault was injected (expected " + in.proofNeeded +
                 "), so the checks say nothing about it.";
+    if (!in.whyNotInjected.empty()) v.summary += " Likely why: " + in.whyNotInjected + ".";
     if (!violated.empty()) v.summary += " Seen nonetheless: " + listViolations() + ".";
     return v;
   }

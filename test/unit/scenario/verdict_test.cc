@@ -12,6 +12,7 @@ using namespace testing;
 using report::CheckOutcome;
 using report::VerdictResult;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 report::CheckResult check(std::string name, CheckOutcome outcome, std::string evidence,
                           std::optional<SystemTime> when) {
@@ -59,6 +60,20 @@ TEST(VerdictTest, NoProofOfInjectionIsInconclusiveNeverPassed) {
       {check("probes-valid", CheckOutcome::kViolated, "connection refused", at(2s))}, false));
   EXPECT_EQ(violated.result, VerdictResult::kInconclusive);
   EXPECT_THAT(violated.summary, HasSubstr("Seen nonetheless: check probes-valid violated"));
+  EXPECT_THAT(violated.summary, Not(HasSubstr("Likely why")));
+}
+
+// A cause the runner saw for the missing proof (a namespace not opted in) is named, with what to
+// do; the verdict stays inconclusive.
+TEST(VerdictTest, NoProofOfInjectionNamesTheCauseSeen) {
+  auto in =
+      inputs({check("signal-before-expiry", CheckOutcome::kHeld, "Ready=False", at(2s))}, false);
+  in.whyNotInjected = "namespace shop does not opt in to chaos";
+  auto v = decideVerdict(in);
+  EXPECT_EQ(v.result, VerdictResult::kInconclusive);
+  EXPECT_THAT(v.summary, HasSubstr("Likely why: namespace shop does not opt in to chaos."));
+  in.injected = true;
+  EXPECT_THAT(decideVerdict(in).summary, Not(HasSubstr("Likely why")));
 }
 
 TEST(VerdictTest, ACheckNotEvaluatedIsInconclusive) {
