@@ -66,8 +66,8 @@ void Informer::apply(const WatchEvent& event) {
     }
     return;
   }
-  ObjectPtr old = cache_.upsert(event.object);
-  ObjectPtr current = cache_.get(objectKey(event.object));
+  auto current = std::make_shared<const nlohmann::json>(event.object);
+  ObjectPtr old = cache_.upsert(current);
   for (const auto& h : handlers_) {
     if (!old && h.onAdd) h.onAdd(current);
     if (old && h.onUpdate) h.onUpdate(old, current);

@@ -108,8 +108,11 @@ std::vector<ObjectPtr> ObjectCache::byIndex(const std::string& indexName,
 }
 
 ObjectPtr ObjectCache::upsert(nlohmann::json object) {
-  std::string key = objectKey(object);
-  auto fresh = std::make_shared<const nlohmann::json>(std::move(object));
+  return upsert(std::make_shared<const nlohmann::json>(std::move(object)));
+}
+
+ObjectPtr ObjectCache::upsert(ObjectPtr fresh) {
+  std::string key = objectKey(*fresh);
   Stored stored = store(fresh);
   std::lock_guard<std::mutex> lock(mu_);
   ObjectPtr old;

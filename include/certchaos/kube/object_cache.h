@@ -46,6 +46,9 @@ class ObjectCache {
 
   // Stores the object and returns the previous version (null if new).
   ObjectPtr upsert(nlohmann::json object);
+  // The same for an object the caller keeps using (the informer hands it to its handlers, so a
+  // packed cache does not decode what it has just encoded).
+  ObjectPtr upsert(ObjectPtr object);
   // Removes by key and returns what was there (null if nothing).
   ObjectPtr remove(const std::string& key);
 
