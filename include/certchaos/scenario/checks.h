@@ -45,6 +45,11 @@ struct RequestObservation {
   std::optional<SystemTime> decidedAt;  // issued, failed or denied
   std::string certificateSerial;        // of status.certificate, when issued
   std::string certificateIssuer{};      // its issuer's common name
+  // cert-manager's own schedule, not a retry: created at or after the renewal time of a
+  // certificate that the run saw stored and that lived until that time (a healthy renewal
+  // cycle; a certificate whose renewal time had passed when it was stored re-issues at once
+  // and that request is counted).
+  bool scheduledRenewal = false;
 };
 
 // Where a signal showed, in the order a failing renewal shows it: the request is answered with a

@@ -41,7 +41,8 @@ struct RunOptions {
   double timeScale = 1;       // every nominal duration / timeScale = wall duration
   std::chrono::nanoseconds timeout = std::chrono::minutes(10);  // wall
   std::chrono::milliseconds probeInterval{500};                 // wall
-  int maxRequests = 20;  // circuit breaker: CertificateRequests created during the run
+  int maxRequests = 20;  // circuit breaker: CertificateRequests created during the run that
+                         // are not cert-manager's scheduled renewals
   // Leave the scenario on the issuer at the end, and the Certificate as the fault left it.
   bool keep = false;
   // When the base is broken (the Secret's certificate expired, not yet valid, or from another

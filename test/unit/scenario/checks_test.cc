@@ -213,6 +213,31 @@ TEST(ChecksTest, MaxRequestsNamesTheRequestOverTheLimit) {
   EXPECT_EQ(within.outcome, CheckOutcome::kHeld);
 }
 
+// A healthy Certificate at a compressed time scale renews on cert-manager's schedule several
+// times during a run: those requests are named, not counted; a retry or a re-issue loop is.
+TEST(ChecksTest, MaxRequestsLeavesScheduledRenewalsOutOfTheCount) {
+  Evidence e = baseEvidence();
+  for (int i = 2; i <= 6; ++i) {
+    RequestObservation r;
+    r.name = "app-" + std::to_string(i);
+    r.createdAt = at(std::chrono::seconds(15 * i));
+    r.scheduledRenewal = i >= 3;  // app-2 is the forced renewal
+    e.requests.push_back(r);
+  }
+  auto healthy = evaluateCheck(spec("max-requests", {{"limit", "1"}}), e);
+  EXPECT_EQ(healthy.outcome, CheckOutcome::kHeld) << healthy.evidence;
+  EXPECT_THAT(healthy.evidence,
+              HasSubstr("1 CertificateRequest(s) during the run, at most 1 allowed; not counted: "
+                        "app-3, app-4, app-5, app-6, cert-manager's scheduled renewal(s)"));
+  e.requests[2].scheduledRenewal = false;  // app-4: a retry
+  auto retried = evaluateCheck(spec("max-requests", {{"limit", "1"}}), e);
+  EXPECT_EQ(retried.outcome, CheckOutcome::kViolated);
+  EXPECT_EQ(retried.at, at(60s));
+  EXPECT_THAT(retried.evidence, HasSubstr("2 CertificateRequests during the run, at most 1 "
+                                          "allowed; number 2 (app-4) was created at"));
+  EXPECT_THAT(retried.evidence, HasSubstr("not counted: app-3, app-5, app-6"));
+}
+
 TEST(ChecksTest, OwnIssuerOnlyCatchesAForeignCertificate) {
   Evidence e = baseEvidence();
   e.secret.push_back({at(5s), "bb", "certchaos chaos CA", at(65s)});
