@@ -16,7 +16,7 @@
 # numeric, and nothing records the wall clock, the umask or the build directory.
 #
 # Out: OUT_DIR/<image>/oci (OCI layout: `skopeo copy oci:OUT_DIR/<image>/oci:TAG docker://...`),
-# OUT_DIR/<image>.tar (docker-archive: `ctr -n k8s.io images import`, `docker load`,
+# OUT_DIR/<image>.tar (oci-archive tagged with the full reference: `ctr -n k8s.io images import`,
 # `podman load`), OUT_DIR/digests.txt; prints each image's digest and sizes.
 #
 # Environment: SOURCE_DATE_EPOCH; IMAGE_PREFIX (default ghcr.io/certchaos, the chart's default
@@ -221,7 +221,9 @@ for spec in "${images[@]}"; do
   umoci config --image "$layout:$tag" "${config_args[@]}"
   umoci gc --layout "$layout"
 
-  skopeo copy --quiet "oci:$layout:$tag" "docker-archive:$out/$name.tar:$ref"
+  # An oci-archive keeps the manifest as it is: `ctr images import` names the image by its
+  # reference and reports the digest of digests.txt (a docker-archive would be converted).
+  skopeo copy --quiet "oci:$layout:$tag" "oci-archive:$out/$name.tar:$ref"
 
   manifest=$(json_field "$layout/index.json" 'd["manifests"][0]["digest"]')
   manifest_file=$layout/blobs/sha256/${manifest#sha256:}

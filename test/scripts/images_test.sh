@@ -2,7 +2,7 @@
 # Tests scripts/images.sh on a build's binaries: two builds give the same digests; each image runs
 # as a non-root user; its entrypoint starts from the image's own files alone (chroot), and fails
 # without one of its libraries (so the check can fail); the layer is exactly files.list; the
-# Containerfile and the docker-archive agree with the OCI image; bad input gets a clear error.
+# Containerfile and the oci-archive agree with the OCI image; bad input gets a clear error.
 #
 #   test/scripts/images_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
@@ -12,8 +12,8 @@ export LC_ALL=C
   echo "usage: images_test.sh SOURCE_DIR BUILD_DIR" >&2
   exit 2
 }
-source_dir=$1
-build=$2
+source_dir=$(realpath "$1")
+build=$(realpath "$2")
 script=$source_dir/scripts/images.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -141,13 +141,14 @@ while read -r ref manifest config _; do
   grep -qx "ENTRYPOINT \[\"$entrypoint\"\]" "$dir/Containerfile" ||
     fail "$name: Containerfile has no ENTRYPOINT [\"$entrypoint\"]"
 
-  # The docker-archive (for ctr images import) is the same image under its reference.
-  tar -xOf "$work/first/$name.tar" manifest.json >"$work/$name.docker.json"
-  archive=$(json "$work/$name.docker.json" 'd[0]["Config"] + " " + " ".join(d[0]["RepoTags"])')
-  if [ "$archive" = "${config#config=sha256:}.json $ref" ]; then
-    pass "$name: $name.tar (docker-archive) holds the same config, tagged $ref"
+  # The archive (for ctr images import) is the same manifest under the full reference.
+  tar -xOf "$work/first/$name.tar" index.json >"$work/$name.index.json"
+  archive=$(json "$work/$name.index.json" \
+    '(lambda m: m["digest"] + " " + m["annotations"]["org.opencontainers.image.ref.name"])(d["manifests"][0])')
+  if [ "$archive" = "$manifest $ref" ]; then
+    pass "$name: $name.tar (oci-archive) holds manifest $manifest as $ref"
   else
-    fail "$name: expected the docker-archive to hold config ${config#config=} tagged $ref, found '$archive'"
+    fail "$name: expected $name.tar to hold manifest $manifest as $ref, found '$archive'"
   fi
 
   # Unpacked, the entrypoint starts as the image's user with nothing but the image's files.
