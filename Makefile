@@ -22,7 +22,7 @@ export CERTCHAOS_CONTROLPLANE_DIR := $(CP_DIR)
 export CERTCHAOS_PROMTOOL := $(PROMTOOL)
 
 .PHONY: deps build build-asan build-fuzz fuzz controlplane promtool test test-unit test-asan demo \
-	up down format clean
+	up down format clean images
 
 deps:
 	@scripts/deps.sh
@@ -49,6 +49,12 @@ build-fuzz: deps
 # executions per target and fails on a crash.
 fuzz: build-fuzz
 	@FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# OCI images of certchaos-issuer, certchaos-demo-app and certchaos (the CLI) from the release build,
+# without Docker or a registry (scripts/images.sh): OCI layouts, docker-archives and
+# digests.txt in $(BUILD)/images. Reproducible: the same commit gives the same digests.
+images: build
+	@scripts/images.sh $(BUILD)
 
 # Builds kube-apiserver, etcd, kubectl and cm-controller from the pinned Go modules into the
 # cache (keyed by their inputs) and points $(CP_DIR) at the build.

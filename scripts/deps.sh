@@ -10,6 +10,7 @@ packages=(
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
   clang-format clang-tidy clang-16 libfuzzer-16-dev procps python3 python3-jsonschema python3-junitparser libxml2-utils chromium
+  umoci skopeo
 )
 missing=()
 for p in "${packages[@]}"; do
