@@ -36,6 +36,23 @@ nlohmann::json withIssuingTriggered(nlohmann::json certificate,
   return certificate;
 }
 
+std::chrono::nanoseconds waitBeforeTrigger(const nlohmann::json& certificate,
+                                           std::chrono::system_clock::time_point now) {
+  const auto status = certificate.value("status", nlohmann::json::object());
+  const auto text = status.value("lastFailureTime", std::string());
+  if (text.empty()) return std::chrono::nanoseconds::zero();
+  auto failedAt = parseRfc3339(text);
+  if (!failedAt) return std::chrono::nanoseconds::zero();
+  // Issuing's lastTransitionTime is kept to the second: it must fall in a later second.
+  const auto nextSecond =
+      std::chrono::floor<std::chrono::seconds>(*failedAt) + std::chrono::seconds(1);
+  // A failure stamped far ahead of this machine's clock cannot be waited out sensibly.
+  if (now >= nextSecond || nextSecond - now > std::chrono::seconds(2)) {
+    return std::chrono::nanoseconds::zero();
+  }
+  return nextSecond - now;
+}
+
 Result<void> forceRenewal(kube::Client& client, const std::string& ns, const std::string& name,
                           Clock& clock) {
   const auto& resource = kube::resources::kCertificate;
@@ -52,6 +69,10 @@ Result<void> forceRenewal(kube::Client& client, const std::string& ns, const std
       }
       return makeError(certificate.error().code, "failed to trigger issuance of " + what + ": " +
                                                      certificate.error().message);
+    }
+    if (const auto wait = waitBeforeTrigger(*certificate, clock.now());
+        wait > std::chrono::nanoseconds::zero()) {
+      clock.sleepFor(wait);
     }
     auto updated =
         client.update(resource, withIssuingTriggered(std::move(*certificate), clock.now()),

@@ -355,8 +355,29 @@ Result<pki::Certificate> renewAndWait(const std::shared_ptr<kube::Client>& clien
   if (auto forced = forceRenewal(*client, o.certificate.ns, o.certificate.name, clock); !forced) {
     return forced.error();
   }
+  // A trigger that raced a failing request (written while the old request's failure was being
+  // recorded) ends in one more failure and cert-manager's back-off: the issuer is healthy by now,
+  // so the renewal is triggered again, a few times at most.
+  const auto forcedAt = clock.now();
+  const auto deadline = std::chrono::steady_clock::now() + o.restoreTimeout;
+  int triggers = 1;
   std::unique_lock lock(mu);
-  cv.wait_for(lock, o.restoreTimeout, [&] { return renewed.has_value(); });
+  while (!renewed && std::chrono::steady_clock::now() < deadline) {
+    if (cv.wait_for(lock, std::chrono::seconds(1), [&] { return renewed.has_value(); })) break;
+    lock.unlock();
+    auto cert = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
+    if (cert && triggers < 4 && condition(*cert, "Issuing", "status") != "True") {
+      auto failedAt = parseRfc3339(str((*cert).value("status", json::object()), "lastFailureTime"));
+      if (failedAt && *failedAt >= std::chrono::floor<std::chrono::seconds>(forcedAt)) {
+        ++triggers;
+        if (auto again = forceRenewal(*client, o.certificate.ns, o.certificate.name, clock);
+            !again) {
+          return again.error();
+        }
+      }
+    }
+    lock.lock();
+  }
   if (!renewed) {
     return makeError("RestoreFailed",
                      "expected a renewed, valid certificate from the issuer in Secret " +

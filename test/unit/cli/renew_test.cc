@@ -48,5 +48,25 @@ TEST(RenewTest, KeepsTheTransitionTimeOfAnIssuingTrueAndReplacesAFalse) {
   EXPECT_EQ(withIssuingTriggered(bare, now)["status"]["conditions"].size(), 1u);
 }
 
+// cert-manager compares the failed request's failureTime with Issuing's lastTransitionTime to the
+// second: a trigger in the failure's second would be taken for the failed issuance itself.
+TEST(RenewTest, WaitsForTheSecondAfterTheLastFailure) {
+  using std::chrono::milliseconds;
+  const auto failed = *parseRfc3339("2025-01-01T12:00:07Z");
+  json cert = {{"status", {{"lastFailureTime", "2025-01-01T12:00:07Z"}}}};
+  EXPECT_EQ(waitBeforeTrigger(cert, failed + milliseconds(300)), milliseconds(700));
+  EXPECT_EQ(waitBeforeTrigger(cert, failed), std::chrono::seconds(1));
+  EXPECT_EQ(waitBeforeTrigger(cert, failed + std::chrono::seconds(1)),
+            std::chrono::nanoseconds::zero());
+  // A failure stamped a little ahead of this machine's clock is waited out too.
+  EXPECT_EQ(waitBeforeTrigger(cert, failed - milliseconds(500)), milliseconds(1500));
+  EXPECT_EQ(waitBeforeTrigger(cert, failed - std::chrono::minutes(5)),
+            std::chrono::nanoseconds::zero());
+  EXPECT_EQ(waitBeforeTrigger(json{{"status", json::object()}}, failed),
+            std::chrono::nanoseconds::zero());
+  EXPECT_EQ(waitBeforeTrigger(json{{"status", {{"lastFailureTime", "garbage"}}}}, failed),
+            std::chrono::nanoseconds::zero());
+}
+
 }  // namespace
 }  // namespace certchaos::scenario
