@@ -66,6 +66,11 @@ class ChartPlane : public ::testing::Environment {
       FAIL() << "cannot make a temporary directory under " << fs::temp_directory_path();
     }
     root_ = tmpl;
+    if (access((controlplaneDir() + "/bin/helm").c_str(), X_OK) != 0) {
+      FAIL() << "expected helm at " << controlplaneDir()
+             << "/bin/helm, found none: run 'make controlplane' (it builds helm from "
+                "controlplane/tools/helm and links it there)";
+    }
     // helm keeps its repository cache and plugins here, not in the user's home.
     for (const char* v : {"HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"}) {
       setenv(v, (root_ + "/helm/" + v).c_str(), 1);
