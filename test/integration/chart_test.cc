@@ -317,6 +317,81 @@ TEST_F(ChartTest, DefaultRenderingMeansWhatTheManifestsMean) {
   EXPECT_EQ(compared, expectedObjects());
 }
 
+// Every value reaches the object it is for (toYaml'd where it is a structure), and the result still
+// passes a server-side dry-run.
+TEST_F(ChartTest, ValuesReachTheObjectsTheyAreFor) {
+  const std::string ns = newNamespace("chart-values", {});
+  TempDir dir;
+  writeFile(dir.path() + "/values.yaml", R"(fullnameOverride: chaos
+image: {repository: registry.example/certchaos-issuer, tag: "1.2.3", pullPolicy: Always}
+imagePullSecrets: [{name: pull-secret}]
+replicaCount: 3
+workers: 16
+metricsPort: 9500
+serviceAccount: {create: false, name: existing-sa}
+podAnnotations: {example.com/team: platform}
+podLabels: {example.com/tier: security}
+resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: "1", memory: 512Mi}}
+nodeSelector: {kubernetes.io/os: linux}
+tolerations: [{key: dedicated, operator: Equal, value: issuers, effect: NoSchedule}]
+affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms:
+        - matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64, arm64]}]
+certManager: {approverRBAC: false}
+)");
+  const std::string rendered = renderChart(ns, {"-f", dir.path() + "/values.yaml"});
+  std::map<std::string, YAML::Node> objects;
+  for (const auto& d : documents(rendered)) objects[kindName(d)] = d;
+  EXPECT_FALSE(objects.count("ServiceAccount/existing-sa")) << "serviceAccount.create=false";
+  EXPECT_FALSE(objects.count("ClusterRole/chaos-cert-manager-approver"))
+      << "certManager.approverRBAC=false";
+  ASSERT_TRUE(objects.count("Deployment/chaos")) << rendered;
+  ASSERT_TRUE(objects.count("ClusterRoleBinding/chaos")) << rendered;
+  EXPECT_EQ(objects["ClusterRoleBinding/chaos"]["subjects"][0]["name"].as<std::string>(),
+            "existing-sa");
+  EXPECT_NE(rendered.find("system:serviceaccount:" + ns + ":existing-sa"), std::string::npos)
+      << "the CA-Secrets policy must match the ServiceAccount the issuer runs as";
+  EXPECT_EQ(objects["Service/chaos-metrics"]["spec"]["ports"][0]["port"].as<int>(), 9500);
+
+  const json d = yamlToJson(objects["Deployment/chaos"]);
+  const json& pod = d["spec"]["template"];
+  const json& c = pod["spec"]["containers"][0];
+  EXPECT_EQ(d["spec"]["replicas"], "3");
+  EXPECT_EQ(c["image"], "registry.example/certchaos-issuer:1.2.3");
+  EXPECT_EQ(c["imagePullPolicy"], "Always");
+  EXPECT_EQ(c["args"],
+            json({"--listen-address=0.0.0.0:9500", "--cluster-resource-namespace=" + ns,
+                  "--workers=16", "--leader-elect", "--leader-election-namespace=" + ns}));
+  EXPECT_EQ(c["ports"][0]["containerPort"], "9500");
+  EXPECT_EQ(c["resources"], json::parse(R"({"requests": {"cpu": "100m", "memory": "128Mi"},
+                                            "limits": {"cpu": "1", "memory": "512Mi"}})"));
+  EXPECT_EQ(pod["spec"]["serviceAccountName"], "existing-sa");
+  EXPECT_EQ(pod["spec"]["imagePullSecrets"], json::parse(R"([{"name": "pull-secret"}])"));
+  EXPECT_EQ(pod["spec"]["nodeSelector"], json::parse(R"({"kubernetes.io/os": "linux"})"));
+  EXPECT_EQ(pod["spec"]["tolerations"],
+            json::parse(R"([{"key": "dedicated", "operator": "Equal", "value": "issuers",
+                             "effect": "NoSchedule"}])"));
+  EXPECT_EQ(
+      pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+         ["nodeSelectorTerms"][0]["matchExpressions"][0]["values"],
+      json({"amd64", "arm64"}));
+  EXPECT_EQ(pod["metadata"]["annotations"], json::parse(R"({"example.com/team": "platform"})"));
+  EXPECT_EQ(pod["metadata"]["labels"].value("example.com/tier", ""), "security");
+  // The pod is still the restricted one.
+  EXPECT_EQ(pod["spec"]["securityContext"]["runAsNonRoot"], "true");
+  EXPECT_EQ(c["securityContext"]["readOnlyRootFilesystem"], "true");
+  EXPECT_EQ(c["securityContext"]["capabilities"]["drop"], json({"ALL"}));
+
+  writeFile(dir.path() + "/rendered.yaml", rendered);
+  auto r =
+      kubectlOnPlane({"apply", "--server-side", "--dry-run=server",
+                      "--field-manager=certchaos-chart-test", "-f", dir.path() + "/rendered.yaml"});
+  EXPECT_EQ(r.exitCode, 0) << r.output << "\n" << rendered;
+  EXPECT_EQ(r.output.find("Warning"), std::string::npos) << r.output;
+}
+
 TEST_F(ChartTest, BadValuesAreRefusedByTheSchemaWithAClearMessage) {
   struct Bad {
     std::vector<std::string> set;
