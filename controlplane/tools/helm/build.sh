@@ -11,6 +11,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-trimpath -mod=readonly"
 
+if [ $# -ge 1 ] && [ ! -d "$1/bin" ]; then
+  echo "helm: expected a control plane directory with a bin/ (from controlplane/build.sh), found none at '$1'" >&2
+  exit 2
+fi
+
 . ../../check-go.sh
 certchaos_check_go go.mod
 
@@ -32,11 +37,5 @@ if [ ! -x "$out/helm" ]; then
   mv "$out.tmp" "$out"
   echo "helm: built helm $version in $((SECONDS - start)) s ($(du -h "$out/helm" | cut -f1))" >&2
 fi
-if [ $# -ge 1 ]; then
-  if [ ! -d "$1/bin" ]; then
-    echo "helm: expected a control plane directory with a bin/ (from controlplane/build.sh), found none at '$1'" >&2
-    exit 2
-  fi
-  ln -sfn "$out/helm" "$1/bin/helm"
-fi
+[ $# -ge 1 ] && ln -sfn "$out/helm" "$1/bin/helm"
 echo "$out/helm"
