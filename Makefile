@@ -57,9 +57,12 @@ images: build
 	@scripts/images.sh $(BUILD)
 
 # Builds kube-apiserver, etcd, kubectl and cm-controller from the pinned Go modules into the
-# cache (keyed by their inputs) and points $(CP_DIR) at the build.
+# cache (keyed by their inputs) and points $(CP_DIR) at the build. helm is built from its own
+# module and key (controlplane/tools/helm) and linked in as bin/helm: a plane built before helm
+# was added gets it without a rebuild, and a helm bump rebuilds only helm.
 controlplane: deps promtool
-	@dir=$$(controlplane/build.sh) && ln -sfn "$$dir" $(CP_DIR) && echo "control plane: $$dir"
+	@dir=$$(controlplane/build.sh) && helm=$$(controlplane/tools/helm/build.sh "$$dir") && \
+	  ln -sfn "$$dir" $(CP_DIR) && echo "control plane: $$dir (helm: $$helm)"
 
 # promtool, which checks /metrics in the tests, from its own pinned Go module into the cache
 # (keyed by its inputs, apart from the control plane's key).

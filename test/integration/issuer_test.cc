@@ -2,19 +2,17 @@
 // controllers, certchaos-issuer under its own ServiceAccount token): what issue 4 must show.
 // Healthy issuance for every key type through both issuer kinds; every required fault as
 // cert-manager and a TLS client see it; holds that block nothing; a SIGKILL in the middle of a
-// hold; least privilege and server-side dry-runs of deploy/ (and the Helm chart's rendering);
+// hold; least privilege and server-side dry-runs of deploy/ (the Helm chart: chart_test.cc);
 // bad specs and a garbage CSR.
 #include <gtest/gtest.h>
 #include <openssl/x509v3.h>
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -1285,85 +1283,6 @@ TEST_F(IssuerTest, TheIssuerRunsUnderItsServiceAccountWithLeastPrivilege) {
   EXPECT_EQ(whoami.output, kIssuerUser) << whoami.output;
 }
 
-// The Helm chart's templates, rendered by the subset of Go templates they use: `{{ .Values.a.b }}`,
-// `{{ .Release.Name }}`, `{{ .Release.Namespace }}`, `{{ .Chart.Name }}`,
-// `{{ .Chart.AppVersion }}` and `| quote`. Anything else fails the test, so a template that
-// outgrows the subset cannot pass unrendered.
-std::string renderChart(const std::string& chartDir, const std::string& release,
-                        const std::string& ns, std::string* problems) {
-  YAML::Node values = YAML::LoadFile(chartDir + "/values.yaml");
-  YAML::Node chart = YAML::LoadFile(chartDir + "/Chart.yaml");
-  auto lookup = [&](const std::string& path) -> std::optional<std::string> {
-    if (path == ".Release.Name") return release;
-    if (path == ".Release.Namespace") return ns;
-    if (path == ".Chart.Name") return chart["name"].as<std::string>();
-    if (path == ".Chart.AppVersion") return chart["appVersion"].as<std::string>();
-    if (path.rfind(".Values.", 0) != 0) return std::nullopt;
-    YAML::Node node = YAML::Clone(values);
-    std::stringstream parts(path.substr(8));
-    for (std::string part; std::getline(parts, part, '.');) {
-      if (!node.IsMap() || !node[part]) return std::nullopt;
-      node = node[part];
-    }
-    if (!node.IsScalar()) return std::nullopt;
-    return node.as<std::string>();
-  };
-  static const std::regex action(R"(\{\{-?\s*([^}]*?)\s*-?\}\})");
-  std::string out;
-  std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(chartDir + "/templates")) {
-    if (e.path().extension() == ".yaml") files.push_back(e.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) {
-    const std::string text = readFile(file);
-    std::string rendered;
-    auto begin = std::sregex_iterator(text.begin(), text.end(), action);
-    std::size_t last = 0;
-    for (auto it = begin; it != std::sregex_iterator(); ++it) {
-      rendered += text.substr(last, it->position() - last);
-      last = it->position() + it->length();
-      std::string expr = (*it)[1];
-      bool quote = false;
-      if (auto bar = expr.find('|'); bar != std::string::npos) {
-        std::string fn = expr.substr(bar + 1);
-        fn.erase(0, fn.find_first_not_of(' '));
-        expr = expr.substr(0, expr.find_last_not_of(' ', bar - 1) + 1);
-        if (fn != "quote") {
-          problems->append(file).append(": unsupported function '").append(fn).append("'\n");
-          continue;
-        }
-        quote = true;
-      }
-      auto value = lookup(expr);
-      if (!value) {
-        *problems += file + ": cannot render '" + std::string((*it)[0]) + "'\n";
-        continue;
-      }
-      rendered += quote ? "\"" + *value + "\"" : *value;
-    }
-    rendered += text.substr(last);
-    out += "---\n# Source: " + fs::path(file).filename().string() + "\n" + rendered + "\n";
-  }
-  return out;
-}
-
-// YAML as JSON with every scalar a string: compares documents whatever their quoting.
-json yamlToJson(const YAML::Node& n) {
-  if (n.IsMap()) {
-    json o = json::object();
-    for (const auto& kv : n) o[kv.first.as<std::string>()] = yamlToJson(kv.second);
-    return o;
-  }
-  if (n.IsSequence()) {
-    json a = json::array();
-    for (const auto& e : n) a.push_back(yamlToJson(e));
-    return a;
-  }
-  if (n.IsScalar()) return n.as<std::string>();
-  return nullptr;
-}
-
 TEST_F(IssuerTest, EveryManifestUnderDeployPassesAServerSideDryRun) {
   const std::string deploy = sourceDir() + "/deploy";
   TempDir filled;
@@ -1407,49 +1326,7 @@ TEST_F(IssuerTest, EveryManifestUnderDeployPassesAServerSideDryRun) {
   auto r =
       kubectl(stateDir(), {"apply", "--dry-run=server", "-f", deploy + "/manifests/issuer.yaml"});
   EXPECT_EQ(r.exitCode, 0) << r.output;
-
-  // The chart: its CRDs are deploy/crds byte for byte, its rendering applies, and with the
-  // default values its Deployment and Service are deploy/manifests/issuer.yaml's.
-  const std::string chart = deploy + "/chart/certchaos-issuer";
-  for (const auto& e : fs::directory_iterator(deploy + "/crds")) {
-    EXPECT_EQ(readFile(chart + "/crds/" + e.path().filename().string()), readFile(e.path()))
-        << "the chart's copy of " << e.path().filename() << " differs from deploy/crds";
-  }
-  std::string problems;
-  const std::string rendered = renderChart(chart, "certchaos", "certchaos-system", &problems);
-  EXPECT_TRUE(problems.empty()) << problems;
-  TempDir dir;
-  writeFile(dir.path() + "/rendered.yaml", rendered);
-  r = kubectl(stateDir(), {"apply", "--server-side", "--dry-run=server", "--force-conflicts",
-                           "--field-manager=certchaos-dry-run", "-f", dir.path() + "/rendered.yaml",
-                           "-f", chart + "/crds"});
-  EXPECT_EQ(r.exitCode, 0) << r.output << "\n" << rendered;
-
-  auto byKindName = [](const std::vector<YAML::Node>& docs) {
-    std::map<std::string, json> out;
-    for (const auto& d : docs) {
-      if (!d || !d.IsMap()) continue;
-      out[d["kind"].as<std::string>() + "/" + d["metadata"]["name"].as<std::string>()] =
-          yamlToJson(d);
-    }
-    return out;
-  };
-  auto fromChart = byKindName(YAML::LoadAll(rendered));
-  auto fromManifest = byKindName(YAML::LoadAllFromFile(deploy + "/manifests/issuer.yaml"));
-  for (const auto& [key, doc] : fromManifest) {
-    ASSERT_TRUE(fromChart.count(key)) << key << " is not in the chart's rendering";
-    EXPECT_EQ(fromChart[key], doc) << key << ":\n" << fromChart[key].dump(2) << "\n" << doc.dump(2);
-  }
-  // And the chart's RBAC is deploy/rbac's.
-  std::vector<YAML::Node> rbacDocs;
-  for (const auto& e : fs::directory_iterator(deploy + "/rbac")) {
-    for (const auto& d : YAML::LoadAllFromFile(e.path().string())) rbacDocs.push_back(d);
-  }
-  for (const auto& [key, doc] : byKindName(rbacDocs)) {
-    if (key.rfind("Namespace/", 0) == 0) continue;  // Helm installs into an existing namespace
-    ASSERT_TRUE(fromChart.count(key)) << key << " is not in the chart's rendering";
-    EXPECT_EQ(fromChart[key], doc) << key;
-  }
+  // The Helm chart is rendered, dry-run and installed by the real helm in chart_test.cc.
 }
 
 // ---------------------------------------------------------------------------------------------
