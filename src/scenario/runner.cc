@@ -328,12 +328,72 @@ std::optional<CertificateFacts> factsOf(const std::optional<pki::Certificate>& l
                           leaf->issuerCommonName()};
 }
 
+// The Certificate's failed CertificateRequests for its next revision, deleted: the workaround
+// for a Certificate stuck after an outage. cert-manager deletes a failed request itself when
+// renewal is triggered only if the request has a failureTime older than the trigger; one that
+// failed without failureTime (scenario 8) is met again by every trigger and fails it at once.
+// Returns the names deleted.
+Result<std::vector<std::string>> deleteFailedNextRequests(
+    const std::shared_ptr<kube::Client>& client, const RunOptions& o) {
+  auto cert = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
+  if (!cert) return cert.error();
+  const auto status = (*cert).value("status", json::object());
+  const auto revision = status.value("revision", std::int64_t{0});
+  const std::string next = std::to_string(revision + 1);
+  auto requests = client->listAll(res::kCertificateRequest, o.certificate.ns);
+  if (!requests) return requests.error();
+  std::vector<std::string> deleted;
+  for (const auto& cr : requests->items) {
+    const auto annotations = cr["metadata"].value("annotations", json::object());
+    if (annotations.value("cert-manager.io/certificate-name", "") != o.certificate.name ||
+        annotations.value("cert-manager.io/certificate-revision", "") != next) {
+      continue;
+    }
+    const bool failed = condition(cr, "Ready", "reason") == "Failed" ||
+                        condition(cr, "Denied", "status") == "True" ||
+                        condition(cr, "InvalidRequest", "status") == "True";
+    if (!failed) continue;
+    const std::string name = cr["metadata"].value("name", "");
+    auto removed = client->remove(res::kCertificateRequest, o.certificate.ns, name);
+    if (!removed && !kube::isNotFound(removed.error())) return removed.error();
+    deleted.push_back(name);
+  }
+  return deleted;
+}
+
+// " (deleted the failed CertificateRequest(s) a, b first...)" for a restore's timeline entry.
+std::string clearedText(const std::vector<std::string>& cleared) {
+  if (cleared.empty()) return "";
+  std::string names;
+  for (const auto& name : cleared) names += (names.empty() ? "" : ", ") + name;
+  return " (deleted the failed CertificateRequest(s) " + names +
+         " first: cert-manager would have met them again)";
+}
+
+// A Certificate in cert-manager's failure back-off (status.lastFailureTime, cleared by a
+// successful issuance): its next renewal would meet the earlier failure, not the run's fault.
+std::string backoffProblem(const json& certificate) {
+  const auto status = certificate.value("status", json::object());
+  const std::string failedAt = status.value("lastFailureTime", "");
+  if (failedAt.empty()) return "";
+  return "the Certificate is in cert-manager's failure back-off since " + failedAt + " (" +
+         std::to_string(status.value("failedIssuanceAttempts", 0)) +
+         " failed issuance attempt(s)): its next renewal would meet that failure";
+}
+
 // Forces a renewal and waits (watching the Secret) until it holds a sound certificate other than
-// `previousSerial`. The issuer must be healthy for this to come.
+// `previousSerial`. The issuer must be healthy for this to come. With `clearFailed`, the failed
+// requests of the next revision are deleted first (their names added to *cleared).
 Result<pki::Certificate> renewAndWait(const std::shared_ptr<kube::Client>& client,
                                       const RunOptions& o, const std::string& secretName,
                                       const std::string& previousSerial,
-                                      const std::string& ownIssuer) {
+                                      const std::string& ownIssuer,
+                                      std::vector<std::string>* cleared = nullptr) {
+  if (cleared != nullptr) {
+    auto deleted = deleteFailedNextRequests(client, o);
+    if (!deleted) return deleted.error();
+    cleared->insert(cleared->end(), deleted->begin(), deleted->end());
+  }
   std::mutex mu;
   std::condition_variable cv;
   std::optional<pki::Certificate> renewed;
@@ -568,7 +628,9 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   const std::string secretObject = "Secret " + o.certificate.ns + "/" + secretName;
   Timeline timeline;
   bool baseRestored = false;
-  if (auto problem = baseProblem(factsOf(base.leaf), clock.now(), ownIssuer); !problem.empty()) {
+  std::string problem = baseProblem(factsOf(base.leaf), clock.now(), ownIssuer);
+  if (problem.empty()) problem = backoffProblem(*cert);
+  if (!problem.empty()) {
     if (!o.restore) {
       return makeError("PreconditionFailed",
                        "expected " + secretObject + " (from " + certObject +
@@ -584,13 +646,14 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                                  kube::PatchType::kMerge, healthyChaosPatch(), runnerPatch());
     if (!healthy) return healthy.error();
     if (auto ready = waitIssuerReady(client, own, abort); !ready) return ready.error();
-    auto renewed =
-        renewAndWait(client, o, secretName, base.leaf ? base.leaf->serialHex() : "", ownIssuer);
+    std::vector<std::string> cleared;
+    auto renewed = renewAndWait(client, o, secretName, base.leaf ? base.leaf->serialHex() : "",
+                                ownIssuer, &cleared);
     if (!renewed) return renewed.error();
     timeline.add(Source::kRunner, "BaseRestored",
                  "the base was broken (" + problem + "); renewed with the healthy issuer: serial " +
                      renewed->serialHex() + " (notAfter " + formatRfc3339(renewed->notAfter()) +
-                     ")",
+                     ")" + clearedText(cleared),
                  certObject);
     secret = client->get(res::kSecret, o.certificate.ns, secretName);
     base = secret ? readSecret(*secret) : SecretCertificate{};
@@ -1217,18 +1280,25 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     auto leaf = now ? readSecret(*now).leaf : std::nullopt;
     const std::string problem = baseProblem(factsOf(leaf), clock.now(), ownIssuer);
     auto certificateNow = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
-    const bool ready = certificateNow && condition(*certificateNow, "Ready", "status") == "True" &&
-                       condition(*certificateNow, "Issuing", "status") != "True";
+    // Ready, not issuing, and out of cert-manager's failure back-off (a success clears
+    // lastFailureTime): else the next renewal would meet the run's failure.
+    const bool ready =
+        certificateNow && condition(*certificateNow, "Ready", "status") == "True" &&
+        condition(*certificateNow, "Issuing", "status") != "True" &&
+        !(*certificateNow).value("status", json::object()).contains("lastFailureTime");
     if (problem.empty() && ready) {
       timeline.add(Source::kRunner, "BaseRestored",
                    "the Certificate is Ready with serial " + leaf->serialHex() +
                        " from the issuer's own CA: nothing to restore",
                    certObject);
     } else {
-      auto renewed = renewAndWait(client, o, secretName, leaf ? leaf->serialHex() : "", ownIssuer);
+      std::vector<std::string> cleared;
+      auto renewed =
+          renewAndWait(client, o, secretName, leaf ? leaf->serialHex() : "", ownIssuer, &cleared);
       timeline.add(Source::kRunner, renewed ? "BaseRestored" : "BaseRestoreFailed",
                    renewed ? "renewed with the healthy issuer: serial " + renewed->serialHex() +
-                                 " (notAfter " + formatRfc3339(renewed->notAfter()) + ")"
+                                 " (notAfter " + formatRfc3339(renewed->notAfter()) + ")" +
+                                 clearedText(cleared)
                            : renewed.error().message,
                    certObject);
     }
