@@ -1064,6 +1064,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   // 6. Observe until the checks decide (and, when recovery comes under the fault, until it is
   // seen), the timeout, the circuit breaker or an abort.
   const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+  const std::string noRecoveryUnderFault = chaos::whyNoRecoveryUnderFault(*scenario, o.parameters);
   std::size_t seen = 0;
   bool aborted = false, breaker = false, timedOut = false;
   std::optional<SystemTime> decidedAt;
@@ -1099,6 +1100,20 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       // only where it comes while the fault stays on; elsewhere it comes after the rollback.
       const bool recovered = st.renewedServed && st.lastProbeOk;
       if (recovered || !scenario->recoversUnderFault || !probeTarget) break;
+      // Nor where the run already shows it cannot come: waiting would only reach the timeout.
+      std::string why = noRecoveryUnderFault;
+      for (const auto& c : checked.checks) {
+        if (why.empty() && c.name == "served-renewal" &&
+            c.outcome == report::CheckOutcome::kViolated) {
+          why =
+              "the application does not serve the renewed certificates (served-renewal "
+              "violated): it will not serve one by itself";
+        }
+      }
+      if (!why.empty()) {
+        timeline.add(Source::kRunner, "RecoveryNotAwaited", why, "", ev.now);
+        break;
+      }
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       timedOut = true;
