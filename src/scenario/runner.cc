@@ -348,6 +348,67 @@ Result<pki::Certificate> renewAndWait(const std::shared_ptr<kube::Client>& clien
   return *renewed;
 }
 
+// cert-manager deletes a failed CertificateRequest of the revision it retries only when the
+// request has status.failureTime; a request failed without one (fail-no-failure-time) stays, and
+// every later issuance of that revision, a forced one included, fails again on it without asking
+// the issuer. Deletes such requests of the Certificate; returns what it deleted, for the report.
+Result<std::string> deleteRequestsNeverReplaced(kube::Client& client, const RunOptions& o) {
+  auto requests = client.listAll(res::kCertificateRequest, o.certificate.ns);
+  if (!requests) return requests.error();
+  std::string deleted;
+  for (const auto& cr : requests->items) {
+    const auto annotations = cr["metadata"].value("annotations", json::object());
+    const auto status = cr.value("status", json::object());
+    if (annotations.value("cert-manager.io/certificate-name", "") != o.certificate.name ||
+        condition(cr, "Ready", "reason") != "Failed" || !str(status, "failureTime").empty()) {
+      continue;
+    }
+    const std::string name = cr["metadata"].value("name", "");
+    auto removed = client.remove(res::kCertificateRequest, o.certificate.ns, name);
+    if (!removed && !kube::isNotFound(removed.error())) return removed.error();
+    deleted += (deleted.empty() ? "" : ", ") + name;
+  }
+  return deleted;
+}
+
+// Waits (watching) until the Certificate has settled on the certificate `notAfter`: Ready, not
+// issuing, and no failed issuance left for cert-manager to back off from. Returns what is still
+// wrong, "" once settled.
+std::string waitCertificateSettled(const std::shared_ptr<kube::Client>& client, const RunOptions& o,
+                                   SystemTime notAfter) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string wrong = "not read yet";
+  const std::string expected = formatRfc3339(notAfter);
+  auto informer =
+      watchOne(client, res::kCertificate, o.certificate.ns, o.certificate.name, [&](const json& c) {
+        const auto status = c.value("status", json::object());
+        std::string now;
+        if (str(status, "notAfter") != expected) {
+          now = "status.notAfter is " + str(status, "notAfter") +
+                ", not the renewed certificate's " + expected;
+        } else if (condition(c, "Ready", "status") != "True") {
+          now = "Ready=" + condition(c, "Ready", "status") + " (" +
+                condition(c, "Ready", "reason") + ")";
+        } else if (condition(c, "Issuing", "status") == "True") {
+          now = "still issuing";
+        } else if (!str(status, "lastFailureTime").empty()) {
+          now = "a failed issuance at " + str(status, "lastFailureTime") +
+                " is still recorded (cert-manager backs off from it)";
+        }
+        std::lock_guard lock(mu);
+        wrong = now;
+        if (wrong.empty()) cv.notify_all();
+      });
+  informer->start();
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, o.restoreTimeout, [&] { return wrong.empty(); });
+  const std::string out = wrong;
+  lock.unlock();
+  informer->stop();
+  return out;
+}
+
 // How many renewals the run makes before the one under test so that it meets a full rate limit:
 // the scenario's limit (as given, or its default); 0 for every other scenario.
 constexpr int kMaxRateLimitFill = 10;
@@ -1182,17 +1243,46 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     auto certificateNow = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
     const bool ready = certificateNow && condition(*certificateNow, "Ready", "status") == "True" &&
                        condition(*certificateNow, "Issuing", "status") != "True";
-    if (problem.empty() && ready) {
+    // A failed issuance of the run leaves cert-manager backing off (1 h and more in production):
+    // Ready with the old certificate, which then expires before cert-manager asks the healthy
+    // issuer again, and the next run inherits it.
+    const std::string lastFailure =
+        certificateNow ? str((*certificateNow).value("status", json::object()), "lastFailureTime")
+                       : "";
+    if (problem.empty() && ready && lastFailure.empty()) {
       timeline.add(Source::kRunner, "BaseRestored",
                    "the Certificate is Ready with serial " + leaf->serialHex() +
                        " from the issuer's own CA: nothing to restore",
                    certObject);
     } else {
-      auto renewed = renewAndWait(client, o, secretName, leaf ? leaf->serialHex() : "", ownIssuer);
-      timeline.add(Source::kRunner, renewed ? "BaseRestored" : "BaseRestoreFailed",
-                   renewed ? "renewed with the healthy issuer: serial " + renewed->serialHex() +
-                                 " (notAfter " + formatRfc3339(renewed->notAfter()) + ")"
-                           : renewed.error().message,
+      auto stuck = deleteRequestsNeverReplaced(*client, o);
+      auto renewed =
+          stuck ? renewAndWait(client, o, secretName, leaf ? leaf->serialHex() : "", ownIssuer)
+                : Result<pki::Certificate>(stuck.error());
+      std::string unsettled;
+      if (renewed) unsettled = waitCertificateSettled(client, o, renewed->notAfter());
+      std::string message;
+      if (!renewed) {
+        message = renewed.error().message;
+      } else {
+        message = "renewed with the healthy issuer: serial " + renewed->serialHex() +
+                  " (notAfter " + formatRfc3339(renewed->notAfter()) + ")";
+        if (problem.empty() && ready) {
+          message += "; cert-manager was backing off after the failed issuance of " + lastFailure;
+        }
+        if (!stuck->empty()) {
+          message += "; deleted CertificateRequest " + *stuck +
+                     " first: it failed without status.failureTime, so cert-manager never "
+                     "replaces it and fails every renewal of that revision again on it, without "
+                     "asking the issuer";
+        }
+        if (!unsettled.empty()) {
+          message += "; but the Certificate did not settle within " +
+                     formatGoDuration(o.restoreTimeout) + ": " + unsettled;
+        }
+      }
+      timeline.add(Source::kRunner,
+                   renewed && unsettled.empty() ? "BaseRestored" : "BaseRestoreFailed", message,
                    certObject);
     }
   }
