@@ -1,5 +1,6 @@
 #include "certchaos/chaos/catalog.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "certchaos/chaos/chaos_spec.h"
@@ -335,6 +336,29 @@ Result<IssuerScenario> issuerScenarioFor(const ScenarioInfo& scenario,
                           {}};
   }
   return IssuerScenario{};
+}
+
+std::string whyNoRecoveryUnderFault(const ScenarioInfo& scenario,
+                                    const std::map<std::string, std::string>& parameters) {
+  if (!scenario.recoversUnderFault || scenario.name != "fail-transient") return "";
+  auto value = [&](const std::string& name) {
+    if (auto given = parameters.find(name); given != parameters.end()) return given->second;
+    for (const auto& p : scenario.parameters) {
+      if (p.name == name) return p.defaultValue;
+    }
+    return std::string();
+  };
+  if (value("attempts") != "0") return "";
+  if (value("mode") == "pending") {
+    return "fail-transient fails every attempt (attempts=0) and retries the same request "
+           "(mode=pending): the renewal never comes while the fault stays on";
+  }
+  const std::string probability = value("probability");
+  double p = 0;
+  std::from_chars(probability.data(), probability.data() + probability.size(), p);
+  if (p < 1) return "";  // a later request may not be picked, and then it is signed
+  return "fail-transient fails every attempt (attempts=0) of every request (probability 1): the "
+         "renewal never comes while the fault stays on";
 }
 
 namespace {

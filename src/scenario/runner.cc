@@ -328,48 +328,6 @@ std::optional<CertificateFacts> factsOf(const std::optional<pki::Certificate>& l
                           leaf->issuerCommonName()};
 }
 
-// The Certificate's failed CertificateRequests for its next revision, deleted: the workaround
-// for a Certificate stuck after an outage. cert-manager deletes a failed request itself when
-// renewal is triggered only if the request has a failureTime older than the trigger; one that
-// failed without failureTime (scenario 8) is met again by every trigger and fails it at once.
-// Returns the names deleted.
-Result<std::vector<std::string>> deleteFailedNextRequests(
-    const std::shared_ptr<kube::Client>& client, const RunOptions& o) {
-  auto cert = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
-  if (!cert) return cert.error();
-  const auto status = (*cert).value("status", json::object());
-  const auto revision = status.value("revision", std::int64_t{0});
-  const std::string next = std::to_string(revision + 1);
-  auto requests = client->listAll(res::kCertificateRequest, o.certificate.ns);
-  if (!requests) return requests.error();
-  std::vector<std::string> deleted;
-  for (const auto& cr : requests->items) {
-    const auto annotations = cr["metadata"].value("annotations", json::object());
-    if (annotations.value("cert-manager.io/certificate-name", "") != o.certificate.name ||
-        annotations.value("cert-manager.io/certificate-revision", "") != next) {
-      continue;
-    }
-    const bool failed = condition(cr, "Ready", "reason") == "Failed" ||
-                        condition(cr, "Denied", "status") == "True" ||
-                        condition(cr, "InvalidRequest", "status") == "True";
-    if (!failed) continue;
-    const std::string name = cr["metadata"].value("name", "");
-    auto removed = client->remove(res::kCertificateRequest, o.certificate.ns, name);
-    if (!removed && !kube::isNotFound(removed.error())) return removed.error();
-    deleted.push_back(name);
-  }
-  return deleted;
-}
-
-// " (deleted the failed CertificateRequest(s) a, b first...)" for a restore's timeline entry.
-std::string clearedText(const std::vector<std::string>& cleared) {
-  if (cleared.empty()) return "";
-  std::string names;
-  for (const auto& name : cleared) names += (names.empty() ? "" : ", ") + name;
-  return " (deleted the failed CertificateRequest(s) " + names +
-         " first: cert-manager would have met them again)";
-}
-
 // A Certificate in cert-manager's failure back-off (status.lastFailureTime, cleared by a
 // successful issuance): its next renewal would meet the earlier failure, not the run's fault.
 std::string backoffProblem(const json& certificate) {
@@ -382,18 +340,11 @@ std::string backoffProblem(const json& certificate) {
 }
 
 // Forces a renewal and waits (watching the Secret) until it holds a sound certificate other than
-// `previousSerial`. The issuer must be healthy for this to come. With `clearFailed`, the failed
-// requests of the next revision are deleted first (their names added to *cleared).
+// `previousSerial`. The issuer must be healthy for this to come.
 Result<pki::Certificate> renewAndWait(const std::shared_ptr<kube::Client>& client,
                                       const RunOptions& o, const std::string& secretName,
                                       const std::string& previousSerial,
-                                      const std::string& ownIssuer,
-                                      std::vector<std::string>* cleared = nullptr) {
-  if (cleared != nullptr) {
-    auto deleted = deleteFailedNextRequests(client, o);
-    if (!deleted) return deleted.error();
-    cleared->insert(cleared->end(), deleted->begin(), deleted->end());
-  }
+                                      const std::string& ownIssuer) {
   std::mutex mu;
   std::condition_variable cv;
   std::optional<pki::Certificate> renewed;
@@ -447,6 +398,67 @@ Result<pki::Certificate> renewAndWait(const std::shared_ptr<kube::Client>& clien
                          o.certificate.ns + " " + o.certificate.name + ")");
   }
   return *renewed;
+}
+
+// cert-manager deletes a failed CertificateRequest of the revision it retries only when the
+// request has status.failureTime; a request failed without one (fail-no-failure-time) stays, and
+// every later issuance of that revision, a forced one included, fails again on it without asking
+// the issuer. Deletes such requests of the Certificate; returns what it deleted, for the report.
+Result<std::string> deleteRequestsNeverReplaced(kube::Client& client, const RunOptions& o) {
+  auto requests = client.listAll(res::kCertificateRequest, o.certificate.ns);
+  if (!requests) return requests.error();
+  std::string deleted;
+  for (const auto& cr : requests->items) {
+    const auto annotations = cr["metadata"].value("annotations", json::object());
+    const auto status = cr.value("status", json::object());
+    if (annotations.value("cert-manager.io/certificate-name", "") != o.certificate.name ||
+        condition(cr, "Ready", "reason") != "Failed" || !str(status, "failureTime").empty()) {
+      continue;
+    }
+    const std::string name = cr["metadata"].value("name", "");
+    auto removed = client.remove(res::kCertificateRequest, o.certificate.ns, name);
+    if (!removed && !kube::isNotFound(removed.error())) return removed.error();
+    deleted += (deleted.empty() ? "" : ", ") + name;
+  }
+  return deleted;
+}
+
+// Waits (watching) until the Certificate has settled on the certificate `notAfter`: Ready, not
+// issuing, and no failed issuance left for cert-manager to back off from. Returns what is still
+// wrong, "" once settled.
+std::string waitCertificateSettled(const std::shared_ptr<kube::Client>& client, const RunOptions& o,
+                                   SystemTime notAfter) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string wrong = "not read yet";
+  const std::string expected = formatRfc3339(notAfter);
+  auto informer =
+      watchOne(client, res::kCertificate, o.certificate.ns, o.certificate.name, [&](const json& c) {
+        const auto status = c.value("status", json::object());
+        std::string now;
+        if (str(status, "notAfter") != expected) {
+          now = "status.notAfter is " + str(status, "notAfter") +
+                ", not the renewed certificate's " + expected;
+        } else if (condition(c, "Ready", "status") != "True") {
+          now = "Ready=" + condition(c, "Ready", "status") + " (" +
+                condition(c, "Ready", "reason") + ")";
+        } else if (condition(c, "Issuing", "status") == "True") {
+          now = "still issuing";
+        } else if (!str(status, "lastFailureTime").empty()) {
+          now = "a failed issuance at " + str(status, "lastFailureTime") +
+                " is still recorded (cert-manager backs off from it)";
+        }
+        std::lock_guard lock(mu);
+        wrong = now;
+        if (wrong.empty()) cv.notify_all();
+      });
+  informer->start();
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, o.restoreTimeout, [&] { return wrong.empty(); });
+  const std::string out = wrong;
+  lock.unlock();
+  informer->stop();
+  return out;
 }
 
 // How many renewals the run makes before the one under test so that it meets a full rate limit:
@@ -646,14 +658,26 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                                  kube::PatchType::kMerge, healthyChaosPatch(), runnerPatch());
     if (!healthy) return healthy.error();
     if (auto ready = waitIssuerReady(client, own, abort); !ready) return ready.error();
-    std::vector<std::string> cleared;
-    auto renewed = renewAndWait(client, o, secretName, base.leaf ? base.leaf->serialHex() : "",
-                                ownIssuer, &cleared);
+    auto stuck = deleteRequestsNeverReplaced(*client, o);
+    if (!stuck) return stuck.error();
+    auto renewed =
+        renewAndWait(client, o, secretName, base.leaf ? base.leaf->serialHex() : "", ownIssuer);
     if (!renewed) return renewed.error();
+    if (auto unsettled = waitCertificateSettled(client, o, renewed->notAfter());
+        !unsettled.empty()) {
+      return makeError("RestoreFailed", "restoring the base: renewed " + certObject + " (serial " +
+                                            renewed->serialHex() +
+                                            "), but it did not settle within " +
+                                            formatGoDuration(o.restoreTimeout) + ": " + unsettled);
+    }
     timeline.add(Source::kRunner, "BaseRestored",
                  "the base was broken (" + problem + "); renewed with the healthy issuer: serial " +
                      renewed->serialHex() + " (notAfter " + formatRfc3339(renewed->notAfter()) +
-                     ")" + clearedText(cleared),
+                     ")" +
+                     (stuck->empty() ? ""
+                                     : "; deleted CertificateRequest " + *stuck +
+                                           " first: it failed without status.failureTime, which "
+                                           "cert-manager never replaces"),
                  certObject);
     secret = client->get(res::kSecret, o.certificate.ns, secretName);
     base = secret ? readSecret(*secret) : SecretCertificate{};
@@ -1178,6 +1202,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   // 6. Observe until the checks decide (and, when recovery comes under the fault, until it is
   // seen), the timeout, the circuit breaker or an abort.
   const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+  const std::string noRecoveryUnderFault = chaos::whyNoRecoveryUnderFault(*scenario, o.parameters);
   std::size_t seen = 0;
   bool aborted = false, breaker = false, timedOut = false;
   std::optional<SystemTime> decidedAt;
@@ -1213,6 +1238,20 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       // only where it comes while the fault stays on; elsewhere it comes after the rollback.
       const bool recovered = st.renewedServed && st.lastProbeOk;
       if (recovered || !scenario->recoversUnderFault || !probeTarget) break;
+      // Nor where the run already shows it cannot come: waiting would only reach the timeout.
+      std::string why = noRecoveryUnderFault;
+      for (const auto& c : checked.checks) {
+        if (why.empty() && c.name == "served-renewal" &&
+            c.outcome == report::CheckOutcome::kViolated) {
+          why =
+              "the application does not serve the renewed certificates (served-renewal "
+              "violated): it will not serve one by itself";
+        }
+      }
+      if (!why.empty()) {
+        timeline.add(Source::kRunner, "RecoveryNotAwaited", why, "", ev.now);
+        break;
+      }
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       timedOut = true;
@@ -1280,26 +1319,48 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     auto leaf = now ? readSecret(*now).leaf : std::nullopt;
     const std::string problem = baseProblem(factsOf(leaf), clock.now(), ownIssuer);
     auto certificateNow = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
-    // Ready, not issuing, and out of cert-manager's failure back-off (a success clears
-    // lastFailureTime): else the next renewal would meet the run's failure.
-    const bool ready =
-        certificateNow && condition(*certificateNow, "Ready", "status") == "True" &&
-        condition(*certificateNow, "Issuing", "status") != "True" &&
-        !(*certificateNow).value("status", json::object()).contains("lastFailureTime");
-    if (problem.empty() && ready) {
+    const bool ready = certificateNow && condition(*certificateNow, "Ready", "status") == "True" &&
+                       condition(*certificateNow, "Issuing", "status") != "True";
+    // A failed issuance of the run leaves cert-manager backing off (1 h and more in production):
+    // Ready with the old certificate, which then expires before cert-manager asks the healthy
+    // issuer again, and the next run inherits it.
+    const std::string lastFailure =
+        certificateNow ? str((*certificateNow).value("status", json::object()), "lastFailureTime")
+                       : "";
+    if (problem.empty() && ready && lastFailure.empty()) {
       timeline.add(Source::kRunner, "BaseRestored",
                    "the Certificate is Ready with serial " + leaf->serialHex() +
                        " from the issuer's own CA: nothing to restore",
                    certObject);
     } else {
-      std::vector<std::string> cleared;
+      auto stuck = deleteRequestsNeverReplaced(*client, o);
       auto renewed =
-          renewAndWait(client, o, secretName, leaf ? leaf->serialHex() : "", ownIssuer, &cleared);
-      timeline.add(Source::kRunner, renewed ? "BaseRestored" : "BaseRestoreFailed",
-                   renewed ? "renewed with the healthy issuer: serial " + renewed->serialHex() +
-                                 " (notAfter " + formatRfc3339(renewed->notAfter()) + ")" +
-                                 clearedText(cleared)
-                           : renewed.error().message,
+          stuck ? renewAndWait(client, o, secretName, leaf ? leaf->serialHex() : "", ownIssuer)
+                : Result<pki::Certificate>(stuck.error());
+      std::string unsettled;
+      if (renewed) unsettled = waitCertificateSettled(client, o, renewed->notAfter());
+      std::string message;
+      if (!renewed) {
+        message = renewed.error().message;
+      } else {
+        message = "renewed with the healthy issuer: serial " + renewed->serialHex() +
+                  " (notAfter " + formatRfc3339(renewed->notAfter()) + ")";
+        if (problem.empty() && ready) {
+          message += "; cert-manager was backing off after the failed issuance of " + lastFailure;
+        }
+        if (!stuck->empty()) {
+          message += "; deleted CertificateRequest " + *stuck +
+                     " first: it failed without status.failureTime, so cert-manager never "
+                     "replaces it and fails every renewal of that revision again on it, without "
+                     "asking the issuer";
+        }
+        if (!unsettled.empty()) {
+          message += "; but the Certificate did not settle within " +
+                     formatGoDuration(o.restoreTimeout) + ": " + unsettled;
+        }
+      }
+      timeline.add(Source::kRunner,
+                   renewed && unsettled.empty() ? "BaseRestored" : "BaseRestoreFailed", message,
                    certObject);
     }
   }

@@ -83,6 +83,13 @@ struct IssuerScenario {
 // found), so that a run refuses bad knobs before it applies anything.
 Result<IssuerScenario> issuerScenarioFor(const ScenarioInfo& scenario,
                                          const std::map<std::string, std::string>& parameters);
+// Why recovery cannot come while the fault stays on with the run's --set `parameters`, though
+// the scenario usually recovers under it (recoversUnderFault): fail-transient failing every
+// attempt (attempts=0) of its one request (mode=pending) or of every request (probability 1)
+// never lets the renewal through. Empty when recovery can come, or the scenario never waits for
+// it.
+std::string whyNoRecoveryUnderFault(const ScenarioInfo& scenario,
+                                    const std::map<std::string, std::string>& parameters);
 // By number ("3") or name ("sleep"); nullptr if unknown.
 const ScenarioInfo* findScenario(std::string_view numberOrName);
 

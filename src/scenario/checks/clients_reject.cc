@@ -1,10 +1,14 @@
 // "clients reject the bad certificate, naming why": the certificate issued under the fault (any
 // serial other than the base's) must fail the probe, with an error naming the reason (one of the
-// "|"-separated words of the tolerance; empty: any reason).
+// "|"-separated words of the tolerance; empty: any reason). A certificate cert-manager refuses to
+// store, naming why, is rejected before any client sees it.
 #include "check_kind.h"
 
 namespace certchaos::scenario::checks {
 namespace {
+
+// The reason of cert-manager's Warning Event when it will not store what the issuer returned.
+constexpr const char* kCertManagerRefusal = "InvalidCertificate";
 
 bool namesReason(const std::string& error, const std::string& reasons) {
   if (reasons.empty()) return !error.empty();
@@ -40,6 +44,28 @@ CheckEvaluation evaluate(const chaos::CheckSpec& spec, const Evidence& e) {
     return {report::CheckOutcome::kHeld, true,
             "a client rejected serial " + p.servedSerial + " at " + timeText(p.at) + ": " + p.error,
             p.at};
+  }
+  // cert-manager may refuse the certificate before it reaches the Secret (v1.20+ refuses an
+  // already expired one, with a Warning Event InvalidCertificate): no client can accept it then,
+  // and the refusal names why. Judged only while the Secret holds nothing new for the probes.
+  bool secretRenewed = false;
+  for (const auto& s : e.secret) secretRenewed = secretRenewed || s.serial != e.baseSerial;
+  for (const auto& s : e.signals) {
+    if (secretRenewed || s.channel != SignalChannel::kWarningEvent ||
+        s.message.find(kCertManagerRefusal) == std::string::npos) {
+      continue;
+    }
+    if (!namesReason(s.message, reasons)) {
+      return {report::CheckOutcome::kViolated, true,
+              "cert-manager refused the certificate before it reached the Secret, but its "
+              "message (" +
+                  s.message + ") does not name " + reasons,
+              s.at};
+    }
+    return {report::CheckOutcome::kHeld, true,
+            "cert-manager refused the certificate at " + timeText(s.at) +
+                ", before it reached the Secret, so no client could accept it: " + s.message,
+            s.at};
   }
   return undecided(e, "the bad certificate never reached the application");
 }

@@ -132,6 +132,26 @@ TEST(CatalogTest, RunnableScenariosDeclareTheirHypothesisAsChecks) {
   EXPECT_EQ(findScenario("silent-failure")->proof, InjectionEvidence::kIssuerEvent);
 }
 
+// Issue 13: a fail-transient run failing every attempt waited for a recovery that cannot come
+// until its timeout. The catalog says when recovery cannot come under the fault, and why.
+TEST(CatalogTest, FailTransientFailingEveryAttemptNeverRecoversUnderTheFault) {
+  const auto* transient = findScenario("fail-transient");
+  ASSERT_TRUE(transient->recoversUnderFault);
+  EXPECT_EQ(whyNoRecoveryUnderFault(*transient, {}), "")
+      << "the first 2 attempts fail, then it signs";
+  EXPECT_EQ(whyNoRecoveryUnderFault(*transient, {{"attempts", "3"}, {"mode", "pending"}}), "");
+  EXPECT_EQ(whyNoRecoveryUnderFault(*transient, {{"attempts", "0"}, {"mode", "pending"}}),
+            "fail-transient fails every attempt (attempts=0) and retries the same request "
+            "(mode=pending): the renewal never comes while the fault stays on");
+  EXPECT_EQ(whyNoRecoveryUnderFault(*transient, {{"attempts", "0"}}),
+            "fail-transient fails every attempt (attempts=0) of every request (probability 1): "
+            "the renewal never comes while the fault stays on");
+  // A request the seeded draw does not pick is signed: a new request after the back-off may be.
+  EXPECT_EQ(whyNoRecoveryUnderFault(*transient, {{"attempts", "0"}, {"probability", "0.5"}}), "");
+  // Scenarios that do not wait for recovery have nothing to say.
+  EXPECT_EQ(whyNoRecoveryUnderFault(*findScenario("hang"), {}), "");
+}
+
 // Issue 13: silent-failure injected nothing and ignored --set fault=hang. It now puts hang or
 // fail-permanent on the issuer, and any other value is refused before anything is applied.
 TEST(CatalogTest, SilentFailurePutsHangOrFailPermanentOnTheIssuer) {

@@ -320,6 +320,42 @@ TEST(ChecksTest, ClientsRejectNamingWhy) {
   EXPECT_THAT(never.evidence, HasSubstr("never reached the application"));
 }
 
+// Issue 13: scenario 11's expired certificate never reached the application, because
+// cert-manager (v1.20+) refuses to store an already expired one; the check waited for the probes
+// until the timeout and the run ended inconclusive. The refusal, naming why, is the rejection.
+TEST(ChecksTest, ClientsRejectCountsCertManagersRefusalNamingWhy) {
+  auto c = spec("clients-reject", {{"reason", "expired"}});
+  Evidence e = baseEvidence();
+  e.signals.push_back({at(2s),
+                       "Warning Event InvalidCertificate: The certificate request has failed to "
+                       "complete and will be retried: Issuer returned an already expired "
+                       "certificate (notAfter: 2024-05-01T11:59:00Z) on Certificate ns/app",
+                       SignalChannel::kWarningEvent});
+  auto refused = evaluateCheck(c, e);
+  EXPECT_EQ(refused.outcome, CheckOutcome::kHeld) << refused.evidence;
+  EXPECT_TRUE(refused.settled);
+  EXPECT_EQ(refused.at, at(2s));
+  EXPECT_THAT(refused.evidence,
+              HasSubstr("cert-manager refused the certificate at 12:00:02.000000Z, before it "
+                        "reached the Secret, so no client could accept it: Warning Event "
+                        "InvalidCertificate: "));
+  // A refusal that does not name the reason does not pass for it.
+  auto other = evaluateCheck(spec("clients-reject", {{"reason", "not yet valid"}}), e);
+  EXPECT_EQ(other.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(other.evidence, HasSubstr("does not name not yet valid"));
+  // Once the Secret holds the run's certificate, the clients judge it, not the refusal.
+  Evidence stored = e;
+  stored.secret.push_back({at(3s), "bb", "certchaos chaos CA", at(63s)});
+  EXPECT_FALSE(evaluateCheck(c, stored).settled);
+  stored.probes.push_back({at(4s), true, "", "bb"});
+  EXPECT_EQ(evaluateCheck(c, stored).outcome, CheckOutcome::kViolated);
+  // Other Warning Events are no refusal.
+  Evidence unrelated = baseEvidence();
+  unrelated.signals.push_back(
+      {at(2s), "Warning Event Failed: the CA expired", SignalChannel::kWarningEvent});
+  EXPECT_FALSE(evaluateCheck(c, unrelated).settled);
+}
+
 // The Secret changed a moment ago: not yet "serves X while the Secret holds Y" (issue 13).
 TEST(ChecksTest, ServedRenewalWaitsForTheGraceBeforeBlamingTheApplication) {
   auto c = spec("served-renewal", {{"grace", "5s"}});
