@@ -146,6 +146,7 @@ struct RunState {
   std::optional<SystemTime> firstFailure;
   std::optional<SystemTime> recoveredAt;
   std::optional<SystemTime> renewalForcedAt;
+  bool issuingSeen = false;  // the Certificate said Issuing=True after the renewal was forced
   bool expiredNoted = false;
   bool renewedServed = false;
   std::optional<pki::Certificate> servedCert;
@@ -160,6 +161,22 @@ void promoteLastingNotReady(RunState& st, Evidence& ev, bool ended) {
   if (!st.notReady || (!ended && ev.now - st.notReady->at < kReadyBlip)) return;
   ev.signals.push_back(std::move(*st.notReady));
   st.notReady.reset();
+}
+
+// cert-manager's own refusal of the run's issuance: Issuing=False after the Issuing=True of the
+// forced renewal (an Issuing=False left from before the run is not this run's; it also follows a
+// failed request, which concludes the renewal already). Called with st.mu held.
+void noteIssuanceFailure(RunState& st, Evidence& ev, Timeline& timeline, const json& certificate,
+                         SystemTime now, const std::string& certObject) {
+  const std::string issuing = condition(certificate, "Issuing", "status");
+  if (!st.renewalForcedAt || ev.issuanceFailedAt) return;
+  if (issuing == "True") st.issuingSeen = true;
+  if (!st.issuingSeen || issuing != "False") return;
+  ev.issuanceFailedAt = now;
+  timeline.add(Source::kCertManager, "IssuanceFailed",
+               "Issuing=False/" + condition(certificate, "Issuing", "reason") + ": " +
+                   condition(certificate, "Issuing", "message"),
+               certObject, now);
 }
 
 std::string issuerDescription(const RunOptions& o) {
@@ -749,6 +766,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
         std::string ready = condition(c, "Ready", "status") + "/" + condition(c, "Ready", "reason");
         const auto now = clock.now();
         std::lock_guard lock(st.mu);
+        noteIssuanceFailure(st, ev, timeline, c, now, certObject);
         if (ready == st.certificateReady) return;
         st.certificateReady = ready;
         const std::string message = "Ready=" + ready + ": " + condition(c, "Ready", "message");

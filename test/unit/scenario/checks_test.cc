@@ -107,6 +107,32 @@ TEST(ChecksTest, ProbesValidCountsFailureEpisodesAndSettlesAfterTheRenewal) {
   EXPECT_EQ(evaluateCheck(spec("probes-valid"), e).outcome, CheckOutcome::kNotEvaluated);
 }
 
+// Scenarios 20 and 22: the issuer answers the request, cert-manager refuses the certificate
+// (Issuing=False) and stores nothing. That concludes the renewal: the checks that must hold
+// throughout settle settleTime later instead of waiting for the base to expire, which would
+// blame the fault's persistence on the application.
+TEST(ChecksTest, ACertificateCertManagerRefusedConcludesTheRenewal) {
+  Evidence e = baseEvidence();
+  RequestObservation issued;
+  issued.name = "app-2";
+  issued.createdAt = at(1100ms);
+  issued.approved = issued.issued = true;
+  issued.decidedAt = at(1500ms);
+  e.requests.push_back(issued);
+  e.probeCount = 20;
+  e.now = at(8s);
+  EXPECT_FALSE(evaluateCheck(spec("probes-valid", {{"failures", "0"}}), e).settled)
+      << "an issued request the Secret never got concludes nothing by itself";
+  e.issuanceFailedAt = at(2s);
+  e.now = at(6s);
+  EXPECT_FALSE(evaluateCheck(spec("probes-valid", {{"failures", "0"}}), e).settled);
+  e.now = at(7s);
+  auto held = evaluateCheck(spec("probes-valid", {{"failures", "0"}}), e);
+  EXPECT_EQ(held.outcome, CheckOutcome::kHeld);
+  EXPECT_TRUE(held.settled);
+  EXPECT_TRUE(evaluateCheck(spec("max-requests", {{"limit", "5"}}), e).settled);
+}
+
 TEST(ChecksTest, SignalBeforeExpiryIgnoresLateSignals) {
   auto c = spec("signal-before-expiry", {{"margin", "0s"}});
   Evidence e = baseEvidence();
