@@ -171,6 +171,14 @@ Result<void> RequestReconciler::writeStatus(const json& request, json conditions
       {"metadata",
        {{"name", request["metadata"]["name"]}, {"namespace", request["metadata"]["namespace"]}}},
       {"status", status}};
+  // Only onto the request that was read: cert-manager deletes a request whose CSR no longer
+  // matches the next private key and creates another under the same name; a write by name alone
+  // put the certificate signed for the old CSR onto the new request, which cert-manager then
+  // failed ("public key that does not match the CSR") and backed off for an hour. A stale uid is
+  // refused by the API server (metadata.uid is immutable).
+  if (const std::string uid = request["metadata"].value("uid", ""); !uid.empty()) {
+    patch["metadata"]["uid"] = uid;
+  }
   if (ifUnchanged) {
     patch["metadata"]["resourceVersion"] = request["metadata"].value("resourceVersion", "");
   }
