@@ -171,14 +171,6 @@ Result<void> RequestReconciler::writeStatus(const json& request, json conditions
       {"metadata",
        {{"name", request["metadata"]["name"]}, {"namespace", request["metadata"]["namespace"]}}},
       {"status", status}};
-  // Only onto the request that was read: cert-manager deletes a request whose CSR no longer
-  // matches the next private key and creates another under the same name; a write by name alone
-  // put the certificate signed for the old CSR onto the new request, which cert-manager then
-  // failed ("public key that does not match the CSR") and backed off for an hour. A stale uid is
-  // refused by the API server (metadata.uid is immutable).
-  if (const std::string uid = request["metadata"].value("uid", ""); !uid.empty()) {
-    patch["metadata"]["uid"] = uid;
-  }
   if (ifUnchanged) {
     patch["metadata"]["resourceVersion"] = request["metadata"].value("resourceVersion", "");
   }
@@ -446,7 +438,12 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   json extra = {{"certificate", kube::base64Encode(signed_->certificatePem)}};
   if (!signed_->caPem.empty()) extra["ca"] = kube::base64Encode(signed_->caPem);
   auto c = buildCondition(request, {"Ready", "True", "Issued", message, std::nullopt}, now);
-  if (auto r = writeStatus(request, json::array({c}), extra); !r) {
+  // Only onto the version signed (a 409 Conflict otherwise, and a fresh look): cert-manager
+  // deletes a request whose CSR no longer matches the next private key and creates another under
+  // the same name, and a write by name put the certificate for the old CSR onto the new request,
+  // which cert-manager failed ("public key that does not match the CSR") with an hour of
+  // back-off. (A uid in the patch did not stop it: the status subresource ignores metadata.)
+  if (auto r = writeStatus(request, json::array({c}), extra, /*ifUnchanged=*/true); !r) {
     // A status the API server can never store (the object would pass etcd's size limit):
     // signing again would fail the same way, for ever.
     if (!tooLargeToStore(r.error())) return r.error();
