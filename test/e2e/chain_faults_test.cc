@@ -256,6 +256,18 @@ TEST_F(ChainFaultsTest, BadProfileKeyUsageIsRejectedNamingTheExtension) {
   EXPECT_THAT(only(*r).evidence, HasSubstr("X509v3 Key Usage: CRL Sign"));
 }
 
+// 21, sha1: the application loads the SHA-1 certificate and its TLS stack refuses to use it:
+// every handshake fails and no client ever sees the certificate. The run says so as soon as
+// the failure lasts (it used to wait for a served bad certificate until the timeout).
+TEST_F(ChainFaultsTest, BadProfileSha1LeavesTheApplicationUnableToHandshake) {
+  auto r = runAndCheck(base("chain-21d"), "bad-profile", withSet({{"mode", "sha1"}}),
+                       VerdictResult::kPassed, "ChaosBadProfile", {"clients-reject"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(only(*r).outcome, CheckOutcome::kHeld) << only(*r).evidence;
+  EXPECT_THAT(only(*r).evidence, HasSubstr("presents no certificate: every handshake fails"));
+  EXPECT_GE(indexOf(kindsOf(*r), report::kinds::kSecretUpdated), 0) << timelineText(*r);
+}
+
 // 21, ca-leaf: CA:TRUE on the leaf. A default OpenSSL client does not check it on a server
 // certificate: it accepts, and the hypothesis does not hold.
 TEST_F(ChainFaultsTest, BadProfileCaLeafIsAcceptedByADefaultClient) {

@@ -276,6 +276,39 @@ TEST(ChecksTest, OwnIssuerOnlyNamesTheRogueAndARequestLeftHoldingItsCertificate)
                         "issuer's CA CN=certchaos chaos CA"));
 }
 
+// Scenario 21 with a SHA-1 signature: the application loads the certificate and then fails
+// every handshake without presenting it (its OpenSSL refuses SHA-1). The fault reached the
+// clients; the run used to wait for a served bad certificate until its timeout, inconclusive.
+TEST(ChecksTest, ClientsRejectCountsAnApplicationThatPresentsNothingAfterTheBadCertificate) {
+  Evidence e = baseEvidence();
+  e.secret.push_back({at(2s), "bb", "certchaos chaos CA", at(62s)});
+  const std::string refused =
+      "TLS handshake failed: error:0A000438:SSL routines::tlsv1 alert "
+      "internal error";
+  e.probes.push_back({at(2500ms), false, refused, ""});
+  e.lastProbeAt = at(3s);
+  e.now = at(3s);
+  auto blip = evaluateCheck(spec("clients-reject", {{"reason", ""}}), e);
+  EXPECT_EQ(blip.outcome, CheckOutcome::kNotEvaluated) << "half a second may be a reload";
+  EXPECT_FALSE(blip.settled);
+  e.lastProbeAt = e.now = at(3600ms);
+  auto held = evaluateCheck(spec("clients-reject", {{"reason", ""}}), e);
+  EXPECT_EQ(held.outcome, CheckOutcome::kHeld) << held.evidence;
+  EXPECT_TRUE(held.settled);
+  EXPECT_EQ(held.at, at(2500ms));
+  EXPECT_THAT(held.evidence,
+              HasSubstr("since the Secret holds serial bb (12:00:02.000000Z), presents no "
+                        "certificate: every handshake fails (" +
+                        refused));
+  // A reason the error does not name is a violation, as for a served certificate.
+  EXPECT_EQ(evaluateCheck(spec("clients-reject", {{"reason", "expired"}}), e).outcome,
+            CheckOutcome::kViolated);
+  // A failure before the Secret changed is not about the bad certificate.
+  e.secret[0].at = at(3s);
+  EXPECT_EQ(evaluateCheck(spec("clients-reject", {{"reason", ""}}), e).outcome,
+            CheckOutcome::kNotEvaluated);
+}
+
 TEST(ChecksTest, DeniedNotStoredIsNotVacuouslyHeld) {
   Evidence e = baseEvidence();
   e.requests.push_back({"app-2", at(2s), true, false, true, false, at(3s), "bb"});
