@@ -438,7 +438,13 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   json extra = {{"certificate", kube::base64Encode(signed_->certificatePem)}};
   if (!signed_->caPem.empty()) extra["ca"] = kube::base64Encode(signed_->caPem);
   auto c = buildCondition(request, {"Ready", "True", "Issued", message, std::nullopt}, now);
-  if (auto r = writeStatus(request, json::array({c}), extra); !r) {
+  // Only onto the version whose CSR was signed (a 409 Conflict otherwise, and a fresh look):
+  // cert-manager deletes a request whose CSR no longer matches the next private key and creates
+  // another under the same name, and a write by name put the certificate for the old CSR onto
+  // the new request, which cert-manager failed ("public key that does not match the CSR") with
+  // an hour of back-off. (A uid in the patch did not stop it: the status subresource ignores
+  // metadata.)
+  if (auto r = writeStatus(*stored, json::array({c}), extra, /*ifUnchanged=*/true); !r) {
     // A status the API server can never store (the object would pass etcd's size limit):
     // signing again would fail the same way, for ever.
     if (!tooLargeToStore(r.error())) return r.error();

@@ -151,7 +151,8 @@ struct RunState {
   // to.
   std::optional<SystemTime> secretStoredAt;
   std::optional<SystemTime> statusRenewalTime, statusNotAfter;
-  int countedRequests = 0;  // created during the run, scheduled renewals left out
+  int countedRequests = 0;   // created during the run, scheduled renewals left out
+  bool issuingSeen = false;  // the Certificate said Issuing=True after the renewal was forced
   bool expiredNoted = false;
   bool renewedServed = false;
   std::optional<pki::Certificate> servedCert;
@@ -180,6 +181,22 @@ bool scheduledRenewal(const RunState& st, SystemTime now) {
   const auto statusFor = st.secretLeaf->notAfter() - *st.statusNotAfter;  // RFC 3339 seconds
   if (statusFor >= std::chrono::seconds(1) || statusFor <= -std::chrono::seconds(1)) return false;
   return *st.statusRenewalTime > *st.secretStoredAt && now >= *st.statusRenewalTime;
+}
+
+// cert-manager's own refusal of the run's issuance: Issuing=False after the Issuing=True of the
+// forced renewal (an Issuing=False left from before the run is not this run's; it also follows a
+// failed request, which concludes the renewal already). Called with st.mu held.
+void noteIssuanceFailure(RunState& st, Evidence& ev, Timeline& timeline, const json& certificate,
+                         SystemTime now, const std::string& certObject) {
+  const std::string issuing = condition(certificate, "Issuing", "status");
+  if (!st.renewalForcedAt || ev.issuanceFailedAt) return;
+  if (issuing == "True") st.issuingSeen = true;
+  if (!st.issuingSeen || issuing != "False") return;
+  ev.issuanceFailedAt = now;
+  timeline.add(Source::kCertManager, "IssuanceFailed",
+               "Issuing=False/" + condition(certificate, "Issuing", "reason") + ": " +
+                   condition(certificate, "Issuing", "message"),
+               certObject, now);
 }
 
 std::string issuerDescription(const RunOptions& o) {
@@ -884,6 +901,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
           st.statusRenewalTime = *renewalTime;
           st.statusNotAfter = *notAfter;
         }
+        noteIssuanceFailure(st, ev, timeline, c, now, certObject);
         if (ready == st.certificateReady) return;
         st.certificateReady = ready;
         const std::string message = "Ready=" + ready + ": " + condition(c, "Ready", "message");
@@ -1327,7 +1345,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     const std::string lastFailure =
         certificateNow ? str((*certificateNow).value("status", json::object()), "lastFailureTime")
                        : "";
-    if (problem.empty() && ready && lastFailure.empty()) {
+    // A certificate issued during the run was issued under the fault (a bad profile, a wrong
+    // SAN...) even when its dates and CA are sound: the next run must not start on it.
+    const bool issuedUnderFault = leaf && leaf->serialHex() != ev.baseSerial;
+    if (problem.empty() && ready && lastFailure.empty() && !issuedUnderFault) {
       timeline.add(Source::kRunner, "BaseRestored",
                    "the Certificate is Ready with serial " + leaf->serialHex() +
                        " from the issuer's own CA: nothing to restore",
@@ -1345,8 +1366,12 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       } else {
         message = "renewed with the healthy issuer: serial " + renewed->serialHex() +
                   " (notAfter " + formatRfc3339(renewed->notAfter()) + ")";
-        if (problem.empty() && ready) {
+        if (problem.empty() && ready && !lastFailure.empty()) {
           message += "; cert-manager was backing off after the failed issuance of " + lastFailure;
+        }
+        if (problem.empty() && issuedUnderFault) {
+          message +=
+              "; the Secret held serial " + leaf->serialHex() + ", issued while the fault was on";
         }
         if (!stuck->empty()) {
           message += "; deleted CertificateRequest " + *stuck +

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "certchaos/common/time.h"
 #include "certchaos/pki/key.h"
@@ -41,6 +42,48 @@ class Socket {
   int fd_;
 };
 
+// An extension as `openssl x509 -text` prints it: "X509v3 Key Usage: CRL Sign"; "" when absent.
+std::string extensionText(X509* cert, int nid) {
+  const int at = X509_get_ext_by_NID(cert, nid, -1);
+  X509_EXTENSION* ext = at < 0 ? nullptr : X509_get_ext(cert, at);
+  if (ext == nullptr) return "";
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  if (!bio || X509V3_EXT_print(bio.get(), ext, 0, 0) != 1) return "";
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  std::string value(data, static_cast<std::size_t>(size));
+  return std::string(OBJ_nid2ln(nid)) + ": " + value;
+}
+
+// Why a certificate is unfit for the purpose the client checks (a TLS server; a CA above the
+// leaf): the extensions that forbid it, so that the report names the extension, not only
+// "unsuitable certificate purpose". Every usage extension present when none is clearly at fault.
+std::string unfitExtensions(X509* cert, int depth) {
+  std::vector<std::string> culprits;
+  const std::string eku = extensionText(cert, NID_ext_key_usage);
+  const std::string ku = extensionText(cert, NID_key_usage);
+  const std::string bc = extensionText(cert, NID_basic_constraints);
+  if (depth == 0) {
+    if (!eku.empty() && (X509_get_extended_key_usage(cert) & XKU_SSL_SERVER) == 0) {
+      culprits.push_back(eku + " (a TLS server needs TLS Web Server Authentication)");
+    }
+    if (!ku.empty() && (X509_get_key_usage(cert) &
+                        (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)) == 0) {
+      culprits.push_back(ku +
+                         " (a TLS server needs Digital Signature, Key Encipherment or Key "
+                         "Agreement)");
+    }
+  }
+  if (culprits.empty()) {
+    for (const auto* text : {&eku, &ku, &bc}) {
+      if (!text->empty()) culprits.push_back(*text);
+    }
+  }
+  std::string out;
+  for (const auto& c : culprits) out += (out.empty() ? "" : "; ") + c;
+  return out;
+}
+
 // The first certificate that failed verification, recorded by the verify callback (OpenSSL
 // reports only the error code afterwards, not which certificate of the chain it concerned).
 struct VerifyFailure {
@@ -56,9 +99,15 @@ int recordFirstFailure(int preverifyOk, X509_STORE_CTX* ctx) {
   if (failure != nullptr && !failure->rejected && cert != nullptr && X509_up_ref(cert) == 1) {
     const pki::Certificate c{pki::X509Ptr(cert)};
     const std::string cn = c.subjectCommonName();
-    failure->rejected =
-        RejectedCertificate{X509_STORE_CTX_get_error_depth(ctx), cn.empty() ? "" : "CN=" + cn,
-                            c.serialHex(), c.notBefore(), c.notAfter()};
+    const int depth = X509_STORE_CTX_get_error_depth(ctx);
+    failure->rejected = RejectedCertificate{
+        depth,
+        cn.empty() ? "" : "CN=" + cn,
+        c.serialHex(),
+        c.notBefore(),
+        c.notAfter(),
+        X509_STORE_CTX_get_error(ctx) == X509_V_ERR_INVALID_PURPOSE ? unfitExtensions(cert, depth)
+                                                                    : ""};
   }
   // Stop at the first error, as a client's default verification does; the handshake goes on
   // (SSL_VERIFY_NONE) so that the served certificate is still seen.
@@ -66,8 +115,11 @@ int recordFirstFailure(int preverifyOk, X509_STORE_CTX* ctx) {
 }
 
 // "certificate has expired at depth 1 (CN=..., serial 1A, notAfter 2026-...)": names the
-// certificate the error is about, which is not always the leaf.
-std::string describeFailure(long verify, const std::optional<RejectedCertificate>& rejected) {
+// certificate the error is about, which is not always the leaf; for a name mismatch, the name the
+// client asked for and the names the certificate holds; for an unfit certificate, the extension.
+std::string describeFailure(long verify, const std::optional<RejectedCertificate>& rejected,
+                            const std::string& serverName,
+                            const std::optional<pki::Certificate>& served) {
   std::string out = X509_verify_cert_error_string(verify);
   if (!rejected) return out;
   out += " at depth " + std::to_string(rejected->depth) + " (" +
@@ -79,7 +131,17 @@ std::string describeFailure(long verify, const std::optional<RejectedCertificate
   if (verify == X509_V_ERR_CERT_NOT_YET_VALID) {
     out += ", notBefore " + formatRfc3339(rejected->notBefore);
   }
-  return out + ")";
+  out += ")";
+  if ((verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) &&
+      served) {
+    std::string names;
+    for (const auto& n : served->dnsNames()) names += (names.empty() ? "" : ", ") + ("DNS:" + n);
+    for (const auto& n : served->ipAddresses()) names += (names.empty() ? "" : ", ") + ("IP:" + n);
+    out += ": the client asked for " + serverName + "; the certificate names " +
+           (names.empty() ? "no DNS name or IP address" : names);
+  }
+  if (!rejected->unfitExtensions.empty()) out += ": " + rejected->unfitExtensions;
+  return out;
 }
 
 }  // namespace
@@ -165,7 +227,7 @@ ProbeResult probeTls(const ProbeTarget& target, std::chrono::milliseconds timeou
     result.error = "the server presented no certificate";
   } else if (verify != X509_V_OK) {
     result.rejected = failure.rejected;
-    result.error = describeFailure(verify, failure.rejected);
+    result.error = describeFailure(verify, failure.rejected, target.serverName, result.served);
   } else {
     result.ok = true;
   }

@@ -6,6 +6,7 @@
 // bad specs and a garbage CSR.
 #include <gtest/gtest.h>
 #include <openssl/x509v3.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -1450,6 +1451,105 @@ TEST_F(IssuerTest, AGarbageCsrFailsTheRequestAndTheIssuerLivesOn) {
   auto checked = promtoolCheckMetrics(metrics.output);
   EXPECT_EQ(checked.exitCode, 0) << checked.output << "\n" << metrics.output.substr(0, 2000);
   EXPECT_EQ(checked.output, "");
+}
+
+// A line-by-line log sink that calls `onLine` with each line the logger writes.
+class LineHook : public std::streambuf {
+ public:
+  std::function<void(const std::string&)> onLine;
+
+ protected:
+  int overflow(int c) override {
+    if (c == '\n') {
+      if (onLine) onLine(line_);
+      line_.clear();
+    } else if (c != EOF) {
+      line_ += static_cast<char>(c);
+    }
+    return c;
+  }
+
+ private:
+  std::string line_;
+};
+
+// cert-manager deletes a request whose CSR no longer matches the next private key and creates
+// another under the same name (seen in scenario 23's re-issue loop). When that happens while the
+// issuer signs, the certificate for the old CSR must not land on the new request (cert-manager
+// fails it: "public key that does not match the CSR", an hour of back-off). The replacement is
+// made at the one point between reading the CSR and writing the certificate where the
+// reconciler calls out: the log line of the fault it applies. The plane's issuer is paused
+// meanwhile, so that only the reconciler under test writes.
+TEST_F(IssuerTest, TheCertificateForAReplacedRequestNeverLandsOnItsSuccessor) {
+  const std::string ns = newNamespace("replaced", /*optedIn=*/true);
+  createIssuer(ns, "chaos", {{"scenario", "backdated"}});
+  auto issuerObject = admin()->get(ir::kChaosIssuer, ns, "chaos");
+  ASSERT_TRUE(issuerObject);
+
+  LineHook hook;
+  std::ostream logOut(&hook);
+  obs::Logger log("replaced-request-test", &logOut);
+  obs::Registry metricsRegistry;
+  issuer::IssuerMetrics metrics(metricsRegistry);
+  kube::EventRecorder events(admin(), {"certchaos-issuer", ""});
+  issuer::Runtime rt{admin(), events, realClock(), metrics, log};
+  issuer::IssuerRegistry issuers;
+  issuer::IssuerReconciler issuerReconciler(rt, issuers, "certchaos-system");
+  ASSERT_TRUE(issuerReconciler.reconcile(*issuerObject));
+  issuer::RequestReconciler reconciler(rt, issuers, [](const std::string&) { return true; });
+
+  const pid_t pid = issuerPid();
+  ASSERT_NE(pid, 0);
+  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { kill(pid, SIGCONT); }
+  } resume{pid};
+
+  auto csrFor = [](const pki::PrivateKey& key) {
+    pki::CsrTemplate t;
+    t.dnsNames = {kHost};
+    t.keyUsage = pki::kDigitalSignature | pki::kKeyEncipherment;
+    auto pem = pki::buildCsrPem(t, key);
+    EXPECT_TRUE(pem);
+    return pki::encodeBase64(pem ? *pem : "");
+  };
+  auto keyA = pki::PrivateKey::generate(pki::KeyAlgorithm::kEcdsaP256);
+  auto keyB = pki::PrivateKey::generate(pki::KeyAlgorithm::kEcdsaP256);
+  ASSERT_TRUE(keyA && keyB);
+  createRequest(ns, "r", issuerRef("chaos"), csrFor(*keyA));
+  auto approved = [](const json& cr) { return hasCondition(cr, "Approved", "True"); };
+  auto a = requests().waitFor(ns, "r", approved, seconds(30));
+  ASSERT_TRUE(a) << dump(requests().get(ns, "r"));
+
+  bool replaced = false;
+  hook.onLine = [&](const std::string& line) {
+    if (replaced || line.find("fault injected") == std::string::npos) return;
+    replaced = true;
+    ASSERT_TRUE(admin()->remove(res::kCertificateRequest, ns, "r"));
+    createRequest(ns, "r", issuerRef("chaos"), csrFor(*keyB));
+  };
+  (void)reconciler.reconcile(*a);  // its outcome is what the API server holds now
+  ASSERT_TRUE(replaced) << "the reconciler applied no fault";
+  auto b = admin()->get(res::kCertificateRequest, ns, "r");
+  ASSERT_TRUE(b);
+  ASSERT_NE((*b)["metadata"]["uid"], (*a)["metadata"]["uid"]);
+  EXPECT_FALSE((*b).value("status", json::object()).contains("certificate"))
+      << "the certificate signed for the replaced request landed on its successor";
+
+  // The successor, looked at on its own, gets a certificate for its own key.
+  const json uidB = (*b)["metadata"]["uid"];
+  auto successor = requests().waitFor(
+      ns, "r", [&](const json& cr) { return cr["metadata"]["uid"] == uidB && approved(cr); },
+      seconds(30));
+  ASSERT_TRUE(successor) << dump(requests().get(ns, "r"));
+  ASSERT_TRUE(reconciler.reconcile(*successor));
+  auto signedB = admin()->get(res::kCertificateRequest, ns, "r");
+  ASSERT_TRUE(signedB);
+  ASSERT_TRUE(crIssued(*signedB)) << signedB->dump(2);
+  auto leaf = pki::Certificate::fromPem(decode((*signedB)["status"].value("certificate", "")));
+  ASSERT_TRUE(leaf);
+  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(leaf->get()), keyB->get()), 1);
 }
 
 }  // namespace

@@ -84,6 +84,10 @@ struct Evidence {
   std::vector<RequestObservation> requests;
   std::vector<SignalObservation> signals;
   std::vector<report::InjectionProof> proofs;
+  // When cert-manager failed the run's issuance itself (the Certificate's Issuing=False, as for
+  // a certificate it refuses: another key, undecodable): the renewal concluded without a
+  // certificate even though the issuer answered the request.
+  std::optional<SystemTime> issuanceFailedAt;
   // How long checks that must hold throughout (at most N requests...) keep watching once the
   // renewal has concluded before they count as settled (wall).
   std::chrono::nanoseconds settleTime = std::chrono::seconds(5);

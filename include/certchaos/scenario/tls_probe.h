@@ -21,6 +21,9 @@ struct RejectedCertificate {
   std::string serial;   // hex, as openssl prints it
   SystemTime notBefore{};
   SystemTime notAfter{};
+  // "unsuitable certificate purpose": the extensions that make it unfit for a TLS server
+  // ("X509v3 Extended Key Usage: Code Signing"); empty for other errors.
+  std::string unfitExtensions{};
 };
 
 struct ProbeResult {

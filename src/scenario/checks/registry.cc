@@ -66,6 +66,7 @@ std::optional<SystemTime> renewalConcludedAt(const Evidence& e) {
   for (const auto& r : e.requests) {
     if ((r.failed || r.denied) && r.decidedAt) earliest(*r.decidedAt);
   }
+  if (e.issuanceFailedAt) earliest(*e.issuanceFailedAt);
   for (const auto& s : e.secret) {
     if (s.serial == e.baseSerial) continue;
     if (!e.probing) {

@@ -107,6 +107,32 @@ TEST(ChecksTest, ProbesValidCountsFailureEpisodesAndSettlesAfterTheRenewal) {
   EXPECT_EQ(evaluateCheck(spec("probes-valid"), e).outcome, CheckOutcome::kNotEvaluated);
 }
 
+// Scenarios 20 and 22: the issuer answers the request, cert-manager refuses the certificate
+// (Issuing=False) and stores nothing. That concludes the renewal: the checks that must hold
+// throughout settle settleTime later instead of waiting for the base to expire, which would
+// blame the fault's persistence on the application.
+TEST(ChecksTest, ACertificateCertManagerRefusedConcludesTheRenewal) {
+  Evidence e = baseEvidence();
+  RequestObservation issued;
+  issued.name = "app-2";
+  issued.createdAt = at(1100ms);
+  issued.approved = issued.issued = true;
+  issued.decidedAt = at(1500ms);
+  e.requests.push_back(issued);
+  e.probeCount = 20;
+  e.now = at(8s);
+  EXPECT_FALSE(evaluateCheck(spec("probes-valid", {{"failures", "0"}}), e).settled)
+      << "an issued request the Secret never got concludes nothing by itself";
+  e.issuanceFailedAt = at(2s);
+  e.now = at(6s);
+  EXPECT_FALSE(evaluateCheck(spec("probes-valid", {{"failures", "0"}}), e).settled);
+  e.now = at(7s);
+  auto held = evaluateCheck(spec("probes-valid", {{"failures", "0"}}), e);
+  EXPECT_EQ(held.outcome, CheckOutcome::kHeld);
+  EXPECT_TRUE(held.settled);
+  EXPECT_TRUE(evaluateCheck(spec("max-requests", {{"limit", "5"}}), e).settled);
+}
+
 TEST(ChecksTest, SignalBeforeExpiryIgnoresLateSignals) {
   auto c = spec("signal-before-expiry", {{"margin", "0s"}});
   Evidence e = baseEvidence();
@@ -273,6 +299,39 @@ TEST(ChecksTest, OwnIssuerOnlyNamesTheRogueAndARequestLeftHoldingItsCertificate)
   EXPECT_THAT(stored.evidence,
               HasSubstr("serial cc issued by CN=certchaos chaos-rogue CA (the rogue's), not by the "
                         "issuer's CA CN=certchaos chaos CA"));
+}
+
+// Scenario 21 with a SHA-1 signature: the application loads the certificate and then fails
+// every handshake without presenting it (its OpenSSL refuses SHA-1). The fault reached the
+// clients; the run used to wait for a served bad certificate until its timeout, inconclusive.
+TEST(ChecksTest, ClientsRejectCountsAnApplicationThatPresentsNothingAfterTheBadCertificate) {
+  Evidence e = baseEvidence();
+  e.secret.push_back({at(2s), "bb", "certchaos chaos CA", at(62s)});
+  const std::string refused =
+      "TLS handshake failed: error:0A000438:SSL routines::tlsv1 alert "
+      "internal error";
+  e.probes.push_back({at(2500ms), false, refused, ""});
+  e.lastProbeAt = at(3s);
+  e.now = at(3s);
+  auto blip = evaluateCheck(spec("clients-reject", {{"reason", ""}}), e);
+  EXPECT_EQ(blip.outcome, CheckOutcome::kNotEvaluated) << "half a second may be a reload";
+  EXPECT_FALSE(blip.settled);
+  e.lastProbeAt = e.now = at(3600ms);
+  auto held = evaluateCheck(spec("clients-reject", {{"reason", ""}}), e);
+  EXPECT_EQ(held.outcome, CheckOutcome::kHeld) << held.evidence;
+  EXPECT_TRUE(held.settled);
+  EXPECT_EQ(held.at, at(2500ms));
+  EXPECT_THAT(held.evidence,
+              HasSubstr("since the Secret holds serial bb (12:00:02.000000Z), presents no "
+                        "certificate: every handshake fails (" +
+                        refused));
+  // A reason the error does not name is a violation, as for a served certificate.
+  EXPECT_EQ(evaluateCheck(spec("clients-reject", {{"reason", "expired"}}), e).outcome,
+            CheckOutcome::kViolated);
+  // A failure before the Secret changed is not about the bad certificate.
+  e.secret[0].at = at(3s);
+  EXPECT_EQ(evaluateCheck(spec("clients-reject", {{"reason", ""}}), e).outcome,
+            CheckOutcome::kNotEvaluated);
 }
 
 TEST(ChecksTest, DeniedNotStoredIsNotVacuouslyHeld) {

@@ -31,8 +31,14 @@ struct ServedChain {
 
 // root -> intermediate valid over [intermediateFrom, intermediateTo] -> leaf valid over
 // [leafFrom, leafTo].
+// The leaf's usages: a TLS server's by default.
+struct LeafProfile {
+  unsigned keyUsage = pki::kDigitalSignature;
+  std::vector<std::string> extKeyUsageOids = {pki::kServerAuthOid};
+};
+
 ServedChain makeChain(SystemTime intermediateFrom, SystemTime intermediateTo, SystemTime leafFrom,
-                      SystemTime leafTo) {
+                      SystemTime leafTo, const LeafProfile& profile = {}) {
   const auto now = std::chrono::system_clock::now();
   auto root = pki::SigningAuthority::generateRoot("probe test root", pki::KeyAlgorithm::kEcdsaP256,
                                                   now - 48h, now + 48h);
@@ -47,8 +53,8 @@ ServedChain makeChain(SystemTime intermediateFrom, SystemTime intermediateTo, Sy
   tmpl.dnsNames = {kHost};
   tmpl.notBefore = leafFrom;
   tmpl.notAfter = leafTo;
-  tmpl.keyUsage = pki::kDigitalSignature;
-  tmpl.extKeyUsageOids = {pki::kServerAuthOid};
+  tmpl.keyUsage = profile.keyUsage;
+  tmpl.extKeyUsageOids = profile.extKeyUsageOids;
   auto issued = pki::issueCertificate(tmpl, key->get(), *intermediate);
   EXPECT_TRUE(issued);
   return {std::move(*root), std::move(*intermediate), issued->leaf, issued->bundle.chainPem,
@@ -123,6 +129,36 @@ TEST(TlsProbeTest, AHostnameMismatchStillSaysSo) {
   server.stop();
   EXPECT_FALSE(r.ok);
   EXPECT_THAT(r.error, AllOf(HasSubstr("hostname mismatch"), HasSubstr("depth 0")));
+  // Scenario 19: the report names the name the client asked for and the names it found.
+  EXPECT_THAT(r.error, HasSubstr("the client asked for other.certchaos.test; the certificate names "
+                                 "DNS:app.certchaos.test"));
+}
+
+// Scenario 21: "unsuitable certificate purpose" alone does not say what is wrong; the probe
+// names the extension that makes the leaf unfit for a TLS server.
+TEST(TlsProbeTest, AnUnfitLeafNamesTheExtension) {
+  const auto now = std::chrono::system_clock::now();
+  auto codeSigning = probe(makeChain(now - 24h, now + 24h, now - 1min, now + 1h,
+                                     {pki::kDigitalSignature, {"1.3.6.1.5.5.7.3.3"}}));
+  EXPECT_FALSE(codeSigning.ok);
+  EXPECT_THAT(codeSigning.error,
+              AllOf(HasSubstr("unsuitable certificate purpose at depth 0 (the leaf"),
+                    HasSubstr("X509v3 Extended Key Usage: Code Signing (a TLS server needs TLS "
+                              "Web Server Authentication)"),
+                    Not(HasSubstr("X509v3 Key Usage"))));
+  ASSERT_TRUE(codeSigning.rejected);
+  EXPECT_THAT(codeSigning.rejected->unfitExtensions, HasSubstr("Code Signing"));
+
+  auto crlSign = probe(makeChain(now - 24h, now + 24h, now - 1min, now + 1h, {pki::kCrlSign, {}}));
+  EXPECT_FALSE(crlSign.ok);
+  EXPECT_THAT(crlSign.error, AllOf(HasSubstr("unsuitable certificate purpose at depth 0"),
+                                   HasSubstr("X509v3 Key Usage: CRL Sign (a TLS server needs"),
+                                   Not(HasSubstr("Extended Key Usage"))));
+
+  // Other errors carry no extension.
+  auto expired = probe(makeChain(now - 24h, now + 24h, now - 2h, now - 1h));
+  ASSERT_TRUE(expired.rejected);
+  EXPECT_EQ(expired.rejected->unfitExtensions, "");
 }
 
 }  // namespace
