@@ -1,5 +1,7 @@
 #include "certchaos/chaosrun/report_config_map.h"
 
+#include <cctype>
+
 #include "certchaos/chaosrun/chaos_run.h"
 #include "certchaos/common/utf8.h"
 
@@ -61,6 +63,13 @@ std::pair<std::string, std::size_t> fitReport(const std::string& reportJson, std
   return {text, dropped};
 }
 
+// A label value (at most 63 characters, alphanumeric at both ends) for an object's name.
+std::string labelValue(const std::string& name) {
+  std::string v = name.substr(0, 63);
+  while (!v.empty() && std::isalnum(static_cast<unsigned char>(v.back())) == 0) v.pop_back();
+  return v;
+}
+
 }  // namespace
 
 ReportConfigMap buildReportConfigMap(const json& run, const std::string& reportJson,
@@ -105,7 +114,7 @@ ReportConfigMap buildReportConfigMap(const json& run, const std::string& reportJ
                  {"metadata",
                   {{"name", reportConfigMapName(name)},
                    {"namespace", meta.value("namespace", "")},
-                   {"labels", {{kRunLabel, name.substr(0, 63)}}},
+                   {"labels", {{kRunLabel, labelValue(name)}}},
                    {"ownerReferences", json::array({{{"apiVersion", kChaosRun.apiVersion()},
                                                      {"kind", kChaosRun.kind},
                                                      {"name", name},

@@ -227,6 +227,9 @@ class RunController {
     if (auto r = writeStatus(run, status); !r) return r.error();
     log_.info("starting run", {{"run", key}, {"scenario", options.scenario}});
     options.runsDir = options_.runsDir;
+    options.cluster = options_.stateDir.empty() ? "in-cluster" : "local";
+    options.certManagerBackoff = scenario::productionBackoff(
+        "the runner controller leaves cert-manager's back-off as the cluster has it");
     addLogFiles(options);
     options.progress = &std::cerr;
     auto active = std::make_unique<ActiveRun>();

@@ -125,7 +125,7 @@ Result<std::optional<json>> chaosRunFor(const CliContext& cli, const Target& tar
               {"metadata",
                {{"generateName", f.name.substr(0, 40) + "-" + info->name + "-"},
                 {"namespace", f.ns},
-                {"labels", {{"certchaos.io/issuer", f.name.substr(0, 63)}}}}},
+                {"labels", {{"certchaos.io/issuer", f.name.size() <= 63 ? f.name : "long-name"}}}}},
               {"spec", spec}};
   return std::optional<json>(std::move(run));
 }
