@@ -196,18 +196,22 @@ class RunController {
     auto conditions =
         evaluateStartConditions(*client_, *options, awaitScenario, client_->clock().now());
     conditions.push_back(issuerFree(*options, key));
-    if (!allHold(conditions)) {
+    // A new run is Waiting first, with its conditions as first seen, even when they hold: the
+    // status then tells when the run was armed and when it started.
+    if (!allHold(conditions) || phase.empty()) {
       std::string waitingFor;
       for (const auto& c : conditions) {
         if (!c.holds) waitingFor += (waitingFor.empty() ? "" : "; ") + c.message;
       }
-      json status = {{"phase", kWaiting},
-                     {"reason", "ConditionsNotMet"},
-                     {"message", waitingFor},
-                     {"conditions", conditionsJson(run, conditions)}};
+      json status = {
+          {"phase", kWaiting},
+          {"reason", waitingFor.empty() ? "ConditionsMet" : "ConditionsNotMet"},
+          {"message", waitingFor.empty() ? "the start conditions hold: starting" : waitingFor},
+          {"conditions", conditionsJson(run, conditions)}};
       if (changed(run, status)) {
         if (auto r = writeStatus(run, status); !r) return r.error();
       }
+      if (waitingFor.empty()) return Delay{std::chrono::milliseconds(100)};
       return Delay{options_.recheckInterval};
     }
     return start(run, std::move(*options), conditions);
