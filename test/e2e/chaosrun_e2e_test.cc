@@ -14,6 +14,7 @@
 
 #include "certchaos/chaosrun/chaos_run.h"
 #include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/kube/errors.h"
 #include "certchaos/localcluster/local_cluster.h"
 #include "certchaos/report/report_json.h"
 #include "plane.h"
@@ -39,6 +40,10 @@ class RunWatch {
         (void)client->watch(
             cr::kChaosRun, ns, {.timeout = std::chrono::seconds(60)},
             [this](const kube::WatchEvent& e) {
+              if (e.type != kube::WatchEventType::kAdded &&
+                  e.type != kube::WatchEventType::kModified) {
+                return true;  // bookmarks, the deletion, errors: no new state of the run
+              }
               std::lock_guard lock(mu_);
               last_ = e.object;
               const std::string phase = cr::phaseOf(e.object);
@@ -85,6 +90,26 @@ std::string joined(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : " → ") + s;
   return out;
+}
+
+bool issuing(const json& certificate) {
+  for (const auto& c : certificate["status"].value("conditions", json::array())) {
+    if (c["type"] == "Issuing" && c["status"] == "True") return true;
+  }
+  return false;
+}
+
+// The base's Certificate once the run has forced its renewal (the issuer now holds it).
+json waitForForcedRenewal(const std::string& ns) {
+  auto admin = SharedPlane::get().admin();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto cert = admin->get(kube::resources::kCertificate, ns, "app");
+  while (cert && !issuing(*cert) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    cert = admin->get(kube::resources::kCertificate, ns, "app");
+  }
+  EXPECT_TRUE(cert && issuing(*cert)) << "the run forced no renewal";
+  return cert ? *cert : json();
 }
 
 class ChaosRunE2eTest : public ::testing::Test {
@@ -239,20 +264,9 @@ TEST_F(ChaosRunE2eTest, TheControllerKilledMidRunRollsTheIssuerBackAndEndsTheRun
   // Killed mid-run: once the run has forced the renewal that the issuer now holds.
   auto admin = SharedPlane::get().admin();
   auto certificate = [&] { return admin->get(kube::resources::kCertificate, base.ns, "app"); };
-  auto issuing = [](const json& c) {
-    for (const auto& cond : c["status"].value("conditions", json::array())) {
-      if (cond["type"] == "Issuing" && cond["status"] == "True") return true;
-    }
-    return false;
-  };
-  const auto forcedBy = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  auto cert = certificate();
-  while (cert && !issuing(*cert) && std::chrono::steady_clock::now() < forcedBy) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    cert = certificate();
-  }
-  ASSERT_TRUE(cert && issuing(*cert)) << "the run forced no renewal";
-  const auto revision = (*cert)["status"].value("revision", 0);
+  const json forced = waitForForcedRenewal(base.ns);
+  ASSERT_TRUE(issuing(forced));
+  const auto revision = forced["status"].value("revision", 0);
 
   // SIGKILL: no rollback of its own. The issuer still holds the renewal with scenario 3.
   localcluster::LocalCluster cluster(stateDir());
@@ -280,7 +294,7 @@ TEST_F(ChaosRunE2eTest, TheControllerKilledMidRunRollsTheIssuerBackAndEndsTheRun
   // No chaos left: the renewal the killed run forced is signed by the healthy issuer at once,
   // not after the 60 s hold.
   const auto signedBy = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  cert = certificate();
+  auto cert = certificate();
   while (cert && (*cert)["status"].value("revision", 0) <= revision &&
          std::chrono::steady_clock::now() < signedBy) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -290,6 +304,33 @@ TEST_F(ChaosRunE2eTest, TheControllerKilledMidRunRollsTheIssuerBackAndEndsTheRun
   EXPECT_GT((*cert)["status"].value("revision", 0), revision) << (*cert)["status"].dump(2);
   auto status2 = certchaos(stateDir(), {"status"});
   EXPECT_NE(status2.output.find("certchaos-runner"), std::string::npos) << status2.output;
+}
+
+TEST_F(ChaosRunE2eTest, DeletingARunningRunStopsItWithTheRollbackBeforeItGoes) {
+  BaseDeployment base = deployBase("deleted", BaseOptions{kScale, true, true});
+  ASSERT_FALSE(base.appUrl.empty());
+  RunWatch watch(base.ns);
+  auto deployed = deployScenario3(base, "2h");
+  ASSERT_EQ(deployed.exitCode, 0) << deployed.output;
+  json running = watch.waitFor(cr::kRunning, std::chrono::seconds(30));
+  ASSERT_TRUE(issuing(waitForForcedRenewal(base.ns)));
+  const std::string name = running["metadata"]["name"];
+  EXPECT_EQ(running["metadata"]["finalizers"], json::array({cr::kFinalizer}));
+
+  // The finalizer keeps it until the run has stopped and rolled the issuer back.
+  auto deleted =
+      kubectl(stateDir(), {"-n", base.ns, "delete", "chaosrun", name, "--wait", "--timeout=60s"});
+  ASSERT_EQ(deleted.exitCode, 0) << deleted.output;
+  auto gone = SharedPlane::get().admin()->get(cr::kChaosRun, base.ns, name);
+  ASSERT_FALSE(gone);
+  EXPECT_TRUE(kube::isNotFound(gone.error()));
+  EXPECT_EQ(watch.last()["status"].value("reason", ""), "Deleted") << watch.last().dump(2);
+  EXPECT_EQ(watch.last()["status"].value("verdict", ""), "aborted") << watch.last().dump(2);
+  expectIssuerHealthy(base.ns);
+  // Nothing stored for a run that is gone.
+  auto configMap = SharedPlane::get().admin()->get(kube::resources::kConfigMap, base.ns,
+                                                   cr::reportConfigMapName(name));
+  EXPECT_FALSE(configMap);
 }
 
 }  // namespace

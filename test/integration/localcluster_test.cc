@@ -92,7 +92,8 @@ TEST(LocalClusterTest, IssuesCaSignedCertificateAndStopsCleanly) {
 
   auto status = certchaos(state, {"status"});
   EXPECT_EQ(status.exitCode, 0) << status.output;
-  for (const char* c : {"etcd", "kube-apiserver", "cm-controller", "certchaos-issuer"}) {
+  for (const char* c :
+       {"etcd", "kube-apiserver", "cm-controller", "certchaos-issuer", "certchaos-runner"}) {
     EXPECT_NE(status.output.find(c), std::string::npos) << status.output;
   }
 
