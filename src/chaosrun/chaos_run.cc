@@ -23,6 +23,11 @@ std::string runKey(const json& run) {
 
 std::string phaseOf(const json& run) { return str(run.value("status", json::object()), "phase"); }
 
+bool abortRequested(const json& run) {
+  const json annotations = run["metadata"].value("annotations", json::object());
+  return str(annotations, kAbortAnnotation) == "true";
+}
+
 bool finished(const std::string& phase) { return phase == kCompleted || phase == kAborted; }
 
 std::string reportConfigMapName(const std::string& runName) {

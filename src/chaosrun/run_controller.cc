@@ -169,6 +169,7 @@ class RunController {
       return removeFinalizer(run);
     }
     if (finished(phase)) return Delay{};
+    if (abortRequested(run)) return abort(run, mine);
     if (phase == kRunning) {
       if (mine) return Delay{};
       // The cache may lag our own run's last status write: read the run as it is now.
@@ -217,6 +218,33 @@ class RunController {
     return start(run, std::move(*options), conditions);
   }
 
+  // `certchaos abort` asked for it: a run of this controller stops (its thread rolls back and
+  // writes Aborted); one Running elsewhere is rolled back here; one not started ends at once.
+  Result<Delay> abort(const json& run, bool mine) {
+    if (mine) {
+      std::lock_guard lock(mu_);
+      active_.at(runKey(run))->stop.request_stop();
+      return Delay{};
+    }
+    auto fresh = client_->get(kChaosRun, run["metadata"].value("namespace", ""),
+                              run["metadata"].value("name", ""));
+    if (!fresh) return kube::isNotFound(fresh.error()) ? Result<Delay>(Delay{}) : fresh.error();
+    const std::string phase = phaseOf(*fresh);
+    if (phase == kRunning) {
+      if (auto r = rollBackOrphan(*fresh, "AbortRequested"); !r) return r.error();
+    } else if (!finished(phase)) {
+      if (auto r = writeStatus(*fresh, {{"phase", kAborted},
+                                        {"reason", "AbortRequested"},
+                                        {"verdict", "aborted"},
+                                        {"message", "aborted before it started (certchaos abort)"},
+                                        {"completedAt", formatRfc3339(client_->clock().now())}});
+          !r) {
+        return r.error();
+      }
+    }
+    return Delay{};
+  }
+
   // Running in status first (so that a restart finds it), then the thread.
   Result<Delay> start(const json& run, scenario::RunOptions options,
                       const std::vector<StartCondition>& conditions) {
@@ -259,19 +287,21 @@ class RunController {
                                run["metadata"].value("name", ""));
     const json& current = latest ? *latest : run;
     const bool deleting = current["metadata"].contains("deletionTimestamp");
+    const std::string stopped = deleting                  ? "Deleted"
+                                : abortRequested(current) ? "AbortRequested"
+                                                          : "Stopped";
     json status;
     if (!result) {
-      status = {
-          {"phase", kAborted},
-          {"reason", stop.stop_requested() ? (deleting ? "Deleted" : "Stopped") : "FailedToStart"},
-          {"message", result.error().message},
-          {"verdict", "aborted"},
-          {"completedAt", now}};
+      status = {{"phase", kAborted},
+                {"reason", stop.stop_requested() ? stopped : "FailedToStart"},
+                {"message", result.error().message},
+                {"verdict", "aborted"},
+                {"completedAt", now}};
     } else {
       const auto& r = result->report;
       const bool aborted = r.verdict.result == report::VerdictResult::kAborted;
       status = {{"phase", aborted ? kAborted : kCompleted},
-                {"reason", aborted ? (deleting ? "Deleted" : "Stopped") : "Finished"},
+                {"reason", aborted ? stopped : "Finished"},
                 {"message", r.verdict.summary},
                 {"runId", r.run.id},
                 {"verdict", std::string(report::toString(r.verdict.result))},
@@ -347,9 +377,11 @@ class RunController {
   Result<void> rollBackOrphan(const json& run, const std::string& reason) {
     const std::string key = runKey(run);
     const json status = run.value("status", json::object());
-    std::string what = reason == "Deleted" ? "the run was deleted while no controller ran it"
-                                           : "the runner controller that ran it (" +
-                                                 str(status, "runner") + ") stopped during the run";
+    const std::string what = reason == "Deleted" ? "the run was deleted while no controller ran it"
+                             : reason == "AbortRequested"
+                                 ? "aborted (certchaos abort) while no controller ran it"
+                                 : "the runner controller that ran it (" + str(status, "runner") +
+                                       ") stopped during the run";
     auto options = runOptionsFor(run);
     std::string rolledBack = "nothing to roll back (" +
                              (options ? std::string("spec.keep") : options.error().message) + ")";

@@ -317,6 +317,30 @@ TEST_F(ChaosRunE2eTest, DeletingARunningRunStopsItWithTheRollbackBeforeItGoes) {
   const std::string name = running["metadata"]["name"];
   EXPECT_EQ(running["metadata"]["finalizers"], json::array({cr::kFinalizer}));
 
+  // A second run on the same issuer waits while the first runs: never both injecting.
+  const std::string second =
+      "apiVersion: certchaos.io/v1alpha1\nkind: ChaosRun\nmetadata:\n  name: second\n"
+      "  namespace: " +
+      base.ns +
+      "\nspec:\n  scenario: \"3\"\n  parameters: {delay: 2h}\n  timeScale: 120\n"
+      "  issuer: {name: chaos}\n  certificate: {name: app}\n";
+  auto created = kubectl(stateDir(), {"create", "-f", "-"}, second);
+  ASSERT_EQ(created.exitCode, 0) << created.output;
+  auto admin = SharedPlane::get().admin();
+  json busy;
+  for (int i = 0; i < 100 && busy.is_null(); ++i) {
+    auto got = admin->get(cr::kChaosRun, base.ns, "second");
+    for (const auto& c : got ? (*got)["status"].value("conditions", json::array()) : json()) {
+      if (c["type"] == cr::kIssuerFree && c["status"] == "False") busy = c;
+    }
+    if (busy.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(busy.is_null()) << "the second run never waited for the issuer";
+  EXPECT_EQ(busy["reason"], "IssuerBusy");
+  EXPECT_NE(busy["message"].get<std::string>().find("ChaosRun " + base.ns + "/" + name),
+            std::string::npos)
+      << busy;
+
   // The finalizer keeps it until the run has stopped and rolled the issuer back.
   auto deleted =
       kubectl(stateDir(), {"-n", base.ns, "delete", "chaosrun", name, "--wait", "--timeout=60s"});
@@ -331,6 +355,20 @@ TEST_F(ChaosRunE2eTest, DeletingARunningRunStopsItWithTheRollbackBeforeItGoes) {
   auto configMap = SharedPlane::get().admin()->get(kube::resources::kConfigMap, base.ns,
                                                    cr::reportConfigMapName(name));
   EXPECT_FALSE(configMap);
+
+  // `certchaos abort` stops the second run (waiting or started by now) through the controller.
+  auto aborted = certchaos(stateDir(), {"abort", "--timeout", "90s"});
+  EXPECT_EQ(aborted.exitCode, 0) << aborted.output;
+  EXPECT_NE(aborted.output.find("stopping ChaosRun " + base.ns + "/second"), std::string::npos)
+      << aborted.output;
+  EXPECT_NE(aborted.output.find("ChaosRun " + base.ns + "/second stopped"), std::string::npos)
+      << aborted.output;
+  auto secondRun = admin->get(cr::kChaosRun, base.ns, "second");
+  ASSERT_TRUE(secondRun);
+  EXPECT_EQ(cr::phaseOf(*secondRun), cr::kAborted) << (*secondRun)["status"].dump(2);
+  EXPECT_EQ((*secondRun)["status"].value("reason", ""), "AbortRequested")
+      << (*secondRun)["status"].dump(2);
+  expectIssuerHealthy(base.ns);
 }
 
 }  // namespace

@@ -25,6 +25,11 @@ inline constexpr const char* kCertificateSigned = "CertificateSigned";
 inline constexpr const char* kIssuerReady = "IssuerReady";
 inline constexpr const char* kIssuerFree = "IssuerFree";
 
+// Set (to "true") by `certchaos abort`: the run stops with its rollback and ends Aborted; the
+// object and its status stay.
+inline constexpr const char* kAbortAnnotation = "certchaos.io/abort";
+bool abortRequested(const nlohmann::json& run);
+
 // Keeps a deleted run until its rollback is done.
 inline constexpr const char* kFinalizer = "certchaos.io/rollback";
 // On the report ConfigMap: the run it belongs to (also its owner reference).
