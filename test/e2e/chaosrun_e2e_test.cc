@@ -153,7 +153,15 @@ TEST_F(ChaosRunE2eTest, DeployingTheIssuerWithScenario3RunsItInTheClusterAndKeep
   EXPECT_NE(deployed.output.find("the end scenario is armed"), std::string::npos)
       << deployed.output;
 
-  json ended = watch.waitFor("", std::chrono::seconds(150));
+  // kubectl alone can wait for it.
+  const std::string marker = "created ChaosRun " + base.ns + "/";
+  const auto at = deployed.output.find(marker) + marker.size();
+  const std::string created = deployed.output.substr(at, deployed.output.find(':', at) - at);
+  auto waited = kubectl(stateDir(), {"-n", base.ns, "wait", "chaosrun/" + created,
+                                     "--for=jsonpath={.status.phase}=Completed", "--timeout=150s"});
+  EXPECT_EQ(waited.exitCode, 0) << waited.output;
+  json ended = watch.waitFor("", std::chrono::seconds(30));
+  EXPECT_EQ(ended["metadata"]["name"], created);
   EXPECT_EQ(joined(watch.phases()), "Waiting → Running → Completed");
   const json status = ended.value("status", json::object());
   EXPECT_EQ(status.value("phase", ""), cr::kCompleted) << status.dump(2);
