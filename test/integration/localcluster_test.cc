@@ -124,7 +124,8 @@ TEST(LocalClusterTest, IssuesCaSignedCertificateAndStopsCleanly) {
     auto colon = url.rfind(':');
     if (colon != std::string::npos) ports.push_back(std::stoi(url.substr(colon + 1)));
   }
-  ASSERT_EQ(pids.size(), 4u);
+  // etcd, kube-apiserver, cm-controller, certchaos-issuer, certchaos-runner.
+  ASSERT_EQ(pids.size(), 5u);
 
   auto down = certchaos(state, {"down"});
   EXPECT_EQ(down.exitCode, 0) << down.output;
