@@ -86,6 +86,9 @@ class RunWatch {
   std::jthread thread_;
 };
 
+// An object's status, {} when it has none yet.
+json statusOf(const json& object) { return object.value("status", json::object()); }
+
 std::string joined(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : " → ") + s;
@@ -93,7 +96,7 @@ std::string joined(const std::vector<std::string>& v) {
 }
 
 bool issuing(const json& certificate) {
-  for (const auto& c : certificate["status"].value("conditions", json::array())) {
+  for (const auto& c : statusOf(certificate).value("conditions", json::array())) {
     if (c["type"] == "Issuing" && c["status"] == "True") return true;
   }
   return false;
@@ -132,7 +135,7 @@ class ChaosRunE2eTest : public ::testing::Test {
     EXPECT_FALSE((*issuer)["spec"].contains("scenario")) << (*issuer)["spec"].dump();
     const auto generation = (*issuer)["metadata"]["generation"];
     bool ready = false;
-    for (const auto& c : (*issuer)["status"].value("conditions", json::array())) {
+    for (const auto& c : statusOf(*issuer).value("conditions", json::array())) {
       ready = ready || (c["type"] == "Ready" && c["status"] == "True" &&
                         c["observedGeneration"] == generation);
     }
@@ -267,14 +270,14 @@ TEST_F(ChaosRunE2eTest, TheControllerKilledMidRunRollsTheIssuerBackAndEndsTheRun
   auto deployed = deployScenario3(base, "2h");
   ASSERT_EQ(deployed.exitCode, 0) << deployed.output;
   json running = watch.waitFor(cr::kRunning, std::chrono::seconds(30));
-  const std::string killedRunner = running["status"].value("runner", "");
+  const std::string killedRunner = statusOf(running).value("runner", "");
   ASSERT_FALSE(killedRunner.empty()) << running.dump(2);
   // Killed mid-run: once the run has forced the renewal that the issuer now holds.
   auto admin = SharedPlane::get().admin();
   auto certificate = [&] { return admin->get(kube::resources::kCertificate, base.ns, "app"); };
   const json forced = waitForForcedRenewal(base.ns);
   ASSERT_TRUE(issuing(forced));
-  const auto revision = forced["status"].value("revision", 0);
+  const auto revision = statusOf(forced).value("revision", 0);
 
   // SIGKILL: no rollback of its own. The issuer still holds the renewal with scenario 3.
   localcluster::LocalCluster cluster(stateDir());
@@ -303,13 +306,13 @@ TEST_F(ChaosRunE2eTest, TheControllerKilledMidRunRollsTheIssuerBackAndEndsTheRun
   // not after the 60 s hold.
   const auto signedBy = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   auto cert = certificate();
-  while (cert && (*cert)["status"].value("revision", 0) <= revision &&
+  while (cert && statusOf(*cert).value("revision", 0) <= revision &&
          std::chrono::steady_clock::now() < signedBy) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     cert = certificate();
   }
   ASSERT_TRUE(cert);
-  EXPECT_GT((*cert)["status"].value("revision", 0), revision) << (*cert)["status"].dump(2);
+  EXPECT_GT(statusOf(*cert).value("revision", 0), revision) << (*cert)["status"].dump(2);
   auto status2 = certchaos(stateDir(), {"status"});
   EXPECT_NE(status2.output.find("certchaos-runner"), std::string::npos) << status2.output;
 }
@@ -338,7 +341,7 @@ TEST_F(ChaosRunE2eTest, DeletingARunningRunStopsItWithTheRollbackBeforeItGoes) {
   json busy;
   for (int i = 0; i < 100 && busy.is_null(); ++i) {
     auto got = admin->get(cr::kChaosRun, base.ns, "second");
-    for (const auto& c : got ? (*got)["status"].value("conditions", json::array()) : json()) {
+    for (const auto& c : got ? statusOf(*got).value("conditions", json::array()) : json::array()) {
       if (c["type"] == cr::kIssuerFree && c["status"] == "False") busy = c;
     }
     if (busy.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -356,8 +359,8 @@ TEST_F(ChaosRunE2eTest, DeletingARunningRunStopsItWithTheRollbackBeforeItGoes) {
   auto gone = SharedPlane::get().admin()->get(cr::kChaosRun, base.ns, name);
   ASSERT_FALSE(gone);
   EXPECT_TRUE(kube::isNotFound(gone.error()));
-  EXPECT_EQ(watch.last()["status"].value("reason", ""), "Deleted") << watch.last().dump(2);
-  EXPECT_EQ(watch.last()["status"].value("verdict", ""), "aborted") << watch.last().dump(2);
+  EXPECT_EQ(statusOf(watch.last()).value("reason", ""), "Deleted") << watch.last().dump(2);
+  EXPECT_EQ(statusOf(watch.last()).value("verdict", ""), "aborted") << watch.last().dump(2);
   expectIssuerHealthy(base.ns);
   // Nothing stored for a run that is gone.
   auto configMap = SharedPlane::get().admin()->get(kube::resources::kConfigMap, base.ns,
@@ -374,7 +377,7 @@ TEST_F(ChaosRunE2eTest, DeletingARunningRunStopsItWithTheRollbackBeforeItGoes) {
   auto secondRun = admin->get(cr::kChaosRun, base.ns, "second");
   ASSERT_TRUE(secondRun);
   EXPECT_EQ(cr::phaseOf(*secondRun), cr::kAborted) << (*secondRun)["status"].dump(2);
-  EXPECT_EQ((*secondRun)["status"].value("reason", ""), "AbortRequested")
+  EXPECT_EQ(statusOf(*secondRun).value("reason", ""), "AbortRequested")
       << (*secondRun)["status"].dump(2);
   expectIssuerHealthy(base.ns);
 }
