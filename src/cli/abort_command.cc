@@ -1,12 +1,15 @@
-// abort: stop the running runs and revert every ChaosIssuer and ChaosClusterIssuer to healthy,
-// then verify each one is Ready at its new generation with no chaos.
+// abort: stop the running runs (local ones by signal, ChaosRuns through the runner controller)
+// and revert every ChaosIssuer and ChaosClusterIssuer to healthy, then verify each one is Ready
+// at its new generation with no chaos.
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <iostream>
+#include <thread>
 
+#include "certchaos/chaosrun/chaos_run.h"
 #include "certchaos/common/duration.h"
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/errors.h"
@@ -70,6 +73,30 @@ int runAbort(const CliContext& cli, const AbortOptions& o) {
     }
   }
 
+  // ChaosRuns in the cluster that have not ended: the runner controller stops each (with its
+  // rollback) and records it Aborted.
+  std::vector<std::pair<std::string, std::string>> chaosRuns;
+  if (auto list = client.listAll(chaosrun::kChaosRun, ""); list) {
+    for (const auto& run : list->items) {
+      if (chaosrun::finished(chaosrun::phaseOf(run))) continue;
+      const std::string ns = run["metadata"].value("namespace", "");
+      const std::string name = run["metadata"].value("name", "");
+      auto marked =
+          client.patch(chaosrun::kChaosRun, ns, name, kube::PatchType::kMerge,
+                       {{"metadata", {{"annotations", {{chaosrun::kAbortAnnotation, "true"}}}}}},
+                       patchAsCertchaos());
+      if (!marked) {
+        cli.fail({marked.error().code,
+                  "stopping ChaosRun " + ns + "/" + name + ": " + marked.error().message});
+        code = kExitError;
+        continue;
+      }
+      cli.out() << "stopping ChaosRun " << ns << "/" << name << "\n";
+      chaosRuns.emplace_back(ns, name);
+    }
+  } else if (!kube::isNotFound(list.error())) {
+    cli.err() << "warning: the cluster's ChaosRuns were not read: " << list.error().message << "\n";
+  }
   // Then every issuer, whoever set its chaos (a merge patch removes fields of any manager).
   std::vector<Reverted> reverted;
   const json revert = scenario::healthyChaosPatch();
@@ -111,6 +138,29 @@ int runAbort(const CliContext& cli, const AbortOptions& o) {
     }
   }
 
+  // Each ChaosRun ended (the controller rolled it back), or says why not.
+  for (const auto& [ns, name] : chaosRuns) {
+    std::string phase;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto run = client.get(chaosrun::kChaosRun, ns, name);
+      if (!run) {
+        phase = kube::isNotFound(run.error()) ? chaosrun::kAborted : "";
+        if (kube::isNotFound(run.error())) break;
+      } else {
+        phase = chaosrun::phaseOf(*run);
+        if (chaosrun::finished(phase)) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (chaosrun::finished(phase)) {
+      cli.out() << "ChaosRun " << ns << "/" << name << " stopped\n";
+    } else {
+      cli.fail({"Timeout", "ChaosRun " + ns + "/" + name + " did not end within " + o.timeout +
+                               " (phase " + (phase.empty() ? "unknown" : phase) +
+                               "); is the runner controller running ('certchaos status')?"});
+      code = kExitError;
+    }
+  }
   // Verify: Ready at the new generation, and no chaos left in the spec.
   for (const auto& r : reverted) {
     const std::string display = r.kind + " " + (r.ns.empty() ? "" : r.ns + "/") + r.name;

@@ -80,6 +80,7 @@ void buildCommandTree(CLI::App& app, CliContext& context) {
   addDeployCommands(app, context);
   addRenewCommand(app, context);
   addRunCommands(app, context);
+  addControllerCommand(app, context);
   addReportCommands(app, context);
   addAbortCommand(app, context);
   addCompletionCommand(app, context);

@@ -93,6 +93,7 @@ void addRenewCommand(CLI::App& app, CliContext& cli);       // renew
 void addReportCommands(CLI::App& app, CliContext& cli);     // report list|show
 void addAbortCommand(CLI::App& app, CliContext& cli);       // abort
 void addRunCommands(CLI::App& app, CliContext& cli);        // run, demo
+void addControllerCommand(CLI::App& app, CliContext& cli);  // controller (ChaosRuns)
 void addCompletionCommand(CLI::App& app, CliContext& cli);  // completion bash|zsh
 
 }  // namespace certchaos::cli

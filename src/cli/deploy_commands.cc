@@ -10,6 +10,7 @@
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/errors.h"
 #include "deploy_actions.h"
+#include "deploy_trigger.h"
 #include "input_checks.h"
 #include "output.h"
 #include "wait.h"
@@ -578,6 +579,7 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
     std::string seed, timeScale;  // checked by parseSeed / parseTimeScale
     CLI::Option *scenarioOpt = nullptr, *seedOpt = nullptr, *ttlOpt = nullptr, *scaleOpt = nullptr;
     OutputFlags output;
+    TriggerFlags trigger;
   };
   auto io = std::make_shared<IssuerOpts>();
   auto* issuer = deploy->add_subcommand(
@@ -612,6 +614,18 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
                    "label the namespace certchaos.io/chaos=enabled (chaos applies only there)");
   issuer->add_option("--timeout", io->timeout, "how long to wait for Ready")->capture_default_str();
   addOutputFlags(issuer, io->output);
+  issuer->add_flag("--no-run", io->trigger.noRun,
+                   "deploy the issuer only: create no ChaosRun for its scenario");
+  issuer->add_option("--certificate", io->trigger.certificate,
+                     "the ChaosRun's Certificate under test (default: the only one in the "
+                     "namespace that the issuer issues)");
+  issuer->add_option("--app", io->trigger.app,
+                     "the ChaosRun's application URL to probe (default: the local demo app "
+                     "serving the Certificate's Secret)");
+  issuer->add_option("--run-timeout", io->trigger.timeout, "the ChaosRun's wall-clock limit")
+      ->capture_default_str();
+  issuer->add_flag("--at-renewal-time", io->trigger.atRenewalTime,
+                   "the ChaosRun forces the renewal at the Certificate's renewal time");
   setExamples(issuer,
               "  certchaos deploy issuer demo-issuer -n demo --scenario 3 --set delay=1h --opt-in\n"
               "  certchaos deploy issuer demo-issuer -n demo --scenario healthy\n"
@@ -648,7 +662,8 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
       auto target = cli.connect();
       if (!target) return cli.fail(target.error());
       d.flags.ns = target->ns;
-      auto r = deployIssuer(cli, *target, d);
+      // With a scenario, a ChaosRun is armed beside the issuer (the original trigger).
+      auto r = deployIssuerWithRun(cli, *target, d, io->trigger);
       return r ? kExitOk : failWith(cli, r.error(), "deploy issuer");
     };
   });

@@ -19,6 +19,7 @@ int runUp(const CliContext& cli, lc::UpOptions options, bool withIssuer) {
   if (withIssuer && options.issuerBinary.empty()) {
     options.issuerBinary = selfDir() + "/certchaos-issuer";
   }
+  if (withIssuer && options.runnerBinary.empty()) options.runnerBinary = selfDir() + "/certchaos";
   if (withIssuer && options.deployDir.empty()) {
     return cli.fail({"NotFound",
                      "expected certchaos's deploy/ directory (CRDs and RBAC) next to the "
@@ -96,10 +97,11 @@ void addPlaneCommands(CLI::App& app, CliContext& cli) {
   auto flags = std::make_shared<UpFlags>();
   flags->options.controlplaneDir = lc::defaultControlplaneDir();
 
-  auto* up = app.add_subcommand("up",
-                                "start the local control plane (etcd, kube-apiserver, "
-                                "cert-manager controllers, certchaos-issuer) on loopback, or "
-                                "restart its stopped components");
+  auto* up = app.add_subcommand(
+      "up",
+      "start the local control plane (etcd, kube-apiserver, "
+      "cert-manager controllers, certchaos-issuer, the ChaosRun controller) on loopback, or "
+      "restart its stopped components");
   up->add_option("--controlplane-dir", flags->options.controlplaneDir,
                  "built control plane (env CERTCHAOS_CONTROLPLANE_DIR)")
       ->capture_default_str();
@@ -107,7 +109,8 @@ void addPlaneCommands(CLI::App& app, CliContext& cli) {
                  "CRD directories to install (default: deploy/crds)");
   up->add_option("--deploy-dir", flags->options.deployDir,
                  "certchaos's deploy/ directory (CRDs, RBAC)");
-  up->add_flag("--no-issuer", flags->noIssuer, "do not start certchaos-issuer");
+  up->add_flag("--no-issuer", flags->noIssuer,
+               "do not start certchaos-issuer (nor the ChaosRun controller)");
   up->add_flag("--fresh", flags->options.fresh,
                "DELETE the plane in --state-dir (every object in its etcd, its PKI) and start a "
                "new one; without it, up restarts stopped components and keeps the data");

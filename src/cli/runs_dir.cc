@@ -63,7 +63,9 @@ std::vector<RunEntry> listRuns(const std::string& runsDir) {
     if (!entry.is_directory(ec)) continue;
     const fs::path file = entry.path() / "report.json";
     if (!fs::exists(file, ec)) continue;
-    RunEntry run{entry.path().filename().string(), entry.path().string(), std::nullopt, ""};
+    RunEntry run;
+    run.id = entry.path().filename().string();
+    run.dir = entry.path().string();
     auto parsed = report::parseReport(slurp(file));
     if (parsed) {
       run.report = std::move(*parsed);
@@ -84,7 +86,11 @@ std::vector<RunEntry> listRuns(const std::string& runsDir) {
 }
 
 Result<RunEntry> findRun(const std::string& runsDir, const std::string& selector) {
-  auto runs = listRuns(runsDir);
+  return pickRun(listRuns(runsDir), selector, runsDir);
+}
+
+Result<RunEntry> pickRun(const std::vector<RunEntry>& runs, const std::string& selector,
+                         const std::string& runsDir) {
   if (runs.empty()) {
     return makeError("NotFound", "expected a run with a report.json under " + runsDir +
                                      ", found none; run a scenario first (certchaos run 3) or "
@@ -92,6 +98,15 @@ Result<RunEntry> findRun(const std::string& runsDir, const std::string& selector
   }
   for (const auto& r : runs) {
     if (r.id == selector) return r;
+  }
+  for (const auto& r : runs) {
+    if (r.chaosRun.empty()) continue;
+    if (r.chaosRun == selector || r.chaosRun.substr(r.chaosRun.find('/') + 1) == selector) {
+      if (!r.report) {
+        return makeError("NotFound", "ChaosRun " + r.chaosRun + " has no report yet: " + r.problem);
+      }
+      return r;
+    }
   }
   std::vector<const RunEntry*> readable;
   for (const auto& r : runs) {
@@ -113,7 +128,9 @@ Result<RunEntry> findRun(const std::string& runsDir, const std::string& selector
     }
   }
   std::string ids;
-  for (const auto& r : runs) ids += "\n  " + r.id;
+  for (const auto& r : runs) {
+    ids += "\n  " + r.id + (r.chaosRun.empty() ? "" : " (ChaosRun " + r.chaosRun + ")");
+  }
   return makeError("NotFound",
                    "expected a run id, 'latest', or a scenario number or name with "
                    "a run, found '" +

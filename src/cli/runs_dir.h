@@ -18,6 +18,11 @@ struct RunEntry {
   std::string dir;  // its path
   std::optional<report::Report> report;
   std::string problem;  // why report.json could not be read (then report is empty)
+  // Where it came from: "local" (the runs directory) or "cluster" (a ChaosRun's report
+  // ConfigMap; then dir is "chaosrun NS/NAME" and chaosRun names it).
+  std::string source = "local";
+  std::string chaosRun;  // NS/NAME of the ChaosRun
+  std::string trimmed;   // what the ChaosRun's report ConfigMap had to leave out
 };
 
 // The runs directory is usable: a directory, or not there yet (a run creates it). A file or
@@ -30,6 +35,10 @@ std::vector<RunEntry> listRuns(const std::string& runsDir);
 // A run by id, "latest", or a scenario number or name (its latest run). The error lists what
 // is there.
 Result<RunEntry> findRun(const std::string& runsDir, const std::string& selector);
+// The same choice among `runs` (oldest first), found in `where`; a ChaosRun is also chosen by
+// its name or NS/NAME.
+Result<RunEntry> pickRun(const std::vector<RunEntry>& runs, const std::string& selector,
+                         const std::string& where);
 
 // Runs still in progress: pids from <run>/runner.pid that still name the certchaos process that
 // wrote them (scenario::liveRunnerPid).

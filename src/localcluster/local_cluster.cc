@@ -391,6 +391,39 @@ Result<void> LocalCluster::startIssuer(const UpOptions& options, ClusterState& s
   return {};
 }
 
+Result<void> LocalCluster::startRunner(const UpOptions& options, ClusterState& state,
+                                       std::ostream& out) {
+  // The runner puts scenarios on issuers, renews Certificates, reads their Secrets, Events and
+  // the plane's logs: on the local plane it runs as the admin, as `certchaos run` does.
+  const std::string addressFile = stateDir_ + "/runner.addr";
+  fs::remove(addressFile);
+  std::vector<std::string> argv = {options.runnerBinary,
+                                   "--kubeconfig=" + kubeconfigPath(),
+                                   "--state-dir=" + stateDir_,
+                                   "--runs-dir=" + stateDir_ + "/chaosruns",
+                                   "controller",
+                                   "--address-file=" + addressFile};
+  ComponentState c{"certchaos-runner", {}, "", stateDir_ + "/logs/certchaos-runner.log", argv};
+  out << "  starting certchaos-runner (the ChaosRun controller)\n";
+  auto id = startDetached(argv, c.logPath);
+  if (!id) return componentFailed(c, id.error());
+  c.process = *id;
+  state.components.push_back(c);
+  if (auto r = saveState(state); !r) return r.error();
+  auto& runner = state.components.back();
+  auto address = readAddressFile(addressFile, "address", options.componentTimeout, runner.process);
+  if (!address) return componentFailed(runner, address.error());
+  runner.url = "http://" + *address;
+  if (auto r = saveState(state); !r) return r.error();
+  const ProcessId pid = runner.process;
+  if (auto r = waitForHealthy("certchaos-runner", runner.url + "/readyz", {},
+                              options.componentTimeout, [pid] { return isRunning(pid); });
+      !r) {
+    return componentFailed(runner, r.error());
+  }
+  return {};
+}
+
 Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& out) {
   StateLock lock(stateDir_);
   if (options.fresh) {
@@ -672,6 +705,9 @@ Result<ClusterState> LocalCluster::startNew(const UpOptions& options, std::ostre
 
   if (!options.issuerBinary.empty()) {
     if (auto r = startIssuer(options, state, kubectl, out); !r) return r.error();
+  }
+  if (!options.runnerBinary.empty()) {
+    if (auto r = startRunner(options, state, out); !r) return r.error();
   }
 
   state.complete = true;

@@ -92,7 +92,8 @@ TEST(LocalClusterTest, IssuesCaSignedCertificateAndStopsCleanly) {
 
   auto status = certchaos(state, {"status"});
   EXPECT_EQ(status.exitCode, 0) << status.output;
-  for (const char* c : {"etcd", "kube-apiserver", "cm-controller", "certchaos-issuer"}) {
+  for (const char* c :
+       {"etcd", "kube-apiserver", "cm-controller", "certchaos-issuer", "certchaos-runner"}) {
     EXPECT_NE(status.output.find(c), std::string::npos) << status.output;
   }
 
@@ -123,7 +124,8 @@ TEST(LocalClusterTest, IssuesCaSignedCertificateAndStopsCleanly) {
     auto colon = url.rfind(':');
     if (colon != std::string::npos) ports.push_back(std::stoi(url.substr(colon + 1)));
   }
-  ASSERT_EQ(pids.size(), 4u);
+  // etcd, kube-apiserver, cm-controller, certchaos-issuer, certchaos-runner.
+  ASSERT_EQ(pids.size(), 5u);
 
   auto down = certchaos(state, {"down"});
   EXPECT_EQ(down.exitCode, 0) << down.output;

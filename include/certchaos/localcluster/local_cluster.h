@@ -45,6 +45,9 @@ struct UpOptions {
   std::string deployDir;
   // certchaos-issuer, started under its own ServiceAccount token; empty: no issuer.
   std::string issuerBinary;
+  // The certchaos CLI, started as `certchaos controller` (the runner controller that executes
+  // ChaosRuns) with the admin kubeconfig after the issuer; empty: no runner controller.
+  std::string runnerBinary;
   std::chrono::seconds componentTimeout{60};
   // Stop the plane in the state directory and delete its data (etcd, PKI, logs) before starting
   // a new one. Without it, `up` keeps the data: it restarts the components that have stopped.
@@ -112,6 +115,7 @@ class LocalCluster {
   void stopAll(const ClusterState& state, std::ostream& out) const;
   Result<void> startIssuer(const UpOptions& options, ClusterState& state,
                            const std::string& kubectl, std::ostream& out);
+  Result<void> startRunner(const UpOptions& options, ClusterState& state, std::ostream& out);
   Result<ClusterState> startNew(const UpOptions& options, std::ostream& out);
   Result<ClusterState> restartStopped(ClusterState state, const UpOptions& options,
                                       std::ostream& out);

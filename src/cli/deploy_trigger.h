@@ -1,0 +1,39 @@
+// The original trigger (DESIGN.md §2, step 3): `deploy issuer NAME --scenario N` arms the end
+// scenario. A ChaosRun is created beside the issuer, waiting (spec.awaitIssuerScenario) until
+// the issuer carries the scenario, Ready at its new generation, and a certificate it signed is
+// in the Certificate's Secret; then the runner controller runs it.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "certchaos/common/result.h"
+#include "cli_context.h"
+#include "deploy_actions.h"
+
+namespace certchaos::cli {
+
+struct TriggerFlags {
+  bool noRun = false;           // --no-run: deploy the issuer only
+  std::string certificate;      // --certificate NAME (default: the only one the issuer issues)
+  std::string app;              // --app URL (default: the local app serving its Secret)
+  std::string timeout = "10m";  // --run-timeout
+  bool atRenewalTime = false;   // --at-renewal-time
+};
+
+// The ChaosRun for `deployment` (a namespaced issuer with a scenario), or nullopt with a note on
+// stderr when there is nothing to run (no scenario, --no-run, a dry run, no Certificate of the
+// issuer yet). Fills in deployment.flags.seed (drawn when not given), so that the issuer and the
+// run share it and the runner finds the scenario already in force.
+Result<std::optional<nlohmann::json>> chaosRunFor(const CliContext& cli, const Target& target,
+                                                  IssuerDeployment& deployment,
+                                                  const TriggerFlags& flags);
+
+// Creates the run (before the issuer is deployed, so that it is seen Waiting), deploys the
+// issuer, and says how to follow the run; the run is deleted again if the deploy fails.
+Result<void> deployIssuerWithRun(const CliContext& cli, const Target& target,
+                                 IssuerDeployment deployment, const TriggerFlags& flags);
+
+}  // namespace certchaos::cli
