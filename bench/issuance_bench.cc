@@ -329,9 +329,11 @@ double histogramQuantileMs(const Buckets& before, const Buckets& after, double q
 std::string onPath(const std::string& program) {
   std::stringstream dirs(std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin");
   for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0) {
-      return dir + "/" + program;
-    }
+    if (dir.empty()) continue;
+    std::string path = dir;
+    path += '/';
+    path += program;
+    if (::access(path.c_str(), X_OK) == 0) return path;
   }
   return program;
 }
