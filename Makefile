@@ -90,12 +90,25 @@ test-unit: build promtool
 # against cert-manager's CA issuer; the issuer's memory with CACHE_REQUESTS issued
 # CertificateRequests in the cluster, against cm-controller's.
 CACHE_REQUESTS ?= 20000
+# issuance_bench's sizes (issue 11's defaults; smaller for a quick run, e.g.
+# `make bench BENCH_CERTIFICATES=50 BENCH_HOL_REQUESTS=20 BENCH_HOL_HELD=5 BENCH_DELAY_REQUESTS=10`)
+# and cm-controller's client rate limit on its plane (high enough not to be the bottleneck).
+BENCH_CERTIFICATES ?= 500
+BENCH_HOL_REQUESTS ?= 200
+BENCH_HOL_HELD ?= 50
+BENCH_DELAY_REQUESTS ?= 100
+BENCH_CM_QPS ?= 1000
+BENCH_CM_BURST ?= 2000
 .PHONY: bench
 bench: build controlplane
 	@test -x $(BUILD)/bin/kube_list_watch_bench || { echo "no benchmarks in $(BUILD): cmake did \
 	not find Google Benchmark (libbenchmark-dev; make deps installs it)" >&2; exit 1; }
 	@$(BUILD)/bin/kube_list_watch_bench --benchmark_counters_tabular=true
-	@$(BUILD)/bin/issuance_bench --benchmark_counters_tabular=true
+	@BENCH_CERTIFICATES=$(BENCH_CERTIFICATES) BENCH_HOL_REQUESTS=$(BENCH_HOL_REQUESTS) \
+	  BENCH_HOL_HELD=$(BENCH_HOL_HELD) BENCH_DELAY_REQUESTS=$(BENCH_DELAY_REQUESTS) \
+	  BENCH_CM_QPS=$(BENCH_CM_QPS) BENCH_CM_BURST=$(BENCH_CM_BURST) \
+	  BENCH_COMMIT=$$(git rev-parse --short HEAD 2>/dev/null) BENCH_RESULTS=bench/results.json \
+	  $(BUILD)/bin/issuance_bench --benchmark_counters_tabular=true
 	@$(BUILD)/bin/issuer_cache_bench $(CACHE_REQUESTS)
 
 demo: build controlplane

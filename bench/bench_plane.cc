@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 
 #include "certchaos/localcluster/local_cluster.h"
 #include "certchaos/localcluster/process.h"
@@ -24,9 +26,11 @@ std::string certchaosBinary() {
 }
 
 Result<localcluster::CommandOutput> runCertchaos(const std::string& stateDir,
-                                                 const std::string& verb) {
-  return localcluster::runCommand({certchaosBinary(), "--state-dir=" + stateDir, verb},
-                                  std::chrono::minutes(3));
+                                                 const std::string& verb,
+                                                 const std::vector<std::string>& args = {}) {
+  std::vector<std::string> argv = {certchaosBinary(), "--state-dir=" + stateDir, verb};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return localcluster::runCommand(argv, std::chrono::minutes(3));
 }
 
 }  // namespace
@@ -34,14 +38,14 @@ Result<localcluster::CommandOutput> runCertchaos(const std::string& stateDir,
 BenchPlane::BenchPlane(std::string root, std::string stateDir)
     : root_(std::move(root)), stateDir_(std::move(stateDir)) {}
 
-Result<std::unique_ptr<BenchPlane>> BenchPlane::start() {
+Result<std::unique_ptr<BenchPlane>> BenchPlane::start(const std::vector<std::string>& upArgs) {
   std::string tmpl = std::filesystem::temp_directory_path().string() + "/certchaos-bench-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) {
     return makeError("TempDir", "cannot create a directory like " + tmpl + " for the plane");
   }
   // Owned from here on, so that a failed `up` is still taken down and removed.
   std::unique_ptr<BenchPlane> plane(new BenchPlane(tmpl, tmpl + "/state"));
-  auto up = runCertchaos(plane->stateDir_, "up");
+  auto up = runCertchaos(plane->stateDir_, "up", upArgs);
   if (!up) return up.error();
   if (up->exitCode != 0) {
     return makeError("PlaneUp", "`certchaos up` exited with " + std::to_string(up->exitCode) +
@@ -86,6 +90,16 @@ Result<pid_t> BenchPlane::componentPid(const std::string& name) const {
                                       "/state.json; it has none");
 }
 
+Result<std::string> BenchPlane::componentUrl(const std::string& name) const {
+  auto state = localcluster::LocalCluster(stateDir_).loadState();
+  if (!state) return state.error();
+  for (const auto& c : state->components) {
+    if (c.name == name) return c.url;
+  }
+  return makeError("NoComponent", "expected a component named " + name + " in " + stateDir_ +
+                                      "/state.json; it has none");
+}
+
 Result<void> BenchPlane::createNamespace(const std::string& name) const {
   auto client = admin();
   if (!client) return client.error();
@@ -103,6 +117,26 @@ Result<double> residentBytes(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) * 1024.0;  // "  123 kB"
   }
   return makeError("NoRss", "expected a VmRSS line in " + path + "; the process may be gone");
+}
+
+Result<double> cpuSeconds(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) {
+    return makeError("NoStat",
+                     "expected '<pid> (<comm>) <fields>' in " + path + "; the process may be gone");
+  }
+  std::istringstream fields(text.substr(close + 1));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {  // utime is field 14, stime 15
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double quantile(std::vector<double> samples, double q) {

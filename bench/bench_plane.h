@@ -15,9 +15,9 @@ namespace certchaos::bench {
 
 class BenchPlane {
  public:
-  // Runs `certchaos up` ($CERTCHAOS_BIN_DIR/certchaos, else the build tree's); the error carries
-  // its output.
-  static Result<std::unique_ptr<BenchPlane>> start();
+  // Runs `certchaos up [upArgs...]` ($CERTCHAOS_BIN_DIR/certchaos, else the build tree's); the
+  // error carries its output.
+  static Result<std::unique_ptr<BenchPlane>> start(const std::vector<std::string>& upArgs = {});
   ~BenchPlane();  // `certchaos down`, then removes the temporary directory
   BenchPlane(const BenchPlane&) = delete;
   BenchPlane& operator=(const BenchPlane&) = delete;
@@ -27,6 +27,8 @@ class BenchPlane {
   Result<std::shared_ptr<kube::Client>> admin(double qps = 0) const;
   // The pid of a plane component ("cm-controller", "certchaos-issuer"...) from state.json.
   Result<pid_t> componentPid(const std::string& name) const;
+  // The URL of a plane component (its /metrics, /readyz) from state.json.
+  Result<std::string> componentUrl(const std::string& name) const;
   // Creates a namespace.
   Result<void> createNamespace(const std::string& name) const;
 
@@ -38,6 +40,9 @@ class BenchPlane {
 
 // Resident memory (VmRSS in /proc/<pid>/status) in bytes; 0 for "self" means this process.
 Result<double> residentBytes(pid_t pid = 0);
+
+// CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat.
+Result<double> cpuSeconds(pid_t pid);
 
 // The q-quantile (0..1) of samples by nearest rank; 0 for none.
 double quantile(std::vector<double> samples, double q);

@@ -1,24 +1,46 @@
-// Benchmark: issuance latency and throughput through certchaos-issuer (a healthy, selfSigned
-// ChaosIssuer) against cert-manager's own CA issuer (a CA Issuer on a self-signed root), on one
-// local control plane in one run. Each side issues kCertificates ECDSA P-256 Certificates,
-// created back to back; a watch times each from create to Ready=True. Also the resident memory
-// of the certchaos-issuer and cm-controller processes. Ends with a summary table.
+// Benchmark: what certchaos-issuer itself costs, against cert-manager's own CA issuer on the same
+// local control plane in the same run (issue 11, item 2). cm-controller runs with a client rate
+// limit high enough that it is not the bottleneck (--kube-api-qps/--kube-api-burst, printed).
+//   - throughput: BENCH_CERTIFICATES (500) ECDSA P-256 Certificates through each issuer, created
+//     back to back, first create to last Ready; ChaosIssuer ÷ CA issuer, target >= 1.0;
+//   - the issuer's own latency, approved -> Ready=True written, from its histogram
+//     certchaos_issuer_approved_to_ready_seconds, and as a watch sees it (first Approved=True
+//     event to the Ready=True event), p50/p99, target p99 <= 5 ms;
+//   - head-of-line: BENCH_HOL_REQUESTS (200) while BENCH_HOL_HELD (50) others are held by a
+//     `sleep` fault, ÷ the same without holds (watch-observed approved -> Ready p50), <= 1.1;
+//   - delay precision: BENCH_DELAY_REQUESTS (100) requests with `sleep` 5 s,
+//     |Ready seen - (Approved seen + 5 s)| p99, target <= 50 ms;
+//   - CPU per signature: the issuer's CPU time over the throughput batch ÷ its size, ÷ the time
+//     of one ECDSA P-256 signature by `openssl speed` on this machine, target <= 3;
+//   - resident memory of certchaos-issuer and cm-controller after each phase.
+// Prints a table with targets and MET/MISSED and writes $BENCH_RESULTS (bench/results.json).
 //
 //   issuance_bench [--benchmark_counters_tabular=true]   (plane binaries: make controlplane)
 #include <benchmark/benchmark.h>
+#include <httplib.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <regex>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench_plane.h"
 #include "certchaos/kube/informer.h"
+#include "certchaos/localcluster/process.h"
 
 namespace certchaos::bench {
 namespace {
@@ -26,27 +48,408 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 using nlohmann::json;
 
-constexpr int kCertificates = 50;
-constexpr auto kReadyTimeout = std::chrono::minutes(5);
+constexpr auto kReadyTimeout = std::chrono::minutes(10);
 const kube::ResourceRef kChaosIssuer{"certchaos.io", "v1alpha1", "chaosissuers", "ChaosIssuer",
                                      true};
 
+int envInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  if (*end != '\0' || n <= 0 || n > 1'000'000) {
+    std::fprintf(stderr,
+                 "issuance_bench: %s: expected a positive whole number, found '%s'; using %d\n",
+                 name, v, fallback);
+    return fallback;
+  }
+  return static_cast<int>(n);
+}
+
+struct Settings {
+  int certificates = envInt("BENCH_CERTIFICATES", 500);
+  int holRequests = envInt("BENCH_HOL_REQUESTS", 200);
+  int holHeld = envInt("BENCH_HOL_HELD", 50);
+  int delayRequests = envInt("BENCH_DELAY_REQUESTS", 100);
+  int delaySeconds = 5;
+  int cmQps = envInt("BENCH_CM_QPS", 1000);
+  int cmBurst = envInt("BENCH_CM_BURST", 2000);
+};
+const Settings& settings() {
+  static const Settings s;
+  return s;
+}
+
 double ms(SteadyClock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-bool isReady(const json& object) {
+bool conditionIs(const json& object, const char* type, const char* status) {
   for (const auto& c : object.value("status", json::object()).value("conditions", json::array())) {
-    if (c.value("type", "") == "Ready" && c.value("status", "") == "True") return true;
+    if (c.value("type", "") == type && c.value("status", "") == status) return true;
+  }
+  return false;
+}
+bool isReady(const json& object) { return conditionIs(object, "Ready", "True"); }
+bool isHeld(const json& request) {
+  for (const auto& c : request.value("status", json::object()).value("conditions", json::array())) {
+    if (c.value("type", "") == "Ready" && c.value("reason", "") == "Pending" &&
+        c.value("message", "").rfind("[chaos hold]", 0) == 0) {
+      return true;
+    }
   }
   return false;
 }
 
-// Waits, on a watch, until the named object is Ready=True.
-Result<void> waitReady(const std::shared_ptr<kube::Client>& client,
-                       const kube::ResourceRef& resource, const std::string& ns,
-                       const std::string& name) {
+std::string loadNow() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
+
+// The watches of one namespace: when each Certificate became Ready, and for each
+// CertificateRequest when it was first seen approved, held, and Ready.
+class NamespaceWatch {
+ public:
+  NamespaceWatch(const std::shared_ptr<kube::Client>& client, const std::string& ns)
+      : certificates_(client, kube::resources::kCertificate, ns),
+        requests_(client, kube::resources::kCertificateRequest, ns) {
+    auto onCertificate = [this](const kube::ObjectPtr& o) {
+      if (!isReady(*o)) return;
+      std::lock_guard lock(mu_);
+      certificateReady_.emplace((*o)["metadata"]["name"].get<std::string>(), SteadyClock::now());
+      cv_.notify_all();
+    };
+    auto onRequest = [this](const kube::ObjectPtr& o) {
+      const auto now = SteadyClock::now();
+      const auto name = (*o)["metadata"]["name"].get<std::string>();
+      std::lock_guard lock(mu_);
+      auto& r = requests_by_name_[name];
+      if (!r.approved && conditionIs(*o, "Approved", "True")) r.approved = now;
+      if (!r.held && isHeld(*o)) r.held = now;
+      if (!r.ready && isReady(*o)) r.ready = now;
+      cv_.notify_all();
+    };
+    certificates_.addHandlers(
+        {onCertificate, [=](const kube::ObjectPtr&, const kube::ObjectPtr& o) { onCertificate(o); },
+         nullptr});
+    requests_.addHandlers({onRequest,
+                           [=](const kube::ObjectPtr&, const kube::ObjectPtr& o) { onRequest(o); },
+                           nullptr});
+    certificates_.start();
+    requests_.start();
+  }
+
+  Result<void> synced(const std::string& ns) {
+    for (auto* informer : {&certificates_, &requests_}) {
+      if (!informer->waitForSync(std::chrono::seconds(60))) {
+        return makeError("NoSync", "the watches in " + ns + " did not sync within 60 s");
+      }
+    }
+    return {};
+  }
+
+  struct Request {
+    std::optional<SteadyClock::time_point> approved, held, ready;
+  };
+
+  // Waits until `done` holds for what was seen, or the timeout.
+  bool waitUntil(const std::function<bool()>& done) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, kReadyTimeout, done);
+  }
+  std::size_t readyCertificates(const std::string& prefix) const {
+    return static_cast<std::size_t>(
+        std::count_if(certificateReady_.begin(), certificateReady_.end(),
+                      [&](const auto& entry) { return entry.first.rfind(prefix + "-", 0) == 0; }));
+  }
+  std::size_t heldRequests(const std::string& prefix) const {
+    return static_cast<std::size_t>(
+        std::count_if(requests_by_name_.begin(), requests_by_name_.end(), [&](const auto& entry) {
+          return entry.first.rfind(prefix + "-", 0) == 0 && entry.second.held.has_value();
+        }));
+  }
+  // Under mu_ (call inside waitUntil's predicate, or after it returned true).
+  const std::map<std::string, SteadyClock::time_point>& certificateReady() const {
+    return certificateReady_;
+  }
+  std::map<std::string, Request> requests() const {
+    std::lock_guard lock(mu_);
+    return requests_by_name_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, SteadyClock::time_point> certificateReady_;
+  std::map<std::string, Request> requests_by_name_;
+  kube::Informer certificates_;
+  kube::Informer requests_;
+};
+
+json certificate(const std::string& ns, const std::string& name, const json& issuerRef) {
+  return {{"metadata", {{"name", name}, {"namespace", ns}}},
+          {"spec",
+           {{"secretName", name + "-tls"},
+            {"dnsNames", {name + ".bench.test"}},
+            {"privateKey", {{"algorithm", "ECDSA"}, {"size", 256}}},
+            {"issuerRef", issuerRef}}}};
+}
+
+struct Batch {
+  double totalMs = 0;                     // first create to last Certificate Ready
+  std::vector<double> approvedToReadyMs;  // per request, as the watch saw it
+  std::vector<double> createToReadyMs;    // per Certificate
+};
+
+// Creates `count` Certificates prefix-<i> in `ns` back to back and waits until all are Ready.
+Result<Batch> issue(const std::shared_ptr<kube::Client>& client, const std::string& ns,
+                    const json& issuerRef, const std::string& prefix, int count) {
+  if (count <= 0) return makeError("BadCount", "expected a positive number of Certificates");
+  NamespaceWatch watch(client, ns);
+  if (auto r = watch.synced(ns); !r) return r.error();
+  std::map<std::string, SteadyClock::time_point> createdAt;
+  for (int i = 0; i < count; ++i) {
+    const std::string name = prefix + "-" + std::to_string(i);
+    createdAt[name] = SteadyClock::now();
+    if (auto created =
+            client->create(kube::resources::kCertificate, certificate(ns, name, issuerRef));
+        !created) {
+      return created.error();
+    }
+  }
+  const auto want = static_cast<std::size_t>(count);
+  if (!watch.waitUntil([&] { return watch.readyCertificates(prefix) >= want; })) {
+    return makeError("NotReady", "expected " + std::to_string(count) + " Certificates " + prefix +
+                                     "-* in " + ns + " to become Ready within 10 minutes; " +
+                                     std::to_string(watch.readyCertificates(prefix)) + " did");
+  }
+  Batch batch;
+  SteadyClock::time_point last = createdAt.begin()->second;
+  watch.waitUntil([&] {  // returns at once: the Ready times, read under the watch's lock
+    for (const auto& [name, created] : createdAt) {
+      const auto ready = watch.certificateReady().at(name);
+      batch.createToReadyMs.push_back(ms(ready - created));
+      last = std::max(last, ready);
+    }
+    return true;
+  });
+  batch.totalMs = ms(last - createdAt.begin()->second);
+  for (const auto& [name, r] : watch.requests()) {
+    if (name.rfind(prefix + "-", 0) == 0 && r.approved && r.ready) {
+      batch.approvedToReadyMs.push_back(ms(*r.ready - *r.approved));
+    }
+  }
+  return batch;
+}
+
+// ------------------------------------------------------------------------------------------
+// The plane's processes and the issuer's histogram.
+
+BenchPlane* gPlane = nullptr;
+std::shared_ptr<kube::Client> gClient;
+
+double rssMiB(const char* component) {
+  auto pid = gPlane->componentPid(component);
+  if (!pid) return -1;
+  auto rss = residentBytes(*pid);
+  return rss ? *rss / kMiB : -1;
+}
+double cpuOf(const char* component) {
+  auto pid = gPlane->componentPid(component);
+  if (!pid) return -1;
+  auto cpu = cpuSeconds(*pid);
+  return cpu ? *cpu : -1;
+}
+
+// Cumulative bucket counts of certchaos_issuer_approved_to_ready_seconds by upper bound.
+using Buckets = std::map<double, double>;
+
+Result<Buckets> issuerHistogram() {
+  auto url = gPlane->componentUrl("certchaos-issuer");
+  if (!url) return url.error();
+  std::smatch m;
+  static const std::regex hostPort(R"(^https?://([^:/]+):(\d+))");
+  if (!std::regex_search(*url, m, hostPort)) {
+    return makeError("BadUrl", "expected http://host:port for certchaos-issuer, found " + *url);
+  }
+  httplib::Client http(m[1].str(), std::stoi(m[2].str()));
+  auto res = http.Get("/metrics");
+  if (!res || res->status != 200) {
+    return makeError("NoMetrics", "GET " + *url + "/metrics failed");
+  }
+  static const std::regex bucket(
+      R"re(certchaos_issuer_approved_to_ready_seconds_bucket\{le="([^"]+)"\} ([0-9.e+]+))re");
+  Buckets out;
+  for (auto it = std::sregex_iterator(res->body.begin(), res->body.end(), bucket);
+       it != std::sregex_iterator(); ++it) {
+    const std::string le = (*it)[1].str();
+    out[le == "+Inf" ? INFINITY : std::stod(le)] = std::stod((*it)[2].str());
+  }
+  // The signing time alone (certchaos_issuer_signing_seconds), kept under negative keys: -1
+  // its sum, -2 its count, so that a diff of two snapshots gives the mean signing time.
+  static const std::regex signing(
+      R"re(certchaos_issuer_signing_seconds_(sum|count) ([0-9.e+-]+))re");
+  for (auto it = std::sregex_iterator(res->body.begin(), res->body.end(), signing);
+       it != std::sregex_iterator(); ++it) {
+    out[(*it)[1].str() == "sum" ? -1 : -2] = std::stod((*it)[2].str());
+  }
+  if (out.empty()) {
+    return makeError("NoHistogram",
+                     "expected certchaos_issuer_approved_to_ready_seconds in the issuer's "
+                     "/metrics; it has none (an older certchaos-issuer?)");
+  }
+  return out;
+}
+
+// The q-quantile in ms of what was observed between two snapshots, interpolated linearly
+// inside its bucket (as Prometheus' histogram_quantile); -1 for no observation.
+double histogramQuantileMs(const Buckets& before, const Buckets& after, double q) {
+  std::vector<std::pair<double, double>> diff;
+  for (const auto& [le, count] : after) {
+    if (le < 0) continue;  // the signing time's sum and count
+    auto it = before.find(le);
+    diff.emplace_back(le, count - (it == before.end() ? 0 : it->second));
+  }
+  if (diff.empty() || diff.back().second <= 0) return -1;
+  const double rank = q * diff.back().second;
+  double lower = 0, below = 0;
+  for (const auto& [le, cumulative] : diff) {
+    if (cumulative >= rank) {
+      if (std::isinf(le)) return lower * 1000;  // past the last bound: its lower edge
+      const double inBucket = cumulative - below;
+      const double at = inBucket <= 0 ? 1 : (rank - below) / inBucket;
+      return (lower + (le - lower) * at) * 1000;
+    }
+    lower = le;
+    below = cumulative;
+  }
+  return -1;
+}
+
+std::string onPath(const std::string& program) {
+  std::stringstream dirs(std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (dir.empty()) continue;
+    std::string path = dir;
+    path += '/';
+    path += program;
+    if (::access(path.c_str(), X_OK) == 0) return path;
+  }
+  return program;
+}
+
+// One ECDSA P-256 signature's time on this machine, in seconds, from `openssl speed`.
+Result<double> opensslSignSeconds() {
+  auto out = localcluster::runCommand({onPath("openssl"), "speed", "-seconds", "3", "ecdsap256"},
+                                      std::chrono::seconds(60));
+  if (!out) return out.error();
+  std::istringstream lines(out->output);
+  for (std::string line; std::getline(lines, line);) {
+    const auto close = line.find("(nistp256)");
+    if (close == std::string::npos || line.find("ecdsa") == std::string::npos) continue;
+    std::istringstream fields(line.substr(close + 10));
+    std::string signTime, verifyTime;
+    double signsPerSecond = 0;
+    if (fields >> signTime >> verifyTime >> signsPerSecond && signsPerSecond > 0) {
+      return 1.0 / signsPerSecond;
+    }
+  }
+  return makeError("OpensslSpeed",
+                   "expected a '256 bits ecdsa (nistp256) <sign> <verify> <sign/s> <verify/s>' "
+                   "line from `openssl speed ecdsap256`; it printed:\n" +
+                       out->output);
+}
+
+// ------------------------------------------------------------------------------------------
+// The phases; each fills a row of the summary.
+
+struct Figure {
+  std::string name;
+  std::string value;    // as printed
+  double measured = 0;  // compared with the target
+  std::string target;
+  bool met = false;
+  std::string load;  // the 1/5/15-minute load when it was measured
+};
+std::vector<Figure> gFigures;
+json gResults = json::object();
+
+struct Throughput {
+  double totalMs = 0;
+  double cpuSeconds = 0;
+  std::vector<double> approvedToReadyMs;
+  Buckets before, after;
+};
+std::map<std::string, Throughput> gThroughput;  // "ca", "chaos"
+
+void recordMemory(const std::string& phase) {
+  gResults["memory"][phase] = {{"certchaos_issuer_MiB", rssMiB("certchaos-issuer")},
+                               {"cm_controller_MiB", rssMiB("cm-controller")}};
+}
+
+void benchThroughput(benchmark::State& state, bool chaos) {
+  const int n = settings().certificates;
+  const std::string side = chaos ? "chaos" : "ca";
+  const json ref = chaos
+                       ? json{{"group", "certchaos.io"}, {"kind", "ChaosIssuer"}, {"name", "chaos"}}
+                       : json{{"group", "cert-manager.io"}, {"kind", "Issuer"}, {"name", "ca"}};
+  const char* signer = chaos ? "certchaos-issuer" : "cm-controller";
+  for (auto _ : state) {
+    Throughput t;
+    if (chaos) {
+      auto h = issuerHistogram();
+      if (!h) {
+        state.SkipWithError(h.error().message.c_str());
+        break;
+      }
+      t.before = *h;
+    }
+    const double cpuBefore = cpuOf(signer);
+    auto batch = issue(gClient, "bench-" + side, ref, "cert", n);
+    if (!batch) {
+      state.SkipWithError(batch.error().message.c_str());
+      break;
+    }
+    t.cpuSeconds = cpuOf(signer) - cpuBefore;
+    t.totalMs = batch->totalMs;
+    t.approvedToReadyMs = batch->approvedToReadyMs;
+    if (chaos) {
+      auto h = issuerHistogram();
+      if (!h) {
+        state.SkipWithError(h.error().message.c_str());
+        break;
+      }
+      t.after = *h;
+    }
+    state.SetIterationTime(t.totalMs / 1000);
+    gThroughput[side] = t;
+  }
+  if (state.error_occurred()) return;
+  const auto& t = gThroughput[side];
+  state.counters["certificates"] = n;
+  state.counters["certs_per_s"] = n / (t.totalMs / 1000);
+  state.counters["watch_approved_to_ready_p50_ms"] = quantile(t.approvedToReadyMs, 0.5);
+  state.counters["watch_approved_to_ready_p99_ms"] = quantile(t.approvedToReadyMs, 0.99);
+  state.counters["signer_cpu_ms_per_cert"] = t.cpuSeconds * 1000 / n;
+  state.counters["issuer_rss_MiB"] = rssMiB("certchaos-issuer");
+  state.counters["cm_controller_rss_MiB"] = rssMiB("cm-controller");
+  recordMemory("throughput-" + side);
+}
+
+struct HeadOfLine {
+  std::vector<double> alone, whileHeld;
+  double totalAloneMs = 0, totalHeldMs = 0;
+};
+HeadOfLine gHol;
+
+Result<void> createIssuer(const std::string& ns, const std::string& name, json spec) {
+  spec["selfSigned"] = json::object();
+  auto created = gClient->create(
+      kChaosIssuer, {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
+  if (!created) return created.error();
   kube::ReflectorOptions options;
   options.fieldSelector = "metadata.name=" + name;
-  kube::Informer informer(client, resource, ns, options);
+  kube::Informer informer(gClient, kChaosIssuer, ns, options);
   std::mutex mu;
   std::condition_variable cv;
   bool ready = false;
@@ -59,282 +462,349 @@ Result<void> waitReady(const std::shared_ptr<kube::Client>& client,
       {check, [&](const kube::ObjectPtr&, const kube::ObjectPtr& o) { check(o); }, nullptr});
   informer.start();
   std::unique_lock lock(mu);
-  if (!cv.wait_for(lock, kReadyTimeout, [&] { return ready; })) {
-    return makeError("NotReady", "expected " + resource.kind + " " + ns + "/" + name +
-                                     " to become Ready within 5 minutes; it did not (see the "
-                                     "plane's logs)");
+  if (!cv.wait_for(lock, std::chrono::minutes(2), [&] { return ready; })) {
+    return makeError("NotReady", "expected ChaosIssuer " + ns + "/" + name +
+                                     " to become Ready within 2 minutes; it did not");
   }
   return {};
 }
 
-struct Batch {
-  std::vector<double> latenciesMs;         // create to Ready, per Certificate
-  std::vector<double> requestLatenciesMs;  // first seen to Ready, per CertificateRequest
-  double totalMs = 0;                      // first create to last Ready
-};
-
-// Creates `count` Certificates named prefix-<i> for issuerRef back to back and waits until all
-// are Ready. Their CertificateRequests are timed too, from first sight to Ready: the issuer's
-// part (approval, signing, status) without the Certificate controllers around it.
-Result<Batch> issue(const std::shared_ptr<kube::Client>& client, const std::string& ns,
-                    const json& issuerRef, const std::string& prefix, int count) {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::map<std::string, SteadyClock::time_point> readyAt;
-  std::map<std::string, SteadyClock::time_point> requestSeenAt;
-  std::map<std::string, SteadyClock::time_point> requestReadyAt;
-  auto ours = [&](const std::string& certificateName) {
-    return certificateName.rfind(prefix + "-", 0) == 0;
-  };
-  auto checkCertificate = [&](const kube::ObjectPtr& o) {
-    if (!isReady(*o) || !ours((*o)["metadata"]["name"].get<std::string>())) return;
-    std::lock_guard lock(mu);
-    readyAt.emplace((*o)["metadata"]["name"].get<std::string>(), SteadyClock::now());
-    cv.notify_all();
-  };
-  auto checkRequest = [&](const kube::ObjectPtr& o) {
-    const auto& meta = (*o)["metadata"];
-    const json annotations = meta.value("annotations", json::object());
-    if (!ours(annotations.value("cert-manager.io/certificate-name", ""))) return;
-    const auto name = meta["name"].get<std::string>();
-    std::lock_guard lock(mu);
-    requestSeenAt.emplace(name, SteadyClock::now());  // emplace: the first time only
-    if (isReady(*o)) requestReadyAt.emplace(name, SteadyClock::now());
-  };
-  kube::Informer certificates(client, kube::resources::kCertificate, ns);
-  certificates.addHandlers(
-      {checkCertificate,
-       [&](const kube::ObjectPtr&, const kube::ObjectPtr& o) { checkCertificate(o); }, nullptr});
-  kube::Informer requests(client, kube::resources::kCertificateRequest, ns);
-  requests.addHandlers({checkRequest,
-                        [&](const kube::ObjectPtr&, const kube::ObjectPtr& o) { checkRequest(o); },
-                        nullptr});
-  certificates.start();
-  requests.start();
-  for (const auto* informer : {&certificates, &requests}) {
-    if (!informer->waitForSync(std::chrono::seconds(60))) {
-      return makeError("NoSync", "the watches in " + ns + " did not sync within 60 s");
-    }
-  }
-
-  std::map<std::string, SteadyClock::time_point> createdAt;
-  for (int i = 0; i < count; ++i) {
-    const std::string name = prefix + "-" + std::to_string(i);
-    json certificate = {{"metadata", {{"name", name}, {"namespace", ns}}},
-                        {"spec",
-                         {{"secretName", name + "-tls"},
-                          {"dnsNames", {name + ".bench.test"}},
-                          {"privateKey", {{"algorithm", "ECDSA"}, {"size", 256}}},
-                          {"issuerRef", issuerRef}}}};
-    createdAt[name] = SteadyClock::now();
-    if (auto created = client->create(kube::resources::kCertificate, certificate); !created) {
-      return created.error();
-    }
-  }
-  std::unique_lock lock(mu);
-  if (!cv.wait_for(lock, kReadyTimeout, [&] { return readyAt.size() == createdAt.size(); })) {
-    return makeError("NotReady", "expected " + std::to_string(count) + " Certificates " + prefix +
-                                     "-* in " + ns + " to become Ready within 5 minutes; " +
-                                     std::to_string(readyAt.size()) + " did");
-  }
-  Batch batch;
-  auto first = createdAt.begin()->second;
-  auto last = first;
-  for (const auto& [name, created] : createdAt) {
-    batch.latenciesMs.push_back(ms(readyAt[name] - created));
-    first = std::min(first, created);
-    last = std::max(last, readyAt[name]);
-  }
-  batch.totalMs = ms(last - first);
-  for (const auto& [name, ready] : requestReadyAt) {
-    batch.requestLatenciesMs.push_back(ms(ready - requestSeenAt[name]));
-  }
-  return batch;
+// A namespace where faults may act (the opt-in label) with a ChaosIssuer holding every request
+// for `delay`.
+Result<void> sleepingIssuer(const std::string& ns, const std::string& delay) {
+  if (auto r = gPlane->createNamespace(ns); !r) return r;
+  auto labelled = gClient->patch(kube::resources::kNamespace, "", ns, kube::PatchType::kMerge,
+                                 {{"metadata", {{"labels", {{"certchaos.io/chaos", "enabled"}}}}}});
+  if (!labelled) return labelled.error();
+  return createIssuer(
+      ns, "sleepy",
+      {{"faults", json::array({{{"type", "sleep"}, {"parameters", {{"delay", delay}}}}})}});
 }
 
-enum class Side { kCertManagerCa, kCertchaos };
+const json kSleepyRef = {{"group", "certchaos.io"}, {"kind", "ChaosIssuer"}, {"name", "sleepy"}};
+const json kHealthyRef = {{"group", "certchaos.io"}, {"kind", "ChaosIssuer"}, {"name", "chaos"}};
 
-struct SideSetup {
-  const char* label;
-  std::string ns;
-  json issuerRef;
-  const char* signer;  // the plane component that signs
-};
-
-SideSetup setupOf(Side side) {
-  if (side == Side::kCertManagerCa) {
-    return {"cert-manager CA issuer",
-            "bench-ca",
-            {{"group", "cert-manager.io"}, {"kind", "Issuer"}, {"name", "ca"}},
-            "cm-controller"};
-  }
-  return {"certchaos-issuer (healthy)",
-          "bench-chaos",
-          {{"group", "certchaos.io"}, {"kind", "ChaosIssuer"}, {"name", "chaos"}},
-          "certchaos-issuer"};
-}
-
-struct SideResult {
-  double p50 = 0, p95 = 0, max = 0, total = 0;
-  double requestP50 = 0, requestP95 = 0;  // CertificateRequest seen -> Ready
-};
-
-// Shared by main and the benchmarks: one plane for the whole run.
-BenchPlane* gPlane = nullptr;
-std::shared_ptr<kube::Client> gClient;
-std::map<Side, SideResult> gResults;
-
-// The issuers, each Ready, and one Certificate through each so that neither side pays for a
-// first use (connections, caches) in its measured batch.
-Result<void> prepareIssuers(const BenchPlane& plane, const std::shared_ptr<kube::Client>& client) {
-  for (Side side : {Side::kCertManagerCa, Side::kCertchaos}) {
-    if (auto r = plane.createNamespace(setupOf(side).ns); !r) return r;
-  }
-  const std::string caNs = setupOf(Side::kCertManagerCa).ns;
-  const std::vector<std::pair<kube::ResourceRef, json>> objects = {
-      {kube::resources::kIssuer,
-       {{"metadata", {{"name", "selfsigned"}, {"namespace", caNs}}},
-        {"spec", {{"selfSigned", json::object()}}}}},
-      {kube::resources::kCertificate,
-       {{"metadata", {{"name", "root"}, {"namespace", caNs}}},
-        {"spec",
-         {{"isCA", true},
-          {"commonName", "certchaos bench root"},
-          {"secretName", "bench-root"},
-          {"privateKey", {{"algorithm", "ECDSA"}, {"size", 256}}},
-          {"issuerRef",
-           {{"group", "cert-manager.io"}, {"kind", "Issuer"}, {"name", "selfsigned"}}}}}}},
-      {kube::resources::kIssuer,
-       {{"metadata", {{"name", "ca"}, {"namespace", caNs}}},
-        {"spec", {{"ca", {{"secretName", "bench-root"}}}}}}},
-      {kChaosIssuer,
-       {{"metadata", {{"name", "chaos"}, {"namespace", setupOf(Side::kCertchaos).ns}}},
-        {"spec", {{"selfSigned", json::object()}}}}},
-  };
-  for (const auto& [resource, object] : objects) {
-    if (auto created = client->create(resource, object); !created) return created.error();
-    const auto& meta = object["metadata"];
-    if (auto r = waitReady(client, resource, meta["namespace"], meta["name"]); !r) return r;
-  }
-  for (Side side : {Side::kCertManagerCa, Side::kCertchaos}) {
-    const auto s = setupOf(side);
-    if (auto warm = issue(client, s.ns, s.issuerRef, "warm-up", 1); !warm) return warm.error();
-  }
-  return {};
-}
-
-void benchIssuance(benchmark::State& state, Side side) {
-  const auto s = setupOf(side);
+void benchHeadOfLine(benchmark::State& state, bool held) {
+  const int n = settings().holRequests;
   for (auto _ : state) {
-    auto batch = issue(gClient, s.ns, s.issuerRef, "cert", kCertificates);
+    const std::string ns = held ? "bench-hol-held" : "bench-hol-alone";
+    auto r = gPlane->createNamespace(ns);
+    if (r) r = createIssuer(ns, "chaos", json::object());
+    std::unique_ptr<NamespaceWatch> holds;
+    if (r && held) {
+      // The holds first, each seen held, then the measured batch.
+      const std::string holdNs = "bench-hol-holds";
+      r = sleepingIssuer(holdNs, "1h");
+      if (r) {
+        holds = std::make_unique<NamespaceWatch>(gClient, holdNs);
+        r = holds->synced(holdNs);
+      }
+      for (int i = 0; r && i < settings().holHeld; ++i) {
+        auto created =
+            gClient->create(kube::resources::kCertificate,
+                            certificate(holdNs, "held-" + std::to_string(i), kSleepyRef));
+        if (!created) r = created.error();
+      }
+      const auto want = static_cast<std::size_t>(settings().holHeld);
+      if (r && !holds->waitUntil([&] { return holds->heldRequests("held") >= want; })) {
+        r = makeError("NotHeld", "expected " + std::to_string(want) +
+                                     " requests held by the sleep fault within 10 minutes");
+      }
+    }
+    if (!r) {
+      state.SkipWithError(r.error().message.c_str());
+      break;
+    }
+    auto batch = issue(gClient, ns, kHealthyRef, "hol", n);
+    if (!batch) {
+      state.SkipWithError(batch.error().message.c_str());
+      break;
+    }
+    if (held && holds->heldRequests("held") < static_cast<std::size_t>(settings().holHeld)) {
+      state.SkipWithError("a held request was no longer held at the end of the batch");
+      break;
+    }
+    state.SetIterationTime(batch->totalMs / 1000);
+    (held ? gHol.whileHeld : gHol.alone) = batch->approvedToReadyMs;
+    (held ? gHol.totalHeldMs : gHol.totalAloneMs) = batch->totalMs;
+  }
+  if (state.error_occurred()) return;
+  const auto& samples = held ? gHol.whileHeld : gHol.alone;
+  state.counters["requests"] = n;
+  state.counters["held"] = held ? settings().holHeld : 0;
+  state.counters["watch_approved_to_ready_p50_ms"] = quantile(samples, 0.5);
+  state.counters["watch_approved_to_ready_p99_ms"] = quantile(samples, 0.99);
+  state.counters["issuer_rss_MiB"] = rssMiB("certchaos-issuer");
+  state.counters["cm_controller_rss_MiB"] = rssMiB("cm-controller");
+  recordMemory(held ? "head-of-line-held" : "head-of-line-alone");
+}
+
+std::vector<double> gDelayErrorsMs;
+
+void benchDelayPrecision(benchmark::State& state) {
+  const int n = settings().delayRequests;
+  const std::string ns = "bench-delay";
+  for (auto _ : state) {
+    auto r = sleepingIssuer(ns, std::to_string(settings().delaySeconds) + "s");
+    if (!r) {
+      state.SkipWithError(r.error().message.c_str());
+      break;
+    }
+    auto batch = issue(gClient, ns, kSleepyRef, "delayed", n);
     if (!batch) {
       state.SkipWithError(batch.error().message.c_str());
       break;
     }
     state.SetIterationTime(batch->totalMs / 1000);
-    SideResult r{
-        quantile(batch->latenciesMs, 0.50),        quantile(batch->latenciesMs, 0.95),
-        quantile(batch->latenciesMs, 1.0),         batch->totalMs,
-        quantile(batch->requestLatenciesMs, 0.50), quantile(batch->requestLatenciesMs, 0.95)};
-    gResults[side] = r;
+    gDelayErrorsMs.clear();
+    for (double t : batch->approvedToReadyMs) {
+      gDelayErrorsMs.push_back(std::abs(t - settings().delaySeconds * 1000.0));
+    }
   }
   if (state.error_occurred()) return;
-  const SideResult& r = gResults[side];
-  state.counters["certificates"] = kCertificates;
-  state.counters["p50_ms"] = r.p50;
-  state.counters["p95_ms"] = r.p95;
-  state.counters["max_ms"] = r.max;
-  state.counters["total_ms"] = r.total;
-  state.counters["certs_per_s"] = kCertificates / (r.total / 1000);
-  state.counters["request_p50_ms"] = r.requestP50;
-  state.counters["request_p95_ms"] = r.requestP95;
-  if (auto pid = gPlane->componentPid(s.signer); pid) {
-    if (auto rss = residentBytes(*pid); rss) state.counters["signer_rss_MiB"] = *rss / kMiB;
-  }
-  if (side == Side::kCertchaos && gResults.count(Side::kCertManagerCa) != 0) {
-    const SideResult& ca = gResults[Side::kCertManagerCa];
-    state.counters["p50_ratio_vs_ca"] = r.p50 / ca.p50;
-    state.counters["total_ratio_vs_ca"] = r.total / ca.total;
-    state.counters["request_p50_ratio_vs_ca"] = r.requestP50 / ca.requestP50;
-  }
+  state.counters["requests"] = n;
+  state.counters["error_p50_ms"] = quantile(gDelayErrorsMs, 0.5);
+  state.counters["error_p99_ms"] = quantile(gDelayErrorsMs, 0.99);
+  state.counters["issuer_rss_MiB"] = rssMiB("certchaos-issuer");
+  state.counters["cm_controller_rss_MiB"] = rssMiB("cm-controller");
+  recordMemory("delay-precision");
 }
 
-// The CA side first, so that the certchaos row can carry the ratio.
-BENCHMARK_CAPTURE(benchIssuance, cert_manager_ca, Side::kCertManagerCa)
-    ->Name("Issuance/cert-manager-ca/certificates:50")
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(benchIssuance, certchaos_issuer, Side::kCertchaos)
-    ->Name("Issuance/certchaos-issuer/certificates:50")
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+void registerBenchmarks() {
+  const auto n = std::to_string(settings().certificates);
+  // The CA side first, so that the certchaos side can carry the ratio.
+  benchmark::RegisterBenchmark(("Throughput/cert-manager-ca/certificates:" + n).c_str(),
+                               [](benchmark::State& s) { benchThroughput(s, false); })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark(("Throughput/certchaos-issuer/certificates:" + n).c_str(),
+                               [](benchmark::State& s) { benchThroughput(s, true); })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+  const auto hol = std::to_string(settings().holRequests);
+  benchmark::RegisterBenchmark(("HeadOfLine/alone/requests:" + hol).c_str(),
+                               [](benchmark::State& s) { benchHeadOfLine(s, false); })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark(
+      ("HeadOfLine/held:" + std::to_string(settings().holHeld) + "/requests:" + hol).c_str(),
+      [](benchmark::State& s) { benchHeadOfLine(s, true); })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark(
+      ("DelayPrecision/sleep:5s/requests:" + std::to_string(settings().delayRequests)).c_str(),
+      benchDelayPrecision)
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+}
 
-std::string mib(const BenchPlane& plane, const char* component) {
-  auto pid = plane.componentPid(component);
-  if (!pid) return "?";
-  auto rss = residentBytes(*pid);
-  if (!rss) return "?";
-  std::array<char, 32> text{};
-  std::snprintf(text.data(), text.size(), "%.1f MiB", *rss / kMiB);
+// The issuers, each Ready, and one Certificate through each so that neither side pays for a
+// first use (connections, caches) in its measured batch.
+Result<void> prepareIssuers() {
+  for (const char* ns : {"bench-ca", "bench-chaos"}) {
+    if (auto r = gPlane->createNamespace(ns); !r) return r;
+  }
+  const std::vector<json> caObjects = {
+      {{"metadata", {{"name", "selfsigned"}, {"namespace", "bench-ca"}}},
+       {"spec", {{"selfSigned", json::object()}}}},
+      {{"metadata", {{"name", "root"}, {"namespace", "bench-ca"}}},
+       {"spec",
+        {{"isCA", true},
+         {"commonName", "certchaos bench root"},
+         {"secretName", "bench-root"},
+         {"privateKey", {{"algorithm", "ECDSA"}, {"size", 256}}},
+         {"issuerRef",
+          {{"group", "cert-manager.io"}, {"kind", "Issuer"}, {"name", "selfsigned"}}}}}},
+      {{"metadata", {{"name", "ca"}, {"namespace", "bench-ca"}}},
+       {"spec", {{"ca", {{"secretName", "bench-root"}}}}}},
+  };
+  if (auto c = gClient->create(kube::resources::kIssuer, caObjects[0]); !c) return c.error();
+  if (auto c = gClient->create(kube::resources::kCertificate, caObjects[1]); !c) return c.error();
+  if (auto c = gClient->create(kube::resources::kIssuer, caObjects[2]); !c) return c.error();
+  if (auto r = createIssuer("bench-chaos", "chaos", json::object()); !r) return r;
+  // The CA Issuer is Ready once its root is: the warm-up Certificate waits for both.
+  if (auto warm =
+          issue(gClient, "bench-ca",
+                {{"group", "cert-manager.io"}, {"kind", "Issuer"}, {"name", "ca"}}, "warm-up", 1);
+      !warm) {
+    return warm.error();
+  }
+  if (auto warm = issue(gClient, "bench-chaos", kHealthyRef, "warm-up", 1); !warm) {
+    return warm.error();
+  }
+  return {};
+}
+
+const char* verdict(bool met) { return met ? "MET" : "MISSED"; }
+
+std::string fmt(const char* format, double a, double b = 0, double c = 0) {
+  std::array<char, 160> text{};
+  std::snprintf(text.data(), text.size(), format, a, b, c);
   return text.data();
 }
 
-void printSummary(const BenchPlane& plane) {
-  std::printf("\nIssuance of %d ECDSA P-256 Certificates per issuer, created back to back\n",
-              kCertificates);
-  std::printf("%-28s %27s %8s %8s %17s\n", "", "Certificate create -> Ready", "", "",
-              "request -> Ready");
-  std::printf("%-28s %8s %8s %8s %8s %8s %8s %8s\n", "issuer", "p50 ms", "p95 ms", "max ms",
-              "total ms", "certs/s", "p50 ms", "p95 ms");
-  for (Side side : {Side::kCertManagerCa, Side::kCertchaos}) {
-    if (gResults.count(side) == 0) continue;
-    const auto& r = gResults[side];
-    std::printf("%-28s %8.0f %8.0f %8.0f %8.0f %8.2f %8.0f %8.0f\n", setupOf(side).label, r.p50,
-                r.p95, r.max, r.total, kCertificates / (r.total / 1000), r.requestP50,
-                r.requestP95);
+void summarize(double signSeconds) {
+  const auto& s = settings();
+  const std::string load = loadNow();
+  std::printf("\ncm-controller client rate limit: --kube-api-qps=%d --kube-api-burst=%d\n", s.cmQps,
+              s.cmBurst);
+  if (gThroughput.count("ca") != 0 && gThroughput.count("chaos") != 0) {
+    const auto& ca = gThroughput["ca"];
+    const auto& chaos = gThroughput["chaos"];
+    const double caRate = s.certificates / (ca.totalMs / 1000);
+    const double chaosRate = s.certificates / (chaos.totalMs / 1000);
+    gFigures.push_back({"throughput, " + std::to_string(s.certificates) +
+                            " ECDSA P-256 Certificates: ChaosIssuer / CA issuer",
+                        fmt("%.2f (%.1f / %.1f certs/s)", chaosRate / caRate, chaosRate, caRate),
+                        chaosRate / caRate, ">= 1.0", chaosRate / caRate >= 1.0, load});
+    const double p50 = histogramQuantileMs(chaos.before, chaos.after, 0.5);
+    const double p99 = histogramQuantileMs(chaos.before, chaos.after, 0.99);
+    auto delta = [&](double key) {
+      auto a = chaos.after.find(key);
+      auto b = chaos.before.find(key);
+      return (a == chaos.after.end() ? 0 : a->second) - (b == chaos.before.end() ? 0 : b->second);
+    };
+    const double signingMs = delta(-2) > 0 ? delta(-1) / delta(-2) * 1000 : -1;
+    gFigures.push_back({"issuer approved -> Ready written (its histogram) p50 / p99",
+                        fmt("%.2f / %.2f ms (signing alone: mean %.2f ms)", p50, p99, signingMs),
+                        p99, "p99 <= 5 ms", p99 >= 0 && p99 <= 5, load});
+    const double w50 = quantile(chaos.approvedToReadyMs, 0.5);
+    const double w99 = quantile(chaos.approvedToReadyMs, 0.99);
+    const double c50 = quantile(ca.approvedToReadyMs, 0.5);
+    const double c99 = quantile(ca.approvedToReadyMs, 0.99);
+    gFigures.push_back({"approved -> Ready as a watch sees it p50 / p99 (CA issuer)",
+                        fmt("%.1f / %.1f ms", w50, w99) + fmt(" (%.1f / %.1f ms)", c50, c99), w99,
+                        "p99 <= 5 ms", w99 <= 5, load});
+    const double perSignature = chaos.cpuSeconds / s.certificates;
+    const double caPerSignature = ca.cpuSeconds / s.certificates;
+    const double cpuRatio = signSeconds > 0 ? perSignature / signSeconds : -1;
+    gFigures.push_back(
+        {"issuer CPU per signature / openssl speed ECDSA P-256 sign",
+         fmt("%.1f (%.3f ms / %.4f ms)", cpuRatio, perSignature * 1000, signSeconds * 1000) +
+             fmt("; cm-controller per CA issuance %.3f ms", caPerSignature * 1000),
+         cpuRatio, "<= 3", cpuRatio >= 0 && cpuRatio <= 3, load});
+    gResults["throughput"] = {{"certificates", s.certificates},
+                              {"ca_total_ms", ca.totalMs},
+                              {"chaos_total_ms", chaos.totalMs},
+                              {"ratio", chaosRate / caRate},
+                              {"issuer_histogram_p50_ms", p50},
+                              {"issuer_histogram_p99_ms", p99},
+                              {"issuer_signing_mean_ms", signingMs},
+                              {"watch_p50_ms", w50},
+                              {"watch_p99_ms", w99},
+                              {"ca_watch_p50_ms", c50},
+                              {"ca_watch_p99_ms", c99},
+                              {"issuer_cpu_ms_per_signature", perSignature * 1000},
+                              {"cm_controller_cpu_ms_per_issuance", caPerSignature * 1000},
+                              {"openssl_sign_ms", signSeconds * 1000},
+                              {"cpu_ratio", cpuRatio}};
   }
-  if (gResults.count(Side::kCertManagerCa) != 0 && gResults.count(Side::kCertchaos) != 0) {
-    const auto& ca = gResults[Side::kCertManagerCa];
-    const auto& chaos = gResults[Side::kCertchaos];
-    std::printf("%-28s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f\n", "ratio certchaos / CA",
-                chaos.p50 / ca.p50, chaos.p95 / ca.p95, chaos.max / ca.max, chaos.total / ca.total,
-                ca.total / chaos.total, chaos.requestP50 / ca.requestP50,
-                chaos.requestP95 / ca.requestP95);
+  if (!gHol.alone.empty() && !gHol.whileHeld.empty()) {
+    const double ratio = quantile(gHol.whileHeld, 0.5) / quantile(gHol.alone, 0.5);
+    const double ratio99 = quantile(gHol.whileHeld, 0.99) / quantile(gHol.alone, 0.99);
+    gFigures.push_back({"head-of-line: " + std::to_string(s.holRequests) + " requests with " +
+                            std::to_string(s.holHeld) +
+                            " held / alone (approved -> Ready p50; p99)",
+                        fmt("%.2f; %.2f", ratio, ratio99) +
+                            fmt(" (p50 %.1f / %.1f ms, total %.0f", quantile(gHol.whileHeld, 0.5),
+                                quantile(gHol.alone, 0.5), gHol.totalHeldMs) +
+                            fmt(" / %.0f ms)", gHol.totalAloneMs),
+                        ratio, "<= 1.1", ratio <= 1.1, load});
+    gResults["head_of_line"] = {{"requests", s.holRequests},
+                                {"held", s.holHeld},
+                                {"p50_ratio", ratio},
+                                {"p99_ratio", ratio99},
+                                {"alone_total_ms", gHol.totalAloneMs},
+                                {"held_total_ms", gHol.totalHeldMs}};
   }
-  std::printf("resident memory after the run: certchaos-issuer %s, cm-controller %s\n",
-              mib(plane, "certchaos-issuer").c_str(), mib(plane, "cm-controller").c_str());
+  if (!gDelayErrorsMs.empty()) {
+    const double p99 = quantile(gDelayErrorsMs, 0.99);
+    gFigures.push_back({"delay precision: |Ready - (Approved + 5 s)| p50 / p99, " +
+                            std::to_string(s.delayRequests) + " requests",
+                        fmt("%.1f / %.1f ms", quantile(gDelayErrorsMs, 0.5), p99), p99,
+                        "p99 <= 50 ms", p99 <= 50, load});
+    gResults["delay_precision"] = {{"requests", s.delayRequests},
+                                   {"error_p50_ms", quantile(gDelayErrorsMs, 0.5)},
+                                   {"error_p99_ms", p99}};
+  }
+  std::printf("\n%-74s %-44s %-13s %s\n", "figure", "value", "target", "result");
+  json figures = json::array();
+  for (const auto& f : gFigures) {
+    std::printf("%-74s %-44s %-13s %s\n", f.name.c_str(), f.value.c_str(), f.target.c_str(),
+                verdict(f.met));
+    figures.push_back({{"figure", f.name},
+                       {"value", f.value},
+                       {"measured", f.measured},
+                       {"target", f.target},
+                       {"met", f.met},
+                       {"load", f.load}});
+  }
+  std::printf("resident memory after each phase (certchaos-issuer, cm-controller):\n");
+  const json memory = gResults.value("memory", json::object());
+  for (const auto& [phase, m] : memory.items()) {
+    std::printf("  %-22s %.1f MiB, %.1f MiB\n", phase.c_str(),
+                m["certchaos_issuer_MiB"].get<double>(), m["cm_controller_MiB"].get<double>());
+  }
+  std::printf("load average (1/5/15 min) at the end: %s, %ld CPUs\n", load.c_str(),
+              sysconf(_SC_NPROCESSORS_ONLN));
+  gResults["figures"] = figures;
+  gResults["settings"] = {{"certificates", s.certificates},
+                          {"hol_requests", s.holRequests},
+                          {"hol_held", s.holHeld},
+                          {"delay_requests", s.delayRequests},
+                          {"delay_seconds", s.delaySeconds},
+                          {"cm_controller_kube_api_qps", s.cmQps},
+                          {"cm_controller_kube_api_burst", s.cmBurst}};
+  gResults["machine"] = {{"cpus", sysconf(_SC_NPROCESSORS_ONLN)}, {"load_at_end", load}};
+  const char* commit = std::getenv("BENCH_COMMIT");
+  gResults["commit"] = commit != nullptr ? commit : "";
+  const char* path = std::getenv("BENCH_RESULTS");
+  const std::string out = path != nullptr && *path != '\0' ? path : "bench/results.json";
+  std::ofstream file(out);
+  file << gResults.dump(2) << "\n";
+  if (file) {
+    std::printf("results: %s\n", out.c_str());
+  } else {
+    std::fprintf(stderr, "issuance_bench: cannot write %s (set BENCH_RESULTS)\n", out.c_str());
+  }
 }
-
-}  // namespace
-}  // namespace certchaos::bench
-
-namespace certchaos::bench {
-namespace {
 
 int run(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  auto plane = BenchPlane::start();
+  const auto& s = settings();
+  auto signSeconds = opensslSignSeconds();
+  if (!signSeconds)
+    std::fprintf(stderr, "issuance_bench: %s\n", signSeconds.error().message.c_str());
+  std::printf("starting a plane; cm-controller --kube-api-qps=%d --kube-api-burst=%d\n", s.cmQps,
+              s.cmBurst);
+  auto plane =
+      BenchPlane::start({"--cm-controller-arg=--kube-api-qps=" + std::to_string(s.cmQps),
+                         "--cm-controller-arg=--kube-api-burst=" + std::to_string(s.cmBurst)});
   if (!plane) {
     std::fprintf(stderr, "issuance_bench: %s\n", plane.error().message.c_str());
     return 1;
   }
   gPlane = plane->get();
-  auto client = gPlane->admin(/*qps=*/500);
+  auto client = gPlane->admin(/*qps=*/1000);
   if (!client) {
     std::fprintf(stderr, "issuance_bench: %s\n", client.error().message.c_str());
     return 1;
   }
   gClient = *client;
-  if (auto prepared = prepareIssuers(*gPlane, gClient); !prepared) {
+  if (auto prepared = prepareIssuers(); !prepared) {
     std::fprintf(stderr, "issuance_bench: preparing the issuers: %s\n",
                  prepared.error().message.c_str());
     return 1;
   }
+  registerBenchmarks();
   benchmark::RunSpecifiedBenchmarks();
-  printSummary(*gPlane);
+  summarize(signSeconds ? *signSeconds : -1);
   benchmark::Shutdown();
   gClient.reset();
   return 0;

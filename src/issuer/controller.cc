@@ -108,9 +108,8 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
   kube::Informer chaosClusterIssuers(client, resources::kChaosClusterIssuer);
   // Every request of the cluster, kept lean (no CSR, certificate or CA: lean_request.h) and
   // packed: about 1 KiB a request where the parsed document took 9.
-  kube::Informer requests(client, res::kCertificateRequest, "",
-                          kube::ReflectorOptions{.transform = leanCertificateRequest},
-                          kube::ObjectCache::Storage::kPacked);
+  kube::Informer requests(client, res::kCertificateRequest, "", requestCacheOptions(),
+                          kRequestCacheStorage);
   requests.addIndex(kIssuerRefIndex, kube::issuerRefIndex);
 
   auto optedIn = [&namespaces](const std::string& ns) {
@@ -193,7 +192,8 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
          },
          enqueue});
   }
-  auto enqueueRequest = [&requestLoop](const kube::ObjectPtr& o) {
+  auto enqueueRequest = [&requestLoop, &requestReconciler](const kube::ObjectPtr& o) {
+    requestReconciler.noteSeen(*o);
     requestLoop.queue().add(kube::objectKey(*o));
   };
   requests.addHandlers(

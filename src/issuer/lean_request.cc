@@ -54,4 +54,8 @@ void leanCertificateRequest(json& request) {
   if (status.is_object() && !status.empty()) request["status"] = std::move(status);
 }
 
+kube::ReflectorOptions requestCacheOptions() {
+  return kube::ReflectorOptions{.transform = leanCertificateRequest};
+}
+
 }  // namespace certchaos::issuer

@@ -114,8 +114,17 @@ std::size_t RequestReconciler::heldCount() const {
   return held_.size();
 }
 
+void RequestReconciler::noteSeen(const json& request) {
+  if (!conditionIs(request, "Approved", "True") || isFinal(request)) return;
+  const std::string uid = request["metadata"].value("uid", "");
+  std::lock_guard lock(mu_);
+  if (finished_.count(uid) != 0) return;
+  approvedSeenAt_.emplace(uid, std::chrono::steady_clock::now());  // the first sight only
+}
+
 void RequestReconciler::forget(const std::string& uid) {
   std::lock_guard lock(mu_);
+  approvedSeenAt_.erase(uid);
   finished_.erase(uid);  // UIDs are never reused
   held_.erase(uid);
   reported_.erase(uid);
@@ -298,6 +307,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     std::lock_guard lock(mu_);
     finished_.insert(uid);
     held_.erase(uid);
+    approvedSeenAt_.erase(uid);
     reported_.erase(uid);
     retryAt_.erase(uid);
     rt_.metrics.heldRequests.set(static_cast<double>(held_.size()));
@@ -460,6 +470,10 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   }
   {
     std::lock_guard lock(mu_);
+    if (auto seen = approvedSeenAt_.find(uid); seen != approvedSeenAt_.end()) {
+      rt_.metrics.approvedToReadySeconds.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - seen->second).count());
+    }
     auto& recent = issuances_[issuer.key];
     recent.push_back({now, issuer.generation});
     if (recent.size() > kIssuanceMemory) recent.pop_front();

@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "certchaos/kube/object_cache.h"
+#include "certchaos/kube/reflector.h"
+
 namespace certchaos::issuer {
 
 // Reduces `request` in place (a kube::ObjectTransform for the requests' informer): keeps
@@ -13,5 +16,11 @@ namespace certchaos::issuer {
 // deletion times and the cert-manager.io/certificate-name and -revision annotations; spec without
 // request; status's conditions and failureTime.
 void leanCertificateRequest(nlohmann::json& request);
+
+// How the issuer's informer of CertificateRequests lists, watches and keeps them: through
+// leanCertificateRequest, packed. One definition for the issuer and the tests of its cache.
+kube::ReflectorOptions requestCacheOptions();
+inline constexpr kube::ObjectCache::Storage kRequestCacheStorage =
+    kube::ObjectCache::Storage::kPacked;
 
 }  // namespace certchaos::issuer

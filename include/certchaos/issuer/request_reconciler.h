@@ -43,6 +43,10 @@ class RequestReconciler {
   // How many requests are held right now (for the metric).
   std::size_t heldCount() const;
 
+  // A watch event for the request (before it is queued): the first one that shows it approved
+  // starts the approved-to-Ready time of certchaos_issuer_approved_to_ready_seconds.
+  void noteSeen(const nlohmann::json& request);
+
   // The request is gone: drop what is remembered about it (a held request stops counting).
   void forget(const std::string& uid);
 
@@ -83,6 +87,9 @@ class RequestReconciler {
   std::map<std::string, std::deque<Issuance>> issuances_;
   std::map<std::string, std::set<std::string>> reported_;  // per UID: fault types with an Event
   std::map<std::string, SystemTime> retryAt_;              // per UID: a Pending failure's retry
+  // Per UID not yet finished: when a watch event first showed it approved (steady clock: the
+  // metric measures an interval, which a wall-clock step must not bend).
+  std::map<std::string, std::chrono::steady_clock::time_point> approvedSeenAt_;
 };
 
 }  // namespace certchaos::issuer

@@ -23,6 +23,13 @@ struct IssuerMetrics {
         signingSeconds(r.histogram("certchaos_issuer_signing_seconds",
                                    "Time to build and sign a certificate.",
                                    {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5})),
+        // From the first sight of Approved=True (the watch event, before the queue) to the
+        // Ready=True status written: the issuer's own part of an issuance, holds included.
+        approvedToReadySeconds(
+            r.histogram("certchaos_issuer_approved_to_ready_seconds",
+                        "Time from seeing a request approved to writing its Ready=True status.",
+                        {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+                         10, 30, 60, 300})),
         queueDepth(r.gauge("certchaos_issuer_queue_depth",
                            "Keys ready or waiting in the work queues, by queue.")),
         heldRequests(r.gauge("certchaos_issuer_held_requests",
@@ -33,6 +40,7 @@ struct IssuerMetrics {
   obs::Counter& requests;
   obs::Counter& faults;
   obs::Histogram& signingSeconds;
+  obs::Histogram& approvedToReadySeconds;
   obs::Gauge& queueDepth;
   obs::Gauge& heldRequests;
   obs::Gauge& issuersReady;
