@@ -99,8 +99,8 @@ const Row kRows[] = {
      "many Certificates on one issuer renew together (10 + 9)",
      "request concurrency bounded; no thundering herd", "I8, rate-limit issues", kPlanned},
     {29, "outage-window", "issuer",
-     "the CA fails (or hangs) every request from the forced renewal for a window, then is "
-     "healthy again",
+     "the CA fails (or hangs) every request for a window from when the issuer takes the "
+     "scenario (just before the forced renewal), then is healthy again in the same spec",
      "the Certificate recovers within a short lag of the CA's recovery; the report names what "
      "holds it back (cert-manager's back-off) and the workaround",
      "cert-manager #6378, #7639, #3941; aws-privateca-issuer #424", kImpl},

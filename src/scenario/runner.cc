@@ -1079,6 +1079,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     std::lock_guard lock(st.mu);
     st.renewalForcedAt = clock.now();
     ev.renewalForcedAt = st.renewalForcedAt;
+    ev.renewalDueAt = st.statusRenewalTime;
   }
   if (auto renewed = forceRenewal(*client, o.certificate.ns, o.certificate.name, clock); !renewed) {
     probeStop.request_stop();

@@ -91,6 +91,8 @@ struct Evidence {
   // cert-manager's failure back-off in force during the run.
   std::optional<SystemTime> issuerRecoveredAt{};
   std::optional<report::CertManagerBackoff> backoff{};
+  // The Certificate's status.renewalTime when the run forced the renewal.
+  std::optional<SystemTime> renewalDueAt{};
 };
 
 // One check, evaluated. `settled`: the outcome cannot change any more (a held invariant is not

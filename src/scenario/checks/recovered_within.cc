@@ -50,16 +50,25 @@ std::string causeText(const Evidence& e) {
                     " of the run, during the outage)";
   if (!e.backoff) return out + "; cert-manager's back-off in force is unknown";
   const auto delay = backoffAfter(failures, *e.backoff);
-  const SystemTime due = *lastFailed->decidedAt + delay;
+  SystemTime due = *lastFailed->decidedAt + delay;
   out += "; cert-manager's back-off in force (" + durationText(e.backoff->minimum) +
          " doubling to " + durationText(e.backoff->maximum) +
          (e.backoff->scaled ? ", scaled" : "") + ") held the next attempt back " +
          durationText(delay) + " (" + nominalText(delay, e) + "), until about " + timeText(due);
+  // After its back-off, cert-manager's trigger re-issues a still-valid certificate only when a
+  // policy says so, the renewal time first: a failed renewal forced ahead of it waits for it.
+  if (e.renewalDueAt && *e.renewalDueAt > due) {
+    due = *e.renewalDueAt;
+    out += "; then it waited for the certificate's renewal time " + timeText(due) +
+           " (the failed renewal had been forced ahead of it, and cert-manager re-issues a valid "
+           "certificate only once it is due)";
+  }
   if (retry == nullptr) return out + "; no further request was seen";
   // lastFailureTime has whole seconds: a retry up to a second early is still the back-off's.
   if (retry->createdAt + std::chrono::seconds(1) < due) {
     out += "; " + retry->name + " came at " + timeText(retry->createdAt) +
-           ", before the back-off ended: a renewal forced by hand (certchaos renew) ended the lag";
+           ", before cert-manager's retry was due: a renewal forced by hand (certchaos renew) "
+           "ended the lag";
   } else {
     out += "; cert-manager asked again with " + retry->name + " at " + timeText(retry->createdAt) +
            ", " + durationText(retry->createdAt - issuerBack) + " after the issuer was back";

@@ -538,8 +538,29 @@ TEST(ChecksTest, RecoveredWithinSeesARenewalForcedBeforeTheBackoffEnded) {
   e.now = at(23s);
   auto r = evaluateCheck(spec("recovered-within", {{"lag", "5m"}}), e);
   EXPECT_EQ(r.outcome, CheckOutcome::kHeld);
-  EXPECT_THAT(r.evidence, AllOf(HasSubstr("recovery lag 2s"),
-                                HasSubstr("before the back-off ended: a renewal forced by hand")));
+  EXPECT_THAT(r.evidence,
+              AllOf(HasSubstr("recovery lag 2s"),
+                    HasSubstr("before cert-manager's retry was due: a renewal forced by hand")));
+}
+
+// A renewal forced ahead of the renewal time: after the back-off, cert-manager waits for the
+// renewal time (+90 s) before it asks again, and the cause says so.
+TEST(ChecksTest, RecoveredWithinNamesTheRenewalTimeWhenItComesAfterTheBackoff) {
+  Evidence e = outageEvidence();
+  e.renewalDueAt = at(90s);
+  RequestObservation retry;
+  retry.name = "app-3";
+  retry.createdAt = at(90200ms);
+  retry.issued = true;
+  retry.decidedAt = at(90500ms);
+  e.requests.push_back(retry);
+  e.secret.push_back({at(91s), "bb", "certchaos chaos CA", at(200s)});
+  e.now = at(92s);
+  auto r = evaluateCheck(spec("recovered-within", {{"lag", "5m"}}), e);
+  EXPECT_EQ(r.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(r.evidence, AllOf(HasSubstr("recovery lag 1m11s"),
+                                HasSubstr("waited for the certificate's renewal time 12:01:30"),
+                                HasSubstr("cert-manager asked again with app-3")));
 }
 
 TEST(ChecksTest, RecoveredWithinWithoutAnOutageCannotBeEvaluated) {
