@@ -36,14 +36,15 @@ struct CliRun {
 };
 
 // `certchaos run outage-window` as a user types it.
-CliRun runOutage(const BaseDeployment& b, const std::string& window, const std::string& runsDir) {
+CliRun runOutage(const BaseDeployment& b, const std::string& window, const std::string& runsDir,
+                 const std::string& fault = "fail") {
   auto& plane = SharedPlane::get();
   CliRun out;
-  out.output =
-      certchaos(plane.stateDir(),
-                {"--kubeconfig=" + plane.kubeconfig(), "--runs-dir=" + runsDir, "-n", b.ns, "run",
-                 "outage-window", "--certificate", b.ns + "/app", "--app", b.appUrl, "--time-scale",
-                 std::to_string(kScale), "--set", "window=" + window, "--timeout", "120s"});
+  out.output = certchaos(plane.stateDir(),
+                         {"--kubeconfig=" + plane.kubeconfig(), "--runs-dir=" + runsDir, "-n", b.ns,
+                          "run", "outage-window", "--certificate", b.ns + "/app", "--app", b.appUrl,
+                          "--time-scale", std::to_string(kScale), "--set", "window=" + window,
+                          "--set", "fault=" + fault, "--timeout", "120s"});
   for (const auto& entry : fs::directory_iterator(runsDir)) {
     if (!fs::exists(entry.path() / "report.json")) continue;
     out.dir = entry.path().string();
@@ -217,6 +218,32 @@ TEST_F(OutageWindowTest, CertchaosRenewEndsTheLag) {
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->outcome, CheckOutcome::kHeld) << c->evidence;
   EXPECT_NE(c->evidence.find("a renewal forced by hand"), std::string::npos) << c->evidence;
+}
+
+// fault=hang: the request is held through the outage and signed when it ends; no failure, so no
+// back-off: the Certificate recovers with the issuer, and the hypothesis holds.
+TEST_F(OutageWindowTest, HangRecoversWithTheIssuer) {
+  BaseDeployment b = deployBase("outage-hang", BaseOptions{kScale, true, true, "4h"});
+  ASSERT_FALSE(b.appUrl.empty());
+  auto run = runOutage(b, "30m", runs_.path(), "hang");
+  ASSERT_TRUE(run.report) << run.output.output;
+  const auto& r = *run.report;
+  const std::string all = timelineText(r);
+  EXPECT_EQ(run.output.exitCode, 0) << run.output.output;
+  EXPECT_EQ(r.verdict.result, report::VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
+  const Story s = storyOf(r);
+  ASSERT_TRUE(s.issuerRecovered && s.secretRenewed) << all;
+  EXPECT_TRUE(s.failures.empty()) << all;
+  EXPECT_GE(*s.secretRenewed, *s.issuerRecovered) << all;
+  EXPECT_LE(*s.secretRenewed - *s.issuerRecovered, seconds(3)) << all;
+  EXPECT_NE(indexOf(kindsOf(r), report::kinds::kRequestHeld), -1) << all;
+  const auto* c = check(r, "recovered-within");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->outcome, CheckOutcome::kHeld) << c->evidence;
+  EXPECT_NE(c->evidence.find("no request failed during the outage"), std::string::npos)
+      << c->evidence;
+  ASSERT_TRUE(r.prediction);
+  EXPECT_EQ(r.prediction->assumptions.at("predictedRecoveryLag"), "0s");
 }
 
 }  // namespace
