@@ -99,6 +99,12 @@ const Row kRows[] = {
     {28, "renewal-storm", "issuer+runner",
      "many Certificates on one issuer renew together (10 + 9)",
      "request concurrency bounded; no thundering herd", "I8, rate-limit issues", kPlanned},
+    {29, "outage-window", "issuer",
+     "the CA fails (or hangs) every request for a window from when the issuer takes the "
+     "scenario (just before the forced renewal), then is healthy again in the same spec",
+     "the Certificate recovers within a short lag of the CA's recovery; the report names what "
+     "holds it back (cert-manager's back-off) and the workaround",
+     "cert-manager #6378, #7639, #3941; aws-privateca-issuer #424", kImpl},
 };
 
 // The checks of each scenario's hypothesis (scenarios.md's "default hypothesis" made testable).
@@ -147,11 +153,18 @@ CheckSpec servedRenewal() {
           {{"grace", "5s"}}};
 }
 
+CheckSpec recoveredWithin() {
+  return {"recovered-within",
+          "the Secret holds a renewed certificate within the lag after the issuer recovered from "
+          "its outage",
+          {{"lag", "5m"}}};
+}
+
 // Every kind once, at the tolerance a run gets when it adds the check without a value.
 std::vector<CheckSpec> checkKindDefaults() {
-  return {probesValid(),     renewedBeforeExpiry(), signalBeforeExpiry(),
-          maxRequests(5),    ownIssuerOnly(),       deniedNotStored(),
-          clientsReject(""), servedRenewal(),       retriedBeforeExpiry()};
+  return {probesValid(),         renewedBeforeExpiry(), signalBeforeExpiry(), maxRequests(5),
+          ownIssuerOnly(),       deniedNotStored(),     clientsReject(""),    servedRenewal(),
+          retriedBeforeExpiry(), recoveredWithin()};
 }
 
 struct Hypothesis {
@@ -213,6 +226,9 @@ Hypothesis hypothesisOf(int number) {
       return checked({servedRenewal()}, InjectionEvidence::kRunnerRenewal, false);
     case 27:
       return checked({signalBeforeExpiry()});
+    case 29:
+      // The run waits for the Certificate's recovery, however late, to measure the lag.
+      return checked({recoveredWithin()}, InjectionEvidence::kIssuerEvent, true);
     default:
       return checked({});  // planned scenarios: no checks until they are implemented
   }

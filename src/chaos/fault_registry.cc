@@ -26,6 +26,7 @@ const std::vector<const FaultFactory*>& faultFactories() {
       &faults::badProfile(),
       &faults::corrupt(),
       &faults::backdated(),
+      &faults::outageWindow(),
   };
   return kAll;
 }

@@ -212,7 +212,8 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
   const auto* previous = findCondition(issuer, "Ready");
   const bool sameGeneration =
       previous != nullptr && previous->value("observedGeneration", std::int64_t{-1}) == generation;
-  SystemTime chaosSince = now;
+  // Whole seconds, as status.activeSince keeps it: the same start before and after a restart.
+  SystemTime chaosSince = std::chrono::floor<std::chrono::seconds>(now);
   if (sameGeneration && status.contains("activeSince")) {
     if (auto t = parseRfc3339(status["activeSince"].get<std::string>())) chaosSince = *t;
   }
@@ -251,7 +252,8 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
                                 authority.certificate().subjectCommonName() + "' (serial " +
                                 serial + ") instead of serial " + previousSerial);
   }
-  registry_.put({key, kind, ns, name, generation, ca->authority, active, ca->secret, ca->version});
+  registry_.put({key, kind, ns, name, generation, ca->authority, active, ca->secret, ca->version,
+                 chaosSince});
   const bool wasReady = sameGeneration && previous->value("status", "") == "True";
   auto condition = buildCondition(
       issuer, {"Ready", "True", revertedAt ? "Reverted" : "Checked", message, generation}, now);

@@ -270,6 +270,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
 
   const ActiveIssuer& issuer = target->issuer;
   chaos::RequestContext ctx = contextFor(*target);
+  ctx.chaosSince = issuer.chaosSince;
   if (const auto* ready = findCondition(request, "Ready");
       ready != nullptr && ready->value("reason", "") == "Pending" &&
       ready->value("message", "").rfind(kHoldMarker, 0) == 0) {

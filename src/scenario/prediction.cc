@@ -80,6 +80,54 @@ report::Prediction predictWithProductionFigures(
       return out;
     }
   }
+  if (name == "outage-window") {
+    auto outage = parseGoDuration(parameter(scenario, parameters, "window"));
+    if (outage) {
+      out.assumptions["outageWindow"] = fmt(*outage);
+      if (parameter(scenario, parameters, "fault") == "hang") {
+        out.text = "In production a request held through a " + fmt(*outage) +
+                   " CA outage is answered when the CA is back: no failure, so no back-off and "
+                   "no lag after the recovery" +
+                   (*outage >= window
+                        ? "; but the outage outlasts the " + fmt(window) +
+                              " renewal window, so the certificate expires " +
+                              fmt(*outage - window) + " before it is renewed."
+                        : ", with " + fmt(window - *outage) + " of the renewal window to spare.");
+        out.assumptions["predictedRecoveryLag"] = "0s";
+        return out;
+      }
+      // The renewal fails at once, and cert-manager asks again after 1h, then 2h, 4h... from
+      // each failure: the first attempt at or after the CA's recovery ends the outage.
+      Nanos failedAt{0};
+      hours delay = kFirstRetryBackoff;
+      int failures = 1;
+      while (failedAt + delay < *outage) {
+        failedAt += delay;
+        delay = std::min(delay * 2, kMaximumRetryBackoff);
+        ++failures;
+      }
+      const Nanos recovered = failedAt + delay;
+      const Nanos lag = recovered - *outage;
+      out.assumptions["predictedRecoveryLag"] = fmt(lag);
+      out.assumptions["failedRequestsBeforeRecovery"] = std::to_string(failures);
+      out.text =
+          "In production the renewal fails at once and cert-manager asks again 1h, then 2h, "
+          "4h ... (at most 32h) after each failure: after a " +
+          fmt(*outage) + " CA outage, " + std::to_string(failures) +
+          " request(s) fail and the next attempt comes " + fmt(recovered) +
+          " after the renewal started, a lag of " + fmt(lag) + " after the CA recovered. " +
+          (recovered >= window
+               ? "That is past the " + fmt(window) + " renewal window: the certificate expires " +
+                     fmt(recovered - window) + " before it is renewed. "
+               : "The certificate survives, with " + fmt(window - recovered) +
+                     " of the renewal window to spare. ") +
+          "Workaround: once the CA is back, 'certchaos renew' (or 'cmctl renew') triggers the "
+          "issuance at once, bypassing the back-off; deleting the failed CertificateRequest "
+          "alone does not (cert-manager v1.21's trigger controller backs off from the "
+          "Certificate's lastFailureTime whether or not the request exists).";
+      return out;
+    }
+  }
   if (name == "hang" || name == "silent-failure") {
     out.text =
         "In production a request that is never answered stays Pending for ever "

@@ -884,6 +884,22 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     r.certificates.before = infoOf(*base.leaf);
   }
   say(o, issuerDescription(chaosOn) + " is Ready with " + (*ready)["status"].value("faults", ""));
+  // outage-window: the issuer's outage runs from status.activeSince for the scaled window.
+  if (scenario->name == "outage-window") {
+    auto since = parseRfc3339(str((*ready).value("status", json::object()), "activeSince"));
+    auto window = parseGoDuration(parameterOrDefault(*scenario, o.parameters, "window"));
+    if (since && window) {
+      const auto wall = *window / static_cast<std::int64_t>(o.timeScale);
+      ev.issuerRecoveredAt = *since + std::chrono::duration_cast<SystemTime::duration>(wall);
+      ev.backoff = r.run.certManagerBackoff;
+      timeline.add(Source::kIssuer, "OutageStarted",
+                   "the issuer's outage (" + parameterOrDefault(*scenario, o.parameters, "fault") +
+                       ") runs from " + formatRfc3339(*since) + " for " + formatGoDuration(wall) +
+                       " (" + nominal(wall) + " nominal), until " +
+                       formatRfc3339(*ev.issuerRecoveredAt, TimePrecision::kMicroseconds),
+                   issuerDescription(chaosOn), *since);
+    }
+  }
 
   // 3. Observe: the Certificate, its requests, the Secret, the Events about them.
   const std::string ns = o.certificate.ns;
@@ -1168,6 +1184,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     std::lock_guard lock(st.mu);
     st.renewalForcedAt = clock.now();
     ev.renewalForcedAt = st.renewalForcedAt;
+    ev.renewalDueAt = st.statusRenewalTime;
   }
   if (auto renewed = forceRenewal(*client, o.certificate.ns, o.certificate.name, clock); !renewed) {
     probeStop.request_stop();
@@ -1296,6 +1313,11 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   }
   for (auto* i : {&eventInformer, &requestInformer, secretInformer.get(), certInformer.get()}) {
     i->stop();
+  }
+  if (ev.issuerRecoveredAt && *ev.issuerRecoveredAt <= endedAt) {
+    timeline.add(Source::kIssuer, "IssuerRecovered",
+                 "the issuer's outage window ended: it signs again", issuerDescription(chaosOn),
+                 *ev.issuerRecoveredAt);
   }
 
   // 7. Judge on what was seen, then roll back, restore the base, collect, write.

@@ -37,7 +37,7 @@ BaseDeployment deployBase(const std::string& prefix, const BaseOptions& options)
       {{"metadata", {{"name", "app"}, {"namespace", s.ns}}},
        {"spec",
         {{"secretName", "app-tls"},
-         {"duration", "1h"},
+         {"duration", options.duration},
          {"renewBeforePercentage", 50},
          {"revisionHistoryLimit", 10},
          {"dnsNames", {"demo-app." + s.ns + ".svc"}},

@@ -19,16 +19,17 @@ struct BaseDeployment {
 
 struct BaseOptions {
   int timeScale = 60;
-  bool reload = true;  // the application reloads the Secret when it changes
-  bool optIn = true;   // the namespace carries the chaos opt-in label
+  bool reload = true;           // the application reloads the Secret when it changes
+  bool optIn = true;            // the namespace carries the chaos opt-in label
+  std::string duration = "1h";  // the Certificate's nominal lifetime
 };
 
 // A namespace (labelled for chaos when options.optIn), a healthy ChaosIssuer "chaos" at the time
-// scale, a Certificate "app" (Secret app-tls) of nominal lifetime 1h renewed at 50 %, and the demo
-// app serving it.
+// scale, a Certificate "app" (Secret app-tls) of nominal lifetime options.duration (1h) renewed at
+// 50 %, and the demo app serving it.
 BaseDeployment deployBase(const std::string& prefix, const BaseOptions& options);
 inline BaseDeployment deployBase(const std::string& prefix, int timeScale, bool reload) {
-  return deployBase(prefix, BaseOptions{timeScale, reload, true});
+  return deployBase(prefix, BaseOptions{timeScale, reload, true, "1h"});
 }
 
 // A run of `scenario` on the base, forced at the Certificate's renewal time, reports in runsDir.

@@ -30,6 +30,9 @@ struct RequestContext {
   // When the request started to be held, as persisted on the request (e.g. the Pending
   // condition's lastTransitionTime); absent on the first reconcile.
   std::optional<SystemTime> holdStartedAt;
+  // When the issuer's spec took its current form (status.activeSince, whole seconds): where
+  // windows measured from the scenario's start (outage-window) begin. Absent outside the issuer.
+  std::optional<SystemTime> chaosSince;
   // 1-based: which attempt this is at issuing the Certificate's current revision (the number of
   // CertificateRequests made for it so far, the failed ones included).
   int attempt = 1;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "certchaos/chaos/fault_engine.h"
+#include "certchaos/common/time.h"
 #include "certchaos/issuer/ca_secret.h"
 #include "certchaos/pki/signing_authority.h"
 
@@ -34,6 +35,8 @@ struct ActiveIssuer {
   // another version there signs with the CA the Secret holds now.
   SecretRef caSecret;
   std::string caVersion;
+  // When the chaos of this generation started (status.activeSince, whole seconds).
+  SystemTime chaosSince{};
 };
 
 class IssuerRegistry {

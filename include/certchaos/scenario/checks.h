@@ -91,6 +91,12 @@ struct Evidence {
   // How long checks that must hold throughout (at most N requests...) keep watching once the
   // renewal has concluded before they count as settled (wall).
   std::chrono::nanoseconds settleTime = std::chrono::seconds(5);
+  // outage-window: when the issuer's outage ended (status.activeSince + the scaled window), and
+  // cert-manager's failure back-off in force during the run.
+  std::optional<SystemTime> issuerRecoveredAt{};
+  std::optional<report::CertManagerBackoff> backoff{};
+  // The Certificate's status.renewalTime when the run forced the renewal.
+  std::optional<SystemTime> renewalDueAt{};
 };
 
 // One check, evaluated. `settled`: the outcome cannot change any more (a held invariant is not

@@ -25,5 +25,6 @@ const FaultFactory& keyMismatch();
 const FaultFactory& badProfile();
 const FaultFactory& corrupt();
 const FaultFactory& backdated();
+const FaultFactory& outageWindow();
 
 }  // namespace certchaos::chaos::faults

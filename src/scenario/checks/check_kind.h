@@ -34,6 +34,7 @@ const CheckKind& deniedNotStored();
 const CheckKind& clientsReject();
 const CheckKind& servedRenewal();
 const CheckKind& retriedBeforeExpiry();
+const CheckKind& recoveredWithin();
 
 // ---- helpers shared by the kinds ----
 

@@ -10,9 +10,9 @@ namespace checks {
 
 const std::vector<const CheckKind*>& checkKinds() {
   static const std::vector<const CheckKind*> kKinds = {
-      &probesValid(),   &renewedBeforeExpiry(), &signalBeforeExpiry(),
-      &maxRequests(),   &ownIssuerOnly(),       &deniedNotStored(),
-      &clientsReject(), &servedRenewal(),       &retriedBeforeExpiry()};
+      &probesValid(),         &renewedBeforeExpiry(), &signalBeforeExpiry(), &maxRequests(),
+      &ownIssuerOnly(),       &deniedNotStored(),     &clientsReject(),      &servedRenewal(),
+      &retriedBeforeExpiry(), &recoveredWithin()};
   return kKinds;
 }
 

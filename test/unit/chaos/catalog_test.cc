@@ -39,7 +39,8 @@ TEST(CatalogTest, NumbersAndNamesAreStable) {
                                              "revoked",
                                              "renewal-not-loaded",
                                              "silent-failure",
-                                             "renewal-storm"};
+                                             "renewal-storm",
+                                             "outage-window"};
   const auto& catalog = scenarioCatalog();
   ASSERT_EQ(catalog.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
@@ -64,7 +65,8 @@ TEST(CatalogTest, ImplementedScenariosHaveAFaultTypeAndFiringKnobs) {
     EXPECT_THAT(names, Contains("probability")) << s.name;
     EXPECT_THAT(names, Contains("seed")) << s.name;
   }
-  EXPECT_EQ(implemented, 20);
+  EXPECT_EQ(implemented, 21);
+  EXPECT_EQ(findScenario("29")->status, ScenarioStatus::kImplemented);
   EXPECT_EQ(findScenario("26")->status, ScenarioStatus::kRunnerSide);
   EXPECT_EQ(findScenario("14")->status, ScenarioStatus::kPlanned);
 }
@@ -73,7 +75,8 @@ TEST(CatalogTest, FindsByNumberOrName) {
   ASSERT_NE(findScenario("3"), nullptr);
   EXPECT_EQ(findScenario("3")->name, "sleep");
   EXPECT_EQ(findScenario("sleep")->number, 3);
-  EXPECT_EQ(findScenario("29"), nullptr);
+  EXPECT_EQ(findScenario("29")->name, "outage-window");
+  EXPECT_EQ(findScenario("30"), nullptr);
   EXPECT_EQ(findScenario("nap"), nullptr);
   EXPECT_EQ(findScenario(""), nullptr);
 }
@@ -89,7 +92,7 @@ TEST(CatalogTest, SleepDocumentsItsDelay) {
 TEST(CatalogTest, JsonHasWhatTheCliPrints) {
   const auto j = catalogToJson();
   ASSERT_TRUE(j.contains("scenarios"));
-  ASSERT_EQ(j["scenarios"].size(), 28u);
+  ASSERT_EQ(j["scenarios"].size(), 29u);
   const auto& s3 = j["scenarios"][2];
   EXPECT_EQ(s3["number"], 3);
   EXPECT_EQ(s3["name"], "sleep");

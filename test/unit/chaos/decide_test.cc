@@ -11,6 +11,7 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
+using ::testing::AllOf;
 using testing::approvedRequest;
 using testing::engineFor;
 using ::testing::HasSubstr;
@@ -186,6 +187,62 @@ TEST(FailPermanentTest, FailsWithFailureTime) {
   EXPECT_TRUE(d.failure->setFailureTime);
   EXPECT_THAT(d.message, HasSubstr("500 Internal Server Error"));
   EXPECT_EQ(d.applied.at(0).reason, "ChaosFailPermanent");
+}
+
+// Scenario 29: failed inside the window measured from the scenario's start (status.activeSince),
+// healthy after it, within one spec; the window is divided by the time scale.
+TEST(OutageWindowTest, FailsInsideTheWindowFromTheScenarioStartThenSigns) {
+  auto engine = engineFor(R"("scenario": "29", "timeScale": 60, "parameters": {"window": "30m"})");
+  RequestContext ctx = approvedRequest();
+  ctx.chaosSince = ctx.now - seconds(10);
+  auto d = engine.decide(ctx);
+  ASSERT_EQ(d.action, Action::kFail);
+  EXPECT_TRUE(d.failure->setFailureTime);
+  EXPECT_THAT(d.message, HasSubstr("503 Service Unavailable"));
+  EXPECT_EQ(d.applied.at(0).reason, "ChaosOutageWindow");
+  EXPECT_THAT(d.applied.at(0).message, HasSubstr("30m (30s at time scale 60)"));
+  ctx.now = *ctx.chaosSince + seconds(29);
+  EXPECT_EQ(engine.decide(ctx).action, Action::kFail);
+  ctx.now = *ctx.chaosSince + seconds(30);  // the window is over: a healthy issuer again
+  auto after = engine.decide(ctx);
+  EXPECT_EQ(after.action, Action::kSign);
+  EXPECT_TRUE(after.applied.empty());
+}
+
+TEST(OutageWindowTest, HangHoldsUntilTheWindowEndsThenSigns) {
+  auto engine = engineFor(R"("scenario": "outage-window", "parameters": {"window": "2m",
+                              "fault": "hang"})");
+  RequestContext ctx = approvedRequest();
+  ctx.chaosSince = ctx.now - seconds(30);
+  auto held = engine.decide(ctx);
+  ASSERT_EQ(held.action, Action::kHold);
+  EXPECT_EQ(held.requeueAt, *ctx.chaosSince + minutes(2));
+  ctx.holdStartedAt = ctx.now;
+  ctx.now = *ctx.chaosSince + minutes(2);
+  auto signedAfter = engine.decide(ctx);
+  EXPECT_EQ(signedAfter.action, Action::kSign);
+  EXPECT_EQ(signedAfter.applied.at(0).reason, "ChaosOutageWindow");  // proof that it held
+  RequestContext late = approvedRequest("uid-2");
+  late.chaosSince = *ctx.chaosSince;
+  late.now = *ctx.chaosSince + minutes(3);
+  EXPECT_EQ(engine.decide(late).action, Action::kSign);
+}
+
+TEST(OutageWindowTest, BadParametersNameParameterValueAndRange) {
+  auto negative = validateChaosSpec(nlohmann::json::parse(
+      R"({"selfSigned": {}, "scenario": "29", "parameters": {"window": "-5m"}})"));
+  ASSERT_FALSE(negative);
+  EXPECT_THAT(negative.error().message, AllOf(HasSubstr("spec.parameters.window: expected a"),
+                                              HasSubstr("duration"), HasSubstr("found \"-5m\"")));
+  auto zero = validateChaosSpec(nlohmann::json::parse(
+      R"({"selfSigned": {}, "scenario": "29", "parameters": {"window": "0s"}})"));
+  ASSERT_FALSE(zero);
+  EXPECT_THAT(zero.error().message, HasSubstr("spec.parameters.window"));
+  auto mode = validateChaosSpec(nlohmann::json::parse(
+      R"({"selfSigned": {}, "scenario": "29", "parameters": {"fault": "crash"}})"));
+  ASSERT_FALSE(mode);
+  EXPECT_THAT(mode.error().message, AllOf(HasSubstr("spec.parameters.fault"), HasSubstr("fail"),
+                                          HasSubstr("hang"), HasSubstr("\"crash\"")));
 }
 
 TEST(FailNoFailureTimeTest, FailsWithoutFailureTime) {

@@ -558,3 +558,111 @@ TEST(PreconditionsTest, TheBaseMustBeValidNowAndFromTheIssuersOwnCa) {
 
 }  // namespace
 }  // namespace certchaos::scenario
+
+namespace certchaos::scenario {
+namespace {
+
+using namespace testing;
+using report::CheckOutcome;
+using ::testing::HasSubstr;
+
+// outage-window: the issuer recovered at +20 s (time scale 60); the request failed at +2 s, so
+// with a 60 s back-off (1h nominal, scaled) cert-manager asks again at +62 s: the lag is 42 s wall,
+// 42m nominal, and its cause is the back-off, named with its figures.
+Evidence outageEvidence() {
+  Evidence e = baseEvidence();
+  e.baseNotAfter = at(120s);
+  e.issuerRecoveredAt = at(20s);
+  e.backoff = report::CertManagerBackoff{true, 60s, 1920s, "scaled"};
+  RequestObservation failed;
+  failed.name = "app-2";
+  failed.createdAt = at(1500ms);
+  failed.failed = true;
+  failed.decidedAt = at(2s);
+  e.requests = {failed};
+  return e;
+}
+
+TEST(ChecksTest, RecoveredWithinMeasuresTheLagAndNamesTheBackoff) {
+  auto c = spec("recovered-within", {{"lag", "5m"}});
+  Evidence e = outageEvidence();
+  e.now = at(10s);
+  auto during = evaluateCheck(c, e);
+  EXPECT_EQ(during.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_FALSE(during.settled);
+  EXPECT_THAT(during.evidence, HasSubstr("outage has not ended"));
+
+  e.now = at(25s);  // 5 s after the recovery, the 5m (5 s) tolerance is used up
+  auto late = evaluateCheck(c, e);
+  EXPECT_EQ(late.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(late.evidence,
+              AllOf(HasSubstr("no renewed certificate"), HasSubstr("app-2 failed at 12:00:02"),
+                    HasSubstr("until about 12:01:02"), HasSubstr("certchaos renew")));
+
+  RequestObservation retry;
+  retry.name = "app-3";
+  retry.createdAt = at(62200ms);
+  retry.issued = true;
+  retry.decidedAt = at(62500ms);
+  e.requests.push_back(retry);
+  e.secret.push_back({at(63s), "bb", "certchaos chaos CA", at(200s)});
+  e.now = at(64s);
+  e.ended = true;
+  auto measured = evaluateCheck(c, e);
+  EXPECT_EQ(measured.outcome, CheckOutcome::kViolated);
+  EXPECT_EQ(measured.at, at(63s));
+  EXPECT_THAT(measured.evidence,
+              AllOf(HasSubstr("recovery lag 43s (43m0s nominal)"), HasSubstr("1m0s doubling"),
+                    HasSubstr("held the next attempt back 1m0s (1h0m0s nominal)"),
+                    HasSubstr("asked again with app-3"), HasSubstr("workaround")));
+
+  // The same with a 1h tolerance holds.
+  auto tolerant = evaluateCheck(spec("recovered-within", {{"lag", "1h"}}), e);
+  EXPECT_EQ(tolerant.outcome, CheckOutcome::kHeld);
+}
+
+TEST(ChecksTest, RecoveredWithinSeesARenewalForcedBeforeTheBackoffEnded) {
+  Evidence e = outageEvidence();
+  RequestObservation forced;
+  forced.name = "app-3";
+  forced.createdAt = at(21s);
+  forced.issued = true;
+  forced.decidedAt = at(21500ms);
+  e.requests.push_back(forced);
+  e.secret.push_back({at(22s), "bb", "certchaos chaos CA", at(200s)});
+  e.now = at(23s);
+  auto r = evaluateCheck(spec("recovered-within", {{"lag", "5m"}}), e);
+  EXPECT_EQ(r.outcome, CheckOutcome::kHeld);
+  EXPECT_THAT(r.evidence,
+              AllOf(HasSubstr("recovery lag 2s"),
+                    HasSubstr("before cert-manager's retry was due: a renewal forced by hand")));
+}
+
+// A renewal forced ahead of the renewal time: after the back-off, cert-manager waits for the
+// renewal time (+90 s) before it asks again, and the cause says so.
+TEST(ChecksTest, RecoveredWithinNamesTheRenewalTimeWhenItComesAfterTheBackoff) {
+  Evidence e = outageEvidence();
+  e.renewalDueAt = at(90s);
+  RequestObservation retry;
+  retry.name = "app-3";
+  retry.createdAt = at(90200ms);
+  retry.issued = true;
+  retry.decidedAt = at(90500ms);
+  e.requests.push_back(retry);
+  e.secret.push_back({at(91s), "bb", "certchaos chaos CA", at(200s)});
+  e.now = at(92s);
+  auto r = evaluateCheck(spec("recovered-within", {{"lag", "5m"}}), e);
+  EXPECT_EQ(r.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(r.evidence, AllOf(HasSubstr("recovery lag 1m11s"),
+                                HasSubstr("waited for the certificate's renewal time 12:01:30"),
+                                HasSubstr("cert-manager asked again with app-3")));
+}
+
+TEST(ChecksTest, RecoveredWithinWithoutAnOutageCannotBeEvaluated) {
+  auto r = evaluateCheck(spec("recovered-within"), baseEvidence());
+  EXPECT_EQ(r.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_TRUE(r.settled);
+}
+
+}  // namespace
+}  // namespace certchaos::scenario
