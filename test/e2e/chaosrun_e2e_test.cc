@@ -29,8 +29,8 @@ namespace cr = chaosrun;
 
 constexpr int kScale = 120;  // 1 h nominal = 30 s: the base certificate lives 30 s
 
-// Every phase a namespace's ChaosRuns pass through, in order, from a watch (a status write that
-// lasts a moment is still an event), and the last object seen.
+// Every phase the first ChaosRun of a namespace (the run under test) passes through, in order,
+// from a watch (a status write that lasts a moment is still an event), and the last state seen.
 class RunWatch {
  public:
   explicit RunWatch(const std::string& ns) {
@@ -45,6 +45,11 @@ class RunWatch {
                 return true;  // bookmarks, the deletion, errors: no new state of the run
               }
               std::lock_guard lock(mu_);
+              // The run under test is the first one seen in the namespace; a second run created
+              // later (the busy-issuer case) must not stand in for it.
+              const std::string name = e.object["metadata"].value("name", "");
+              if (first_.empty()) first_ = name;
+              if (name != first_) return true;
               last_ = e.object;
               const std::string phase = cr::phaseOf(e.object);
               if (!phase.empty() && (phases_.empty() || phases_.back() != phase)) {
@@ -60,6 +65,7 @@ class RunWatch {
     std::lock_guard lock(mu_);
     return phases_;
   }
+  // The last state seen of the first ChaosRun of the namespace.
   json last() const {
     std::lock_guard lock(mu_);
     return last_;
@@ -83,6 +89,7 @@ class RunWatch {
   mutable std::mutex mu_;
   std::vector<std::string> phases_;
   json last_;
+  std::string first_;  // the name of the run under test
   std::jthread thread_;
 };
 

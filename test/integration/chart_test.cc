@@ -26,8 +26,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr const char* kRelease = "certchaos-issuer";
-const std::set<std::string> kOurCrds = {"chaosissuers.certchaos.io",
-                                        "chaosclusterissuers.certchaos.io"};
+const std::set<std::string> kOurCrds = {
+    "chaosissuers.certchaos.io", "chaosclusterissuers.certchaos.io", "chaosruns.certchaos.io"};
 
 // Every object the chart's templates make with the default values and the release name
 // certchaos-issuer (kind/name; the first six are namespaced).
@@ -227,7 +227,7 @@ TEST_F(ChartTest, TemplateRendersObjectsThatPassAServerSideDryRun) {
                       "--field-manager=certchaos-chart-test", "-f", dir.path() + "/rendered.yaml"});
   EXPECT_EQ(r.exitCode, 0) << r.output << "\n" << rendered;
   EXPECT_EQ(r.output.find("Warning"), std::string::npos) << r.output;
-  // kubectl names each object it applied: the 13 objects and the 2 CRDs.
+  // kubectl names each object it applied: the 13 objects and the 3 CRDs.
   std::size_t applied = 0;
   for (auto at = r.output.find("serverside-applied (server dry run)"); at != std::string::npos;
        at = r.output.find("serverside-applied (server dry run)", at + 1)) {
