@@ -453,9 +453,13 @@ std::string waitCertificateSettled(const std::shared_ptr<kube::Client>& client, 
       watchOne(client, res::kCertificate, o.certificate.ns, o.certificate.name, [&](const json& c) {
         const auto status = c.value("status", json::object());
         std::string now;
-        if (str(status, "notAfter") != expected) {
+        // The renewed certificate, or one cert-manager issued after it (a renewal still in
+        // flight when the issuer was reverted can land first): settled on the later one.
+        auto statusNotAfter = parseRfc3339(str(status, "notAfter"));
+        if (!statusNotAfter || std::chrono::floor<std::chrono::seconds>(*statusNotAfter) <
+                                   std::chrono::floor<std::chrono::seconds>(notAfter)) {
           now = "status.notAfter is " + str(status, "notAfter") +
-                ", not the renewed certificate's " + expected;
+                ", not the renewed certificate's " + expected + " or later";
         } else if (condition(c, "Ready", "status") != "True") {
           now = "Ready=" + condition(c, "Ready", "status") + " (" +
                 condition(c, "Ready", "reason") + ")";
@@ -464,6 +468,12 @@ std::string waitCertificateSettled(const std::shared_ptr<kube::Client>& client, 
         } else if (!str(status, "lastFailureTime").empty()) {
           now = "a failed issuance at " + str(status, "lastFailureTime") +
                 " is still recorded (cert-manager backs off from it)";
+        } else if (auto due = parseRfc3339(str(status, "renewalTime"));
+                   due && *due <= client->clock().now()) {
+          // A certificate whose renewal is already due (issued backdated under the fault) is
+          // about to be replaced: not a base to start from.
+          now =
+              "its renewal is already due (status.renewalTime " + str(status, "renewalTime") + ")";
         }
         std::lock_guard lock(mu);
         wrong = now;
