@@ -14,17 +14,32 @@ std::string str(const json& o, const char* key) {
   return it != o.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// o[key] when it is an object, else an empty object: a run read from outside (the fuzzer's, or
+// an object without metadata) never throws or trips nlohmann's assertion on a missing key.
+template <typename T>
+T number(const json& o, const char* key, T fallback) {
+  auto it = o.find(key);
+  return it != o.end() && it->is_number_integer() ? it->get<T>() : fallback;
+}
+
+const json& object(const json& o, const char* key) {
+  static const json kEmpty = json::object();
+  if (!o.is_object()) return kEmpty;
+  auto it = o.find(key);
+  return it != o.end() && it->is_object() ? *it : kEmpty;
+}
+
 }  // namespace
 
 std::string runKey(const json& run) {
-  const auto& m = run["metadata"];
+  const auto& m = object(run, "metadata");
   return str(m, "namespace") + "/" + str(m, "name");
 }
 
-std::string phaseOf(const json& run) { return str(run.value("status", json::object()), "phase"); }
+std::string phaseOf(const json& run) { return str(object(run, "status"), "phase"); }
 
 bool abortRequested(const json& run) {
-  const json annotations = run["metadata"].value("annotations", json::object());
+  const json& annotations = object(object(run, "metadata"), "annotations");
   return str(annotations, kAbortAnnotation) == "true";
 }
 
@@ -37,8 +52,8 @@ std::string reportConfigMapName(const std::string& runName) {
 }
 
 Result<scenario::RunOptions> runOptionsFor(const json& run) {
-  const json spec = run.value("spec", json::object());
-  const std::string ns = str(run["metadata"], "namespace");
+  const json& spec = object(run, "spec");
+  const std::string ns = str(object(run, "metadata"), "namespace");
   scenario::RunOptions o;
   o.scenario = str(spec, "scenario");
   const auto* info = chaos::findScenario(o.scenario);
@@ -48,7 +63,7 @@ Result<scenario::RunOptions> runOptionsFor(const json& run) {
                      "scenarios'), found '" +
                          o.scenario + "'");
   }
-  const json parameters = spec.value("parameters", json::object());
+  const json& parameters = object(spec, "parameters");
   for (const auto& [k, v] : parameters.items()) {
     if (!v.is_string()) {
       return makeError("BadSpec",
@@ -59,7 +74,8 @@ Result<scenario::RunOptions> runOptionsFor(const json& run) {
   if (auto valid = chaos::issuerScenarioFor(*info, o.parameters); !valid) {
     return makeError("BadSpec", "spec.parameters: " + valid.error().message);
   }
-  const json checks = spec.value("checks", json::array());
+  const auto checksAt = spec.find("checks");
+  const json checks = checksAt != spec.end() && checksAt->is_array() ? *checksAt : json::array();
   for (const auto& c : checks) {
     auto parsed = scenario::parseCheckOverride(c.is_string() ? c.get<std::string>() : c.dump());
     if (!parsed) return makeError("BadSpec", "spec.checks: " + parsed.error().message);
@@ -71,22 +87,26 @@ Result<scenario::RunOptions> runOptionsFor(const json& run) {
   if (spec.contains("seed") && spec["seed"].is_number_integer()) {
     o.seed = spec["seed"].get<std::uint64_t>();
   }
-  o.timeScale = static_cast<double>(spec.value("timeScale", std::int64_t{1}));
-  const json issuer = spec.value("issuer", json::object());
-  o.issuerKind = issuer.value("kind", "ChaosIssuer");
+  o.timeScale = static_cast<double>(number<std::int64_t>(spec, "timeScale", 1));
+  if (o.timeScale < 1) {
+    return makeError("BadSpec", "spec.timeScale: expected a whole number of at least 1, found " +
+                                    spec["timeScale"].dump());
+  }
+  const json& issuer = object(spec, "issuer");
+  o.issuerKind = str(issuer, "kind").empty() ? "ChaosIssuer" : str(issuer, "kind");
   o.issuer = {o.issuerKind == "ChaosClusterIssuer" ? "" : ns, str(issuer, "name")};
-  o.certificate = {ns, str(spec.value("certificate", json::object()), "name")};
+  o.certificate = {ns, str(object(spec, "certificate"), "name")};
   if (o.issuer.name.empty() || o.certificate.name.empty()) {
     return makeError("BadSpec",
                      "expected spec.issuer.name and spec.certificate.name, found " + spec.dump());
   }
-  const json target = spec.value("target", json::object());
+  const json& target = object(spec, "target");
   if (target.contains("url")) {
     o.appUrl = str(target, "url");
   } else if (target.contains("service")) {
-    const json& service = target["service"];
+    const json& service = object(target, "service");
     o.appUrl = "https://" + str(service, "name") + "." + ns +
-               ".svc:" + std::to_string(service.value("port", 443));
+               ".svc:" + std::to_string(number<std::int64_t>(service, "port", 443));
   }
   o.appServerName = str(target, "serverName");
   o.atRenewalTime = str(spec, "start") == "RenewalTime";
@@ -99,8 +119,9 @@ Result<scenario::RunOptions> runOptionsFor(const json& run) {
     }
     o.timeout = *parsed;
   }
-  o.maxRequests = spec.value("maxRequests", 20);
-  o.keep = spec.value("keep", false);
+  o.maxRequests = number<int>(spec, "maxRequests", 20);
+  const auto keep = spec.find("keep");
+  o.keep = keep != spec.end() && keep->is_boolean() && keep->get<bool>();
   o.cluster = "in-cluster";
   return o;
 }
