@@ -326,22 +326,11 @@ double histogramQuantileMs(const Buckets& before, const Buckets& after, double q
   return -1;
 }
 
-std::string onPath(const std::string& program) {
-  std::stringstream dirs(std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (dir.empty()) continue;
-    std::string path = dir;
-    path += '/';
-    path += program;
-    if (::access(path.c_str(), X_OK) == 0) return path;
-  }
-  return program;
-}
-
 // One ECDSA P-256 signature's time on this machine, in seconds, from `openssl speed`.
 Result<double> opensslSignSeconds() {
-  auto out = localcluster::runCommand({onPath("openssl"), "speed", "-seconds", "3", "ecdsap256"},
-                                      std::chrono::seconds(60));
+  auto out = localcluster::runCommand(
+      {localcluster::programOnPath("openssl"), "speed", "-seconds", "3", "ecdsap256"},
+      std::chrono::seconds(60));
   if (!out) return out.error();
   std::istringstream lines(out->output);
   for (std::string line; std::getline(lines, line);) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fstream>
@@ -125,6 +126,19 @@ void stopProcess(const ProcessId& id, std::chrono::milliseconds grace) {
     kill(id.pid, SIGKILL);
     while (isRunning(id)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+std::string programOnPath(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (dir.empty()) continue;
+    std::string candidate = dir;
+    candidate += '/';
+    candidate += program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return program;
 }
 
 Result<CommandOutput> runCommand(const std::vector<std::string>& argv,

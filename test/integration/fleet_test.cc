@@ -38,24 +38,14 @@ int fleetSize() {
   return n > 0 ? n : 200;
 }
 
-std::string onPath(const std::string& program) {
-  std::stringstream dirs(std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (dir.empty()) continue;
-    std::string path = dir;
-    path += '/';
-    path += program;
-    if (::access(path.c_str(), X_OK) == 0) return path;
-  }
-  return program;
-}
-
 std::string issuerMetrics(const std::string& stateDir) {
   auto status = localcluster::LocalCluster(stateDir).status();
   if (!status) return "";
   for (const auto& c : *status) {
     if (c.name == "certchaos-issuer") {
-      return run({onPath("curl"), "-sS", "--max-time", "5", c.url + "/metrics"}).output;
+      return run({localcluster::programOnPath("curl"), "-sS", "--max-time", "5",
+                  c.url + "/metrics"})
+          .output;
     }
   }
   return "";

@@ -251,21 +251,8 @@ scenario::ProbeResult probeSecret(const std::string& ns, const std::string& secr
   return r;
 }
 
-// A program from $PATH (run() takes a path).
-std::string onPath(const std::string& program) {
-  std::stringstream dirs(std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (dir.empty()) continue;
-    std::string path = dir;
-    path += '/';
-    path += program;
-    if (::access(path.c_str(), X_OK) == 0) return path;
-  }
-  return program;
-}
-
 localcluster::CommandOutput openssl(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {onPath("openssl")};
+  std::vector<std::string> argv = {localcluster::programOnPath("openssl")};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv, seconds(30));
 }
@@ -695,7 +682,8 @@ std::vector<FaultCase> faultCases() {
          EXPECT_FALSE(certReady(*c));
          expectEvent(f, "CertificateRequest", "c-1", "ChaosHang");
          // ... and the issuer's metrics show it.
-         auto metrics = run({onPath("curl"), "-sS", "--max-time", "5", issuerUrl() + "/metrics"});
+         auto metrics = run({localcluster::programOnPath("curl"), "-sS", "--max-time", "5",
+                             issuerUrl() + "/metrics"});
          EXPECT_NE(metrics.output.find("certchaos_issuer_faults_injected_total{fault=\"hang\"}"),
                    std::string::npos);
          EXPECT_GE(metricValue(metrics.output, "certchaos_issuer_held_requests"), 1)
@@ -1099,9 +1087,10 @@ TEST_F(IssuerTest, RequestsHeldForTenMinutesDoNotDelayOthers) {
   // Deleted held requests stop counting as held (Certificates first, or cert-manager makes the
   // requests again). The gauge has no watch: look a few times.
   auto held = [] {
-    return metricValue(
-        run({onPath("curl"), "-sS", "--max-time", "5", issuerUrl() + "/metrics"}).output,
-        "certchaos_issuer_held_requests");
+    return metricValue(run({localcluster::programOnPath("curl"), "-sS", "--max-time", "5",
+                            issuerUrl() + "/metrics"})
+                           .output,
+                       "certchaos_issuer_held_requests");
   };
   const double before = held();
   EXPECT_GE(before, 5);
@@ -1438,12 +1427,14 @@ TEST_F(IssuerTest, AGarbageCsrFailsTheRequestAndTheIssuerLivesOn) {
     std::cout << "[garbage] " << name << ": " << message << "\n";
   }
   // Alive, same process, and still signing.
-  auto health = run({onPath("curl"), "-sS", "--max-time", "5", issuerUrl() + "/healthz"});
+  auto health = run(
+      {localcluster::programOnPath("curl"), "-sS", "--max-time", "5", issuerUrl() + "/healthz"});
   EXPECT_EQ(health.output, "ok");
   EXPECT_EQ(issuerPid(), pid);
   createCertificate(ns, "after", issuerRef("ca"));
   EXPECT_TRUE(requests().waitFor(ns, "after-1", crIssued, seconds(30)));
-  auto metrics = run({onPath("curl"), "-sS", "--max-time", "5", issuerUrl() + "/metrics"});
+  auto metrics = run(
+      {localcluster::programOnPath("curl"), "-sS", "--max-time", "5", issuerUrl() + "/metrics"});
   EXPECT_NE(metrics.output.find("certchaos_issuer_requests_total{outcome=\"failed\"}"),
             std::string::npos)
       << metrics.output.substr(0, 2000);

@@ -38,6 +38,10 @@ struct CommandOutput {
   std::string output;  // stdout and stderr, interleaved
 };
 
+// The first executable `program` in $PATH (else /usr/bin:/bin); `program` itself when none is,
+// so that running it fails naming it. runCommand takes a path, not a name to look up.
+std::string programOnPath(const std::string& program);
+
 // Runs a short command without a shell, capturing its output; kills it after `timeout`.
 Result<CommandOutput> runCommand(const std::vector<std::string>& argv,
                                  std::chrono::milliseconds timeout);
