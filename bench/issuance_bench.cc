@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "bench_plane.h"
+#include "certchaos/api/cert_manager.h"
 #include "certchaos/kube/informer.h"
 #include "certchaos/localcluster/process.h"
 
@@ -111,8 +112,8 @@ std::string loadNow() {
 class NamespaceWatch {
  public:
   NamespaceWatch(const std::shared_ptr<kube::Client>& client, const std::string& ns)
-      : certificates_(client, kube::resources::kCertificate, ns),
-        requests_(client, kube::resources::kCertificateRequest, ns) {
+      : certificates_(client, api::kCertificate, ns),
+        requests_(client, api::kCertificateRequest, ns) {
     auto onCertificate = [this](const kube::ObjectPtr& o) {
       if (!isReady(*o)) return;
       std::lock_guard lock(mu_);
@@ -211,8 +212,7 @@ Result<Batch> issue(const std::shared_ptr<kube::Client>& client, const std::stri
   for (int i = 0; i < count; ++i) {
     const std::string name = prefix + "-" + std::to_string(i);
     createdAt[name] = SteadyClock::now();
-    if (auto created =
-            client->create(kube::resources::kCertificate, certificate(ns, name, issuerRef));
+    if (auto created = client->create(api::kCertificate, certificate(ns, name, issuerRef));
         !created) {
       return created.error();
     }
@@ -489,9 +489,8 @@ void benchHeadOfLine(benchmark::State& state, bool held) {
         r = holds->synced(holdNs);
       }
       for (int i = 0; r && i < settings().holHeld; ++i) {
-        auto created =
-            gClient->create(kube::resources::kCertificate,
-                            certificate(holdNs, "held-" + std::to_string(i), kSleepyRef));
+        auto created = gClient->create(
+            api::kCertificate, certificate(holdNs, "held-" + std::to_string(i), kSleepyRef));
         if (!created) r = created.error();
       }
       const auto want = static_cast<std::size_t>(settings().holHeld);
@@ -612,9 +611,9 @@ Result<void> prepareIssuers() {
       {{"metadata", {{"name", "ca"}, {"namespace", "bench-ca"}}},
        {"spec", {{"ca", {{"secretName", "bench-root"}}}}}},
   };
-  if (auto c = gClient->create(kube::resources::kIssuer, caObjects[0]); !c) return c.error();
-  if (auto c = gClient->create(kube::resources::kCertificate, caObjects[1]); !c) return c.error();
-  if (auto c = gClient->create(kube::resources::kIssuer, caObjects[2]); !c) return c.error();
+  if (auto c = gClient->create(api::kIssuer, caObjects[0]); !c) return c.error();
+  if (auto c = gClient->create(api::kCertificate, caObjects[1]); !c) return c.error();
+  if (auto c = gClient->create(api::kIssuer, caObjects[2]); !c) return c.error();
   if (auto r = createIssuer("bench-chaos", "chaos", json::object()); !r) return r;
   // The CA Issuer is Ready once its root is: the warm-up Certificate waits for both.
   if (auto warm =

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/chaosrun/chaos_run.h"
 #include "certchaos/common/utf8.h"
 
@@ -115,8 +116,8 @@ ReportConfigMap buildReportConfigMap(const json& run, const std::string& reportJ
                   {{"name", reportConfigMapName(name)},
                    {"namespace", meta.value("namespace", "")},
                    {"labels", {{kRunLabel, labelValue(name)}}},
-                   {"ownerReferences", json::array({{{"apiVersion", kChaosRun.apiVersion()},
-                                                     {"kind", kChaosRun.kind},
+                   {"ownerReferences", json::array({{{"apiVersion", api::kChaosRun.apiVersion()},
+                                                     {"kind", api::kChaosRun.kind},
                                                      {"name", name},
                                                      {"uid", meta.value("uid", "")},
                                                      {"controller", true},

@@ -13,12 +13,13 @@
 #include <sstream>
 #include <thread>
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/chaosrun/chaos_run.h"
 #include "certchaos/chaosrun/report_config_map.h"
 #include "certchaos/chaosrun/start_conditions.h"
 #include "certchaos/common/time.h"
-#include "certchaos/issuer/conditions.h"
-#include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/errors.h"
 #include "certchaos/kube/informer.h"
 #include "certchaos/kube/leader_election.h"
@@ -55,8 +56,7 @@ std::string identityDefault() {
 }
 
 const kube::ResourceRef& issuerResource(const scenario::RunOptions& o) {
-  return o.issuerKind == "ChaosClusterIssuer" ? issuer::resources::kChaosClusterIssuer
-                                              : issuer::resources::kChaosIssuer;
+  return o.issuerKind == "ChaosClusterIssuer" ? api::kChaosClusterIssuer : api::kChaosIssuer;
 }
 
 std::string issuerKey(const scenario::RunOptions& o) {
@@ -89,7 +89,7 @@ class RunController {
         options_(std::move(options)),
         identity_(options_.identity.empty() ? identityDefault() : options_.identity),
         log_("certchaos-runner"),
-        informer_(client_, kChaosRun),
+        informer_(client_, api::kChaosRun),
         queue_(realClock(), {std::chrono::milliseconds(200), std::chrono::minutes(2)}) {
     auto enqueue = [this](const kube::ObjectPtr& o) { queue_.add(runKey(*o)); };
     informer_.addHandlers(
@@ -160,7 +160,7 @@ class RunController {
         return Delay{};
       }
       if (phase == kRunning) {
-        auto fresh = client_->get(kChaosRun, run["metadata"].value("namespace", ""),
+        auto fresh = client_->get(api::kChaosRun, run["metadata"].value("namespace", ""),
                                   run["metadata"].value("name", ""));
         if (fresh && phaseOf(*fresh) == kRunning) {
           if (auto r = rollBackOrphan(*fresh, "Deleted"); !r) return r.error();
@@ -173,7 +173,7 @@ class RunController {
     if (phase == kRunning) {
       if (mine) return Delay{};
       // The cache may lag our own run's last status write: read the run as it is now.
-      auto fresh = client_->get(kChaosRun, run["metadata"].value("namespace", ""),
+      auto fresh = client_->get(api::kChaosRun, run["metadata"].value("namespace", ""),
                                 run["metadata"].value("name", ""));
       if (!fresh) return kube::isNotFound(fresh.error()) ? Result<Delay>(Delay{}) : fresh.error();
       if (phaseOf(*fresh) != kRunning) return Delay{};
@@ -226,7 +226,7 @@ class RunController {
       active_.at(runKey(run))->stop.request_stop();
       return Delay{};
     }
-    auto fresh = client_->get(kChaosRun, run["metadata"].value("namespace", ""),
+    auto fresh = client_->get(api::kChaosRun, run["metadata"].value("namespace", ""),
                               run["metadata"].value("name", ""));
     if (!fresh) return kube::isNotFound(fresh.error()) ? Result<Delay>(Delay{}) : fresh.error();
     const std::string phase = phaseOf(*fresh);
@@ -283,7 +283,7 @@ class RunController {
     const std::string key = runKey(run);
     auto result = scenario::runScenario(client_, options, stop);
     const std::string now = formatRfc3339(client_->clock().now());
-    auto latest = client_->get(kChaosRun, run["metadata"].value("namespace", ""),
+    auto latest = client_->get(api::kChaosRun, run["metadata"].value("namespace", ""),
                                run["metadata"].value("name", ""));
     const json& current = latest ? *latest : run;
     const bool deleting = current["metadata"].contains("deletionTimestamp");
@@ -403,8 +403,7 @@ class RunController {
   Result<std::string> rollBack(const scenario::RunOptions& o) {
     const kube::PatchOptions patch{.fieldManager = kFieldManager};
     auto released = client_->patch(
-        kube::resources::kCertificate, o.certificate.ns, o.certificate.name,
-        kube::PatchType::kMerge,
+        api::kCertificate, o.certificate.ns, o.certificate.name, kube::PatchType::kMerge,
         {{"metadata", {{"annotations", {{kHoldApprovalAnnotation, nullptr}}}}}}, patch);
     if (!released && !kube::isNotFound(released.error())) return released.error();
     std::string done;
@@ -426,7 +425,7 @@ class RunController {
     for (;;) {
       auto now = client_->get(issuerResource(o), o.issuer.ns, o.issuer.name);
       if (!now) return now.error();
-      const json* ready = issuer::findCondition(*now, "Ready");
+      const json* ready = api::findCondition(*now, "Ready");
       if (ready != nullptr && str(*ready, "status") == "True" &&
           ready->value("observedGeneration", std::int64_t{-1}) >= generation) {
         return done + issuerName(o) + " rolled back to healthy and Ready at generation " +
@@ -473,7 +472,7 @@ class RunController {
     json ops = json::array(
         {{{"op", "test"}, {"path", "/metadata/resourceVersion"}, {"value", m["resourceVersion"]}},
          {{"op", "add"}, {"path", "/metadata/finalizers"}, {"value", finalizers}}});
-    auto r = client_->patch(kChaosRun, m.value("namespace", ""), m.value("name", ""),
+    auto r = client_->patch(api::kChaosRun, m.value("namespace", ""), m.value("name", ""),
                             kube::PatchType::kJsonPatch, ops, {.fieldManager = kFieldManager});
     if (!r && !kube::isNotFound(r.error())) return r.error();
     return {};
@@ -482,7 +481,7 @@ class RunController {
   Result<void> writeStatus(const json& run, json status) {
     const auto& m = run["metadata"];
     status["observedGeneration"] = m.value("generation", std::int64_t{0});
-    auto r = client_->patch(kChaosRun, m.value("namespace", ""), m.value("name", ""),
+    auto r = client_->patch(api::kChaosRun, m.value("namespace", ""), m.value("name", ""),
                             kube::PatchType::kMerge, {{"status", status}},
                             {.subresource = "status", .fieldManager = kFieldManager});
     if (!r && !kube::isNotFound(r.error())) return r.error();
@@ -502,8 +501,8 @@ class RunController {
   json conditionsJson(const json& run, const std::vector<StartCondition>& conditions) const {
     json out = json::array();
     for (const auto& c : conditions) {
-      issuer::ConditionSpec spec{c.type, c.holds ? "True" : "False", c.reason, c.message};
-      json built = issuer::buildCondition(run, spec, client_->clock().now());
+      api::ConditionSpec spec{c.type, c.holds ? "True" : "False", c.reason, c.message};
+      json built = api::buildCondition(run, spec, client_->clock().now());
       built.erase("observedGeneration");
       out.push_back(built);
     }

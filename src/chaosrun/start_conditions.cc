@@ -1,9 +1,10 @@
 #include "certchaos/chaosrun/start_conditions.h"
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/chaos/catalog.h"
 #include "certchaos/chaosrun/chaos_run.h"
-#include "certchaos/issuer/conditions.h"
-#include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/base64.h"
 #include "certchaos/kube/errors.h"
 #include "certchaos/pki/certificate.h"
@@ -43,7 +44,7 @@ StartCondition certificateSigned(kube::Client& client, const scenario::RunOption
                                  const json* issuer, SystemTime now) {
   StartCondition c{kCertificateSigned, false, "", ""};
   const std::string certName = "Certificate " + o.certificate.ns + "/" + o.certificate.name;
-  auto cert = client.get(kube::resources::kCertificate, o.certificate.ns, o.certificate.name);
+  auto cert = client.get(api::kCertificate, o.certificate.ns, o.certificate.name);
   if (!cert) {
     c.reason = kube::isNotFound(cert.error()) ? "CertificateNotFound" : "CertificateUnreadable";
     c.message = certName + ": " + cert.error().message +
@@ -106,7 +107,7 @@ StartCondition issuerReady(const scenario::RunOptions& o, const Result<json>& is
     return c;
   }
   const auto generation = (*issuer)["metadata"].value("generation", std::int64_t{0});
-  const json* ready = issuer::findCondition(*issuer, "Ready");
+  const json* ready = api::findCondition(*issuer, "Ready");
   const std::string scenario = str((*issuer)["spec"], "scenario");
   const std::string chaos = scenario.empty() ? "healthy" : "scenario " + scenario;
   if (awaitScenario) {
@@ -148,9 +149,8 @@ StartCondition issuerReady(const scenario::RunOptions& o, const Result<json>& is
 std::vector<StartCondition> evaluateStartConditions(kube::Client& client,
                                                     const scenario::RunOptions& run,
                                                     bool awaitScenario, SystemTime now) {
-  const auto& resource = run.issuerKind == "ChaosClusterIssuer"
-                             ? issuer::resources::kChaosClusterIssuer
-                             : issuer::resources::kChaosIssuer;
+  const auto& resource =
+      run.issuerKind == "ChaosClusterIssuer" ? api::kChaosClusterIssuer : api::kChaosIssuer;
   auto issuer = client.get(resource, run.issuer.ns, run.issuer.name);
   return {certificateSigned(client, run, issuer ? &*issuer : nullptr, now),
           issuerReady(run, issuer, awaitScenario)};

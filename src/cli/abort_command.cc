@@ -9,9 +9,9 @@
 #include <iostream>
 #include <thread>
 
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/chaosrun/chaos_run.h"
 #include "certchaos/common/duration.h"
-#include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/errors.h"
 #include "certchaos/scenario/runner.h"
 #include "deploy_actions.h"
@@ -76,13 +76,13 @@ int runAbort(const CliContext& cli, const AbortOptions& o) {
   // ChaosRuns in the cluster that have not ended: the runner controller stops each (with its
   // rollback) and records it Aborted.
   std::vector<std::pair<std::string, std::string>> chaosRuns;
-  if (auto list = client.listAll(chaosrun::kChaosRun, ""); list) {
+  if (auto list = client.listAll(api::kChaosRun, ""); list) {
     for (const auto& run : list->items) {
       if (chaosrun::finished(chaosrun::phaseOf(run))) continue;
       const std::string ns = run["metadata"].value("namespace", "");
       const std::string name = run["metadata"].value("name", "");
       auto marked =
-          client.patch(chaosrun::kChaosRun, ns, name, kube::PatchType::kMerge,
+          client.patch(api::kChaosRun, ns, name, kube::PatchType::kMerge,
                        {{"metadata", {{"annotations", {{chaosrun::kAbortAnnotation, "true"}}}}}},
                        patchAsCertchaos());
       if (!marked) {
@@ -100,8 +100,7 @@ int runAbort(const CliContext& cli, const AbortOptions& o) {
   // Then every issuer, whoever set its chaos (a merge patch removes fields of any manager).
   std::vector<Reverted> reverted;
   const json revert = scenario::healthyChaosPatch();
-  for (const auto* resource :
-       {&issuer::resources::kChaosIssuer, &issuer::resources::kChaosClusterIssuer}) {
+  for (const auto* resource : {&api::kChaosIssuer, &api::kChaosClusterIssuer}) {
     auto list = client.listAll(*resource, "");
     if (!list) return cli.fail(list.error());
     for (const auto& item : list->items) {
@@ -142,7 +141,7 @@ int runAbort(const CliContext& cli, const AbortOptions& o) {
   for (const auto& [ns, name] : chaosRuns) {
     std::string phase;
     while (std::chrono::steady_clock::now() < deadline) {
-      auto run = client.get(chaosrun::kChaosRun, ns, name);
+      auto run = client.get(api::kChaosRun, ns, name);
       if (!run) {
         phase = kube::isNotFound(run.error()) ? chaosrun::kAborted : "";
         if (kube::isNotFound(run.error())) break;

@@ -96,4 +96,13 @@ void addRunCommands(CLI::App& app, CliContext& cli);        // run, demo
 void addControllerCommand(CLI::App& app, CliContext& cli);  // controller (ChaosRuns)
 void addCompletionCommand(CLI::App& app, CliContext& cli);  // completion bash|zsh
 
+// `report show`: renders one run's report (local or a ChaosRun's); the demo ends with it.
+struct ReportShowOptions {
+  std::string source = "all";  // all, local or cluster
+  std::string selector = "latest";
+  std::string format = "text";
+  std::string outputFile;
+};
+int showReport(const CliContext& cli, const ReportShowOptions& options);
+
 }  // namespace certchaos::cli

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/chaosrun/chaos_run.h"
 #include "certchaos/report/report_json.h"
 
@@ -19,7 +20,7 @@ std::string str(const json& o, const char* key) {
 }  // namespace
 
 Result<std::vector<RunEntry>> listClusterRuns(kube::Client& client, const std::string& ns) {
-  auto list = client.listAll(chaosrun::kChaosRun, ns);
+  auto list = client.listAll(api::kChaosRun, ns);
   if (!list) return list.error();
   std::vector<RunEntry> out;
   for (const auto& run : list->items) {

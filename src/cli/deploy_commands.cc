@@ -4,10 +4,12 @@
 #include <iostream>
 #include <sstream>
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/chaos/chaos_spec.h"
 #include "certchaos/chaos/request_context.h"
 #include "certchaos/common/duration.h"
-#include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/errors.h"
 #include "deploy_actions.h"
 #include "deploy_trigger.h"
@@ -167,8 +169,7 @@ Result<json> deployIssuer(const CliContext& cli, const Target& target, IssuerDep
   if (auto valid = checkObjectName(flags.name, "NAME"); !valid) {
     return makeError(kUsageError, valid.error().message);
   }
-  const auto& resource =
-      flags.cluster ? issuer::resources::kChaosClusterIssuer : issuer::resources::kChaosIssuer;
+  const auto& resource = flags.cluster ? api::kChaosClusterIssuer : api::kChaosIssuer;
   const std::string ns = flags.cluster ? "" : flags.ns;
   const std::string kind = flags.cluster ? "ChaosClusterIssuer" : "ChaosIssuer";
   const std::string display = kind + " " + (ns.empty() ? "" : ns + "/") + flags.name;
@@ -206,23 +207,23 @@ Result<json> deployIssuer(const CliContext& cli, const Target& target, IssuerDep
                            "; create it (kubectl create namespace " + ns + ")");
     }
     const auto labels = (*nsObject)["metadata"].value("labels", json::object());
-    if (labels.value(chaos::kChaosNamespaceLabel, "") != chaos::kChaosNamespaceLabelValue) {
+    if (labels.value(api::kChaosNamespaceLabel, "") != api::kChaosNamespaceLabelValue) {
       if (d.optIn) {
         auto patched = client.patch(
             kube::resources::kNamespace, "", ns, kube::PatchType::kMerge,
             {{"metadata",
-              {{"labels", {{chaos::kChaosNamespaceLabel, chaos::kChaosNamespaceLabelValue}}}}}},
+              {{"labels", {{api::kChaosNamespaceLabel, api::kChaosNamespaceLabelValue}}}}}},
             patchAsCertchaos());
         if (!patched) return patched.error();
-        cli.err() << "namespace " << ns << " opted in to chaos (" << chaos::kChaosNamespaceLabel
-                  << "=" << chaos::kChaosNamespaceLabelValue << ")\n";
+        cli.err() << "namespace " << ns << " opted in to chaos (" << api::kChaosNamespaceLabel
+                  << "=" << api::kChaosNamespaceLabelValue << ")\n";
       } else {
-        cli.err() << "warning: namespace " << ns << " is not labelled "
-                  << chaos::kChaosNamespaceLabel << "=" << chaos::kChaosNamespaceLabelValue
+        cli.err() << "warning: namespace " << ns << " is not labelled " << api::kChaosNamespaceLabel
+                  << "=" << api::kChaosNamespaceLabelValue
                   << ", so the issuer injects no chaos there; pass --opt-in or run: kubectl "
                      "label namespace "
-                  << ns << " " << chaos::kChaosNamespaceLabel << "="
-                  << chaos::kChaosNamespaceLabelValue << "\n";
+                  << ns << " " << api::kChaosNamespaceLabel << "=" << api::kChaosNamespaceLabelValue
+                  << "\n";
       }
     }
   }
@@ -368,7 +369,7 @@ Result<json> deployCertificate(const CliContext& cli, const Target& target,
                                const CertificateDeployment& d) {
   auto object = buildCertificate(d);
   if (!object) return object.error();
-  const auto& resource = kube::resources::kCertificate;
+  const auto& resource = api::kCertificate;
   const std::string display = "Certificate " + d.ns + "/" + d.name;
   std::ostream& say = progressStream(cli, d.output);
   bool existed = false;
@@ -404,7 +405,7 @@ Result<json> deployCertificate(const CliContext& cli, const Target& target,
     const auto current = (*o)["metadata"].value("generation", std::int64_t{0});
     if (current < generation) return WaitState{WaitState::kWaiting, "waiting for its generation"};
     auto state = readyAtGeneration(o, /*falseIsFinal=*/false);
-    const auto* issuing = findCondition(*o, "Issuing");
+    const auto* issuing = api::findCondition(*o, "Issuing");
     // Seen on the plane: Ready=True ("up to date") for a moment while Issuing=True says the
     // Secret does not exist yet. Ready means issued: no issuance in progress.
     const bool issuingNow = issuing != nullptr && issuing->value("status", "") == "True";
@@ -626,8 +627,12 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
       ->capture_default_str();
   issuer->add_flag("--at-renewal-time", io->trigger.atRenewalTime,
                    "the ChaosRun forces the renewal at the Certificate's renewal time");
+  issuer->add_flag("--wait", io->trigger.wait,
+                   "follow the armed ChaosRun until it ends; the exit code follows its verdict "
+                   "as 'certchaos run' gives it");
   setExamples(issuer,
               "  certchaos deploy issuer demo-issuer -n demo --scenario 3 --set delay=1h --opt-in\n"
+              "  certchaos deploy issuer demo-issuer -n demo --scenario 3 --set delay=1h --wait\n"
               "  certchaos deploy issuer demo-issuer -n demo --scenario healthy\n"
               "  certchaos deploy issuer ci --cluster --fault fail-transient:attempts=2 --seed 7\n"
               "  certchaos deploy issuer -f examples/scenarios/03-sleep.yaml --timeout 5m\n"
@@ -663,8 +668,26 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
       if (!target) return cli.fail(target.error());
       d.flags.ns = target->ns;
       // With a scenario, a ChaosRun is armed beside the issuer (the original trigger).
-      auto r = deployIssuerWithRun(cli, *target, d, io->trigger);
-      return r ? kExitOk : failWith(cli, r.error(), "deploy issuer");
+      auto run = deployIssuerWithRun(cli, *target, d, io->trigger);
+      if (!run) return failWith(cli, run.error(), "deploy issuer");
+      if (!io->trigger.wait) return kExitOk;
+      if (run->empty()) {
+        return cli.usage(
+            "--wait: no ChaosRun was armed (see the note above), so there is no run "
+            "to wait for",
+            "deploy issuer");
+      }
+      auto timeout = parseGoDuration(io->trigger.timeout);
+      // The run's own limit, plus its start conditions (a renewal time at the latest).
+      auto ended = waitForRunEnd(cli, *target->client, d.flags.ns, *run,
+                                 *timeout + std::chrono::minutes(10));
+      if (!ended) return cli.fail(ended.error());
+      const json status = ended->value("status", json::object());
+      cli.err() << "ChaosRun " << d.flags.ns << "/" << *run << " " << status.value("phase", "")
+                << ", verdict " << status.value("verdict", "none") << ": "
+                << status.value("summary", status.value("message", "")) << "\n"
+                << "its report: certchaos report show " << *run << " -n " << d.flags.ns << "\n";
+      return exitCodeOfRun(*ended);
     };
   });
 

@@ -3,11 +3,15 @@
 #include <random>
 
 #include "app_choice.h"
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/chaos/catalog.h"
 #include "certchaos/chaosrun/chaos_run.h"
 #include "certchaos/common/duration.h"
-#include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/errors.h"
+#include "certchaos/report/report.h"
+#include "certchaos/scenario/runner.h"
+#include "wait.h"
 
 namespace certchaos::cli {
 
@@ -26,14 +30,14 @@ Result<std::optional<json>> certificateUnderTest(kube::Client& client, const std
                                                  const std::string& issuer, const std::string& flag,
                                                  std::string& why) {
   if (!flag.empty()) {
-    auto got = client.get(kube::resources::kCertificate, ns, flag);
+    auto got = client.get(api::kCertificate, ns, flag);
     if (!got) {
       return makeError(got.error().code,
                        "--certificate " + ns + "/" + flag + ": " + got.error().message);
     }
     return std::optional<json>(std::move(*got));
   }
-  auto list = client.listAll(kube::resources::kCertificate, ns);
+  auto list = client.listAll(api::kCertificate, ns);
   if (!list) return list.error();
   std::vector<json> mine;
   for (auto& c : list->items) {
@@ -92,7 +96,7 @@ Result<std::optional<json>> chaosRunFor(const CliContext& cli, const Target& tar
   std::int64_t timeScale = 1;
   if (f.timeScale) {
     timeScale = *f.timeScale;
-  } else if (auto live = client.get(issuer::resources::kChaosIssuer, f.ns, f.name)) {
+  } else if (auto live = client.get(api::kChaosIssuer, f.ns, f.name)) {
     timeScale = (*live)["spec"].value("timeScale", std::int64_t{1});
   }
   if (!f.seed) f.seed = drawSeed();
@@ -120,8 +124,8 @@ Result<std::optional<json>> chaosRunFor(const CliContext& cli, const Target& tar
     if (*app) url = (*app)->url;
   }
   if (!url.empty()) spec["target"] = {{"url", url}};
-  json run = {{"apiVersion", chaosrun::kChaosRun.apiVersion()},
-              {"kind", chaosrun::kChaosRun.kind},
+  json run = {{"apiVersion", api::kChaosRun.apiVersion()},
+              {"kind", api::kChaosRun.kind},
               {"metadata",
                {{"generateName", f.name.substr(0, 40) + "-" + info->name + "-"},
                 {"namespace", f.ns},
@@ -130,13 +134,13 @@ Result<std::optional<json>> chaosRunFor(const CliContext& cli, const Target& tar
   return std::optional<json>(std::move(run));
 }
 
-Result<void> deployIssuerWithRun(const CliContext& cli, const Target& target, IssuerDeployment d,
-                                 const TriggerFlags& flags) {
+Result<std::string> deployIssuerWithRun(const CliContext& cli, const Target& target,
+                                        IssuerDeployment d, const TriggerFlags& flags) {
   auto run = chaosRunFor(cli, target, d, flags);
   if (!run) return run.error();
   json created;
   if (*run) {
-    auto made = target.client->create(chaosrun::kChaosRun, **run);
+    auto made = target.client->create(api::kChaosRun, **run);
     if (!made) {
       return makeError(made.error().code,
                        "creating the ChaosRun for scenario " + *d.flags.scenario + ": " +
@@ -156,7 +160,7 @@ Result<void> deployIssuerWithRun(const CliContext& cli, const Target& target, Is
   if (!deployed) {
     if (!name.empty()) {
       // The trigger did not happen: a run left waiting for it would start on a later deploy.
-      (void)target.client->remove(chaosrun::kChaosRun, d.flags.ns, name);
+      (void)target.client->remove(api::kChaosRun, d.flags.ns, name);
     }
     return deployed.error();
   }
@@ -165,7 +169,53 @@ Result<void> deployIssuerWithRun(const CliContext& cli, const Target& target, Is
     cli.err() << "the end scenario is armed: follow it with 'kubectl get chaosrun " << name
               << " -n " << ns << " -w', then 'certchaos report show " << name << "'\n";
   }
-  return {};
+  return name;
+}
+
+Result<json> waitForRunEnd(const CliContext& cli, kube::Client& client, const std::string& ns,
+                           const std::string& name, std::chrono::nanoseconds timeout) {
+  WaitSpec wait;
+  wait.resource = api::kChaosRun;
+  wait.ns = ns;
+  wait.name = name;
+  wait.what = "ChaosRun " + ns + "/" + name + " to end";
+  wait.timeout = timeout;
+  wait.evaluate = [](const json* run) {
+    if (run == nullptr) return WaitState{WaitState::kFailed, "the ChaosRun was deleted"};
+    const json status = run->value("status", json::object());
+    const std::string phase = status.is_object() ? status.value("phase", "") : "";
+    if (phase == chaosrun::kCompleted || phase == chaosrun::kAborted) {
+      return WaitState{WaitState::kDone, phase};
+    }
+    if (phase.empty()) return WaitState{WaitState::kWaiting, "not picked up by the runner yet"};
+    std::string state = phase;
+    if (phase == chaosrun::kWaiting) {
+      // What it waits for: the first start condition that does not hold.
+      for (const auto& c : status.value("conditions", json::array())) {
+        if (c.is_object() && c.value("status", "") != "True") {
+          state += ": " + c.value("type", "") + " (" + c.value("message", "") + ")";
+          break;
+        }
+      }
+    }
+    return WaitState{WaitState::kWaiting, state};
+  };
+  wait.hint = "kubectl describe chaosrun " + name + " -n " + ns +
+              " and the runner's log ('certchaos status' names it)";
+  return waitFor(client, wait, cli.err(), isTerminal(2));
+}
+
+int exitCodeOfRun(const json& run) {
+  const json status = run.value("status", json::object());
+  if (!status.is_object() || status.value("phase", "") == chaosrun::kAborted) {
+    return scenario::exitCodeFor(report::VerdictResult::kAborted);
+  }
+  const std::string verdict = status.value("verdict", "");
+  for (auto v : {report::VerdictResult::kPassed, report::VerdictResult::kFailed,
+                 report::VerdictResult::kInconclusive}) {
+    if (verdict == report::toString(v)) return scenario::exitCodeFor(v);
+  }
+  return kExitError;
 }
 
 }  // namespace certchaos::cli

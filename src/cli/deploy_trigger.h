@@ -21,6 +21,7 @@ struct TriggerFlags {
   std::string app;              // --app URL (default: the local app serving its Secret)
   std::string timeout = "10m";  // --run-timeout
   bool atRenewalTime = false;   // --at-renewal-time
+  bool wait = false;            // --wait: follow the run to its end; the exit code is its verdict's
 };
 
 // The ChaosRun for `deployment` (a namespaced issuer with a scenario), or nullopt with a note on
@@ -32,8 +33,20 @@ Result<std::optional<nlohmann::json>> chaosRunFor(const CliContext& cli, const T
                                                   const TriggerFlags& flags);
 
 // Creates the run (before the issuer is deployed, so that it is seen Waiting), deploys the
-// issuer, and says how to follow the run; the run is deleted again if the deploy fails.
-Result<void> deployIssuerWithRun(const CliContext& cli, const Target& target,
-                                 IssuerDeployment deployment, const TriggerFlags& flags);
+// issuer, and says how to follow the run; the run is deleted again if the deploy fails. Returns
+// the run's name, or "" when no run was created.
+Result<std::string> deployIssuerWithRun(const CliContext& cli, const Target& target,
+                                        IssuerDeployment deployment, const TriggerFlags& flags);
+
+// Follows ChaosRun ns/name until it ends (Completed or Aborted), showing its phase and what it
+// waits for; returns the ended object. `timeout` bounds the whole wait (the run's own timeout,
+// plus the time its start conditions take).
+Result<nlohmann::json> waitForRunEnd(const CliContext& cli, kube::Client& client,
+                                     const std::string& ns, const std::string& name,
+                                     std::chrono::nanoseconds timeout);
+
+// The exit code of an ended run, as `certchaos run` gives it for the same verdict (0 passed,
+// 10 failed, 11 inconclusive, 12 aborted).
+int exitCodeOfRun(const nlohmann::json& run);
 
 }  // namespace certchaos::cli

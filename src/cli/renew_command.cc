@@ -1,6 +1,7 @@
 // renew: force renewal of Certificates exactly as `cmctl renew` does.
 #include <iostream>
 
+#include "certchaos/api/cert_manager.h"
 #include "certchaos/scenario/renew.h"
 #include "cli_context.h"
 
@@ -27,7 +28,7 @@ int runRenew(const CliContext& cli, const RenewOptions& o) {
   std::vector<std::pair<std::string, std::string>> certificates;
   if (o.names.empty()) {
     const std::string ns = o.allNamespaces ? "" : target->ns;
-    auto list = client.listAll(kube::resources::kCertificate, ns);
+    auto list = client.listAll(api::kCertificate, ns);
     if (!list) return cli.fail(list.error());
     for (const auto& c : list->items) {
       certificates.emplace_back(c["metadata"].value("namespace", ""),

@@ -130,14 +130,9 @@ int runList(const CliContext& cli, const std::string& format, const std::string&
   return kExitOk;
 }
 
-struct ShowOptions {
-  std::string source = "all";
-  std::string selector = "latest";
-  std::string format = "text";
-  std::string outputFile;
-};
+}  // namespace
 
-int runShow(const CliContext& cli, const ShowOptions& o) {
+int showReport(const CliContext& cli, const ReportShowOptions& o) {
   auto renderer = report::makeRenderer(
       o.format, {.colour = o.outputFile.empty() && o.format == "text" && isTerminal(1)});
   if (!renderer) return cli.usage("-o: " + renderer.error().message, "report show");
@@ -179,8 +174,6 @@ int runShow(const CliContext& cli, const ShowOptions& o) {
   return kExitOk;
 }
 
-}  // namespace
-
 void addReportCommands(CLI::App& app, CliContext& cli) {
   auto* report = app.add_subcommand("report", "list and show the reports of past runs");
   report->require_subcommand(1);
@@ -205,7 +198,7 @@ void addReportCommands(CLI::App& app, CliContext& cli) {
     cli.action = [&cli, listFormat, listSource] { return runList(cli, *listFormat, *listSource); };
   });
 
-  auto show = std::make_shared<ShowOptions>();
+  auto show = std::make_shared<ReportShowOptions>();
   auto* showCmd =
       report->add_subcommand("show", "render a run's report: text, md, html, json or junit");
   showCmd
@@ -223,7 +216,7 @@ void addReportCommands(CLI::App& app, CliContext& cli) {
               "  certchaos report show chaos-sleep-x7k2q -n demo   # a ChaosRun's report\n"
               "  certchaos report show sleep -o html --output report.html\n"
               "  certchaos report show latest -o junit --output junit.xml\n");
-  showCmd->callback([&cli, show] { cli.action = [&cli, show] { return runShow(cli, *show); }; });
+  showCmd->callback([&cli, show] { cli.action = [&cli, show] { return showReport(cli, *show); }; });
 }
 
 }  // namespace certchaos::cli

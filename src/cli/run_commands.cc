@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "app_choice.h"
+#include "certchaos/api/cert_manager.h"
 #include "certchaos/chaos/catalog.h"
 #include "certchaos/common/duration.h"
 #include "certchaos/kube/errors.h"
@@ -16,6 +17,7 @@
 #include "certchaos/scenario/runner.h"
 #include "console.h"
 #include "deploy_actions.h"
+#include "deploy_trigger.h"
 #include "input_checks.h"
 #include "plane_actions.h"
 #include "run_backoff.h"
@@ -153,14 +155,14 @@ Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& tar
   json certificate;
   if (!f.certificate.empty()) {
     o.certificate = parseRef(f.certificate, target.ns);
-    auto got = client.get(kube::resources::kCertificate, o.certificate.ns, o.certificate.name);
+    auto got = client.get(api::kCertificate, o.certificate.ns, o.certificate.name);
     if (!got) {
       return makeError(got.error().code, "--certificate " + o.certificate.ns + "/" +
                                              o.certificate.name + ": " + got.error().message);
     }
     certificate = std::move(*got);
   } else {
-    auto list = client.listAll(kube::resources::kCertificate, target.ns);
+    auto list = client.listAll(api::kCertificate, target.ns);
     if (!list) return list.error();
     std::vector<json> candidates;
     for (auto& c : list->items) {
@@ -337,6 +339,11 @@ struct DemoFlags {
 int runDemo(CliContext& cli, const DemoFlags& f) {
   auto timeScale = parseTimeScale(f.timeScale, "--time-scale", /*fractional=*/false);
   if (!timeScale) return cli.usage(timeScale.error().message, "demo");
+  auto runTimeout = parseGoDuration(f.timeout);
+  if (!runTimeout || runTimeout->count() <= 0) {
+    return cli.usage(
+        "--timeout: expected a positive duration such as 10m, found '" + f.timeout + "'", "demo");
+  }
   if (auto usable = checkRunsDir(cli.global.runsDir); !usable) return cli.fail(usable.error());
   const std::string demoNs = cli.global.ns.empty() ? "certchaos-demo" : cli.global.ns;
   localcluster::UpOptions up;
@@ -380,31 +387,46 @@ int runDemo(CliContext& cli, const DemoFlags& f) {
   auto url = deployApp(cli, *target, app);
   if (!url) return cli.fail(url.error());
 
+  // The original trigger (DESIGN.md §2): deploying the issuer with scenario 3 arms the end
+  // scenario as a ChaosRun; the runner controller starts it once a certificate signed by the
+  // issuer is in the Secret and the issuer is Ready with the scenario, at the renewal time.
   cli.out() << "\n== scenario 3 (sleep): the issuer holds the renewal for 1h nominal, longer than "
-               "the certificate has left\n";
+               "the certificate has left\n$ certchaos deploy issuer demo-issuer -n "
+            << demoNs << " --scenario 3 --set delay=1h --time-scale " << *timeScale
+            << " --at-renewal-time --wait\n";
   // The plane's state changed (the app is a component now): read it again.
   auto refreshed = cli.connect();
   if (!refreshed) return cli.fail(refreshed.error());
-  RunFlags run;
-  run.scenario = "3";
-  run.certificate = demoNs + "/demo";
-  run.issuer = demoNs + "/demo-issuer";
-  run.app = *url;
-  run.timeScale = f.timeScale;
-  run.timeout = f.timeout;
-  run.sets = {"delay=1h"};
+  IssuerDeployment chaotic = issuer;
+  chaotic.flags.scenario = "3";
+  chaotic.flags.sets = {"delay=1h"};
+  TriggerFlags trigger;
+  trigger.certificate = "demo";
+  trigger.app = *url;
+  trigger.timeout = f.timeout;
   // The story of DESIGN.md §2: the renewal starts with renewBefore (30 min nominal) left, and the
   // 1 h sleep outlasts it.
-  run.atRenewalTime = true;
-  auto options = resolveRun(cli, *refreshed, run);
-  if (!options) return cli.fail(options.error());
-  auto result = runWithBackoff(cli, *refreshed, *options);
-  if (!result) return cli.fail(result.error());
-  printResult(cli, *result);
+  trigger.atRenewalTime = true;
+  auto run = deployIssuerWithRun(cli, *refreshed, chaotic, trigger);
+  if (!run) return cli.fail(run.error());
+  if (run->empty()) {
+    return cli.fail({"NoRun", "the ChaosRun of scenario 3 was not created (see the note above)"});
+  }
+  auto ended =
+      waitForRunEnd(cli, *refreshed->client, demoNs, *run, *runTimeout + std::chrono::minutes(10));
+  if (!ended) return cli.fail(ended.error());
+
+  cli.out() << "\n$ certchaos report show 3\n";
+  ReportShowOptions show;
+  show.selector = "3";
+  if (int code = showReport(cli, show); code != kExitOk) return code;
   cli.out() << "\nThe plane keeps running: '" << certchaosCommand(cli.global)
-            << " down' stops it.\n";
+            << " down' stops it. The run stays in the cluster: 'kubectl get chaosruns -n " << demoNs
+            << "'.\n";
   // The demo shows a verdict; producing the report is its success.
-  return result->report.verdict.result == report::VerdictResult::kAborted ? kExitError : kExitOk;
+  return exitCodeOfRun(*ended) == scenario::exitCodeFor(report::VerdictResult::kAborted)
+             ? kExitError
+             : kExitOk;
 }
 
 }  // namespace
@@ -443,11 +465,13 @@ void addRunCommands(CLI::App& app, CliContext& cli) {
   auto* demo = app.add_subcommand(
       "demo",
       "the seed scenario on the local plane: up, a healthy issuer, a Certificate "
-      "(1h, renewal at 50%), the demo app, then scenario 3 with a 1h sleep; prints the "
-      "report");
+      "(1h, renewal at 50%), the demo app; then the issuer deployed with scenario 3 (a 1h "
+      "sleep) arms a ChaosRun, which the runner controller runs at the renewal time; prints "
+      "its report");
   demo->add_option("--time-scale", df->timeScale, "time compression (a whole number >= 1)")
       ->capture_default_str();
-  demo->add_option("--timeout", df->timeout, "wall-clock limit of the run")->capture_default_str();
+  demo->add_option("--timeout", df->timeout, "wall-clock limit of the ChaosRun")
+      ->capture_default_str();
   setExamples(demo,
               "  certchaos demo                         # namespace certchaos-demo\n"
               "  certchaos --state-dir /tmp/demo demo -n mydemo --time-scale 120\n");

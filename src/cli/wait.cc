@@ -6,20 +6,13 @@
 #include <optional>
 #include <thread>
 
+#include "certchaos/api/conditions.h"
 #include "certchaos/kube/errors.h"
 #include "progress.h"
 
 namespace certchaos::cli {
 
-const nlohmann::json* findCondition(const nlohmann::json& object, const std::string& type) {
-  if (!object.contains("status") || !object["status"].is_object()) return nullptr;
-  const auto& status = object["status"];
-  if (!status.contains("conditions") || !status["conditions"].is_array()) return nullptr;
-  for (const auto& c : status["conditions"]) {
-    if (c.is_object() && c.value("type", "") == type) return &c;
-  }
-  return nullptr;
-}
+using api::findCondition;
 
 std::string describeCondition(const nlohmann::json& object, const std::string& type) {
   const auto* c = findCondition(object, type);

@@ -35,8 +35,6 @@ struct WaitSpec {
 Result<nlohmann::json> waitFor(kube::Client& client, const WaitSpec& spec, std::ostream& progress,
                                bool terminal, std::stop_token stop = {});
 
-// The condition of `type` in object.status.conditions, or nullptr.
-const nlohmann::json* findCondition(const nlohmann::json& object, const std::string& type);
 // "Ready=False InvalidSpec: message" for a condition (or "no Ready condition yet").
 std::string describeCondition(const nlohmann::json& object, const std::string& type);
 

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/issuer/issuer_registry.h"
 #include "certchaos/kube/base64.h"
 
@@ -31,7 +32,7 @@ std::string sha256Hex(const std::string& text, std::size_t chars) {
 
 SecretRef selfSignedSecret(const std::string& kind, const std::string& ns, const std::string& name,
                            const std::string& clusterResourceNamespace) {
-  if (kind == kClusterIssuerKind) return {clusterResourceNamespace, name + "-ca"};
+  if (kind == api::kClusterIssuerKind) return {clusterResourceNamespace, name + "-ca"};
   std::string secret = ns + "." + name + "-ca";
   if (secret.size() > kMaxSecretName) secret = ns + "." + sha256Hex(name, 40) + "-ca";
   return {clusterResourceNamespace, secret};

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <thread>
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/chaos/request_context.h"
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/issuer/lean_request.h"
@@ -104,11 +106,11 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
   IssuerRegistry issuers;
 
   kube::Informer namespaces(client, res::kNamespace);
-  kube::Informer chaosIssuers(client, resources::kChaosIssuer);
-  kube::Informer chaosClusterIssuers(client, resources::kChaosClusterIssuer);
+  kube::Informer chaosIssuers(client, api::kChaosIssuer);
+  kube::Informer chaosClusterIssuers(client, api::kChaosClusterIssuer);
   // Every request of the cluster, kept lean (no CSR, certificate or CA: lean_request.h) and
   // packed: about 1 KiB a request where the parsed document took 9.
-  kube::Informer requests(client, res::kCertificateRequest, "", requestCacheOptions(),
+  kube::Informer requests(client, api::kCertificateRequest, "", requestCacheOptions(),
                           kRequestCacheStorage);
   requests.addIndex(kIssuerRefIndex, kube::issuerRefIndex);
 
@@ -116,7 +118,7 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
     auto object = namespaces.cache().get(ns);
     if (!object) return false;
     auto labels = (*object)["metadata"].value("labels", json::object());
-    return labels.value(chaos::kChaosNamespaceLabel, "") == chaos::kChaosNamespaceLabelValue;
+    return labels.value(api::kChaosNamespaceLabel, "") == api::kChaosNamespaceLabelValue;
   };
   IssuerReconciler issuerReconciler(rt, issuers, options.clusterResourceNamespace);
   // Set once the issuer loop exists: a request that sees its issuer's CA Secret change asks
@@ -139,13 +141,13 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
   auto requeueRequestsOf = [&](const std::string& key) {
     auto [kind, rest] = splitIssuerKey(key);
     std::string ns, name = rest;
-    if (kind == kIssuerKind) {
+    if (kind == api::kIssuerKind) {
       auto slash = rest.find('/');
       ns = rest.substr(0, slash);
       name = rest.substr(slash + 1);
     }
-    for (const auto& r :
-         requests.cache().byIndex(kIssuerRefIndex, std::string(kGroup) + "/" + kind + "/" + name)) {
+    for (const auto& r : requests.cache().byIndex(
+             kIssuerRefIndex, std::string(api::kGroup) + "/" + kind + "/" + name)) {
       if (ns.empty() || (*r)["metadata"].value("namespace", "") == ns) {
         requestLoop.queue().add(kube::objectKey(*r));
       }
@@ -160,7 +162,7 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
       [&](const std::string& key) -> Result<std::optional<std::chrono::nanoseconds>> {
         auto [kind, cacheKey] = splitIssuerKey(key);
         auto object =
-            (kind == kIssuerKind ? chaosIssuers : chaosClusterIssuers).cache().get(cacheKey);
+            (kind == api::kIssuerKind ? chaosIssuers : chaosClusterIssuers).cache().get(cacheKey);
         if (!object) {
           issuerReconciler.forget(key);
           return std::optional<std::chrono::nanoseconds>{};

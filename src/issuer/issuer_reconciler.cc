@@ -2,10 +2,11 @@
 
 #include <utility>
 
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/chaos/chaos_spec.h"
 #include "certchaos/common/duration.h"
 #include "certchaos/common/time.h"
-#include "certchaos/issuer/conditions.h"
 #include "certchaos/kube/base64.h"
 #include "certchaos/kube/errors.h"
 
@@ -34,7 +35,7 @@ Result<IssuerReconciler::LoadedCa> IssuerReconciler::loadAuthority(const json& i
                                                                    const chaos::CaSource& source,
                                                                    const std::string& key) {
   const std::string kind = issuer.value("kind", "");
-  const bool cluster = kind == kClusterIssuerKind;
+  const bool cluster = kind == api::kClusterIssuerKind;
   const std::string ns = cluster ? "" : issuer["metadata"].value("namespace", "");
   const std::string name = issuer["metadata"].value("name", "");
   const SecretRef where = source.selfSigned
@@ -90,7 +91,7 @@ Result<std::optional<IssuerReconciler::LoadedCa>> IssuerReconciler::createSelfSi
     const json& issuer, const SecretRef& where, const std::string& key) {
   const std::string name = issuer["metadata"].value("name", "");
   std::optional<pki::SigningAuthority> authority;
-  if (issuer.value("kind", "") == kIssuerKind) {
+  if (issuer.value("kind", "") == api::kIssuerKind) {
     // Kept before in the issuer's own namespace (where the issuer may no longer create
     // Secrets): moved here, so that certificates already issued keep chaining to it.
     const SecretRef legacy =
@@ -145,14 +146,14 @@ void IssuerReconciler::forget(const std::string& key) {
 }
 
 Result<void> IssuerReconciler::writeStatus(const json& issuer, const json& status) {
-  const bool cluster = issuer.value("kind", "") == kClusterIssuerKind;
-  json patch = {{"apiVersion", std::string(kGroup) + "/v1alpha1"},
+  const bool cluster = issuer.value("kind", "") == api::kClusterIssuerKind;
+  json patch = {{"apiVersion", std::string(api::kGroup) + "/v1alpha1"},
                 {"kind", issuer["kind"]},
                 {"metadata", {{"name", issuer["metadata"]["name"]}}},
                 {"status", status}};
   if (!cluster) patch["metadata"]["namespace"] = issuer["metadata"]["namespace"];
   auto applied =
-      rt_.client->apply(cluster ? resources::kChaosClusterIssuer : resources::kChaosIssuer, patch,
+      rt_.client->apply(cluster ? api::kChaosClusterIssuer : api::kChaosIssuer, patch,
                         {.fieldManager = kFieldManager, .force = true, .subresource = "status"});
   if (!applied) return applied.error();
   return {};
@@ -161,7 +162,7 @@ Result<void> IssuerReconciler::writeStatus(const json& issuer, const json& statu
 Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(const json& issuer) {
   const auto& meta = issuer["metadata"];
   const std::string kind = issuer.value("kind", "");
-  const bool cluster = kind == kClusterIssuerKind;
+  const bool cluster = kind == api::kClusterIssuerKind;
   const std::string ns = cluster ? "" : meta.value("namespace", "");
   const std::string name = meta.value("name", "");
   const std::string key = issuerKey(kind, ns, name);
@@ -171,13 +172,14 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
   auto notReady =
       [&](const std::string& reason,
           const std::string& rawMessage) -> Result<std::optional<std::chrono::nanoseconds>> {
-    const std::string message = printable(rawMessage);  // as the status keeps it
+    const std::string message = api::printable(rawMessage);  // as the status keeps it
     registry_.remove(key);
     rt_.log.warn("issuer not ready",
                  {{"issuer", describe(issuer)}, {"reason", reason}, {"message", message}});
-    auto condition = buildCondition(issuer, {"Ready", "False", reason, message, generation}, now);
-    if (!conditionIs(issuer, "Ready", "False") ||
-        findCondition(issuer, "Ready")->value("message", "") != message) {
+    auto condition =
+        api::buildCondition(issuer, {"Ready", "False", reason, message, generation}, now);
+    if (!api::conditionIs(issuer, "Ready", "False") ||
+        api::findCondition(issuer, "Ready")->value("message", "") != message) {
       (void)rt_.events.record(issuer, kube::EventType::kWarning, reason, message);
     }
     if (auto r = writeStatus(issuer, {{"conditions", {condition}}}); !r) return r.error();
@@ -209,7 +211,7 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
   // The chaos of this generation started when it was first seen (kept in the status, so a
   // restart of the issuer does not extend the ttl).
   const json status = issuer.value("status", json::object());
-  const auto* previous = findCondition(issuer, "Ready");
+  const auto* previous = api::findCondition(issuer, "Ready");
   const bool sameGeneration =
       previous != nullptr && previous->value("observedGeneration", std::int64_t{-1}) == generation;
   // Whole seconds, as status.activeSince keeps it: the same start before and after a restart.
@@ -255,7 +257,7 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
   registry_.put({key, kind, ns, name, generation, ca->authority, active, ca->secret, ca->version,
                  chaosSince});
   const bool wasReady = sameGeneration && previous->value("status", "") == "True";
-  auto condition = buildCondition(
+  auto condition = api::buildCondition(
       issuer, {"Ready", "True", revertedAt ? "Reverted" : "Checked", message, generation}, now);
   json newStatus = {{"conditions", {condition}},
                     {"caSecret", ca->secret.str()},
@@ -267,7 +269,7 @@ Result<std::optional<std::chrono::nanoseconds>> IssuerReconciler::reconcile(cons
     rt_.log.info(
         "issuer ready",
         {{"issuer", describe(issuer)}, {"generation", generation}, {"chaos", active->summary()}});
-    (void)rt_.events.record(issuer, kube::EventType::kNormal, "Checked", printable(message));
+    (void)rt_.events.record(issuer, kube::EventType::kNormal, "Checked", api::printable(message));
   }
   return requeue;
 }

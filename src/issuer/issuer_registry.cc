@@ -1,9 +1,11 @@
 #include "certchaos/issuer/issuer_registry.h"
 
+#include "certchaos/api/certchaos_io.h"
+
 namespace certchaos::issuer {
 
 std::string issuerKey(const std::string& kind, const std::string& ns, const std::string& name) {
-  return kind == kClusterIssuerKind ? kind + "/" + name : kind + "/" + ns + "/" + name;
+  return kind == api::kClusterIssuerKind ? kind + "/" + name : kind + "/" + ns + "/" + name;
 }
 
 void IssuerRegistry::put(ActiveIssuer issuer) {
@@ -38,7 +40,7 @@ std::vector<ActiveIssuer> IssuerRegistry::withChaosFor(const std::string& ns) co
   std::vector<ActiveIssuer> out;
   for (const auto& [key, issuer] : issuers_) {
     if (issuer.engine->healthy()) continue;
-    if (issuer.kind == kClusterIssuerKind || issuer.ns == ns) out.push_back(issuer);
+    if (issuer.kind == api::kClusterIssuerKind || issuer.ns == ns) out.push_back(issuer);
   }
   return out;
 }

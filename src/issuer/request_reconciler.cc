@@ -1,8 +1,10 @@
 #include "certchaos/issuer/request_reconciler.h"
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/common/duration.h"
 #include "certchaos/common/time.h"
-#include "certchaos/issuer/conditions.h"
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/base64.h"
 #include "certchaos/kube/errors.h"
@@ -25,12 +27,12 @@ std::string describe(const json& request) {
 }
 
 bool isFinal(const json& request) {
-  const auto* ready = findCondition(request, "Ready");
+  const auto* ready = api::findCondition(request, "Ready");
   if (ready != nullptr) {
     std::string reason = ready->value("reason", "");
     if (reason == "Issued" || reason == "Failed" || reason == "Denied") return true;
   }
-  return conditionIs(request, "InvalidRequest", "True");
+  return api::conditionIs(request, "InvalidRequest", "True");
 }
 
 std::string attemptKey(const json& request) {
@@ -115,7 +117,7 @@ std::size_t RequestReconciler::heldCount() const {
 }
 
 void RequestReconciler::noteSeen(const json& request) {
-  if (!conditionIs(request, "Approved", "True") || isFinal(request)) return;
+  if (!api::conditionIs(request, "Approved", "True") || isFinal(request)) return;
   const std::string uid = request["metadata"].value("uid", "");
   std::lock_guard lock(mu_);
   if (finished_.count(uid) != 0) return;
@@ -148,7 +150,7 @@ std::optional<RequestReconciler::Target> RequestReconciler::findTarget(
   const std::string group = ref.value("group", "cert-manager.io");
   const std::string kind = ref.value("kind", "Issuer");
   const std::string ns = request["metadata"].value("namespace", "");
-  const bool ours = group == kGroup && (kind == kIssuerKind || kind == kClusterIssuerKind);
+  const bool ours = group == api::kGroup && api::isChaosIssuerKind(kind);
   std::optional<ActiveIssuer> addressed;
   std::string key;
   if (ours) {
@@ -184,7 +186,7 @@ Result<void> RequestReconciler::writeStatus(const json& request, json conditions
     patch["metadata"]["resourceVersion"] = request["metadata"].value("resourceVersion", "");
   }
   auto applied =
-      rt_.client->apply(res::kCertificateRequest, patch,
+      rt_.client->apply(api::kCertificateRequest, patch,
                         {.fieldManager = kFieldManager, .force = true, .subresource = "status"});
   if (!applied) return applied.error();
   return {};
@@ -206,7 +208,8 @@ void RequestReconciler::recordApplied(const json& request,
                                     {"fault", f.type},
                                     {"reason", f.reason},
                                     {"message", f.message}});
-    (void)rt_.events.record(request, kube::EventType::kWarning, f.reason, printable(f.message));
+    (void)rt_.events.record(request, kube::EventType::kWarning, f.reason,
+                            api::printable(f.message));
   }
 }
 
@@ -233,8 +236,8 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   std::string waitingFor;
   auto target = findTarget(request, waitingFor);
   const auto now = rt_.clock.now();
-  const bool approved = conditionIs(request, "Approved", "True");
-  const bool denied = conditionIs(request, "Denied", "True");
+  const bool approved = api::conditionIs(request, "Approved", "True");
+  const bool denied = api::conditionIs(request, "Denied", "True");
   auto contextFor = [&](const Target& t) {
     chaos::RequestContext ctx;
     ctx.uid = uid;
@@ -258,11 +261,12 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     // right after a restart requests are looked at before their issuer is loaded again
     // (overwriting it restarted every hold from zero).
     std::string message = "Waiting for " + waitingFor + " to exist and be Ready";
-    const auto* ready = findCondition(request, "Ready");
+    const auto* ready = api::findCondition(request, "Ready");
     const bool holding = ready != nullptr && ready->value("reason", "") == "Pending" &&
                          ready->value("message", "").rfind(kHoldMarker, 0) == 0;
     if (!holding && (ready == nullptr || ready->value("message", "") != message)) {
-      auto c = buildCondition(request, {"Ready", "False", "Pending", message, std::nullopt}, now);
+      auto c =
+          api::buildCondition(request, {"Ready", "False", "Pending", message, std::nullopt}, now);
       if (auto r = writeStatus(request, json::array({c})); !r) return r.error();
     }
     return Requeue{};
@@ -271,7 +275,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   const ActiveIssuer& issuer = target->issuer;
   chaos::RequestContext ctx = contextFor(*target);
   ctx.chaosSince = issuer.chaosSince;
-  if (const auto* ready = findCondition(request, "Ready");
+  if (const auto* ready = api::findCondition(request, "Ready");
       ready != nullptr && ready->value("reason", "") == "Pending" &&
       ready->value("message", "").rfind(kHoldMarker, 0) == 0) {
     ctx.holdStartedAt = holdStart(*ready);
@@ -316,7 +320,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   };
   auto deniedConditions = [&](const std::string& message) {
     return json::array(
-        {buildCondition(request, {"Ready", "False", "Denied", message, std::nullopt}, now)});
+        {api::buildCondition(request, {"Ready", "False", "Denied", message, std::nullopt}, now)});
   };
 
   switch (decision.action) {
@@ -333,7 +337,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     }
     case chaos::Action::kDeny: {
       auto conditions = deniedConditions(decision.message);
-      conditions.push_back(buildCondition(
+      conditions.push_back(api::buildCondition(
           request, {"Denied", "True", "certchaos.io", decision.message, std::nullopt}, now));
       // Only on the version decided on: cert-manager's approver may have approved the request
       // since our cache saw it, and Approved and Denied are exclusive. On a conflict the
@@ -346,13 +350,13 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     }
     case chaos::Action::kHold: {
       const auto start = decision.holdStartedAt.value_or(ctx.holdStartedAt.value_or(now));
-      auto c = buildCondition(request,
-                              {"Ready", "False", "Pending",
-                               kHoldMarker + decision.message + kHoldStartedAt +
-                                   formatRfc3339(start, TimePrecision::kNanoseconds) + ")",
-                               std::nullopt, start},
-                              now);
-      const auto* ready = findCondition(request, "Ready");
+      auto c = api::buildCondition(request,
+                                   {"Ready", "False", "Pending",
+                                    kHoldMarker + decision.message + kHoldStartedAt +
+                                        formatRfc3339(start, TimePrecision::kNanoseconds) + ")",
+                                    std::nullopt, start},
+                                   now);
+      const auto* ready = api::findCondition(request, "Ready");
       if (ready == nullptr || *ready != c) {
         if (auto r = writeStatus(request, json::array({c})); !r) return r.error();
       }
@@ -362,8 +366,8 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     case chaos::Action::kFail: {
       const auto& f = *decision.failure;
       if (f.kind == chaos::Failure::Kind::kPending) {
-        auto c =
-            buildCondition(request, {"Ready", "False", "Pending", f.message, std::nullopt}, now);
+        auto c = api::buildCondition(request,
+                                     {"Ready", "False", "Pending", f.message, std::nullopt}, now);
         if (auto r = writeStatus(request, json::array({c})); !r) return r.error();
         const auto retryAt = f.retryAt ? f.retryAt : decision.requeueAt;
         {
@@ -375,7 +379,8 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
         }
         return requeueAt(retryAt);
       }
-      auto c = buildCondition(request, {"Ready", "False", "Failed", f.message, std::nullopt}, now);
+      auto c =
+          api::buildCondition(request, {"Ready", "False", "Failed", f.message, std::nullopt}, now);
       json extra = json::object();
       if (f.setFailureTime) extra["failureTime"] = formatRfc3339(now);
       if (auto r = writeStatus(request, json::array({c}), extra); !r) return r.error();
@@ -392,18 +397,18 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
 
   auto fail = [&](const std::string& message) -> Result<Requeue> {
     rt_.log.warn("request failed", {{"request", describe(request)}, {"message", message}});
-    auto c = buildCondition(request, {"Ready", "False", "Failed", message, std::nullopt}, now);
+    auto c = api::buildCondition(request, {"Ready", "False", "Failed", message, std::nullopt}, now);
     if (auto r = writeStatus(request, json::array({c}), {{"failureTime", formatRfc3339(now)}});
         !r) {
       return r.error();
     }
-    (void)rt_.events.record(request, kube::EventType::kWarning, "Failed", printable(message));
+    (void)rt_.events.record(request, kube::EventType::kWarning, "Failed", api::printable(message));
     finish("failed");
     return Requeue{};
   };
   // The cache holds no CSR (lean_request.h): read the request as stored, now that it is signed.
   const auto& meta = request["metadata"];
-  auto stored = rt_.client->get(res::kCertificateRequest, meta.value("namespace", ""),
+  auto stored = rt_.client->get(api::kCertificateRequest, meta.value("namespace", ""),
                                 meta.value("name", ""));
   if (!stored) {
     // Deleted since: its delete event forgets it.
@@ -432,7 +437,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     std::string message = "Waiting for " + issuer.key + " to be Ready: its CA Secret " +
                           issuer.caSecret.str() + " changed and " +
                           (code == "InvalidCA" ? "holds no usable CA" : "is gone");
-    auto c = buildCondition(
+    auto c = api::buildCondition(
         request, {"Ready", "False", "Pending", message, std::nullopt, std::nullopt}, now);
     if (auto r = writeStatus(request, json::array({c})); !r) return r.error();
     return Requeue{std::chrono::duration_cast<std::chrono::nanoseconds>(kCaChangedRecheck)};
@@ -448,7 +453,7 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   if (!target->issuerRefMatches) message += " (rogue-issuer: the request named another issuer)";
   json extra = {{"certificate", kube::base64Encode(signed_->certificatePem)}};
   if (!signed_->caPem.empty()) extra["ca"] = kube::base64Encode(signed_->caPem);
-  auto c = buildCondition(request, {"Ready", "True", "Issued", message, std::nullopt}, now);
+  auto c = api::buildCondition(request, {"Ready", "True", "Issued", message, std::nullopt}, now);
   // Only onto the version whose CSR was signed (a 409 Conflict otherwise, and a fresh look):
   // cert-manager deletes a request whose CSR no longer matches the next private key and creates
   // another under the same name, and a write by name put the certificate for the old CSR onto

@@ -334,11 +334,9 @@ void LocalCluster::stopAll(const ClusterState& state, std::ostream& out) const {
   }
 }
 
-Result<void> LocalCluster::startIssuer(const UpOptions& options, ClusterState& state,
-                                       const std::string& kubectl, std::ostream& out) {
-  // The issuer runs as its ServiceAccount, with the least-privilege role from deploy/rbac, never
-  // as the admin: what it may do here is what it may do in a real cluster.
-  out << "  installing the issuer's RBAC\n";
+Result<void> LocalCluster::installRbac(const UpOptions& options, const std::string& kubectl,
+                                       std::ostream& out) {
+  out << "  installing the RBAC of certchaos-issuer and certchaos-runner\n";
   auto apply = runCommand({kubectl, "--kubeconfig=" + kubeconfigPath(), "apply", "--server-side",
                            "--field-manager=certchaos", "-f", options.deployDir + "/rbac"},
                           std::chrono::seconds(60));
@@ -347,24 +345,37 @@ Result<void> LocalCluster::startIssuer(const UpOptions& options, ClusterState& s
     return makeError("RbacInstall",
                      "applying " + options.deployDir + "/rbac failed:\n" + apply->output);
   }
-  auto token = runCommand({kubectl, "--kubeconfig=" + kubeconfigPath(), "create", "token",
-                           "certchaos-issuer", "-n", "certchaos-system", "--duration=8760h"},
+  return {};
+}
+
+Result<std::string> LocalCluster::serviceAccountKubeconfig(const ClusterState& state,
+                                                           const std::string& kubectl,
+                                                           const std::string& account) {
+  auto token = runCommand({kubectl, "--kubeconfig=" + kubeconfigPath(), "create", "token", account,
+                           "-n", "certchaos-system", "--duration=8760h"},
                           std::chrono::seconds(30));
   if (!token) return token.error();
   if (token->exitCode != 0) {
-    return makeError("TokenRequest",
-                     "requesting a token for certchaos-system/certchaos-issuer "
-                     "failed:\n" +
-                         token->output);
+    return makeError("TokenRequest", "requesting a token for certchaos-system/" + account +
+                                         " failed:\n" + token->output);
   }
   std::string jwt = token->output.substr(0, token->output.find_last_not_of("\r\n") + 1);
-  const std::string issuerKubeconfig = stateDir_ + "/issuer.kubeconfig";
+  // "certchaos-issuer" -> issuer.kubeconfig, as earlier planes named it.
+  const std::string path = stateDir_ + "/" + account.substr(account.find('-') + 1) + ".kubeconfig";
   PlanePki pki{stateDir_ + "/pki"};
-  if (auto r =
-          writeTokenKubeconfig(pki, state.apiserverUrl, "certchaos-issuer", jwt, issuerKubeconfig);
-      !r) {
+  if (auto r = writeTokenKubeconfig(pki, state.apiserverUrl, account, jwt, path); !r) {
     return r.error();
   }
+  return path;
+}
+
+Result<void> LocalCluster::startIssuer(const UpOptions& options, ClusterState& state,
+                                       const std::string& kubectl, std::ostream& out) {
+  // The issuer runs as its ServiceAccount, with the least-privilege role from deploy/rbac, never
+  // as the admin: what it may do here is what it may do in a real cluster.
+  auto kubeconfig = serviceAccountKubeconfig(state, kubectl, "certchaos-issuer");
+  if (!kubeconfig) return kubeconfig.error();
+  const std::string issuerKubeconfig = *kubeconfig;
   const std::string addressFile = stateDir_ + "/issuer.addr";
   fs::remove(addressFile);
   std::vector<std::string> argv = {options.issuerBinary, "--kubeconfig=" + issuerKubeconfig,
@@ -392,13 +403,16 @@ Result<void> LocalCluster::startIssuer(const UpOptions& options, ClusterState& s
 }
 
 Result<void> LocalCluster::startRunner(const UpOptions& options, ClusterState& state,
-                                       std::ostream& out) {
-  // The runner puts scenarios on issuers, renews Certificates, reads their Secrets, Events and
-  // the plane's logs: on the local plane it runs as the admin, as `certchaos run` does.
+                                       const std::string& kubectl, std::ostream& out) {
+  // The runner puts scenarios on issuers, renews Certificates, reads their Secrets and Events:
+  // it runs as its ServiceAccount with the role of deploy/rbac/40-runner.yaml, as the chart runs
+  // it on a real cluster (the plane's logs it reads from the files of --state-dir).
+  auto kubeconfig = serviceAccountKubeconfig(state, kubectl, "certchaos-runner");
+  if (!kubeconfig) return kubeconfig.error();
   const std::string addressFile = stateDir_ + "/runner.addr";
   fs::remove(addressFile);
   std::vector<std::string> argv = {options.runnerBinary,
-                                   "--kubeconfig=" + kubeconfigPath(),
+                                   "--kubeconfig=" + *kubeconfig,
                                    "--state-dir=" + stateDir_,
                                    "--runs-dir=" + stateDir_ + "/chaosruns",
                                    "controller",
@@ -703,11 +717,14 @@ Result<ClusterState> LocalCluster::startNew(const UpOptions& options, std::ostre
     return componentFailed(**cm, r.error());
   }
 
+  if (!options.issuerBinary.empty() || !options.runnerBinary.empty()) {
+    if (auto r = installRbac(options, kubectl, out); !r) return r.error();
+  }
   if (!options.issuerBinary.empty()) {
     if (auto r = startIssuer(options, state, kubectl, out); !r) return r.error();
   }
   if (!options.runnerBinary.empty()) {
-    if (auto r = startRunner(options, state, out); !r) return r.error();
+    if (auto r = startRunner(options, state, kubectl, out); !r) return r.error();
   }
 
   state.complete = true;

@@ -1,5 +1,6 @@
 #include "certchaos/scenario/renew.h"
 
+#include "certchaos/api/cert_manager.h"
 #include "certchaos/common/time.h"
 #include "certchaos/kube/errors.h"
 
@@ -55,7 +56,7 @@ std::chrono::nanoseconds waitBeforeTrigger(const nlohmann::json& certificate,
 
 Result<void> forceRenewal(kube::Client& client, const std::string& ns, const std::string& name,
                           Clock& clock) {
-  const auto& resource = kube::resources::kCertificate;
+  const auto& resource = api::kCertificate;
   const std::string what = "Certificate " + ns + "/" + name;
   Error last;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {

@@ -10,11 +10,12 @@
 #include <set>
 #include <thread>
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/chaos/catalog.h"
 #include "certchaos/common/duration.h"
 #include "certchaos/common/time.h"
-#include "certchaos/issuer/conditions.h"
-#include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/base64.h"
 #include "certchaos/kube/errors.h"
 #include "certchaos/kube/informer.h"
@@ -83,7 +84,7 @@ std::string str(const json& o, const char* key) {
 }
 
 std::string condition(const json& o, const std::string& type, const char* field) {
-  const auto* c = issuer::findCondition(o, type);
+  const auto* c = api::findCondition(o, type);
   return c == nullptr ? "" : c->value(field, "");
 }
 
@@ -204,8 +205,7 @@ std::string issuerDescription(const RunOptions& o) {
 }
 
 const kube::ResourceRef& issuerResource(const RunOptions& o) {
-  return o.issuerKind == issuer::kClusterIssuerKind ? issuer::resources::kChaosClusterIssuer
-                                                    : issuer::resources::kChaosIssuer;
+  return o.issuerKind == api::kClusterIssuerKind ? api::kChaosClusterIssuer : api::kChaosIssuer;
 }
 
 // Waits (watching) until the issuer is Ready at its current generation; returns it.
@@ -217,7 +217,7 @@ Result<json> waitIssuerReady(const std::shared_ptr<kube::Client>& client, const 
   std::string last;
   auto informer =
       watchOne(client, issuerResource(o), o.issuer.ns, o.issuer.name, [&](const json& issuer) {
-        const auto* c = issuer::findCondition(issuer, "Ready");
+        const auto* c = api::findCondition(issuer, "Ready");
         std::lock_guard lock(mu);
         if (c != nullptr) last = c->value("message", "");
         if (c != nullptr && c->value("status", "") == "True" &&
@@ -393,7 +393,7 @@ Result<pki::Certificate> renewAndWait(const std::shared_ptr<kube::Client>& clien
   while (!renewed && std::chrono::steady_clock::now() < deadline) {
     if (cv.wait_for(lock, std::chrono::seconds(1), [&] { return renewed.has_value(); })) break;
     lock.unlock();
-    auto cert = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
+    auto cert = client->get(api::kCertificate, o.certificate.ns, o.certificate.name);
     if (cert && triggers < 4 && condition(*cert, "Issuing", "status") != "True") {
       auto failedAt = parseRfc3339(str((*cert).value("status", json::object()), "lastFailureTime"));
       if (failedAt && *failedAt >= std::chrono::floor<std::chrono::seconds>(forcedAt)) {
@@ -422,7 +422,7 @@ Result<pki::Certificate> renewAndWait(const std::shared_ptr<kube::Client>& clien
 // every later issuance of that revision, a forced one included, fails again on it without asking
 // the issuer. Deletes such requests of the Certificate; returns what it deleted, for the report.
 Result<std::string> deleteRequestsNeverReplaced(kube::Client& client, const RunOptions& o) {
-  auto requests = client.listAll(res::kCertificateRequest, o.certificate.ns);
+  auto requests = client.listAll(api::kCertificateRequest, o.certificate.ns);
   if (!requests) return requests.error();
   std::string deleted;
   for (const auto& cr : requests->items) {
@@ -433,7 +433,7 @@ Result<std::string> deleteRequestsNeverReplaced(kube::Client& client, const RunO
       continue;
     }
     const std::string name = cr["metadata"].value("name", "");
-    auto removed = client.remove(res::kCertificateRequest, o.certificate.ns, name);
+    auto removed = client.remove(api::kCertificateRequest, o.certificate.ns, name);
     if (!removed && !kube::isNotFound(removed.error())) return removed.error();
     deleted += (deleted.empty() ? "" : ", ") + name;
   }
@@ -450,7 +450,7 @@ std::string waitCertificateSettled(const std::shared_ptr<kube::Client>& client, 
   std::string wrong = "not read yet";
   const std::string expected = formatRfc3339(notAfter);
   auto informer =
-      watchOne(client, res::kCertificate, o.certificate.ns, o.certificate.name, [&](const json& c) {
+      watchOne(client, api::kCertificate, o.certificate.ns, o.certificate.name, [&](const json& c) {
         const auto status = c.value("status", json::object());
         std::string now;
         // The renewed certificate, or one cert-manager issued after it (a renewal still in
@@ -522,15 +522,14 @@ RogueSetup rogueSetup(const RunOptions& o, const json& certificate) {
   RogueSetup out{o, o, false};
   const json ref = certificate["spec"].value("issuerRef", json::object());
   const std::string kind = ref.value("kind", "");
-  if (ref.value("group", "") == issuer::kGroup &&
-      (kind == issuer::kIssuerKind || kind == issuer::kClusterIssuerKind)) {
+  if (ref.value("group", "") == api::kGroup && api::isChaosIssuerKind(kind)) {
     out.own.issuerKind = kind;
-    out.own.issuer = {kind == issuer::kClusterIssuerKind ? "" : o.certificate.ns,
+    out.own.issuer = {kind == api::kClusterIssuerKind ? "" : o.certificate.ns,
                       ref.value("name", "")};
   }
   if (out.rogue.issuerKind == out.own.issuerKind && out.rogue.issuer.ns == out.own.issuer.ns &&
       out.rogue.issuer.name == out.own.issuer.name) {
-    out.rogue.issuerKind = issuer::kIssuerKind;
+    out.rogue.issuerKind = api::kIssuerKind;
     out.rogue.issuer = {o.certificate.ns, out.own.issuer.name + "-rogue"};
     out.created = true;
   }
@@ -566,11 +565,11 @@ std::string notOptedIn(kube::Client& client, const std::string& ns) {
   auto object = client.get(kube::resources::kNamespace, "", ns);
   if (!object) return "";
   const auto labels = (*object)["metadata"].value("labels", json::object());
-  if (labels.value(chaos::kChaosNamespaceLabel, "") == chaos::kChaosNamespaceLabelValue) return "";
-  return "namespace " + ns + " does not opt in to chaos (label " + chaos::kChaosNamespaceLabel +
-         "=" + chaos::kChaosNamespaceLabelValue +
+  if (labels.value(api::kChaosNamespaceLabel, "") == api::kChaosNamespaceLabelValue) return "";
+  return "namespace " + ns + " does not opt in to chaos (label " + api::kChaosNamespaceLabel + "=" +
+         api::kChaosNamespaceLabelValue +
          "), where the issuer injects nothing; label it (kubectl label namespace " + ns + " " +
-         chaos::kChaosNamespaceLabel + "=" + chaos::kChaosNamespaceLabelValue +
+         api::kChaosNamespaceLabel + "=" + api::kChaosNamespaceLabelValue +
          ") or deploy the issuer with --opt-in";
 }
 
@@ -642,7 +641,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   // 1. Start conditions: a valid certificate from the issuer's own CA in the Secret (repaired
   // first with --restore), checked before anything is written.
   const std::string certObject = "Certificate " + o.certificate.ns + "/" + o.certificate.name;
-  auto cert = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
+  auto cert = client->get(api::kCertificate, o.certificate.ns, o.certificate.name);
   if (!cert) return makeError(cert.error().code, certObject + ": " + cert.error().message);
   const std::string secretName = (*cert)["spec"].value("secretName", "");
   // `own`: the issuer whose CA the Secret must hold; `chaosOn`: the issuer the scenario goes on.
@@ -838,7 +837,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   auto holdApproval = [&](bool hold) -> Result<void> {
     if (approvalMode.empty()) return {};
     auto patched = client->patch(
-        res::kCertificate, o.certificate.ns, o.certificate.name, kube::PatchType::kMerge,
+        api::kCertificate, o.certificate.ns, o.certificate.name, kube::PatchType::kMerge,
         {{"metadata",
           {{"annotations", {{kHoldApprovalAnnotation, hold ? json("true") : json()}}}}}},
         runnerPatch());
@@ -916,7 +915,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   const RunObjects runObjects{o.certificate.name, secretName, chaosOn.issuerKind,
                               chaosOn.issuer.name};
   auto certInformer =
-      watchOne(client, res::kCertificate, ns, o.certificate.name, [&](const json& c) {
+      watchOne(client, api::kCertificate, ns, o.certificate.name, [&](const json& c) {
         std::string ready = condition(c, "Ready", "status") + "/" + condition(c, "Ready", "reason");
         const auto status = c.value("status", json::object());
         auto renewalTime = parseRfc3339(str(status, "renewalTime"));
@@ -956,7 +955,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                      ", issuer CN=" + sc.leaf->issuerCommonName() + ")",
                  secretObject, now);
   });
-  kube::Informer requestInformer(client, res::kCertificateRequest, ns);
+  kube::Informer requestInformer(client, api::kCertificateRequest, ns);
   std::map<std::string, std::size_t> requestIndex;  // key -> ev.requests
   auto onRequest = [&](const json& cr) {
     const auto annotations = cr["metadata"].value("annotations", json::object());
@@ -1164,7 +1163,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   if (o.atRenewalTime) {
     // One second before cert-manager's own trigger, so that the forced renewal is the one that
     // starts the issuance (renewalTime has one-second precision).
-    auto latest = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
+    auto latest = client->get(api::kCertificate, o.certificate.ns, o.certificate.name);
     auto due = latest ? parseRfc3339(str((*latest).value("status", json::object()), "renewalTime"))
                       : Result<SystemTime>(makeError("NotFound", ""));
     if (due && *due - std::chrono::seconds(1) > clock.now()) {
@@ -1237,7 +1236,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                                          {"message", message},
                                          {"lastTransitionTime", formatRfc3339(clock.now())}}})}}}};
       auto denied = client->apply(
-          res::kCertificateRequest, status,
+          api::kCertificateRequest, status,
           {.fieldManager = kRunnerFieldManager, .force = true, .subresource = "status"});
       timeline.add(Source::kRunner, denied ? "RequestDenied" : "RequestDenyFailed",
                    denied ? message : "could not deny it: " + denied.error().message, object);
@@ -1368,7 +1367,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     auto now = client->get(res::kSecret, o.certificate.ns, secretName);
     auto leaf = now ? readSecret(*now).leaf : std::nullopt;
     const std::string problem = baseProblem(factsOf(leaf), clock.now(), ownIssuer);
-    auto certificateNow = client->get(res::kCertificate, o.certificate.ns, o.certificate.name);
+    auto certificateNow = client->get(api::kCertificate, o.certificate.ns, o.certificate.name);
     const bool ready = certificateNow && condition(*certificateNow, "Ready", "status") == "True" &&
                        condition(*certificateNow, "Issuing", "status") != "True";
     // A failed issuance of the run leaves cert-manager backing off (1 h and more in production):

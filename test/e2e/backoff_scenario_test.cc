@@ -9,8 +9,9 @@
 #include <filesystem>
 #include <sstream>
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/common/duration.h"
-#include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/localcluster/local_cluster.h"
 #include "certchaos/report/json_schema.h"
 #include "certchaos/report/report_json.h"
@@ -42,13 +43,12 @@ Base deployBase(const std::string& prefix, int timeScale, const std::string& dur
   json labelled = *nsObject;
   labelled["metadata"]["labels"]["certchaos.io/chaos"] = "enabled";
   EXPECT_TRUE(admin->update(res::kNamespace, labelled));
-  auto issuer =
-      admin->create(issuer::resources::kChaosIssuer,
-                    {{"metadata", {{"name", "chaos"}, {"namespace", b.ns}}},
-                     {"spec", {{"selfSigned", json::object()}, {"timeScale", timeScale}}}});
+  auto issuer = admin->create(
+      api::kChaosIssuer, {{"metadata", {{"name", "chaos"}, {"namespace", b.ns}}},
+                          {"spec", {{"selfSigned", json::object()}, {"timeScale", timeScale}}}});
   EXPECT_TRUE(issuer) << issuer.error().message;
   auto cert = admin->create(
-      res::kCertificate,
+      api::kCertificate,
       {{"metadata", {{"name", "app"}, {"namespace", b.ns}}},
        {"spec",
         {{"secretName", "app-tls"},

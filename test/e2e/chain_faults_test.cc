@@ -11,7 +11,8 @@
 #include <optional>
 #include <thread>
 
-#include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/kube/base64.h"
 #include "certchaos/pki/certificate.h"
 #include "certchaos/scenario/runner.h"
@@ -118,7 +119,7 @@ class ChainFaultsTest : public ::testing::Test {
   }
 
   json issuerSpec(const BaseDeployment& s) {
-    auto issuer = SharedPlane::get().admin()->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
+    auto issuer = SharedPlane::get().admin()->get(api::kChaosIssuer, s.ns, "chaos");
     EXPECT_TRUE(issuer);
     return issuer ? (*issuer)["spec"] : json();
   }
@@ -128,7 +129,7 @@ class ChainFaultsTest : public ::testing::Test {
   std::vector<pki::Certificate> signedChain(
       const BaseDeployment& s,
       const std::function<bool(const std::vector<pki::Certificate>&)>& matches) {
-    auto requests = SharedPlane::get().admin()->listAll(res::kCertificateRequest, s.ns);
+    auto requests = SharedPlane::get().admin()->listAll(api::kCertificateRequest, s.ns);
     EXPECT_TRUE(requests);
     if (!requests) return {};
     for (const auto& cr : requests->items) {

@@ -12,8 +12,9 @@
 #include <sstream>
 #include <thread>
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/chaosrun/chaos_run.h"
-#include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/errors.h"
 #include "certchaos/localcluster/local_cluster.h"
 #include "certchaos/report/report_json.h"
@@ -38,7 +39,7 @@ class RunWatch {
       auto client = SharedPlane::get().admin();
       while (!stop.stop_requested()) {
         (void)client->watch(
-            cr::kChaosRun, ns, {.timeout = std::chrono::seconds(60)},
+            api::kChaosRun, ns, {.timeout = std::chrono::seconds(60)},
             [this](const kube::WatchEvent& e) {
               if (e.type != kube::WatchEventType::kAdded &&
                   e.type != kube::WatchEventType::kModified) {
@@ -113,10 +114,10 @@ bool issuing(const json& certificate) {
 json waitForForcedRenewal(const std::string& ns) {
   auto admin = SharedPlane::get().admin();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  auto cert = admin->get(kube::resources::kCertificate, ns, "app");
+  auto cert = admin->get(api::kCertificate, ns, "app");
   while (cert && !issuing(*cert) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    cert = admin->get(kube::resources::kCertificate, ns, "app");
+    cert = admin->get(api::kCertificate, ns, "app");
   }
   EXPECT_TRUE(cert && issuing(*cert)) << "the run forced no renewal";
   return cert ? *cert : json();
@@ -137,7 +138,7 @@ class ChaosRunE2eTest : public ::testing::Test {
 
   // The issuer healthy, Ready at its current generation.
   void expectIssuerHealthy(const std::string& ns) {
-    auto issuer = SharedPlane::get().admin()->get(issuer::resources::kChaosIssuer, ns, "chaos");
+    auto issuer = SharedPlane::get().admin()->get(api::kChaosIssuer, ns, "chaos");
     ASSERT_TRUE(issuer) << issuer.error().message;
     EXPECT_FALSE((*issuer)["spec"].contains("scenario")) << (*issuer)["spec"].dump();
     const auto generation = (*issuer)["metadata"]["generation"];
@@ -270,6 +271,51 @@ TEST_F(ChaosRunE2eTest, DeployingTheIssuerWithScenario3RunsItInTheClusterAndKeep
   EXPECT_NE(row.find("failed"), std::string::npos) << table.output;
 }
 
+// A ChaosRun applied with kubectl alone (no CLI, no scenario on the issuer yet): the runner
+// controller puts the scenario on the issuer itself, runs it to Completed, and rolls it back;
+// `kubectl wait` on its phase is how a pipeline follows it. A sleep shorter than what the
+// certificate has left: the renewal lands before expiry and the hypothesis holds.
+TEST_F(ChaosRunE2eTest, AChaosRunAppliedWithKubectlAloneRunsToCompleted) {
+  BaseDeployment base = deployBase("kubectl", BaseOptions{kScale, true, true});
+  ASSERT_FALSE(base.appUrl.empty());
+  RunWatch watch(base.ns);
+  const std::string run =
+      "apiVersion: certchaos.io/v1alpha1\nkind: ChaosRun\nmetadata:\n"
+      "  name: short-sleep\n  namespace: " +
+      base.ns +
+      "\nspec:\n  scenario: sleep\n  parameters: {delay: 10m}\n"
+      "  timeScale: " +
+      std::to_string(kScale) +
+      "\n  issuer: {name: chaos}\n  certificate: {name: app}\n"
+      "  target: {url: \"" +
+      base.appUrl + "\"}\n  timeout: 3m\n";
+  auto applied = kubectl(stateDir(), {"apply", "-f", "-"}, run);
+  ASSERT_EQ(applied.exitCode, 0) << applied.output;
+  auto waited = kubectl(stateDir(), {"-n", base.ns, "wait", "chaosrun/short-sleep",
+                                     "--for=jsonpath={.status.phase}=Completed", "--timeout=150s"});
+  EXPECT_EQ(waited.exitCode, 0) << waited.output;
+  json ended = watch.waitFor("", std::chrono::seconds(30));
+  const json status = statusOf(ended);
+  EXPECT_EQ(status.value("phase", ""), cr::kCompleted) << status.dump(2);
+  EXPECT_EQ(status.value("verdict", ""), "passed") << status.dump(2);
+  EXPECT_EQ(joined(watch.phases()), "Waiting → Running → Completed");
+  // The runner, not a deploy, put the scenario on the issuer: its report says so.
+  auto cm = SharedPlane::get().admin()->get(kube::resources::kConfigMap, base.ns,
+                                            cr::reportConfigMapName("short-sleep"));
+  ASSERT_TRUE(cm) << cm.error().message;
+  auto parsed = report::parseReport((*cm)["data"].value(cr::kReportKey, ""));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->run.scenario.number, 3);
+  EXPECT_EQ(parsed->verdict.result, report::VerdictResult::kPassed) << parsed->verdict.summary;
+  const auto kinds = kindsOf(*parsed);
+  const int deployedAt = indexOf(kinds, report::kinds::kScenarioDeployed);
+  ASSERT_GE(deployedAt, 0) << timelineText(*parsed);
+  EXPECT_EQ(parsed->timeline[deployedAt].message.find("scenario already on"), std::string::npos)
+      << parsed->timeline[deployedAt].message;
+  EXPECT_GE(indexOf(kinds, report::kinds::kRolledBack), 0) << timelineText(*parsed);
+  expectIssuerHealthy(base.ns);
+}
+
 TEST_F(ChaosRunE2eTest, TheControllerKilledMidRunRollsTheIssuerBackAndEndsTheRunAborted) {
   BaseDeployment base = deployBase("killed", BaseOptions{kScale, true, true});
   ASSERT_FALSE(base.appUrl.empty());
@@ -281,7 +327,7 @@ TEST_F(ChaosRunE2eTest, TheControllerKilledMidRunRollsTheIssuerBackAndEndsTheRun
   ASSERT_FALSE(killedRunner.empty()) << running.dump(2);
   // Killed mid-run: once the run has forced the renewal that the issuer now holds.
   auto admin = SharedPlane::get().admin();
-  auto certificate = [&] { return admin->get(kube::resources::kCertificate, base.ns, "app"); };
+  auto certificate = [&] { return admin->get(api::kCertificate, base.ns, "app"); };
   const json forced = waitForForcedRenewal(base.ns);
   ASSERT_TRUE(issuing(forced));
   const auto revision = statusOf(forced).value("revision", 0);
@@ -290,7 +336,7 @@ TEST_F(ChaosRunE2eTest, TheControllerKilledMidRunRollsTheIssuerBackAndEndsTheRun
   localcluster::LocalCluster cluster(stateDir());
   std::ostringstream out;
   ASSERT_TRUE(cluster.stopComponent("certchaos-runner", /*kill=*/true, out)) << out.str();
-  auto issuer = SharedPlane::get().admin()->get(issuer::resources::kChaosIssuer, base.ns, "chaos");
+  auto issuer = SharedPlane::get().admin()->get(api::kChaosIssuer, base.ns, "chaos");
   ASSERT_TRUE(issuer);
   EXPECT_EQ((*issuer)["spec"].value("scenario", ""), "3") << "chaos left behind by the kill";
 
@@ -347,7 +393,7 @@ TEST_F(ChaosRunE2eTest, DeletingARunningRunStopsItWithTheRollbackBeforeItGoes) {
   auto admin = SharedPlane::get().admin();
   json busy;
   for (int i = 0; i < 100 && busy.is_null(); ++i) {
-    auto got = admin->get(cr::kChaosRun, base.ns, "second");
+    auto got = admin->get(api::kChaosRun, base.ns, "second");
     for (const auto& c : got ? statusOf(*got).value("conditions", json::array()) : json::array()) {
       if (c["type"] == cr::kIssuerFree && c["status"] == "False") busy = c;
     }
@@ -363,7 +409,7 @@ TEST_F(ChaosRunE2eTest, DeletingARunningRunStopsItWithTheRollbackBeforeItGoes) {
   auto deleted =
       kubectl(stateDir(), {"-n", base.ns, "delete", "chaosrun", name, "--wait", "--timeout=60s"});
   ASSERT_EQ(deleted.exitCode, 0) << deleted.output;
-  auto gone = SharedPlane::get().admin()->get(cr::kChaosRun, base.ns, name);
+  auto gone = SharedPlane::get().admin()->get(api::kChaosRun, base.ns, name);
   ASSERT_FALSE(gone);
   EXPECT_TRUE(kube::isNotFound(gone.error()));
   EXPECT_EQ(statusOf(watch.last()).value("reason", ""), "Deleted") << watch.last().dump(2);
@@ -381,7 +427,7 @@ TEST_F(ChaosRunE2eTest, DeletingARunningRunStopsItWithTheRollbackBeforeItGoes) {
       << aborted.output;
   EXPECT_NE(aborted.output.find("ChaosRun " + base.ns + "/second stopped"), std::string::npos)
       << aborted.output;
-  auto secondRun = admin->get(cr::kChaosRun, base.ns, "second");
+  auto secondRun = admin->get(api::kChaosRun, base.ns, "second");
   ASSERT_TRUE(secondRun);
   EXPECT_EQ(cr::phaseOf(*secondRun), cr::kAborted) << (*secondRun)["status"].dump(2);
   EXPECT_EQ(statusOf(*secondRun).value("reason", ""), "AbortRequested")

@@ -8,8 +8,9 @@
 #include <map>
 #include <optional>
 
-#include "certchaos/issuer/conditions.h"
-#include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/kube/base64.h"
 #include "certchaos/kube/errors.h"
 #include "certchaos/pki/certificate.h"
@@ -82,7 +83,7 @@ class InjectScenariosTest : public ::testing::Test {
   }
 
   json issuerSpec(const BaseDeployment& s) {
-    auto issuer = SharedPlane::get().admin()->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
+    auto issuer = SharedPlane::get().admin()->get(api::kChaosIssuer, s.ns, "chaos");
     EXPECT_TRUE(issuer);
     return issuer ? (*issuer)["spec"] : json();
   }
@@ -221,7 +222,7 @@ TEST_F(InjectScenariosTest, SkipApprovalSignsBeforeApprovalAndTheSecretStoresIt)
   EXPECT_GE(indexOf(kindsOf(r), "ApprovalHeld"), 0) << all;
   // The request the issuer signed was never approved, and the hold is gone after the run.
   auto admin = SharedPlane::get().admin();
-  auto requests = admin->listAll(res::kCertificateRequest, s.ns);
+  auto requests = admin->listAll(api::kCertificateRequest, s.ns);
   ASSERT_TRUE(requests);
   int signedUnapproved = 0;
   for (const auto& cr : requests->items) {
@@ -229,11 +230,11 @@ TEST_F(InjectScenariosTest, SkipApprovalSignsBeforeApprovalAndTheSecretStoresIt)
         0) {
       continue;
     }
-    EXPECT_EQ(issuer::findCondition(cr, "Approved"), nullptr) << cr.dump();
+    EXPECT_EQ(api::findCondition(cr, "Approved"), nullptr) << cr.dump();
     signedUnapproved += cr.value("status", json::object()).contains("certificate") ? 1 : 0;
   }
   EXPECT_GE(signedUnapproved, 1);
-  auto certificate = admin->get(res::kCertificate, s.ns, "app");
+  auto certificate = admin->get(api::kCertificate, s.ns, "app");
   ASSERT_TRUE(certificate);
   EXPECT_EQ((*certificate)["metadata"]
                 .value("annotations", json::object())
@@ -298,7 +299,7 @@ TEST_F(InjectScenariosTest, RogueIssuerOnTheDemoBaseIsCaughtAndNamed) {
   EXPECT_THAT(r.timeline[deployed].message, HasSubstr("which stays healthy"));
   // The rogue and its CA are gone, the own issuer was never touched, the base is restored.
   auto admin = SharedPlane::get().admin();
-  auto rogue = admin->get(issuer::resources::kChaosIssuer, s.ns, "chaos-rogue");
+  auto rogue = admin->get(api::kChaosIssuer, s.ns, "chaos-rogue");
   ASSERT_FALSE(rogue);
   EXPECT_TRUE(kube::isNotFound(rogue.error()));
   auto rogueCa = admin->get(res::kSecret, "certchaos-system", s.ns + ".chaos-rogue-ca");

@@ -10,8 +10,9 @@
 #include <optional>
 #include <thread>
 
-#include "certchaos/issuer/conditions.h"
-#include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/scenario/runner.h"
 #include "certchaos/scenario/tls_probe.h"
 #include "plane.h"
@@ -112,17 +113,17 @@ class IssuerFaultsTest : public ::testing::Test {
     EXPECT_GE(indexOf(k, "VerdictDecided"), 0) << all;
     EXPECT_EQ(indexOf(k, "TimedOut"), -1) << all;
     auto admin = SharedPlane::get().admin();
-    auto issuer = admin->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
+    auto issuer = admin->get(api::kChaosIssuer, s.ns, "chaos");
     EXPECT_TRUE(issuer && !(*issuer)["spec"].contains("scenario")) << "not rolled back";
     EXPECT_GE(indexOf(k, "BaseRestored"), 0) << all;
     // The base restored: Ready, and cert-manager not backing off after a failed issuance of the
     // run (it would let the certificate expire before asking the healthy issuer again).
-    auto certificate = admin->get(kube::resources::kCertificate, s.ns, "app");
+    auto certificate = admin->get(api::kCertificate, s.ns, "app");
     EXPECT_TRUE(certificate);
     if (certificate) {
       const auto status = (*certificate).value("status", json::object());
       EXPECT_FALSE(status.contains("lastFailureTime")) << status.dump();
-      const auto* ready = issuer::findCondition(*certificate, "Ready");
+      const auto* ready = api::findCondition(*certificate, "Ready");
       EXPECT_TRUE(ready != nullptr && ready->value("status", "") == "True") << status.dump();
     }
     return r;

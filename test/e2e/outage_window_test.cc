@@ -9,8 +9,9 @@
 #include <filesystem>
 #include <thread>
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/common/duration.h"
-#include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/report/json_schema.h"
 #include "certchaos/report/report_json.h"
 #include "plane.h"
@@ -183,7 +184,7 @@ TEST_F(OutageWindowTest, CertchaosRenewEndsTheLag) {
   const auto deadline = std::chrono::steady_clock::now() + seconds(60);
   while (!outageEnds && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(200));
-    auto requests = admin->list(res::kCertificateRequest, b.ns);
+    auto requests = admin->list(api::kCertificateRequest, b.ns);
     if (!requests) continue;
     bool failed = false;
     for (const auto& cr : requests->items) {
@@ -192,7 +193,7 @@ TEST_F(OutageWindowTest, CertchaosRenewEndsTheLag) {
       }
     }
     if (!failed) continue;
-    auto issuer = admin->get(issuer::resources::kChaosIssuer, b.ns, "chaos");
+    auto issuer = admin->get(api::kChaosIssuer, b.ns, "chaos");
     ASSERT_TRUE(issuer);
     auto since = parseRfc3339((*issuer)["status"].value("activeSince", ""));
     ASSERT_TRUE(since);

@@ -4,7 +4,8 @@
 
 #include <sstream>
 
-#include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/localcluster/local_cluster.h"
 #include "plane.h"
 #include "shared_plane.h"
@@ -27,13 +28,12 @@ BaseDeployment deployBase(const std::string& prefix, const BaseOptions& options)
     labelled["metadata"]["labels"]["certchaos.io/chaos"] = "enabled";
     EXPECT_TRUE(admin->update(res::kNamespace, labelled));
   }
-  auto issuer =
-      admin->create(issuer::resources::kChaosIssuer,
-                    {{"metadata", {{"name", "chaos"}, {"namespace", s.ns}}},
-                     {"spec", {{"selfSigned", json::object()}, {"timeScale", timeScale}}}});
+  auto issuer = admin->create(
+      api::kChaosIssuer, {{"metadata", {{"name", "chaos"}, {"namespace", s.ns}}},
+                          {"spec", {{"selfSigned", json::object()}, {"timeScale", timeScale}}}});
   EXPECT_TRUE(issuer) << issuer.error().message;
   auto cert = admin->create(
-      res::kCertificate,
+      api::kCertificate,
       {{"metadata", {{"name", "app"}, {"namespace", s.ns}}},
        {"spec",
         {{"secretName", "app-tls"},

@@ -10,8 +10,9 @@
 #include <sstream>
 #include <thread>
 
-#include "certchaos/issuer/conditions.h"
-#include "certchaos/issuer/issuer_reconciler.h"
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/kube/base64.h"
 #include "certchaos/localcluster/local_cluster.h"
 #include "certchaos/pki/certificate.h"
@@ -175,7 +176,7 @@ TEST_F(SeedScenarioTest, SleepLongerThanTheCertificateHasLeftFailsThenRecovers) 
   }
 
   // The issuer is healthy again.
-  auto issuer = SharedPlane::get().admin()->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
+  auto issuer = SharedPlane::get().admin()->get(api::kChaosIssuer, s.ns, "chaos");
   ASSERT_TRUE(issuer);
   EXPECT_FALSE((*issuer)["spec"].contains("scenario"));
 
@@ -223,11 +224,11 @@ TEST_F(SeedScenarioTest, NoInjectionWhenTheSecretHoldsAnotherIssuersCertificate)
   BaseDeployment s = deployBase("foreign", kScale, true);
   auto& plane = SharedPlane::get();
   auto admin = plane.admin();
-  auto other = admin->create(issuer::resources::kChaosIssuer,
+  auto other = admin->create(api::kChaosIssuer,
                              {{"metadata", {{"name", "other"}, {"namespace", s.ns}}},
                               {"spec", {{"selfSigned", json::object()}, {"timeScale", kScale}}}});
   ASSERT_TRUE(other) << other.error().message;
-  auto moved = admin->patch(res::kCertificate, s.ns, "app", kube::PatchType::kMerge,
+  auto moved = admin->patch(api::kCertificate, s.ns, "app", kube::PatchType::kMerge,
                             {{"spec", {{"issuerRef", {{"name", "other"}}}}}}, {});
   ASSERT_TRUE(moved) << moved.error().message;
   auto reissued =
@@ -248,7 +249,7 @@ TEST_F(SeedScenarioTest, NoInjectionWhenTheSecretHoldsAnotherIssuersCertificate)
       << result.error().message;
   EXPECT_NE(result.error().message.find("--restore"), std::string::npos) << result.error().message;
   // Nothing was put on the issuer, and no run directory was left behind.
-  auto issuer = admin->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
+  auto issuer = admin->get(api::kChaosIssuer, s.ns, "chaos");
   ASSERT_TRUE(issuer);
   EXPECT_FALSE((*issuer)["spec"].contains("scenario"));
   EXPECT_TRUE(std::filesystem::is_empty(runs_.path()));
@@ -271,7 +272,7 @@ TEST_F(SeedScenarioTest, RestoreRepairsAnExpiredBaseBeforeInjecting) {
   ASSERT_TRUE(chain && !chain->empty());
   const auto notAfter = chain->front().notAfter();
   // The issuer hangs and the renewal never completes, so the certificate runs out.
-  auto hung = admin->patch(issuer::resources::kChaosIssuer, s.ns, "chaos", kube::PatchType::kMerge,
+  auto hung = admin->patch(api::kChaosIssuer, s.ns, "chaos", kube::PatchType::kMerge,
                            {{"spec", {{"scenario", "hang"}}}}, {});
   ASSERT_TRUE(hung) << hung.error().message;
   ASSERT_TRUE(scenario::forceRenewal(*admin, s.ns, "app", admin->clock()));
@@ -405,10 +406,10 @@ TEST_F(SeedScenarioTest, HangStoppedByAbortIsRecordedAsAbortedAndTheIssuerIsHeal
   EXPECT_EQ(parsed->run.scenario.name, "hang");
 
   // The issuer is healthy: no chaos in its spec, Ready at its current generation.
-  auto issuer = plane.admin()->get(issuer::resources::kChaosIssuer, s.ns, "chaos");
+  auto issuer = plane.admin()->get(api::kChaosIssuer, s.ns, "chaos");
   ASSERT_TRUE(issuer);
   EXPECT_FALSE((*issuer)["spec"].contains("scenario"));
-  const auto* ready = issuer::findCondition(*issuer, "Ready");
+  const auto* ready = api::findCondition(*issuer, "Ready");
   ASSERT_NE(ready, nullptr);
   EXPECT_EQ(ready->value("status", ""), "True");
   EXPECT_EQ(ready->value("observedGeneration", -1), (*issuer)["metadata"].value("generation", 0));

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/chaosrun/chaos_run.h"
 #include "certchaos/kube/errors.h"
 #include "plane.h"
@@ -29,7 +30,7 @@ json waitForRun(const std::string& ns, const std::string& name,
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   json last;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto got = admin->get(chaosrun::kChaosRun, ns, name);
+    auto got = admin->get(api::kChaosRun, ns, name);
     if (got) {
       last = *got;
       if (done(last)) return last;
@@ -108,7 +109,7 @@ TEST_F(ChaosRunTest, TheApiServerRefusesEachBadSpecWithAClearMessageAndAcceptsAG
                            "  maxRequests: 10\n  seed: 7\n  timeScale: 60\n";
   auto created = kubectl(stateDir(), {"create", "-f", "-"}, runYaml("good", ns, good));
   ASSERT_EQ(created.exitCode, 0) << created.output;
-  auto object = SharedPlane::get().admin()->get(chaosrun::kChaosRun, ns, "good");
+  auto object = SharedPlane::get().admin()->get(api::kChaosRun, ns, "good");
   ASSERT_TRUE(object) << object.error().message;
   EXPECT_EQ((*object)["spec"]["issuer"]["kind"], "ChaosIssuer") << "defaulted";
   EXPECT_EQ((*object)["spec"]["start"], "Immediately") << "defaulted";
@@ -153,7 +154,7 @@ TEST_F(ChaosRunTest, TheApiServerRefusesEachBadSpecWithAClearMessageAndAcceptsAG
   auto deleted =
       kubectl(stateDir(), {"-n", ns, "delete", "chaosrun", "good", "--wait", "--timeout=30s"});
   EXPECT_EQ(deleted.exitCode, 0) << deleted.output;
-  auto gone = SharedPlane::get().admin()->get(chaosrun::kChaosRun, ns, "good");
+  auto gone = SharedPlane::get().admin()->get(api::kChaosRun, ns, "good");
   ASSERT_FALSE(gone);
   EXPECT_TRUE(kube::isNotFound(gone.error()));
 }

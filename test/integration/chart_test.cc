@@ -46,6 +46,13 @@ const std::set<std::string>& expectedObjects() {
       "ClusterRoleBinding/certchaos-issuer-cert-manager-approver",
       "ValidatingAdmissionPolicy/certchaos-issuer-ca-secrets",
       "ValidatingAdmissionPolicyBinding/certchaos-issuer-ca-secrets",
+      // The ChaosRun controller (runner.enabled).
+      "ServiceAccount/certchaos-runner",
+      "Deployment/certchaos-runner",
+      "ClusterRole/certchaos-runner",
+      "ClusterRoleBinding/certchaos-runner",
+      "Role/certchaos-runner-leader-election",
+      "RoleBinding/certchaos-runner-leader-election",
   };
   return objects;
 }
@@ -246,8 +253,8 @@ TEST_F(ChartTest, TemplateRendersObjectsThatPassAServerSideDryRun) {
 }
 
 // The chart with its default values and the release certchaos-issuer in certchaos-system makes
-// the objects of deploy/manifests/issuer.yaml and deploy/rbac (but its Namespace: helm installs
-// into one), with these differences only: Helm's standard labels (helm.sh/chart,
+// the objects of deploy/manifests/issuer.yaml, runner.yaml and deploy/rbac (but its Namespace: helm
+// installs into one), with these differences only: Helm's standard labels (helm.sh/chart,
 // app.kubernetes.io/instance, /version, /managed-by) on every object and pod, the instance label
 // in the Deployment's and the Service's selectors, app.kubernetes.io/name on the cert-manager
 // approver role and binding, whose name is the release's (certchaos-issuer-cert-manager-approver,
@@ -282,6 +289,9 @@ TEST_F(ChartTest, DefaultRenderingMeansWhatTheManifestsMean) {
        "ClusterRoleBinding/certchaos-issuer-cert-manager-approver"}};
 
   std::vector<YAML::Node> reference = YAML::LoadAllFromFile(deploy + "/manifests/issuer.yaml");
+  for (const auto& d : YAML::LoadAllFromFile(deploy + "/manifests/runner.yaml")) {
+    reference.push_back(d);
+  }
   for (const auto& e : fs::directory_iterator(deploy + "/rbac")) {
     for (const auto& d : YAML::LoadAllFromFile(e.path().string())) reference.push_back(d);
   }
@@ -340,6 +350,13 @@ affinity:
       nodeSelectorTerms:
         - matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64, arm64]}]
 certManager: {approverRBAC: false}
+runner:
+  enabled: true
+  image: {repository: registry.example/certchaos, tag: "1.2.3", pullPolicy: Always}
+  replicaCount: 2
+  healthPort: 9600
+  serviceAccount: {create: true, name: chaos-runs}
+  resources: {requests: {cpu: 10m, memory: 32Mi}}
 )");
   const std::string rendered = renderChart(ns, {"-f", dir.path() + "/values.yaml"});
   std::map<std::string, YAML::Node> objects;
@@ -384,6 +401,36 @@ certManager: {approverRBAC: false}
   EXPECT_EQ(c["securityContext"]["readOnlyRootFilesystem"], "true");
   EXPECT_EQ(c["securityContext"]["capabilities"]["drop"], json({"ALL"}));
 
+  // The runner: its own image, replicas, port, ServiceAccount and resources; the pod settings
+  // shared with the issuer.
+  ASSERT_TRUE(objects.count("Deployment/chaos-runner")) << rendered;
+  ASSERT_TRUE(objects.count("ServiceAccount/chaos-runs")) << rendered;
+  EXPECT_EQ(objects["ClusterRoleBinding/chaos-runner"]["subjects"][0]["name"].as<std::string>(),
+            "chaos-runs");
+  const json runner = yamlToJson(objects["Deployment/chaos-runner"]);
+  const json& runnerPod = runner["spec"]["template"];
+  const json& rc = runnerPod["spec"]["containers"][0];
+  EXPECT_EQ(runner["spec"]["replicas"], "2");
+  EXPECT_EQ(rc["image"], "registry.example/certchaos:1.2.3");
+  EXPECT_EQ(rc["imagePullPolicy"], "Always");
+  EXPECT_EQ(rc["args"],
+            json({"--runs-dir=/var/lib/certchaos/runs", "--state-dir=/var/lib/certchaos/state",
+                  "controller", "--listen-address=0.0.0.0:9600", "--leader-elect",
+                  "--leader-election-namespace=" + ns}));
+  EXPECT_EQ(rc["ports"][0]["containerPort"], "9600");
+  EXPECT_EQ(rc["resources"], json::parse(R"({"requests": {"cpu": "10m", "memory": "32Mi"}})"));
+  EXPECT_EQ(runnerPod["spec"]["serviceAccountName"], "chaos-runs");
+  EXPECT_EQ(runnerPod["spec"]["nodeSelector"], pod["spec"]["nodeSelector"]);
+  EXPECT_EQ(runnerPod["spec"]["tolerations"], pod["spec"]["tolerations"]);
+  EXPECT_EQ(runnerPod["spec"]["securityContext"], pod["spec"]["securityContext"]);
+  EXPECT_EQ(rc["securityContext"], c["securityContext"]);
+  // Its selector is not the issuer's: neither Deployment adopts the other's pods.
+  EXPECT_NE(runner["spec"]["selector"], d["spec"]["selector"]);
+
+  // runner.enabled=false: no object of the runner at all.
+  const std::string without = renderChart(ns, {"--set", "runner.enabled=false"});
+  EXPECT_EQ(without.find("certchaos-runner"), std::string::npos) << without;
+
   writeFile(dir.path() + "/rendered.yaml", rendered);
   auto r =
       kubectlOnPlane({"apply", "--server-side", "--dry-run=server",
@@ -413,6 +460,12 @@ TEST_F(ChartTest, BadValuesAreRefusedByTheSchemaWithAClearMessage) {
        {"replicaCount: expected 1 (or 0) with leaderElection.enabled=false, found 2"}},
       {{"--set", "serviceAccount.create=false"},
        {"serviceAccount.name: expected the name of an existing ServiceAccount"}},
+      {{"--set", "runner.healthPort=0"}, {"at '/runner/healthPort'", "minimum: got 0, want 1"}},
+      {{"--set", "runner.image.repository="}, {"at '/runner/image/repository'", "minLength"}},
+      {{"--set", "runner.replicaCount=2", "--set", "leaderElection.enabled=false"},
+       {"runner.replicaCount: expected 1 (or 0) with leaderElection.enabled=false, found 2"}},
+      {{"--set", "runner.serviceAccount.create=false"},
+       {"runner.serviceAccount.name: expected the name of an existing ServiceAccount"}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.set.back());

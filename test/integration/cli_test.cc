@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/client.h"
 #include "certchaos/kube/errors.h"
@@ -31,7 +33,7 @@ namespace {
 
 using nlohmann::json;
 namespace res = kube::resources;
-const auto& kChaosIssuer = issuer::resources::kChaosIssuer;
+using api::kChaosIssuer;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -240,14 +242,14 @@ TEST_F(CliTest, DeployCertificateAndRenewCreatesANewRequestRevision) {
            "--duration", "2h", "--renew-before", "30m", "--timeout", "90s"});
   ASSERT_EQ(deployed.exitCode, 0) << deployed.output;
   EXPECT_NE(deployed.output.find("is Ready"), std::string::npos) << deployed.output;
-  json cert = get(res::kCertificate, ns, "web");
+  json cert = get(api::kCertificate, ns, "web");
   EXPECT_EQ(cert["spec"]["revisionHistoryLimit"], 10);
   EXPECT_EQ(cert["spec"]["secretName"], "web-tls");
   EXPECT_EQ(cert["spec"]["issuerRef"]["group"], "certchaos.io");
   const auto revision = cert["status"].value("revision", 0);
   ASSERT_GE(revision, 1) << cert.dump(2);
 
-  auto before = client_->list(res::kCertificateRequest, ns);
+  auto before = client_->list(api::kCertificateRequest, ns);
   ASSERT_TRUE(before) << before.error().message;
   auto renewed = cli({"-n", ns, "renew", "web"});
   ASSERT_EQ(renewed.exitCode, 0) << renewed.output;
@@ -266,7 +268,7 @@ TEST_F(CliTest, DeployCertificateAndRenewCreatesANewRequestRevision) {
   kube::WatchOptions options;
   options.resourceVersion = before->resourceVersion;
   options.timeout = std::chrono::seconds(60);
-  auto end = client_->watch(res::kCertificateRequest, ns, options, [&](const kube::WatchEvent& e) {
+  auto end = client_->watch(api::kCertificateRequest, ns, options, [&](const kube::WatchEvent& e) {
     seen = seen || (e.type == kube::WatchEventType::kAdded && seenIn(e.object));
     return !seen;
   });
@@ -547,7 +549,7 @@ TEST_F(CliTest, DryRunsChangeNothingAndTheirYamlAppliesToTheSameIssuer) {
   ASSERT_EQ(certClient.exitCode, 0) << certClient.output;
   EXPECT_NE(certClient.output.find("created (dry run, client)"), std::string::npos)
       << certClient.output;
-  EXPECT_FALSE(client_->get(res::kCertificate, ns, "web"));
+  EXPECT_FALSE(client_->get(api::kCertificate, ns, "web"));
 }
 
 // deploy app: a client dry run prints the manifest and starts nothing (no local process, no
@@ -601,7 +603,7 @@ TEST_F(CliTest, DeployAppDryRunsStartAndStoreNothing) {
 TEST_F(CliTest, ARunThatCannotStartLeavesNoRunnerPid) {
   const std::string ns = plane().freshNamespace("cli-nostart");
   auto cert = client_->apply(
-      res::kCertificate,
+      api::kCertificate,
       {{"apiVersion", "cert-manager.io/v1"},
        {"kind", "Certificate"},
        {"metadata", {{"name", "never"}, {"namespace", ns}}},

@@ -17,7 +17,9 @@
 #include <set>
 #include <sstream>
 
-#include "certchaos/issuer/conditions.h"
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/base64.h"
 #include "certchaos/kube/informer.h"
@@ -32,7 +34,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 namespace res = kube::resources;
-namespace ir = issuer::resources;
 
 std::shared_ptr<kube::Client> admin() { return SharedPlane::get().admin(); }
 
@@ -255,7 +256,7 @@ Diff compare(const Issued& cm, const Issued& chaos) {
 // holds for all of a set of names (a watch, no polling).
 class CertificateWatch {
  public:
-  explicit CertificateWatch(const std::string& ns) : informer_(admin(), res::kCertificate, ns) {
+  explicit CertificateWatch(const std::string& ns) : informer_(admin(), api::kCertificate, ns) {
     auto wake = [this](const kube::ObjectPtr&) {
       std::lock_guard lock(mu_);
       cv_.notify_all();
@@ -286,9 +287,9 @@ class CertificateWatch {
     return informer_.cache().get(ns + "/" + name);
   }
 
-  static bool ready(const json& c) { return issuer::conditionIs(c, "Ready", "True"); }
+  static bool ready(const json& c) { return api::conditionIs(c, "Ready", "True"); }
   static bool failed(const json& c) {
-    return issuer::conditionIs(c, "Issuing", "False") &&
+    return api::conditionIs(c, "Issuing", "False") &&
            c.value("status", json::object()).contains("lastFailureTime");
   }
 
@@ -336,10 +337,10 @@ void createCaSecret(const std::string& ns, const std::string& name, const std::s
 void createIssuerPair(const std::string& ns, const std::string& name,
                       const std::string& secretName) {
   const json spec = {{"ca", {{"secretName", secretName}}}};
-  auto cm = admin()->create(res::kIssuer,
+  auto cm = admin()->create(api::kIssuer,
                             {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
   ASSERT_TRUE(cm) << cm.error().message;
-  auto chaos = admin()->create(ir::kChaosIssuer,
+  auto chaos = admin()->create(api::kChaosIssuer,
                                {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
   ASSERT_TRUE(chaos) << chaos.error().message;
   for (const char* kind : {"issuer.cert-manager.io/", "chaosissuer.certchaos.io/"}) {
@@ -503,7 +504,7 @@ TEST_F(DifferentialTest, ChaosIssuerIssuesWhatCertManagersCaIssuerIssues) {
         spec["issuerRef"]["name"] = issuerName;
         spec.merge_patch(c.spec);
         auto created = admin()->create(
-            res::kCertificate,
+            api::kCertificate,
             {{"metadata", {{"name", certName}, {"namespace", ns}}}, {"spec", spec}});
         ASSERT_TRUE(created) << certName << ": " << created.error().message;
         all.push_back(certName);

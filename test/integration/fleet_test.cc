@@ -14,7 +14,9 @@
 #include <sstream>
 #include <string>
 
-#include "certchaos/issuer/conditions.h"
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/issuer/lean_request.h"
 #include "certchaos/kube/informer.h"
 #include "certchaos/localcluster/local_cluster.h"
@@ -29,8 +31,7 @@ using nlohmann::json;
 using std::chrono::seconds;
 namespace res = kube::resources;
 
-const kube::ResourceRef kChaosIssuer{"certchaos.io", "v1alpha1", "chaosissuers", "ChaosIssuer",
-                                     true};
+using api::kChaosIssuer;
 
 int fleetSize() {
   const char* v = std::getenv("CERTCHAOS_FLEET_TEST_N");
@@ -86,7 +87,7 @@ TEST(Fleet, EveryCertificateReadySignedOnceNoneLostAndTheCacheHoldsNoCsrOrCertif
   for (int i = 0; i < n; ++i) {
     const std::string name = "c" + std::to_string(i);
     auto created = admin->create(
-        res::kCertificate,
+        api::kCertificate,
         {{"metadata", {{"name", name}, {"namespace", ns}}},
          {"spec",
           {{"secretName", name + "-tls"},
@@ -102,20 +103,20 @@ TEST(Fleet, EveryCertificateReadySignedOnceNoneLostAndTheCacheHoldsNoCsrOrCertif
   ASSERT_EQ(wait.exitCode, 0) << wait.output;
 
   // Every Certificate Ready at its first revision, through exactly one request, Issued.
-  auto certificates = admin->list(res::kCertificate, ns);
+  auto certificates = admin->list(api::kCertificate, ns);
   ASSERT_TRUE(certificates) << certificates.error().message;
   ASSERT_EQ(static_cast<int>(certificates->items.size()), n);
   for (const auto& c : certificates->items) {
-    EXPECT_TRUE(issuer::conditionIs(c, "Ready", "True")) << c.dump();
+    EXPECT_TRUE(api::conditionIs(c, "Ready", "True")) << c.dump();
     EXPECT_EQ(c["status"].value("revision", 0), 1) << c.dump();
   }
-  auto requests = admin->list(res::kCertificateRequest, ns);
+  auto requests = admin->list(api::kCertificateRequest, ns);
   ASSERT_TRUE(requests) << requests.error().message;
   std::map<std::string, int> requestsPerCertificate;
   for (const auto& r : requests->items) {
     const auto annotations = r["metadata"].value("annotations", json::object());
     ++requestsPerCertificate[annotations.value("cert-manager.io/certificate-name", "")];
-    const auto* ready = issuer::findCondition(r, "Ready");
+    const auto* ready = api::findCondition(r, "Ready");
     ASSERT_NE(ready, nullptr) << r.dump();
     EXPECT_EQ(ready->value("reason", ""), "Issued") << r.dump();
     // What the cache must leave out is there in the stored object.
@@ -138,7 +139,7 @@ TEST(Fleet, EveryCertificateReadySignedOnceNoneLostAndTheCacheHoldsNoCsrOrCertif
   EXPECT_EQ(checked.output, "");
 
   // The issuer's cache of the same requests: lean.
-  kube::Informer cache(admin, res::kCertificateRequest, ns, issuer::requestCacheOptions(),
+  kube::Informer cache(admin, api::kCertificateRequest, ns, issuer::requestCacheOptions(),
                        issuer::kRequestCacheStorage);
   cache.start();
   ASSERT_TRUE(cache.waitForSync(seconds(60)));
@@ -151,7 +152,7 @@ TEST(Fleet, EveryCertificateReadySignedOnceNoneLostAndTheCacheHoldsNoCsrOrCertif
     EXPECT_FALSE(status.contains("ca")) << r->dump();
     EXPECT_FALSE((*r)["metadata"].contains("managedFields")) << r->dump();
     // What the reconcilers read is kept.
-    EXPECT_TRUE(issuer::conditionIs(*r, "Ready", "True")) << r->dump();
+    EXPECT_TRUE(api::conditionIs(*r, "Ready", "True")) << r->dump();
     EXPECT_TRUE(r->value("spec", json::object()).contains("issuerRef")) << r->dump();
     EXPECT_FALSE((*r)["metadata"]
                      .value("annotations", json::object())

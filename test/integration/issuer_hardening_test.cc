@@ -15,8 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/common/time.h"
-#include "certchaos/issuer/conditions.h"
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/issuer/request_reconciler.h"
 #include "certchaos/kube/base64.h"
@@ -34,7 +36,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 namespace res = kube::resources;
-namespace ir = issuer::resources;
 
 constexpr const char* kIssuerUser = "system:serviceaccount:certchaos-system:certchaos-issuer";
 constexpr const char* kIssuerNamespace = "certchaos-system";
@@ -49,7 +50,7 @@ std::string decode(const std::string& b64) {
 }
 
 std::string readyField(const json& o, const std::string& field) {
-  const auto* c = issuer::findCondition(o, "Ready");
+  const auto* c = api::findCondition(o, "Ready");
   return c == nullptr ? "" : c->value(field, "");
 }
 
@@ -124,8 +125,8 @@ json tlsSecret(const std::string& ns, const std::string& name, const CaPems& ca)
 
 void createCaIssuer(const std::string& ns, const std::string& name, const std::string& secretName) {
   auto created =
-      admin()->create(ir::kChaosIssuer, {{"metadata", {{"name", name}, {"namespace", ns}}},
-                                         {"spec", {{"ca", {{"secretName", secretName}}}}}});
+      admin()->create(api::kChaosIssuer, {{"metadata", {{"name", name}, {"namespace", ns}}},
+                                          {"spec", {{"ca", {{"secretName", secretName}}}}}});
   ASSERT_TRUE(created) << created.error().message;
 }
 
@@ -134,7 +135,7 @@ void createCaIssuer(const std::string& ns, const std::string& name, const std::s
 std::string issueCertificate(const std::string& ns, const std::string& name,
                              const std::string& issuerName) {
   auto created = admin()->create(
-      res::kCertificate,
+      api::kCertificate,
       {{"metadata", {{"name", name}, {"namespace", ns}}},
        {"spec",
         {{"secretName", name + "-tls"},
@@ -190,11 +191,11 @@ TEST_F(IssuerHardeningTest, AnIssuerCreatedBeforeItsSecretBecomesReadyWhenTheSec
   const std::string ns = SharedPlane::get().freshNamespace("late-secret");
   createCaIssuer(ns, "late", "late-ca");
   ASSERT_TRUE(waitFor(ns, "chaosissuer/late", readyReasonIs("SecretNotFound")));
-  const auto before = getObject(ir::kChaosIssuer, ns, "late");
+  const auto before = getObject(api::kChaosIssuer, ns, "late");
   const CaPems ca = makeCa("late CA");
   ASSERT_TRUE(admin()->create(res::kSecret, tlsSecret(ns, "late-ca", ca)));
   ASSERT_TRUE(waitFor(ns, "chaosissuer/late", "condition=Ready"));
-  const auto after = getObject(ir::kChaosIssuer, ns, "late");
+  const auto after = getObject(api::kChaosIssuer, ns, "late");
   // No spec change did it: the generation is the one the issuer was created with.
   EXPECT_EQ(after["metadata"]["generation"], before["metadata"]["generation"]);
   EXPECT_EQ(after["status"].value("caSecret", ""), ns + "/late-ca");
@@ -324,14 +325,14 @@ TEST_F(IssuerHardeningTest, ASelfSignedChaosIssuerKeepsItsCaInTheIssuersNamespac
   ASSERT_TRUE(admin()->create(res::kSecret, old));
   for (const char* name : {"fresh", "moved"}) {
     auto created =
-        admin()->create(ir::kChaosIssuer, {{"metadata", {{"name", name}, {"namespace", ns}}},
-                                           {"spec", {{"selfSigned", json::object()}}}});
+        admin()->create(api::kChaosIssuer, {{"metadata", {{"name", name}, {"namespace", ns}}},
+                                            {"spec", {{"selfSigned", json::object()}}}});
     ASSERT_TRUE(created) << created.error().message;
     ASSERT_TRUE(waitFor(ns, std::string("chaosissuer/") + name, "condition=Ready"));
   }
-  const auto fresh = issuer::selfSignedSecret(issuer::kIssuerKind, ns, "fresh", kIssuerNamespace);
+  const auto fresh = issuer::selfSignedSecret(api::kIssuerKind, ns, "fresh", kIssuerNamespace);
   EXPECT_EQ(fresh.str(), std::string(kIssuerNamespace) + "/" + ns + ".fresh-ca");
-  EXPECT_EQ(getObject(ir::kChaosIssuer, ns, "fresh")["status"].value("caSecret", ""), fresh.str());
+  EXPECT_EQ(getObject(api::kChaosIssuer, ns, "fresh")["status"].value("caSecret", ""), fresh.str());
   const auto secret = getObject(res::kSecret, fresh.ns, fresh.name);
   EXPECT_EQ(secret.value("type", ""), "kubernetes.io/tls");
   EXPECT_EQ(secret["metadata"]["annotations"].value("certchaos.io/issuer", ""),
@@ -343,7 +344,7 @@ TEST_F(IssuerHardeningTest, ASelfSignedChaosIssuerKeepsItsCaInTheIssuersNamespac
                        secretData(fresh.ns, fresh.name, "tls.crt"), &out))
       << out;
 
-  const auto moved = issuer::selfSignedSecret(issuer::kIssuerKind, ns, "moved", kIssuerNamespace);
+  const auto moved = issuer::selfSignedSecret(api::kIssuerKind, ns, "moved", kIssuerNamespace);
   EXPECT_EQ(serialOf(secretData(moved.ns, moved.name, "tls.crt")), serialOf(legacy.crt));
   EXPECT_TRUE(verifies(issueCertificate(ns, "m", "moved"), legacy.crt, &out)) << out;
 }
@@ -355,7 +356,7 @@ TEST_F(IssuerHardeningTest, AWrongSecretIsReportedWithoutItsKeys) {
                                {"stringData", {{"username", "admin"}, {"password", "hunter2"}}}}));
   createCaIssuer(ns, "wrong", "db-credentials");
   ASSERT_TRUE(waitFor(ns, "chaosissuer/wrong", readyReasonIs("InvalidCA")));
-  const std::string message = readyField(getObject(ir::kChaosIssuer, ns, "wrong"), "message");
+  const std::string message = readyField(getObject(api::kChaosIssuer, ns, "wrong"), "message");
   EXPECT_NE(message.find("tls.crt and tls.key are missing"), std::string::npos) << message;
   for (const char* leaked : {"username", "password", "admin", "hunter2"}) {
     EXPECT_EQ(message.find(leaked), std::string::npos) << message;
@@ -387,7 +388,7 @@ TEST_F(IssuerHardeningTest, ARequestWhoseCertificateCannotBeStoredFailsWithTheRe
   const std::string request = pki::encodeBase64(*pem);
   ASSERT_GT(request.size(), 800'000u);
   auto created = admin()->create(
-      res::kCertificateRequest,
+      api::kCertificateRequest,
       {{"metadata", {{"name", "large"}, {"namespace", ns}}},
        {"spec",
         {{"request", request},
@@ -395,7 +396,7 @@ TEST_F(IssuerHardeningTest, ARequestWhoseCertificateCannotBeStoredFailsWithTheRe
          {"usages", {"digital signature", "key encipherment"}}}}});
   ASSERT_TRUE(created) << created.error().message.substr(0, 500);
   ASSERT_TRUE(waitFor(ns, "certificaterequest/large", readyReasonIs("Failed"), 120));
-  const auto cr = getObject(res::kCertificateRequest, ns, "large");
+  const auto cr = getObject(api::kCertificateRequest, ns, "large");
   EXPECT_TRUE(cr["status"].contains("failureTime"));
   EXPECT_FALSE(cr["status"].contains("certificate"));
   const std::string message = readyField(cr, "message");
@@ -431,7 +432,7 @@ TEST_F(IssuerHardeningTest, ACaWithoutKeyCertSignIsRefusedNamingIt) {
                               tlsSecret(ns, "ca", makeCa("CA without keyCertSign", true, false))));
   createCaIssuer(ns, "ca", "ca");
   ASSERT_TRUE(waitFor(ns, "chaosissuer/ca", readyReasonIs("InvalidCA")));
-  const std::string message = readyField(getObject(ir::kChaosIssuer, ns, "ca"), "message");
+  const std::string message = readyField(getObject(api::kChaosIssuer, ns, "ca"), "message");
   EXPECT_NE(message.find("keyUsage keyCertSign"), std::string::npos) << message;
   EXPECT_EQ(message.find("basicConstraints"), std::string::npos) << message;
   std::cout << "[no keyCertSign] " << message << "\n";
@@ -446,11 +447,12 @@ TEST_F(IssuerHardeningTest, AHoldLastsItsWholeDelayFromItsPreciseStart) {
                                  {{"metadata", {{"labels", {{"certchaos.io/chaos", "enabled"}}}}}});
   ASSERT_TRUE(labelled) << labelled.error().message;
   ASSERT_TRUE(admin()->create(res::kSecret, tlsSecret(ns, "ca", makeCa("hold CA"))));
-  auto created = admin()->create(
-      ir::kChaosIssuer, {{"metadata", {{"name", "sleepy"}, {"namespace", ns}}},
-                         {"spec",
-                          {{"ca", {{"secretName", "ca"}}},
-                           {"faults", {{{"type", "sleep"}, {"parameters", {{"delay", "3s"}}}}}}}}});
+  auto created =
+      admin()->create(api::kChaosIssuer,
+                      {{"metadata", {{"name", "sleepy"}, {"namespace", ns}}},
+                       {"spec",
+                        {{"ca", {{"secretName", "ca"}}},
+                         {"faults", {{{"type", "sleep"}, {"parameters", {{"delay", "3s"}}}}}}}}});
   ASSERT_TRUE(created) << created.error().message;
   ASSERT_TRUE(waitFor(ns, "chaosissuer/sleepy", "condition=Ready"));
 
@@ -459,7 +461,7 @@ TEST_F(IssuerHardeningTest, AHoldLastsItsWholeDelayFromItsPreciseStart) {
   std::condition_variable cv;
   std::optional<SystemTime> seenHeld, seenIssued;
   std::string heldMessage;
-  kube::Informer watch(admin(), res::kCertificateRequest, ns);
+  kube::Informer watch(admin(), api::kCertificateRequest, ns);
   auto note = [&](const kube::ObjectPtr& o) {
     const auto now = std::chrono::system_clock::now();
     std::lock_guard lock(mu);
@@ -477,7 +479,7 @@ TEST_F(IssuerHardeningTest, AHoldLastsItsWholeDelayFromItsPreciseStart) {
   watch.start();
   ASSERT_TRUE(watch.waitForSync(std::chrono::seconds(30)));
   ASSERT_TRUE(admin()->create(
-      res::kCertificateRequest,
+      api::kCertificateRequest,
       {{"metadata", {{"name", "held"}, {"namespace", ns}}},
        {"spec",
         {{"request",
@@ -562,10 +564,10 @@ TEST_F(IssuerHardeningTest, SpecValuesReachTheStatusPrintableAndOutOfRangeSaysSo
     json spec = c.spec;
     spec["selfSigned"] = json::object();
     auto created = admin()->create(
-        ir::kChaosIssuer, {{"metadata", {{"name", c.name}, {"namespace", ns}}}, {"spec", spec}});
+        api::kChaosIssuer, {{"metadata", {{"name", c.name}, {"namespace", ns}}}, {"spec", spec}});
     ASSERT_TRUE(created) << created.error().message;
     ASSERT_TRUE(waitFor(ns, "chaosissuer/" + c.name, readyReasonIs("InvalidSpec")));
-    const std::string message = readyField(getObject(ir::kChaosIssuer, ns, c.name), "message");
+    const std::string message = readyField(getObject(api::kChaosIssuer, ns, c.name), "message");
     EXPECT_NE(message.find(c.expected), std::string::npos) << message;
     if (c.name == "out-of-range") {
       EXPECT_EQ(message.find("such as"), std::string::npos) << message;

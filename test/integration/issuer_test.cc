@@ -18,11 +18,13 @@
 #include <sstream>
 #include <thread>
 
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/chaos/fault.h"
 #include "certchaos/common/time.h"
 #include "certchaos/demoapp/certificate_store.h"
 #include "certchaos/demoapp/https_server.h"
-#include "certchaos/issuer/conditions.h"
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/issuer/request_reconciler.h"
 #include "certchaos/kube/base64.h"
@@ -46,7 +48,6 @@ using nlohmann::json;
 using std::chrono::seconds;
 using SteadyClock = std::chrono::steady_clock;
 namespace res = kube::resources;
-namespace ir = issuer::resources;
 
 constexpr const char* kHost = "app.certchaos.test";
 constexpr const char* kIssuerUser = "system:serviceaccount:certchaos-system:certchaos-issuer";
@@ -55,7 +56,7 @@ std::shared_ptr<kube::Client> admin() { return SharedPlane::get().admin(); }
 const std::string& stateDir() { return SharedPlane::get().stateDir(); }
 
 const json* condition(const json& o, const std::string& type) {
-  return issuer::findCondition(o, type);
+  return api::findCondition(o, type);
 }
 std::string conditionField(const json& o, const std::string& type, const std::string& field) {
   const auto* c = condition(o, type);
@@ -63,7 +64,7 @@ std::string conditionField(const json& o, const std::string& type, const std::st
 }
 std::string readyReason(const json& o) { return conditionField(o, "Ready", "reason"); }
 bool hasCondition(const json& o, const std::string& type, const std::string& status) {
-  return issuer::conditionIs(o, type, status);
+  return api::conditionIs(o, type, status);
 }
 SystemTime timeOf(const std::string& rfc3339) {
   auto t = parseRfc3339(rfc3339);
@@ -173,7 +174,7 @@ std::string newNamespace(const std::string& prefix, bool optedIn) {
 void createIssuer(const std::string& ns, const std::string& name, json spec = json::object()) {
   spec["selfSigned"] = json::object();
   auto created = admin()->create(
-      ir::kChaosIssuer, {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
+      api::kChaosIssuer, {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
   ASSERT_TRUE(created) << created.error().message;
   auto wait = kubectl(stateDir(), {"-n", ns, "wait", "--for=condition=Ready", "--timeout=60s",
                                    "chaosissuer/" + name});
@@ -194,7 +195,7 @@ void createCertificate(const std::string& ns, const std::string& name, const jso
                {"issuerRef", ref}};
   spec.merge_patch(overrides);
   auto created = admin()->create(
-      res::kCertificate, {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
+      api::kCertificate, {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
   ASSERT_TRUE(created) << created.error().message;
 }
 
@@ -208,9 +209,8 @@ std::string secretData(const std::string& ns, const std::string& name, const std
 // The issuer's own CA (its selfSigned Secret, in the issuer's namespace certchaos-system, as its
 // status.caSecret says): what the clients of these tests trust.
 std::string issuerCa(const std::string& ns, const std::string& issuerName) {
-  const auto where =
-      issuer::selfSignedSecret(issuer::kIssuerKind, ns, issuerName, "certchaos-system");
-  auto object = admin()->get(ir::kChaosIssuer, ns, issuerName);
+  const auto where = issuer::selfSignedSecret(api::kIssuerKind, ns, issuerName, "certchaos-system");
+  auto object = admin()->get(api::kChaosIssuer, ns, issuerName);
   EXPECT_TRUE(object && (*object)["status"].value("caSecret", "") == where.str())
       << "status.caSecret of " << ns << "/" << issuerName << " is not " << where.str();
   return secretData(where.ns, where.name, "tls.crt");
@@ -336,7 +336,7 @@ std::string csrBase64(const std::string& dns) {
 // A CertificateRequest made directly (no Certificate), for `ref`.
 void createRequest(const std::string& ns, const std::string& name, const json& ref,
                    const std::string& requestB64) {
-  auto created = admin()->create(res::kCertificateRequest,
+  auto created = admin()->create(api::kCertificateRequest,
                                  {{"metadata", {{"name", name}, {"namespace", ns}}},
                                   {"spec",
                                    {{"request", requestB64},
@@ -359,7 +359,7 @@ void deny(const std::string& ns, const std::string& name) {
                      {"message", "denied by the test's approval policy"},
                      {"lastTransitionTime", formatRfc3339(std::chrono::system_clock::now())}}}}}}};
   auto applied = admin()->apply(
-      res::kCertificateRequest, patch,
+      api::kCertificateRequest, patch,
       {.fieldManager = "certchaos-test-approver", .force = true, .subresource = "status"});
   ASSERT_TRUE(applied) << applied.error().message;
 }
@@ -368,8 +368,8 @@ class IssuerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     ASSERT_TRUE(SharedPlane::get().ok());
-    requestWatcher() = std::make_unique<Watcher>(res::kCertificateRequest);
-    certificateWatcher() = std::make_unique<Watcher>(res::kCertificate);
+    requestWatcher() = std::make_unique<Watcher>(api::kCertificateRequest);
+    certificateWatcher() = std::make_unique<Watcher>(api::kCertificate);
   }
   static void TearDownTestSuite() {
     requestWatcher().reset();
@@ -498,7 +498,7 @@ TEST_F(IssuerTest, FaultsOffEveryKeyTypeThroughAChaosClusterIssuer) {
   ASSERT_TRUE(secret) << secret.error().message;
   const std::string name = "cluster-" + std::to_string(getpid());
   auto created = admin()->create(
-      ir::kChaosClusterIssuer,
+      api::kChaosClusterIssuer,
       {{"metadata", {{"name", name}}}, {"spec", {{"ca", {{"secretName", secretName}}}}}});
   ASSERT_TRUE(created) << created.error().message;
   auto wait = kubectl(
@@ -515,7 +515,7 @@ TEST_F(IssuerTest, FaultsOffEveryKeyTypeThroughAChaosClusterIssuer) {
   auto ca = pki::Certificate::fromPem(secretData(ns, "p256-tls", "ca.crt"));
   ASSERT_TRUE(ca);
   EXPECT_EQ(ca->subjectCommonName(), "certchaos test root");
-  (void)admin()->remove(ir::kChaosClusterIssuer, "", name);
+  (void)admin()->remove(api::kChaosClusterIssuer, "", name);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -836,7 +836,7 @@ std::vector<FaultCase> faultCases() {
                      EXPECT_EQ(leaf->dnsNames(),
                                std::vector<std::string>{"wrong.certchaos.invalid"});
                      // cert-manager may re-issue it (the names differ from the spec): stop that.
-                     (void)admin()->remove(res::kCertificate, f.ns, "c");
+                     (void)admin()->remove(api::kCertificate, f.ns, "c");
                    }});
   cases.push_back({"key-mismatch",
                    {{"scenario", "key-mismatch"}},
@@ -917,7 +917,7 @@ std::vector<FaultCase> faultCases() {
          const auto renewal = timeOf((*c)["status"].value("renewalTime", ""));
          EXPECT_LT(renewal, std::chrono::system_clock::now());
          // Stop the loop (the runner's circuit breaker does this in a real run).
-         (void)admin()->remove(res::kCertificate, f.ns, "c");
+         (void)admin()->remove(api::kCertificate, f.ns, "c");
          f.notes = "re-issued in a loop: revision " +
                    std::to_string((*c)["status"].value("revision", 0)) +
                    " within seconds; renewalTime " + (*c)["status"].value("renewalTime", "");
@@ -1095,8 +1095,8 @@ TEST_F(IssuerTest, RequestsHeldForTenMinutesDoNotDelayOthers) {
   const double before = held();
   EXPECT_GE(before, 5);
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(admin()->remove(res::kCertificate, hold, "h" + std::to_string(i)));
-    ASSERT_TRUE(admin()->remove(res::kCertificateRequest, hold, "h" + std::to_string(i) + "-1"));
+    ASSERT_TRUE(admin()->remove(api::kCertificate, hold, "h" + std::to_string(i)));
+    ASSERT_TRUE(admin()->remove(api::kCertificateRequest, hold, "h" + std::to_string(i) + "-1"));
   }
   double after = held();
   for (int i = 0; i < 50 && after != before - 5; ++i) {
@@ -1376,7 +1376,7 @@ TEST_F(IssuerTest, BadSpecsAreRefusedWithAClearMessage) {
     json spec = b.spec;
     spec["selfSigned"] = json::object();
     auto created = admin()->create(
-        ir::kChaosIssuer, {{"metadata", {{"name", b.name}, {"namespace", ns}}}, {"spec", spec}});
+        api::kChaosIssuer, {{"metadata", {{"name", b.name}, {"namespace", ns}}}, {"spec", spec}});
     if (!created) {
       // The schema caught it first: that is a clear refusal too.
       EXPECT_NE(created.error().message.find(b.expected), std::string::npos)
@@ -1387,11 +1387,11 @@ TEST_F(IssuerTest, BadSpecsAreRefusedWithAClearMessage) {
   }
   for (const auto& b : reportedByTheIssuer) {
     SCOPED_TRACE(b.name);
-    if (!admin()->get(ir::kChaosIssuer, ns, b.name)) continue;
+    if (!admin()->get(api::kChaosIssuer, ns, b.name)) continue;
     auto wait = kubectl(stateDir(), {"-n", ns, "wait", "--for=condition=Ready=False",
                                      "--timeout=30s", "chaosissuer/" + b.name});
     ASSERT_EQ(wait.exitCode, 0) << wait.output;
-    auto issuer = admin()->get(ir::kChaosIssuer, ns, b.name);
+    auto issuer = admin()->get(api::kChaosIssuer, ns, b.name);
     ASSERT_TRUE(issuer);
     EXPECT_EQ(conditionField(*issuer, "Ready", "reason"), "InvalidSpec");
     const auto message = conditionField(*issuer, "Ready", "message");
@@ -1474,7 +1474,7 @@ class LineHook : public std::streambuf {
 TEST_F(IssuerTest, TheCertificateForAReplacedRequestNeverLandsOnItsSuccessor) {
   const std::string ns = newNamespace("replaced", /*optedIn=*/true);
   createIssuer(ns, "chaos", {{"scenario", "backdated"}});
-  auto issuerObject = admin()->get(ir::kChaosIssuer, ns, "chaos");
+  auto issuerObject = admin()->get(api::kChaosIssuer, ns, "chaos");
   ASSERT_TRUE(issuerObject);
 
   LineHook hook;
@@ -1517,12 +1517,12 @@ TEST_F(IssuerTest, TheCertificateForAReplacedRequestNeverLandsOnItsSuccessor) {
   hook.onLine = [&](const std::string& line) {
     if (replaced || line.find("fault injected") == std::string::npos) return;
     replaced = true;
-    ASSERT_TRUE(admin()->remove(res::kCertificateRequest, ns, "r"));
+    ASSERT_TRUE(admin()->remove(api::kCertificateRequest, ns, "r"));
     createRequest(ns, "r", issuerRef("chaos"), csrFor(*keyB));
   };
   (void)reconciler.reconcile(*a);  // its outcome is what the API server holds now
   ASSERT_TRUE(replaced) << "the reconciler applied no fault";
-  auto b = admin()->get(res::kCertificateRequest, ns, "r");
+  auto b = admin()->get(api::kCertificateRequest, ns, "r");
   ASSERT_TRUE(b);
   ASSERT_NE((*b)["metadata"]["uid"], (*a)["metadata"]["uid"]);
   EXPECT_FALSE((*b).value("status", json::object()).contains("certificate"))
@@ -1535,7 +1535,7 @@ TEST_F(IssuerTest, TheCertificateForAReplacedRequestNeverLandsOnItsSuccessor) {
       seconds(30));
   ASSERT_TRUE(successor) << dump(requests().get(ns, "r"));
   ASSERT_TRUE(reconciler.reconcile(*successor));
-  auto signedB = admin()->get(res::kCertificateRequest, ns, "r");
+  auto signedB = admin()->get(api::kCertificateRequest, ns, "r");
   ASSERT_TRUE(signedB);
   ASSERT_TRUE(crIssued(*signedB)) << signedB->dump(2);
   auto leaf = pki::Certificate::fromPem(decode((*signedB)["status"].value("certificate", "")));

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "certchaos/api/cert_manager.h"
 #include "certchaos/kube/client.h"
 #include "certchaos/kube/credentials.h"
 #include "certchaos/kube/errors.h"
@@ -98,17 +99,17 @@ TEST_F(KubeClientTest, CertificateCreateGetUpdateDelete) {
                 {{"secretName", "web-tls"},
                  {"dnsNames", {"web.example.test"}},
                  {"issuerRef", {{"name", "nobody"}, {"kind", "Issuer"}}}}}};
-  auto created = client_->create(res::kCertificate, cert);
+  auto created = client_->create(api::kCertificate, cert);
   ASSERT_TRUE(created) << created.error().message;
   EXPECT_EQ((*created)["kind"], "Certificate");
   // cert-manager writes the status meanwhile: re-read and retry on conflict, as controllers do.
   Result<json> put = makeError("NotTried", "");
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto got = client_->get(res::kCertificate, ns, "web");
+    auto got = client_->get(api::kCertificate, ns, "web");
     ASSERT_TRUE(got) << got.error().message;
     json changed = *got;
     changed["spec"]["dnsNames"] = {"web.example.test", "www.example.test"};
-    put = client_->update(res::kCertificate, changed);
+    put = client_->update(api::kCertificate, changed);
     if (put || !kube::isConflict(put.error())) break;
   }
   ASSERT_TRUE(put) << put.error().message;
@@ -117,12 +118,12 @@ TEST_F(KubeClientTest, CertificateCreateGetUpdateDelete) {
   json bad = cert;
   bad["metadata"]["name"] = "bad";
   bad["spec"]["issuerRef"].erase("name");
-  auto invalid = client_->create(res::kCertificate, bad);
+  auto invalid = client_->create(api::kCertificate, bad);
   ASSERT_FALSE(invalid);
   EXPECT_TRUE(kube::isInvalid(invalid.error())) << invalid.error().message;
   EXPECT_NE(invalid.error().message.find("issuerRef.name"), std::string::npos)
       << invalid.error().message;
-  ASSERT_TRUE(client_->remove(res::kCertificate, ns, "web"));
+  ASSERT_TRUE(client_->remove(api::kCertificate, ns, "web"));
 }
 
 // Waits (by watching, not polling) until `predicate` holds for the named object.
@@ -165,8 +166,8 @@ TEST_F(KubeClientTest, ServerSideApplyOnRequestStatusKeepsApproved) {
       {"spec",
        {{"request", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0K"},
         {"issuerRef", {{"name", "x"}, {"kind", "ChaosIssuer"}, {"group", "example.test"}}}}}};
-  ASSERT_TRUE(client_->create(res::kCertificateRequest, request));
-  json approved = waitFor(client_, res::kCertificateRequest, ns, "req",
+  ASSERT_TRUE(client_->create(api::kCertificateRequest, request));
+  json approved = waitFor(client_, api::kCertificateRequest, ns, "req",
                           [](const json& o) { return hasCondition(o, "Approved", "True"); });
   ASSERT_FALSE(approved.is_null()) << "cert-manager did not approve the request";
 
@@ -182,7 +183,7 @@ TEST_F(KubeClientTest, ServerSideApplyOnRequestStatusKeepsApproved) {
   apply.fieldManager = "certchaos-test";
   apply.force = true;
   apply.subresource = "status";
-  auto applied = client_->apply(res::kCertificateRequest, status, apply);
+  auto applied = client_->apply(api::kCertificateRequest, status, apply);
   ASSERT_TRUE(applied) << applied.error().message;
   EXPECT_TRUE(hasCondition(*applied, "Approved", "True")) << applied->dump(2);
   EXPECT_TRUE(hasCondition(*applied, "Ready", "False")) << applied->dump(2);

@@ -11,10 +11,6 @@ namespace certchaos::chaos {
 
 using SystemTime = std::chrono::system_clock::time_point;
 
-// Chaos applies only to requests in namespaces labelled certchaos.io/chaos=enabled.
-inline constexpr const char* kChaosNamespaceLabel = "certchaos.io/chaos";
-inline constexpr const char* kChaosNamespaceLabelValue = "enabled";
-
 struct RequestContext {
   // metadata.uid: keys every seeded draw, so a request gets the same decision at each reconcile
   // and after a restart (names are reused by cert-manager; UIDs are not).
@@ -22,7 +18,7 @@ struct RequestContext {
   SystemTime now;
   // spec.issuerRef names this issuer (group certchaos.io and our kind and name).
   bool issuerRefMatches = true;
-  // The namespace opted in (kChaosNamespaceLabel) and the issuer's ttl has not run out; when
+  // The namespace opted in (api::kChaosNamespaceLabel) and the issuer's ttl has not run out; when
   // false the engine answers exactly as a healthy issuer.
   bool chaosAllowed = false;
   bool approved = false;  // Approved=True

@@ -6,13 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/common/result.h"
 #include "certchaos/kube/resource.h"
 #include "certchaos/scenario/runner.h"
 
 namespace certchaos::chaosrun {
-
-inline const kube::ResourceRef kChaosRun{"certchaos.io", "v1alpha1", "chaosruns", "ChaosRun", true};
 
 // Phases, in order: Waiting (for the start conditions) → Running → Completed | Aborted.
 inline constexpr const char* kWaiting = "Waiting";

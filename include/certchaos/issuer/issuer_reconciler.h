@@ -17,12 +17,6 @@
 
 namespace certchaos::issuer {
 
-namespace resources {
-inline const kube::ResourceRef kChaosIssuer{kGroup, "v1alpha1", "chaosissuers", kIssuerKind, true};
-inline const kube::ResourceRef kChaosClusterIssuer{kGroup, "v1alpha1", "chaosclusterissuers",
-                                                   kClusterIssuerKind, false};
-}  // namespace resources
-
 class IssuerReconciler {
  public:
   IssuerReconciler(Runtime& runtime, IssuerRegistry& registry, std::string clusterResourceNamespace)

@@ -9,16 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/chaos/fault_engine.h"
 #include "certchaos/common/time.h"
 #include "certchaos/issuer/ca_secret.h"
 #include "certchaos/pki/signing_authority.h"
 
 namespace certchaos::issuer {
-
-inline constexpr const char* kGroup = "certchaos.io";
-inline constexpr const char* kIssuerKind = "ChaosIssuer";
-inline constexpr const char* kClusterIssuerKind = "ChaosClusterIssuer";
 
 // "ChaosIssuer/<ns>/<name>" or "ChaosClusterIssuer/<name>".
 std::string issuerKey(const std::string& kind, const std::string& ns, const std::string& name);

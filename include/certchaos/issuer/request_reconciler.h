@@ -13,7 +13,7 @@
 #include <set>
 #include <string>
 
-#include "certchaos/issuer/conditions.h"
+#include "certchaos/api/conditions.h"
 #include "certchaos/issuer/issuer_registry.h"
 #include "certchaos/issuer/runtime.h"
 

@@ -31,12 +31,6 @@ inline const ResourceRef kNamespace{"", "v1", "namespaces", "Namespace", false};
 inline const ResourceRef kServiceAccount{"", "v1", "serviceaccounts", "ServiceAccount", true};
 inline const ResourceRef kPod{"", "v1", "pods", "Pod", true};
 inline const ResourceRef kLease{"coordination.k8s.io", "v1", "leases", "Lease", true};
-inline const ResourceRef kCertificate{"cert-manager.io", "v1", "certificates", "Certificate", true};
-inline const ResourceRef kCertificateRequest{"cert-manager.io", "v1", "certificaterequests",
-                                             "CertificateRequest", true};
-inline const ResourceRef kIssuer{"cert-manager.io", "v1", "issuers", "Issuer", true};
-inline const ResourceRef kClusterIssuer{"cert-manager.io", "v1", "clusterissuers", "ClusterIssuer",
-                                        false};
 
 }  // namespace resources
 }  // namespace certchaos::kube

@@ -115,7 +115,15 @@ class LocalCluster {
   void stopAll(const ClusterState& state, std::ostream& out) const;
   Result<void> startIssuer(const UpOptions& options, ClusterState& state,
                            const std::string& kubectl, std::ostream& out);
-  Result<void> startRunner(const UpOptions& options, ClusterState& state, std::ostream& out);
+  Result<void> startRunner(const UpOptions& options, ClusterState& state,
+                           const std::string& kubectl, std::ostream& out);
+  // deploy/rbac: the ServiceAccounts and least-privilege roles of the issuer and the runner.
+  Result<void> installRbac(const UpOptions& options, const std::string& kubectl, std::ostream& out);
+  // A kubeconfig for ServiceAccount certchaos-system/`account` (a token of a year): the plane's
+  // components run as what they may do in a real cluster, never as the admin.
+  Result<std::string> serviceAccountKubeconfig(const ClusterState& state,
+                                               const std::string& kubectl,
+                                               const std::string& account);
   Result<ClusterState> startNew(const UpOptions& options, std::ostream& out);
   Result<ClusterState> restartStopped(ClusterState state, const UpOptions& options,
                                       std::ostream& out);

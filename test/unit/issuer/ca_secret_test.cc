@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "certchaos/api/certchaos_io.h"
 #include "certchaos/issuer/issuer_registry.h"
 #include "certchaos/kube/base64.h"
 
@@ -14,23 +15,23 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(SelfSignedSecretTest, LivesInTheClusterResourceNamespace) {
-  EXPECT_EQ(selfSignedSecret(kClusterIssuerKind, "", "root", "certchaos-system").str(),
+  EXPECT_EQ(selfSignedSecret(api::kClusterIssuerKind, "", "root", "certchaos-system").str(),
             "certchaos-system/root-ca");
-  EXPECT_EQ(selfSignedSecret(kIssuerKind, "team-a", "ca", "certchaos-system").str(),
+  EXPECT_EQ(selfSignedSecret(api::kIssuerKind, "team-a", "ca", "certchaos-system").str(),
             "certchaos-system/team-a.ca-ca");
   // Issuers of the same name in two namespaces do not share a CA.
-  EXPECT_NE(selfSignedSecret(kIssuerKind, "team-a", "ca", "x"),
-            selfSignedSecret(kIssuerKind, "team-b", "ca", "x"));
+  EXPECT_NE(selfSignedSecret(api::kIssuerKind, "team-a", "ca", "x"),
+            selfSignedSecret(api::kIssuerKind, "team-b", "ca", "x"));
 }
 
 TEST(SelfSignedSecretTest, ALongNameStaysAValidSecretName) {
   const std::string ns(63, 'n');
   const std::string name = std::string(200, 'a') + "." + std::string(52, 'b');
-  const auto where = selfSignedSecret(kIssuerKind, ns, name, "certchaos-system");
+  const auto where = selfSignedSecret(api::kIssuerKind, ns, name, "certchaos-system");
   EXPECT_LE(where.name.size(), 253u);
   EXPECT_EQ(where.name.rfind(ns + ".", 0), 0u) << where.name;
   EXPECT_EQ(where.name.substr(where.name.size() - 3), "-ca");
-  EXPECT_NE(where, selfSignedSecret(kIssuerKind, ns, name + "c", "certchaos-system"));
+  EXPECT_NE(where, selfSignedSecret(api::kIssuerKind, ns, name + "c", "certchaos-system"));
 }
 
 TEST(IsSecretNameTest, RefusesPathLikeNames) {

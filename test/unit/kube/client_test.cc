@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "certchaos/api/cert_manager.h"
 #include "certchaos/kube/errors.h"
 #include "client_fixture.h"
 #include "temp_dir.h"
@@ -106,7 +107,7 @@ TEST(Client, ServerSideApplyOnStatusSendsFieldManagerAndForce) {
   nlohmann::json status = {{"metadata", {{"name", "cr"}, {"namespace", "ns"}}},
                            {"status", {{"certificate", "Q0VSVA=="}}}};
   auto applied =
-      client.apply(resources::kCertificateRequest, status,
+      client.apply(api::kCertificateRequest, status,
                    {.fieldManager = "certchaos-issuer", .force = true, .subresource = "status"});
   ASSERT_TRUE(applied.ok()) << applied.error().message;
   auto r = server.requests().back();
@@ -119,7 +120,7 @@ TEST(Client, ServerSideApplyOnStatusSendsFieldManagerAndForce) {
   EXPECT_EQ(body["apiVersion"], "cert-manager.io/v1");
   EXPECT_EQ(body["kind"], "CertificateRequest");
 
-  auto missingManager = client.apply(resources::kCertificateRequest, status, {});
+  auto missingManager = client.apply(api::kCertificateRequest, status, {});
   ASSERT_FALSE(missingManager.ok());
   EXPECT_THAT(missingManager.error().message, HasSubstr("fieldManager"));
 }
@@ -127,12 +128,11 @@ TEST(Client, ServerSideApplyOnStatusSendsFieldManagerAndForce) {
 TEST(Client, ClusterScopedPathsHaveNoNamespace) {
   FakeApiServer server;
   Client client(fakeConfig(server));
-  ASSERT_TRUE(client
-                  .create(resources::kClusterIssuer,
-                          {{"metadata", {{"name", "ca"}}}, {"spec", {{"ca", {}}}}})
-                  .ok());
+  ASSERT_TRUE(
+      client.create(api::kClusterIssuer, {{"metadata", {{"name", "ca"}}}, {"spec", {{"ca", {}}}}})
+          .ok());
   EXPECT_EQ(server.requests().back().path, "/apis/cert-manager.io/v1/clusterissuers");
-  ASSERT_TRUE(client.get(resources::kClusterIssuer, "", "ca").ok());
+  ASSERT_TRUE(client.get(api::kClusterIssuer, "", "ca").ok());
   EXPECT_EQ(server.requests().back().path, "/apis/cert-manager.io/v1/clusterissuers/ca");
 }
 
@@ -178,16 +178,16 @@ TEST(Client, StatusRepliesBecomeTypedErrors) {
   EXPECT_THAT(forbidden.error().message, HasSubstr("get secrets \"ns/forbidden\""));
   EXPECT_THAT(forbidden.error().message, HasSubstr("grant the verb \"get\" on \"secrets\""));
 
-  auto invalid = client.get(resources::kCertificate, "ns", "invalid");
+  auto invalid = client.get(api::kCertificate, "ns", "invalid");
   ASSERT_FALSE(invalid.ok());
   EXPECT_TRUE(isInvalid(invalid.error()));
   EXPECT_THAT(invalid.error().message, HasSubstr("spec.dnsNames: Required value"));
 
-  auto gone = client.get(resources::kCertificate, "ns", "gone");
+  auto gone = client.get(api::kCertificate, "ns", "gone");
   ASSERT_FALSE(gone.ok());
   EXPECT_TRUE(isGone(gone.error()));
 
-  auto html = client.get(resources::kCertificate, "ns", "html");
+  auto html = client.get(api::kCertificate, "ns", "html");
   ASSERT_FALSE(html.ok());
   EXPECT_TRUE(isNotFound(html.error()));  // decided by the HTTP status when there is no Status
 }

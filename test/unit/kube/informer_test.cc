@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "certchaos/api/cert_manager.h"
 #include "certchaos/kube/log_sink.h"
 #include "client_fixture.h"
 #include "watch_stream.h"
@@ -231,7 +232,7 @@ TEST(Informer, IndexesByIssuerRef) {
     return true;
   });
   auto client = std::make_shared<Client>(testing::fakeConfig(server));
-  Informer informer(client, resources::kCertificateRequest, "", fastOptions());
+  Informer informer(client, api::kCertificateRequest, "", fastOptions());
   informer.addIndex("issuerRef", issuerRefIndex);
   informer.start();
   ASSERT_TRUE(informer.waitForSync(5s));

@@ -59,3 +59,41 @@ app.kubernetes.io/part-of: certchaos
 {{- required "serviceAccount.name: expected the name of an existing ServiceAccount when serviceAccount.create is false, found none; set --set serviceAccount.name=NAME or serviceAccount.create=true" .Values.serviceAccount.name }}
 {{- end }}
 {{- end }}
+
+{{/*
+The runner's (ChaosRun controller's) objects: "certchaos-runner" where the release's name has
+"certchaos-issuer" (so the default release makes deploy/manifests/runner.yaml's names), else
+"<fullname>-runner".
+*/}}
+{{- define "certchaos-issuer.runnerFullname" -}}
+{{- $full := include "certchaos-issuer.fullname" . }}
+{{- if contains "certchaos-issuer" $full }}
+{{- replace "certchaos-issuer" "certchaos-runner" $full }}
+{{- else }}
+{{- printf "%s-runner" $full | trunc 52 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/* The labels that select the runner's pods. */}}
+{{- define "certchaos-issuer.runnerSelectorLabels" -}}
+app.kubernetes.io/name: certchaos-runner
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* The labels of the runner's objects. */}}
+{{- define "certchaos-issuer.runnerLabels" -}}
+helm.sh/chart: {{ include "certchaos-issuer.chart" . }}
+{{ include "certchaos-issuer.runnerSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: certchaos
+{{- end }}
+
+{{/* The ServiceAccount the runner runs as. */}}
+{{- define "certchaos-issuer.runnerServiceAccountName" -}}
+{{- if .Values.runner.serviceAccount.create }}
+{{- default (include "certchaos-issuer.runnerFullname" .) .Values.runner.serviceAccount.name }}
+{{- else }}
+{{- required "runner.serviceAccount.name: expected the name of an existing ServiceAccount when runner.serviceAccount.create is false, found none; set --set runner.serviceAccount.name=NAME or runner.serviceAccount.create=true" .Values.runner.serviceAccount.name }}
+{{- end }}
+{{- end }}

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace certchaos::issuer {
+namespace certchaos::api {
 
 using SystemTime = std::chrono::system_clock::time_point;
 
@@ -37,4 +37,4 @@ std::string printable(std::string_view text);
 nlohmann::json buildCondition(const nlohmann::json& object, const ConditionSpec& spec,
                               SystemTime now);
 
-}  // namespace certchaos::issuer
+}  // namespace certchaos::api

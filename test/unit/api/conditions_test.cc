@@ -1,8 +1,8 @@
-#include "certchaos/issuer/conditions.h"
+#include "certchaos/api/conditions.h"
 
 #include <gtest/gtest.h>
 
-namespace certchaos::issuer {
+namespace certchaos::api {
 namespace {
 
 TEST(PrintableTest, KeepsTextAndUtf8) {
@@ -37,4 +37,4 @@ TEST(BuildConditionTest, TheMessageIsPrintable) {
 }
 
 }  // namespace
-}  // namespace certchaos::issuer
+}  // namespace certchaos::api

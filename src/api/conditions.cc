@@ -1,11 +1,11 @@
-#include "certchaos/issuer/conditions.h"
+#include "certchaos/api/conditions.h"
 
 #include <cstdio>
 
 #include "certchaos/common/time.h"
 #include "certchaos/common/utf8.h"
 
-namespace certchaos::issuer {
+namespace certchaos::api {
 std::string printable(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -73,4 +73,4 @@ nlohmann::json buildCondition(const nlohmann::json& object, const ConditionSpec&
   return c;
 }
 
-}  // namespace certchaos::issuer
+}  // namespace certchaos::api
