@@ -940,7 +940,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                        ": it signs under a new root and offers the old one in ca.crt for " +
                        formatGoDuration(wall) + " (" + nominal(wall) + " nominal), until " +
                        formatRfc3339(*ev.oldRootDroppedAt) +
-                       (parameterOrDefault(*scenario, o.parameters, "crossSign") == "true"
+                       (wall.count() > 0 &&
+                                parameterOrDefault(*scenario, o.parameters, "crossSign") == "true"
                             ? ", serving the new root cross-signed by the old CA meanwhile"
                             : ""),
                    issuerDescription(chaosOn), *since);

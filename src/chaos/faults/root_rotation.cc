@@ -52,6 +52,10 @@ class RootRotation final : public Fault {
   std::string_view type() const override { return "root-rotation"; }
   FaultPhase phase() const override { return FaultPhase::kSigning; }
   std::string describe() const override {
+    if (grace_.count() == 0) {
+      return std::string("signed under a rotated root CA (CN=") + kNewRootName +
+             "); ca.crt holds the new root alone, the old one dropped at once (no grace period)";
+    }
     return std::string("signed under a rotated root CA (CN=") + kNewRootName +
            "); ca.crt offers the new and the old root for " + graceText_ +
            (crossSign_ ? " and the chain carries the new root cross-signed by the old CA" : "") +
