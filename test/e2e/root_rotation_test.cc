@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include <optional>
-#include <thread>
 
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/kube/base64.h"
@@ -18,7 +17,6 @@
 #include "certchaos/report/json_schema.h"
 #include "certchaos/report/report_json.h"
 #include "certchaos/scenario/runner.h"
-#include "certchaos/scenario/tls_probe.h"
 #include "plane.h"
 #include "scenario_base.h"
 #include "shared_plane.h"
@@ -49,25 +47,14 @@ class RootRotationTest : public ::testing::Test {
     return ca ? *ca : "";
   }
 
-  // The base, once its application serves the Secret's certificate (a run refuses to inject on a
-  // base not served yet); returns the common name of the issuer's own root.
+  // The base, once its application serves it; `oldRoot` the issuer's own root ("CN=...").
   BaseDeployment base(const std::string& prefix, std::string& oldRoot) {
     BaseDeployment s = deployBase(prefix, {kScale, true, true});
     EXPECT_FALSE(s.appUrl.empty());
-    auto target = scenario::parseProbeUrl(s.appUrl);
-    if (!target) return s;
-    target->serverName = "demo-app." + s.ns + ".svc";
-    target->trustedCaPem = caCrt(s);
-    auto roots = pki::Certificate::chainFromPem(target->trustedCaPem);
+    EXPECT_EQ(waitBaseServed(s), "");
+    auto roots = pki::Certificate::chainFromPem(caCrt(s));
     EXPECT_TRUE(roots && roots->size() == 1u);
     if (roots && !roots->empty()) oldRoot = "CN=" + roots->front().subjectCommonName();
-    scenario::ProbeResult served;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (!(served = scenario::probeTls(*target, std::chrono::seconds(2))).ok &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the app has no watch to offer
-    }
-    EXPECT_TRUE(served.ok) << "the application never served the base: " << served.error;
     return s;
   }
 
