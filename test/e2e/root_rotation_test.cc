@@ -149,6 +149,11 @@ TEST_F(RootRotationTest, WithAGracePeriodEveryClientTrustKeepsVerifying) {
   EXPECT_THAT(c.evidence, HasSubstr("the issuer rotated its root at"));
   EXPECT_TRUE(r->report.verdict.failingStep.empty()) << r->report.verdict.failingStep;
   EXPECT_EQ(indexOf(kindsOf(r->report), "TrustBroken"), -1) << timelineText(r->report);
+  // Production: 90-day certificates renewed at 50 % (the base's renewBeforePercentage), every 45d.
+  ASSERT_TRUE(r->report.prediction);
+  EXPECT_THAT(r->report.prediction->text,
+              HasSubstr("a client that never reloads its trust breaks between 1h0m0s and "
+                        "1081h0m0s after the rotation"));
 }
 
 // No grace period: ca.crt holds the new root alone and the chain has no cross-signature, so the
@@ -177,6 +182,10 @@ TEST_F(RootRotationTest, WithoutAGracePeriodTheOldTrustBreaksOnTheNewCertificate
                          e.message == "the Secret's ca.crt now holds " + std::string(kNewRoot));
   }
   EXPECT_TRUE(newRootAlone) << timelineText(r->report);
+  ASSERT_TRUE(r->report.prediction);
+  EXPECT_THAT(r->report.prediction->text,
+              HasSubstr("breaks at the next renewal of each Certificate, within 1080h0m0s of the "
+                        "rotation"));
 }
 
 // A grace period but no cross-signature: ca.crt announces the new root beside the old one, and a
