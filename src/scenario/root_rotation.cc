@@ -9,8 +9,8 @@ Result<void> checkRotationGrace(const std::string& grace, const nlohmann::json& 
   const std::string where = "scenario 17 (root-rotation) --set grace=" + grace;
   auto value = parseGoDuration(grace);
   if (!value) {
-    return makeError("BadInput", where + ": expected a duration such as \"30m\" or \"1h\", " +
-                                     "found \"" + grace + "\"");
+    return makeError("BadInput", where + R"(: expected a duration such as "30m" or "1h", found ")" +
+                                     grace + "\"");
   }
   const auto spec = certificate.value("spec", nlohmann::json::object());
   std::string durationText = "2160h";  // cert-manager's default: 90 days
