@@ -70,7 +70,7 @@ const Row kRows[] = {
     {16, "chain-switch", "issuer", "the next issuance uses an alternate intermediate/root",
      "trust bundles already hold the new root", "I11", kPlanned},
     {17, "root-rotation", "issuer", "the CA is rotated; ca.crt changes; old root dropped after T",
-     "trust propagates; no mTLS outage", "I13", kPlanned},
+     "trust propagates; no mTLS outage", "I13", kImpl},
     {18, "untrusted-root", "issuer", "sign with a CA the clients do not trust",
      "fail closed; alert", "CA distrust", kImpl},
     {19, "wrong-san", "issuer", "drop, replace or mismatch a requested DNS/IP SAN",
@@ -160,11 +160,18 @@ CheckSpec recoveredWithin() {
           {{"lag", "5m"}}};
 }
 
+CheckSpec trustKept() {
+  return {"trust-kept",
+          "every client trust the run saw (the CA bundle from before the rotation, the Secret's "
+          "ca.crt since) verifies the served chain at every probe",
+          {}};
+}
+
 // Every kind once, at the tolerance a run gets when it adds the check without a value.
 std::vector<CheckSpec> checkKindDefaults() {
   return {probesValid(),         renewedBeforeExpiry(), signalBeforeExpiry(), maxRequests(5),
           ownIssuerOnly(),       deniedNotStored(),     clientsReject(""),    servedRenewal(),
-          retriedBeforeExpiry(), recoveredWithin()};
+          retriedBeforeExpiry(), recoveredWithin(),     trustKept()};
 }
 
 struct Hypothesis {
@@ -211,6 +218,8 @@ Hypothesis hypothesisOf(int number) {
       return checked({clientsReject("not yet valid")});
     case 15:
       return checked({clientsReject("unable to get local issuer")});
+    case 17:
+      return checked({trustKept()});
     case 18:
       return checked({clientsReject("unable to get local issuer|self-signed|self signed")});
     case 19:

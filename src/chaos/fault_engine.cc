@@ -295,6 +295,7 @@ Result<SignedOutput> FaultEngine::sign(const Decision& decision, const RequestCo
   plan.csr = &csr;
   plan.now = ctx.now;
   plan.configured = &authority;
+  plan.chaosSince = ctx.chaosSince;
   plan.signer =
       std::shared_ptr<const pki::SigningAuthority>(&authority, [](const pki::SigningAuthority*) {});
   if (timeScale_ > 1) {
@@ -314,6 +315,7 @@ Result<SignedOutput> FaultEngine::sign(const Decision& decision, const RequestCo
       outputFaults.emplace_back(&f, std::move(stream));
       continue;
     }
+    plan.faultSeed = faults_[i].seed;
     if (auto r = f.shape(plan, *stream); !r) return r.error();
     out.applied.push_back({std::string(f.type()), eventReasonFor(f.type()), f.describe()});
   }

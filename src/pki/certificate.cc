@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "openssl_util.h"
@@ -251,11 +252,15 @@ Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* s
   X509Ptr cert(X509_new());
   X509_set_version(cert.get(), X509_VERSION_3);
 
-  // 128 random bits, positive, as CAs do (RFC 5280 allows up to 20 octets).
+  // 128 random bits, positive, as CAs do (RFC 5280 allows up to 20 octets), unless fixed.
   unsigned char serial[16];
   RAND_bytes(serial, sizeof serial);
   serial[0] &= 0x7f;
-  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+  BIGNUM* bn =
+      tmpl.serial.empty()
+          ? BN_bin2bn(serial, sizeof serial, nullptr)
+          : BN_bin2bn(reinterpret_cast<const unsigned char*>(tmpl.serial.data()),
+                      static_cast<int>(std::min<std::size_t>(tmpl.serial.size(), 20)), nullptr);
   BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
   BN_free(bn);
 

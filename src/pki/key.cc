@@ -59,6 +59,15 @@ Result<PrivateKey> PrivateKey::generate(KeyAlgorithm algorithm) {
   return PrivateKey(EvpPkeyPtr(key));
 }
 
+Result<PrivateKey> PrivateKey::ed25519FromSeed(const std::array<unsigned char, 32>& seed) {
+  EVP_PKEY* key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size());
+  if (key == nullptr) {
+    return makeError("KeyGeneration",
+                     "making an Ed25519 key from a seed failed: " + lastOpensslError());
+  }
+  return PrivateKey(EvpPkeyPtr(key));
+}
+
 Result<PrivateKey> PrivateKey::fromPem(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);

@@ -4,6 +4,7 @@
 #include <openssl/x509v3.h>
 
 #include "certchaos/pki/usages.h"
+#include "openssl_util.h"
 
 namespace certchaos::pki {
 namespace {
@@ -95,6 +96,33 @@ Result<SigningAuthority> SigningAuthority::generateRoot(const std::string& commo
   std::vector<Certificate> chain;
   chain.push_back(std::move(*cert));
   return SigningAuthority(std::move(*key), std::move(chain));
+}
+
+Result<SigningAuthority> SigningAuthority::rootWithKey(const std::string& commonName,
+                                                       PrivateKey key, SystemTime notBefore,
+                                                       SystemTime notAfter, std::string serial) {
+  CertificateTemplate tmpl = caTemplate(commonName, notBefore, notAfter);
+  tmpl.serial = std::move(serial);
+  auto cert = signCertificate(tmpl, key.get(), key, nullptr);
+  if (!cert) return cert.error();
+  std::vector<Certificate> chain;
+  chain.push_back(std::move(*cert));
+  return SigningAuthority(std::move(key), std::move(chain));
+}
+
+Result<Certificate> SigningAuthority::crossSign(const Certificate& ca, SystemTime notBefore,
+                                                SystemTime notAfter) const {
+  // The subject must be the CA's own, byte for byte, for verifiers to build the path through it.
+  CertificateTemplate tmpl = caTemplate(ca.subjectCommonName(), notBefore, notAfter);
+  unsigned char* der = nullptr;
+  const int size = i2d_X509_NAME(X509_get_subject_name(ca.get()), &der);
+  if (size <= 0)
+    return makeError("BadCA", "the CA's subject cannot be encoded: " + lastOpensslError());
+  tmpl.subjectDer.assign(reinterpret_cast<const char*>(der), static_cast<std::size_t>(size));
+  OPENSSL_free(der);
+  tmpl.subject = detail::nameEntries(X509_get_subject_name(ca.get()));
+  if (std::string digest = preferredDigest(); !digest.empty()) tmpl.signatureDigest = digest;
+  return signCertificate(tmpl, X509_get0_pubkey(ca.get()), key_, &certificate());
 }
 
 Result<SigningAuthority> SigningAuthority::issueIntermediate(const std::string& commonName,

@@ -128,6 +128,32 @@ report::Prediction predictWithProductionFigures(
       return out;
     }
   }
+  if (name == "root-rotation") {
+    auto grace = parseGoDuration(parameter(scenario, parameters, "grace"));
+    if (grace) {
+      // A certificate renews `interval` after it was issued: one issued in the grace period keeps
+      // its chain (cross-signed, when crossSign) until then.
+      const Nanos interval = std::chrono::duration_cast<Nanos>(kProductionDuration) - window;
+      const bool crossSigned = parameter(scenario, parameters, "crossSign") == "true";
+      out.assumptions["grace"] = fmt(*grace);
+      out.assumptions["renewalInterval"] = fmt(interval);
+      out.text =
+          "In production (90-day certificates, renewed every " + fmt(interval) +
+          "), every client must load the new ca.crt, which holds both roots for the " +
+          fmt(*grace) + " grace period, before the first certificate it sees under the new root " +
+          (*grace > Nanos(0) && crossSigned
+               ? "without the cross-signature: certificates issued in the grace period carry "
+                 "the new root cross-signed by the old one until their next renewal, so a client "
+                 "that never reloads its trust breaks between " +
+                     fmt(*grace) + " and " + fmt(*grace + interval) + " after the rotation. "
+               : "(no cross-signature is served): a client that has not reloaded its trust "
+                 "breaks at the next renewal of each Certificate, within " +
+                     fmt(interval) + " of the rotation. ") +
+          "The old root must stay in the clients' bundles until the last certificate under it "
+          "has been renewed; roll it out first, sign with the new root after.";
+      return out;
+    }
+  }
   if (name == "hang" || name == "silent-failure") {
     out.text =
         "In production a request that is never answered stays Pending for ever "

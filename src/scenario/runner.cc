@@ -28,6 +28,7 @@
 #include "certchaos/scenario/runner_pid.h"
 #include "certchaos/scenario/tls_probe.h"
 #include "prediction.h"
+#include "root_rotation.h"
 #include "timeline.h"
 
 namespace certchaos::scenario {
@@ -157,6 +158,10 @@ struct RunState {
   bool expiredNoted = false;
   bool renewedServed = false;
   std::optional<pki::Certificate> servedCert;
+  // root-rotation: the Secret's ca.crt, and each client trust probed besides the base's (label,
+  // CA bundle), in the order the Secret held them.
+  std::string secretCaPem;
+  std::vector<std::pair<std::string, std::string>> laterTrusts;
 };
 
 // How long the Certificate's Ready=False must last to be a signal (wall).
@@ -644,6 +649,11 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   auto cert = client->get(api::kCertificate, o.certificate.ns, o.certificate.name);
   if (!cert) return makeError(cert.error().code, certObject + ": " + cert.error().message);
   const std::string secretName = (*cert)["spec"].value("secretName", "");
+  const bool rootRotation = scenario->name == "root-rotation";
+  if (rootRotation) {
+    auto grace = checkRotationGrace(parameterOrDefault(*scenario, o.parameters, "grace"), *cert);
+    if (!grace) return grace.error();
+  }
   // `own`: the issuer whose CA the Secret must hold; `chaosOn`: the issuer the scenario goes on.
   // They differ only for rogue-issuer.
   RunOptions own = o, chaosOn = o;
@@ -778,6 +788,11 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     probeTarget = *target;
   }
   ev.probing = probeTarget.has_value();
+  // root-rotation: the probe's own trust is the bundle clients had before the rotation.
+  const std::string beforeTrust =
+      "the CA bundle from before the rotation (" + caBundleText(base.caPem) + ")";
+  if (rootRotation && probeTarget) ev.trusts.push_back(beforeTrust);
+  st.secretCaPem = base.caPem;
 
   // 2. Deploy the scenario (unless the issuer already has it) and wait until the issuer runs it.
   json spec = {
@@ -910,6 +925,28 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     }
   }
 
+  // root-rotation: the issuer signs under its new root from status.activeSince, and offers the
+  // old one in ca.crt for the scaled grace period.
+  if (rootRotation) {
+    auto since = parseRfc3339(str((*ready).value("status", json::object()), "activeSince"));
+    auto grace = parseGoDuration(parameterOrDefault(*scenario, o.parameters, "grace"));
+    if (since && grace) {
+      const auto wall = *grace / static_cast<std::int64_t>(o.timeScale);
+      ev.rotatedAt = *since;
+      ev.oldRootDroppedAt = *since + std::chrono::duration_cast<SystemTime::duration>(wall);
+      timeline.add(Source::kIssuer, "RootRotated",
+                   "the issuer rotated its root at " + formatRfc3339(*since) +
+                       ": it signs under a new root and offers the old one in ca.crt for " +
+                       formatGoDuration(wall) + " (" + nominal(wall) + " nominal), until " +
+                       formatRfc3339(*ev.oldRootDroppedAt) +
+                       (wall.count() > 0 &&
+                                parameterOrDefault(*scenario, o.parameters, "crossSign") == "true"
+                            ? ", serving the new root cross-signed by the old CA meanwhile"
+                            : ""),
+                   issuerDescription(chaosOn), *since);
+    }
+  }
+
   // 3. Observe: the Certificate, its requests, the Secret, the Events about them.
   const std::string ns = o.certificate.ns;
   const RunObjects runObjects{o.certificate.name, secretName, chaosOn.issuerKind,
@@ -954,6 +991,17 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                      formatRfc3339(sc.leaf->notAfter()) +
                      ", issuer CN=" + sc.leaf->issuerCommonName() + ")",
                  secretObject, now);
+    if (rootRotation && sc.caPem != st.secretCaPem && !sc.caPem.empty()) {
+      // A client that reloads ca.crt holds this bundle from now on: one more trust to probe.
+      st.secretCaPem = sc.caPem;
+      const std::string bundle = caBundleText(sc.caPem);
+      const std::string label =
+          "the Secret's ca.crt from " + formatRfc3339(now) + " (" + bundle + ")";
+      st.laterTrusts.emplace_back(label, sc.caPem);
+      ev.trusts.push_back(label);
+      timeline.add(Source::kCertManager, "CaBundleChanged",
+                   "the Secret's ca.crt now holds " + bundle, secretObject, now);
+    }
   });
   kube::Informer requestInformer(client, api::kCertificateRequest, ns);
   std::map<std::string, std::size_t> requestIndex;  // key -> ev.requests
@@ -1062,7 +1110,45 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   // 4. Probe the application at a steady cadence (state changes go to the timeline).
   std::stop_source probeStop;
   std::jthread prober;
+  // root-rotation: what one client trust made of the served chain, recorded at each change (with
+  // st.mu held).
+  auto noteTrust = [&](const std::string& trust, const ProbeResult& p, SystemTime now) {
+    const std::string serial = p.served ? p.served->serialHex() : "";
+    const TrustObservation* last = nullptr;
+    for (const auto& t : ev.trustProbes) {
+      if (t.trust == trust) last = &t;
+    }
+    if (last != nullptr && last->ok == p.ok && last->error == p.error &&
+        last->servedSerial == serial) {
+      return;
+    }
+    const std::string issuerName = p.served ? p.served->issuerCommonName() : "";
+    ev.trustProbes.push_back({now, trust, p.ok, p.error, serial, issuerName});
+    if (serial.empty()) return;  // nothing served: the probe's own entries say so
+    timeline.add(Source::kProbe, p.ok ? "TrustVerified" : "TrustBroken",
+                 "a client trusting " + trust + (p.ok ? " verifies" : " cannot verify") +
+                     " serial " + serial + " (issuer CN=" + issuerName + ")" +
+                     (p.ok ? "" : ": " + p.error),
+                 o.appUrl, now);
+  };
+  // root-rotation: the same handshake for each ca.crt the Secret held since the run started.
+  auto probeLaterTrusts = [&] {
+    std::vector<std::pair<std::string, std::string>> trusts;
+    {
+      std::lock_guard lock(st.mu);
+      trusts = st.laterTrusts;
+    }
+    for (const auto& [label, pem] : trusts) {
+      ProbeTarget target = *probeTarget;
+      target.trustedCaPem = pem;
+      auto p = probeTls(target, std::chrono::seconds(2));
+      const auto now = clock.now();
+      std::lock_guard lock(st.mu);
+      noteTrust(label, p, now);
+    }
+  };
   auto probeOnce = [&] {
+    if (rootRotation) probeLaterTrusts();
     auto p = probeTls(*probeTarget, std::chrono::seconds(2));
     const auto now = clock.now();
     std::lock_guard lock(st.mu);
@@ -1116,6 +1202,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       }
     }
     st.lastProbeOk = p.ok;
+    if (rootRotation) noteTrust(beforeTrust, p, now);
     timeline.wake();
   };
   if (probeTarget) {

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <thread>
 
 #include "certchaos/api/cert_manager.h"
 #include "certchaos/api/certchaos_io.h"
+#include "certchaos/kube/base64.h"
 #include "certchaos/localcluster/local_cluster.h"
+#include "certchaos/scenario/tls_probe.h"
 #include "plane.h"
 #include "shared_plane.h"
 
@@ -83,6 +86,23 @@ scenario::RunOptions runOptions(const BaseDeployment& s, const std::string& scen
                 {"cert-manager", plane.stateDir() + "/logs/cm-controller.log"},
                 {"application", plane.stateDir() + "/logs/demo-app-" + s.ns + ".log"}};
   return o;
+}
+
+std::string waitBaseServed(const BaseDeployment& s) {
+  auto secret = SharedPlane::get().admin()->get(res::kSecret, s.ns, "app-tls");
+  if (!secret) return "the Secret app-tls cannot be read: " + secret.error().message;
+  auto target = scenario::parseProbeUrl(s.appUrl);
+  if (!target) return target.error().message;
+  auto ca = kube::base64Decode((*secret)["data"].value("ca.crt", ""));
+  target->serverName = "demo-app." + s.ns + ".svc";
+  target->trustedCaPem = ca ? *ca : "";
+  scenario::ProbeResult served;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!(served = scenario::probeTls(*target, std::chrono::seconds(2))).ok &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the app has no watch to offer
+  }
+  return served.ok ? "" : "the application never served the base: " + served.error;
 }
 
 std::vector<std::string> kindsOf(const report::Report& r) {

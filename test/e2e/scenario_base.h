@@ -36,6 +36,11 @@ inline BaseDeployment deployBase(const std::string& prefix, int timeScale, bool 
 scenario::RunOptions runOptions(const BaseDeployment& s, const std::string& scenario, int timeScale,
                                 const std::string& runsDir);
 
+// Waits (15 s at most) until the application serves a certificate that verifies with the
+// Secret's ca.crt under the Certificate's DNS name: the application loads it after it starts
+// listening, and a run refuses to inject on a base not served yet. "" once served, else why not.
+std::string waitBaseServed(const BaseDeployment& s);
+
 std::vector<std::string> kindsOf(const report::Report& r);
 // Index of the first `kind` at or after `from`, or -1.
 int indexOf(const std::vector<std::string>& kinds, std::string_view kind, int from = 0);

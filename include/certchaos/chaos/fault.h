@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,11 @@ struct SigningPlan {
   std::shared_ptr<pki::PrivateKey> substituteKey;     // certify this key instead of the CSR's
   bool omitIntermediates = false;                     // return the leaf alone
   std::optional<std::string> caPem;                   // status.ca override
+  // The firing fault's seed (the same for every request, unlike the random stream handed to
+  // shape) and when the issuer took its spec (RequestContext::chaosSince): what a fault needs to
+  // make the same CA at every signing (root-rotation).
+  std::uint64_t faultSeed = 0;
+  std::optional<SystemTime> chaosSince;
 };
 
 // status.certificate and status.ca before base64, and what was done to them.

@@ -95,6 +95,9 @@ struct CertificateTemplate {
   std::string subjectAltNameDer;
   // A CA request's name constraints, copied with their criticality as cert-manager does.
   std::optional<RawExtension> nameConstraints;
+  // The serial's big-endian bytes (positive); empty: 128 random bits, as CAs do. A fixed serial
+  // makes a certificate from a fixed key reproducible (a seeded fault's CA).
+  std::string serial;
 };
 
 inline constexpr const char* kServerAuthOid = "1.3.6.1.5.5.7.3.1";

@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ class PrivateKey {
  public:
   static Result<PrivateKey> generate(KeyAlgorithm algorithm);
   static Result<PrivateKey> fromPem(std::string_view pem);
+  // The Ed25519 key whose 32-byte private seed this is (RFC 8032): the same bytes give the same
+  // key, so a seeded fault can make the same CA key in every reconcile and after a restart.
+  static Result<PrivateKey> ed25519FromSeed(const std::array<unsigned char, 32>& seed);
 
   // PKCS#8 PEM; callers must never log it.
   std::string toPem() const;

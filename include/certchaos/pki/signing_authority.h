@@ -24,6 +24,17 @@ class SigningAuthority {
                                                KeyAlgorithm algorithm, SystemTime notBefore,
                                                SystemTime notAfter);
 
+  // A root CA for a given key and serial (big-endian bytes): with a deterministic key
+  // (PrivateKey::ed25519FromSeed, whose signatures are deterministic too) the same inputs give the
+  // same certificate, byte for byte.
+  static Result<SigningAuthority> rootWithKey(const std::string& commonName, PrivateKey key,
+                                              SystemTime notBefore, SystemTime notAfter,
+                                              std::string serial);
+  // `ca` (a CA certificate: its subject and public key) signed by this authority instead of by
+  // itself: a cross-signature, through which clients that trust this authority's root verify
+  // chains that end at `ca`. Valid over [notBefore, notAfter].
+  Result<Certificate> crossSign(const Certificate& ca, SystemTime notBefore,
+                                SystemTime notAfter) const;
   // A new intermediate CA for a fresh key, signed by this authority; its chain continues
   // with this authority's chain.
   Result<SigningAuthority> issueIntermediate(const std::string& commonName, KeyAlgorithm algorithm,

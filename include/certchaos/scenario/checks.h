@@ -26,6 +26,18 @@ struct ProbeObservation {
   std::string servedSerial;  // empty when nothing was served (connection refused...)
 };
 
+// root-rotation: what one client trust made of the served chain, at each change. A client trust is
+// a CA bundle a client could hold: the one from before the rotation, and each ca.crt the Secret
+// held since (from when it held it).
+struct TrustObservation {
+  SystemTime at{};
+  std::string trust;  // which bundle: "the CA bundle from before the rotation (CN=...)"
+  bool ok = false;
+  std::string error;         // why the chain did not verify; empty when ok
+  std::string servedSerial;  // empty when nothing was served
+  std::string servedIssuer;  // the served leaf's issuer common name
+};
+
 // A certificate the Secret held during the run.
 struct SecretObservation {
   SystemTime at{};
@@ -97,6 +109,13 @@ struct Evidence {
   std::optional<report::CertManagerBackoff> backoff{};
   // The Certificate's status.renewalTime when the run forced the renewal.
   std::optional<SystemTime> renewalDueAt{};
+  // root-rotation: every client trust the run saw, in the order it saw them, and what each made
+  // of the served chain (trust-kept); when the issuer rotated its root and when it stops offering
+  // the old one.
+  std::vector<std::string> trusts{};
+  std::vector<TrustObservation> trustProbes{};
+  std::optional<SystemTime> rotatedAt{};
+  std::optional<SystemTime> oldRootDroppedAt{};
 };
 
 // One check, evaluated. `settled`: the outcome cannot change any more (a held invariant is not

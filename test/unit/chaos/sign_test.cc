@@ -156,6 +156,108 @@ TEST_F(SignTest, UntrustedRoot) {
       "ok");
 }
 
+// Root rotation: from the rotation (chaosSince) the leaf is signed under a new root; in the grace
+// period ca.crt holds the new and the old root and the chain carries the new root cross-signed by
+// the old CA, so a client that still trusts only the old root verifies it; after it, the new root
+// alone.
+class RootRotationTest : public SignTest {
+ protected:
+  Result<SignedOutput> rotate(const std::string& parameters, std::optional<SystemTime> since,
+                              const std::string& uid = "uid-1", int seed = 1) {
+    auto spec =
+        parseChaosSpecText(R"({"selfSigned": {}, "scenario": "17", "seed": )" +
+                           std::to_string(seed) + R"(, "parameters": {)" + parameters + "}}");
+    if (!spec) return spec.error();
+    auto engine = FaultEngine::fromSpec(*spec);
+    if (!engine) return engine.error();
+    RequestContext ctx = approvedRequest(uid);
+    ctx.chaosSince = since;
+    auto decision = engine->decide(ctx);
+    EXPECT_EQ(decision.action, Action::kSign);
+    return engine->sign(decision, ctx, csr_, {}, root_);
+  }
+  static std::vector<Certificate> certificates(const std::string& pem) {
+    auto chain = Certificate::chainFromPem(pem);
+    return chain ? *chain : std::vector<Certificate>{};
+  }
+  const std::string oldRoot() const { return root_.certificate().toPem(); }
+  const SystemTime now_ = approvedRequest().now;
+};
+
+TEST_F(RootRotationTest, InTheGracePeriodBothTrustsVerify) {
+  auto out = rotate("", now_ - std::chrono::minutes(10));  // grace 1h by default
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(leafOf(*out).issuerCommonName(), "certchaos rotated root");
+  const auto ca = certificates(out->caPem);
+  ASSERT_EQ(ca.size(), 2u);
+  EXPECT_EQ(ca[0].subjectCommonName(), "certchaos rotated root");
+  EXPECT_EQ(ca[1].toPem(), oldRoot());
+  // leaf + the new root cross-signed by the old CA
+  const auto chain = certificates(out->certificatePem);
+  ASSERT_EQ(chain.size(), 2u);
+  EXPECT_EQ(chain[1].subjectCommonName(), "certchaos rotated root");
+  EXPECT_EQ(chain[1].issuerCommonName(), "issuer root");
+  EXPECT_EQ(verifyChain(out->certificatePem, oldRoot(), now_), "ok");       // before
+  EXPECT_EQ(verifyChain(out->certificatePem, out->caPem, now_), "ok");      // ca.crt
+  EXPECT_EQ(verifyChain(out->certificatePem, ca[0].toPem(), now_), "ok");   // new root only
+  EXPECT_EQ(verifyChain(leafOf(*out).toPem(), ca[0].toPem(), now_), "ok");  // leaf alone
+}
+
+TEST_F(RootRotationTest, TheNewRootIsTheSameForEveryRequestOfTheSeed) {
+  const auto since = now_ - std::chrono::minutes(1);
+  auto a = rotate("", since, "uid-1");
+  auto b = rotate("", since, "uid-2");
+  auto other = rotate("", since, "uid-1", 2);
+  ASSERT_TRUE(a.ok() && b.ok() && other.ok());
+  EXPECT_EQ(a->caPem, b->caPem);  // byte for byte: ca.crt does not change between renewals
+  EXPECT_NE(a->caPem, other->caPem);
+  EXPECT_EQ(verifyChain(leafOf(*b).toPem(), certificates(a->caPem)[0].toPem(), now_), "ok");
+}
+
+TEST_F(RootRotationTest, AfterTheGracePeriodOnlyTheNewRoot) {
+  auto out = rotate(R"("grace": "1h")", now_ - std::chrono::hours(2));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  const auto ca = certificates(out->caPem);
+  ASSERT_EQ(ca.size(), 1u);
+  EXPECT_EQ(ca[0].subjectCommonName(), "certchaos rotated root");
+  EXPECT_EQ(certificates(out->certificatePem).size(), 1u);
+  EXPECT_EQ(verifyChain(out->certificatePem, out->caPem, now_), "ok");
+  EXPECT_EQ(verifyChain(out->certificatePem, oldRoot(), now_),
+            "unable to get local issuer certificate");
+}
+
+TEST_F(RootRotationTest, NoGracePeriodDropsTheOldRootAtOnce) {
+  auto out = rotate(R"("grace": "0s")", now_);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(certificates(out->caPem).size(), 1u);
+  EXPECT_EQ(verifyChain(out->certificatePem, oldRoot(), now_),
+            "unable to get local issuer certificate");
+}
+
+TEST_F(RootRotationTest, WithoutCrossSignOnlyCaCrtAnnouncesTheNewRoot) {
+  auto out = rotate(R"("crossSign": "false")", now_);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(certificates(out->caPem).size(), 2u);
+  EXPECT_EQ(certificates(out->certificatePem).size(), 1u);
+  EXPECT_EQ(verifyChain(out->certificatePem, out->caPem, now_), "ok");
+  EXPECT_EQ(verifyChain(out->certificatePem, oldRoot(), now_),
+            "unable to get local issuer certificate");
+}
+
+TEST_F(RootRotationTest, AGracePeriodLongerThanTheCertificateIsAnError) {
+  auto out = rotate(R"("grace": "2200h")", now_);  // the request's lifetime: 90 days (2160h)
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(out.error().message, HasSubstr("grace=2200h"));
+  EXPECT_THAT(out.error().message, HasSubstr("between 0 and the certificate's lifetime (2160h"));
+  auto negative =
+      parseChaosSpecText(R"({"selfSigned": {}, "scenario": "17", "parameters": {"grace": "-5m"}})");
+  ASSERT_TRUE(negative.ok());
+  auto engine = FaultEngine::fromSpec(*negative);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_THAT(engine.error().message,
+              HasSubstr("grace: expected a non-negative duration, found \"-5m\""));
+}
+
 TEST_F(SignTest, WrongSanReplace) {
   auto out = sign(R"("scenario": "19")");
   auto leaf = leafOf(out);

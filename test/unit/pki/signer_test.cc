@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <array>
 #include <functional>
 
 #include "pki_test_util.h"
@@ -56,6 +57,47 @@ INSTANTIATE_TEST_SUITE_P(
         AlgorithmPair{KeyAlgorithm::kRsa2048, KeyAlgorithm::kEcdsaP384, "RSA-SHA256"},
         AlgorithmPair{KeyAlgorithm::kRsa3072, KeyAlgorithm::kEcdsaP521, "RSA-SHA384"},
         AlgorithmPair{KeyAlgorithm::kEd25519, KeyAlgorithm::kRsa3072, "ED25519"}));
+
+// root-rotation's CA: the same seed makes the same key and, with a fixed serial, the same root
+// certificate byte for byte (Ed25519 signs deterministically); another seed another key.
+TEST(SignerTest, ASeededRootIsReproducible) {
+  std::array<unsigned char, 32> seed{};
+  seed[0] = 7;
+  auto make = [&](const std::array<unsigned char, 32>& s) {
+    auto key = PrivateKey::ed25519FromSeed(s);
+    EXPECT_TRUE(key.ok());
+    auto root = SigningAuthority::rootWithKey("seeded root", std::move(*key), testNow() - hours(1),
+                                              testNow() + hours(24), std::string("\x01\x02", 2));
+    EXPECT_TRUE(root.ok()) << (root.ok() ? "" : root.error().message);
+    return root->certificatePem();
+  };
+  const std::string a = make(seed);
+  EXPECT_EQ(a, make(seed));
+  EXPECT_EQ(Certificate::fromPem(a)->serialHex(), "0102");
+  auto other = seed;
+  other[31] = 1;
+  EXPECT_NE(a, make(other));
+}
+
+// A cross-signature: the new root's name and key signed by the old root, so a chain under the new
+// root verifies for a client that trusts only the old one, and still for one that trusts the new.
+TEST(SignerTest, ACrossSignedRootLeadsToTheOldRoot) {
+  auto oldRoot = makeRoot(KeyAlgorithm::kEcdsaP256, "old root");
+  auto newRoot = makeRoot(KeyAlgorithm::kEd25519, "new root");
+  auto cross =
+      oldRoot.crossSign(newRoot.certificate(), testNow() - hours(1), testNow() + hours(24));
+  ASSERT_TRUE(cross.ok()) << cross.error().message;
+  EXPECT_EQ(cross->subjectCommonName(), "new root");
+  EXPECT_EQ(cross->issuerCommonName(), "old root");
+  EXPECT_TRUE(cross->isCA());
+  auto csr = makeCsr(defaultCsrTemplate(), makeKey(KeyAlgorithm::kEcdsaP256));
+  auto leaf = signRequest(csr, RequestSpec{}, newRoot, testNow());
+  ASSERT_TRUE(leaf.ok());
+  const std::string chain = leaf->leaf.toPem() + cross->toPem();
+  EXPECT_EQ(verifyChain(chain, oldRoot.certificate().toPem(), testNow()), "ok");
+  EXPECT_EQ(verifyChain(chain, newRoot.certificate().toPem(), testNow()), "ok");
+  EXPECT_NE(verifyChain(leaf->leaf.toPem(), oldRoot.certificate().toPem(), testNow()), "ok");
+}
 
 TEST(SignerTest, CopiesSubjectAndEverySanKind) {
   CsrTemplate t = defaultCsrTemplate();

@@ -664,5 +664,84 @@ TEST(ChecksTest, RecoveredWithinWithoutAnOutageCannotBeEvaluated) {
   EXPECT_TRUE(r.settled);
 }
 
+// root-rotation: the bundle from before the rotation, and the Secret's ca.crt from 2 s, each
+// probed against what the application serves; the rotated certificate "bb" is served from 3 s.
+Evidence rotationEvidence() {
+  Evidence e = baseEvidence();
+  e.rotatedAt = at(500ms);
+  e.oldRootDroppedAt = at(30s);
+  e.trusts = {"the CA bundle from before the rotation (CN=old)",
+              "the Secret's ca.crt from 12:00:02Z (CN=new, CN=old)"};
+  e.secret = {{at(2s), "bb", "new", at(200s)}};
+  e.probes = {{at(0ms), true, "", "aa"}, {at(3s), true, "", "bb"}};
+  e.trustProbes = {{at(0ms), e.trusts[0], true, "", "aa", "old"},
+                   {at(2500ms), e.trusts[1], true, "", "aa", "old"},
+                   {at(3s), e.trusts[1], true, "", "bb", "new"},
+                   {at(3s), e.trusts[0], true, "", "bb", "new"}};
+  return e;
+}
+
+TEST(ChecksTest, TrustKeptHoldsOnceEveryTrustVerifiedTheRotatedCertificate) {
+  Evidence e = rotationEvidence();
+  e.now = at(4s);
+  auto early = evaluateCheck(spec("trust-kept"), e);
+  EXPECT_EQ(early.outcome, CheckOutcome::kHeld);
+  EXPECT_FALSE(early.settled);  // the served renewal concluded 1 s ago; settles after 5 s
+  e.now = at(9s);
+  auto held = evaluateCheck(spec("trust-kept"), e);
+  EXPECT_EQ(held.outcome, CheckOutcome::kHeld);
+  EXPECT_TRUE(held.settled);
+  EXPECT_THAT(held.evidence,
+              AllOf(HasSubstr("every client trust kept verifying the served chain"),
+                    HasSubstr("the issuer rotated its root at 12:00:00.5"),
+                    HasSubstr("offers the old root until 12:00:30"),
+                    HasSubstr("served serial bb (issuer CN=new) from 12:00:03"),
+                    HasSubstr("the CA bundle from before the rotation (CN=old) verified it at "
+                              "12:00:03")));
+}
+
+TEST(ChecksTest, TrustKeptWaitsForEveryTrustToSeeTheRotatedCertificate) {
+  Evidence e = rotationEvidence();
+  e.trustProbes.pop_back();  // the bundle from before has not been tried on "bb" yet
+  e.now = at(9s);
+  auto r = evaluateCheck(spec("trust-kept"), e);
+  EXPECT_EQ(r.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_FALSE(r.settled);
+  EXPECT_THAT(r.evidence, HasSubstr("has not been probed against serial bb"));
+}
+
+TEST(ChecksTest, TrustKeptNamesTheTrustThatBrokeAndWhen) {
+  Evidence e = rotationEvidence();
+  e.trustProbes.back() = {at(3s), e.trusts[0],
+                          false,  "unable to get local issuer certificate at depth 0 (the leaf)",
+                          "bb",   "new"};
+  // A refused connection says nothing about trust: not the break.
+  e.trustProbes.insert(e.trustProbes.begin() + 1,
+                       {at(1s), e.trusts[0], false, "connect: Connection refused", "", ""});
+  e.now = at(3500ms);
+  auto r = evaluateCheck(spec("trust-kept"), e);
+  EXPECT_EQ(r.outcome, CheckOutcome::kViolated);
+  EXPECT_TRUE(r.settled);
+  EXPECT_EQ(r.at, at(3s));
+  EXPECT_THAT(r.evidence,
+              AllOf(HasSubstr("a client trusting the CA bundle from before the rotation (CN=old) "
+                              "stopped verifying the served chain at 12:00:03"),
+                    HasSubstr("serial bb (issuer CN=new): unable to get local issuer"),
+                    HasSubstr("trust did not propagate"),
+                    Not(HasSubstr("Secret's ca.crt from "
+                                  "12:00:02Z (CN=new, "
+                                  "CN=old) stopped"))));
+}
+
+TEST(ChecksTest, TrustKeptNeedsTheRunsClientTrusts) {
+  Evidence e = baseEvidence();  // another scenario, with --check trust-kept
+  auto r = evaluateCheck(spec("trust-kept"), e);
+  EXPECT_EQ(r.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_TRUE(r.settled);
+  EXPECT_THAT(r.evidence, HasSubstr("root-rotation probes with"));
+  e.probing = false;
+  EXPECT_THAT(evaluateCheck(spec("trust-kept"), e).evidence, HasSubstr("no application"));
+}
+
 }  // namespace
 }  // namespace certchaos::scenario
