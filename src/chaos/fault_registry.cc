@@ -27,6 +27,7 @@ const std::vector<const FaultFactory*>& faultFactories() {
       &faults::corrupt(),
       &faults::backdated(),
       &faults::outageWindow(),
+      &faults::revoked(),
   };
   return kAll;
 }

@@ -41,6 +41,8 @@ class Certificate {
   SystemTime notAfter() const;
   std::vector<std::string> dnsNames() const;
   std::vector<std::string> ipAddresses() const;
+  // The URIs of the CRL distribution points extension, in order; empty when it has none.
+  std::vector<std::string> crlDistributionPoints() const;
   bool isCA() const;
   X509* get() const { return cert_.get(); }
 
@@ -95,6 +97,9 @@ struct CertificateTemplate {
   std::string subjectAltNameDer;
   // A CA request's name constraints, copied with their criticality as cert-manager does.
   std::optional<RawExtension> nameConstraints;
+  // URIs of a CRL distribution points extension (scenario 25 names its issuer's CRL); none when
+  // empty, as cert-manager's CA issuer writes none.
+  std::vector<std::string> crlDistributionPoints;
 };
 
 inline constexpr const char* kServerAuthOid = "1.3.6.1.5.5.7.3.1";

@@ -24,6 +24,7 @@ struct ProbeObservation {
   bool ok = false;
   std::string error;         // why the probe failed; empty when ok
   std::string servedSerial;  // empty when nothing was served (connection refused...)
+  bool revoked = false;      // the CRL named by the served leaf lists it (revoked)
 };
 
 // A certificate the Secret held during the run.
@@ -97,6 +98,8 @@ struct Evidence {
   std::optional<report::CertManagerBackoff> backoff{};
   // The Certificate's status.renewalTime when the run forced the renewal.
   std::optional<SystemTime> renewalDueAt{};
+  // revoked, response=renew: when the runner renewed as an operator would after the revocation.
+  std::optional<SystemTime> operatorRenewalAt{};
 };
 
 // One check, evaluated. `settled`: the outcome cannot change any more (a held invariant is not

@@ -26,5 +26,6 @@ const FaultFactory& badProfile();
 const FaultFactory& corrupt();
 const FaultFactory& backdated();
 const FaultFactory& outageWindow();
+const FaultFactory& revoked();
 
 }  // namespace certchaos::chaos::faults

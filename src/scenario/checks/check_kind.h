@@ -35,6 +35,7 @@ const CheckKind& clientsReject();
 const CheckKind& servedRenewal();
 const CheckKind& retriedBeforeExpiry();
 const CheckKind& recoveredWithin();
+const CheckKind& replacedWithin();
 
 // ---- helpers shared by the kinds ----
 
