@@ -19,9 +19,9 @@ using pki::testing::makeKey;
 using pki::testing::makeRoot;
 using pki::testing::verifyChain;
 using std::chrono::hours;
+using ::testing::AllOf;
 using testing::approvedRequest;
 using testing::engineFor;
-using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 class SignTest : public ::testing::Test {
@@ -303,9 +303,9 @@ TEST(RevokedParametersTest, BadParametersNameParameterValueAndRange) {
   EXPECT_THAT(bad(R"({"response": "panic"})"),
               AllOf(HasSubstr("spec.parameters.response"), HasSubstr("none, renew"),
                     HasSubstr("\"panic\"")));
-  EXPECT_THAT(bad(R"({"count": "0"})"),
-              AllOf(HasSubstr("spec.parameters.count: expected a positive integer"),
-                    HasSubstr("\"0\"")));
+  EXPECT_THAT(
+      bad(R"({"count": "0"})"),
+      AllOf(HasSubstr("spec.parameters.count: expected a positive integer"), HasSubstr("\"0\"")));
   EXPECT_EQ(bad(R"({"window": "24h", "response": "renew", "renewAfter": "1h"})"), "accepted");
 }
 
