@@ -85,8 +85,10 @@ const Row kRows[] = {
     {23, "backdated", "issuer", "valid certificate whose renewal time is already past",
      "the tool detects and stops the re-issue loop (circuit breaker)", "cert-manager loop hazard",
      kImpl},
-    {24, "oversized", "issuer", "a chain larger than cert-manager's size limits",
-     "failure is visible, not silent", "cert-manager size flags", kPlanned},
+    {24, "oversized", "issuer",
+     "a chain larger than cert-manager's size limit (330000 bytes of PEM in v1.21), padded with "
+     "copies of the CA certificate",
+     "failure is visible, not silent", "cert-manager size flags", kImpl},
     {25, "revoked", "issuer+runner",
      "sign with a CRL distribution point, then publish the certificate as revoked in the CRL the "
      "issuer serves; the probe checks revocation (CRL)",
@@ -240,6 +242,10 @@ Hypothesis hypothesisOf(int number) {
     case 29:
       // The run waits for the Certificate's recovery, however late, to measure the lag.
       return checked({recoveredWithin()}, InjectionEvidence::kIssuerEvent, true);
+    case 24:
+      // The failure must show (a failed request, a Warning Event, Ready=False) while the old
+      // certificate is still served.
+      return checked({signalBeforeExpiry(), probesValid()});
     case 25:
       // The replacement, when something asks for one, comes while the fault stays on.
       return checked({replacedWithin()}, InjectionEvidence::kIssuerEvent, true);

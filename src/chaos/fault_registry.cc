@@ -28,6 +28,7 @@ const std::vector<const FaultFactory*>& faultFactories() {
       &faults::backdated(),
       &faults::outageWindow(),
       &faults::revoked(),
+      &faults::oversized(),
   };
   return kAll;
 }

@@ -538,6 +538,22 @@ std::string revokedParameterProblem(const chaos::ScenarioInfo& scenario,
   return "";
 }
 
+// oversized: a chain past 1 MiB leaves no room in a CertificateRequest under etcd's 1.5 MiB (its
+// base64 alone is 1.33 times larger): the API server, not cert-manager, would refuse it.
+constexpr long long kMaxOversizedBytes = 1 << 20;
+std::string oversizedParameterProblem(const chaos::ScenarioInfo& scenario,
+                                      const std::map<std::string, std::string>& parameters) {
+  if (scenario.name != "oversized") return "";
+  const std::string value = parameterOrDefault(scenario, parameters, "size");
+  long long size = 0;
+  std::from_chars(value.data(), value.data() + value.size(), size);  // checked by the catalog
+  if (size <= kMaxOversizedBytes) return "";
+  return "scenario 24 (oversized) --set size: expected a number of bytes from 1 to " +
+         std::to_string(kMaxOversizedBytes) + ", found \"" + value +
+         "\"; a larger chain does not fit in a CertificateRequest (etcd stores at most 1.5 MiB "
+         "an object), so the API server, not cert-manager, would refuse it";
+}
+
 int rateLimitFill(const chaos::ScenarioInfo& scenario,
                   const std::map<std::string, std::string>& parameters) {
   if (scenario.name != "rate-limit") return 0;
@@ -755,6 +771,9 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   }
   if (auto bad = revokedParameterProblem(*scenario, o.parameters, *base.leaf, o.timeScale);
       !bad.empty()) {
+    return makeError("BadInput", bad);
+  }
+  if (auto bad = oversizedParameterProblem(*scenario, o.parameters); !bad.empty()) {
     return makeError("BadInput", bad);
   }
   result.dir = o.runsDir + "/" + r.run.id;

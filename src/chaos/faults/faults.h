@@ -27,5 +27,6 @@ const FaultFactory& corrupt();
 const FaultFactory& backdated();
 const FaultFactory& outageWindow();
 const FaultFactory& revoked();
+const FaultFactory& oversized();
 
 }  // namespace certchaos::chaos::faults
