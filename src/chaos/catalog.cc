@@ -85,10 +85,16 @@ const Row kRows[] = {
     {23, "backdated", "issuer", "valid certificate whose renewal time is already past",
      "the tool detects and stops the re-issue loop (circuit breaker)", "cert-manager loop hazard",
      kImpl},
-    {24, "oversized", "issuer", "a chain larger than cert-manager's size limits",
-     "failure is visible, not silent", "cert-manager size flags", kPlanned},
-    {25, "revoked", "issuer+runner", "sign, then publish the certificate as revoked (CRL)",
-     "re-issue within the compliance window", "I5, I12", kPlanned},
+    {24, "oversized", "issuer",
+     "a chain larger than cert-manager's size limit (330000 bytes of PEM in v1.21), padded with "
+     "copies of the CA certificate",
+     "failure is visible, not silent", "cert-manager size flags", kImpl},
+    {25, "revoked", "issuer+runner",
+     "sign with a CRL distribution point, then publish the certificate as revoked in the CRL the "
+     "issuer serves; the probe checks revocation (CRL)",
+     "a replacement is issued and served within the compliance window (cert-manager reads no "
+     "CRL: without response=renew nobody asks for one)",
+     "I5, I12", kImpl},
     {26, "renewal-not-loaded", "runner",
      "normal renewal; compare the served certificate with the Secret",
      "the served serial changes before the old notAfter", "I16, cert-manager #1440", kRunner},
@@ -167,11 +173,18 @@ CheckSpec trustKept() {
           {}};
 }
 
+CheckSpec replacedWithin() {
+  return {"replaced-within",
+          "a certificate the probe found revoked (CRL) is replaced: another one served, valid and "
+          "not revoked, within the window",
+          {{"window", "15m"}}};
+}
+
 // Every kind once, at the tolerance a run gets when it adds the check without a value.
 std::vector<CheckSpec> checkKindDefaults() {
   return {probesValid(),         renewedBeforeExpiry(), signalBeforeExpiry(), maxRequests(5),
           ownIssuerOnly(),       deniedNotStored(),     clientsReject(""),    servedRenewal(),
-          retriedBeforeExpiry(), recoveredWithin(),     trustKept()};
+          retriedBeforeExpiry(), recoveredWithin(),     trustKept(),          replacedWithin()};
 }
 
 struct Hypothesis {
@@ -238,6 +251,13 @@ Hypothesis hypothesisOf(int number) {
     case 29:
       // The run waits for the Certificate's recovery, however late, to measure the lag.
       return checked({recoveredWithin()}, InjectionEvidence::kIssuerEvent, true);
+    case 24:
+      // The failure must show (a failed request, a Warning Event, Ready=False) while the old
+      // certificate is still served.
+      return checked({signalBeforeExpiry(), probesValid()});
+    case 25:
+      // The replacement, when something asks for one, comes while the fault stays on.
+      return checked({replacedWithin()}, InjectionEvidence::kIssuerEvent, true);
     default:
       return checked({});  // planned scenarios: no checks until they are implemented
   }
@@ -365,7 +385,6 @@ Result<IssuerScenario> issuerScenarioFor(const ScenarioInfo& scenario,
 
 std::string whyNoRecoveryUnderFault(const ScenarioInfo& scenario,
                                     const std::map<std::string, std::string>& parameters) {
-  if (!scenario.recoversUnderFault || scenario.name != "fail-transient") return "";
   auto value = [&](const std::string& name) {
     if (auto given = parameters.find(name); given != parameters.end()) return given->second;
     for (const auto& p : scenario.parameters) {
@@ -373,6 +392,11 @@ std::string whyNoRecoveryUnderFault(const ScenarioInfo& scenario,
     }
     return std::string();
   };
+  if (scenario.recoversUnderFault && scenario.name == "revoked" && value("response") == "none") {
+    return "nothing asks for a replacement of the revoked certificate: cert-manager reads no CRL "
+           "and the run does not renew (response=none)";
+  }
+  if (!scenario.recoversUnderFault || scenario.name != "fail-transient") return "";
   if (value("attempts") != "0") return "";
   if (value("mode") == "pending") {
     return "fail-transient fails every attempt (attempts=0) and retries the same request "

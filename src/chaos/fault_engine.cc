@@ -294,6 +294,8 @@ Result<SignedOutput> FaultEngine::sign(const Decision& decision, const RequestCo
   plan.leaf = std::move(*tmpl);
   plan.csr = &csr;
   plan.now = ctx.now;
+  plan.crlUrl = ctx.crlUrl;
+  plan.revokedSinceChaos = ctx.revokedSinceChaos;
   plan.configured = &authority;
   plan.chaosSince = ctx.chaosSince;
   plan.signer =
@@ -317,7 +319,9 @@ Result<SignedOutput> FaultEngine::sign(const Decision& decision, const RequestCo
     }
     plan.faultSeed = faults_[i].seed;
     if (auto r = f.shape(plan, *stream); !r) return r.error();
-    out.applied.push_back({std::string(f.type()), eventReasonFor(f.type()), f.describe()});
+    out.applied.push_back({std::string(f.type()), eventReasonFor(f.type()),
+                           plan.appliedNote.empty() ? f.describe() : plan.appliedNote});
+    plan.appliedNote.clear();
   }
 
   EVP_PKEY* key = plan.substituteKey ? plan.substituteKey->get() : csr.publicKey();
@@ -325,6 +329,7 @@ Result<SignedOutput> FaultEngine::sign(const Decision& decision, const RequestCo
   if (!issued) return issued.error();
   out.certificatePem = plan.omitIntermediates ? issued->leaf.toPem() : issued->bundle.chainPem;
   out.caPem = plan.caPem.value_or(issued->bundle.caPem);
+  out.revokeAt = plan.revokeAt;
 
   for (auto& [f, stream] : outputFaults) {
     f->reshape(out, *stream);

@@ -28,6 +28,8 @@ const std::vector<const FaultFactory*>& faultFactories() {
       &faults::backdated(),
       &faults::outageWindow(),
       &faults::rootRotation(),
+      &faults::revoked(),
+      &faults::oversized(),
   };
   return kAll;
 }

@@ -14,6 +14,7 @@
 #include "certchaos/issuer/issuer_reconciler.h"
 #include "certchaos/issuer/lean_request.h"
 #include "certchaos/issuer/request_reconciler.h"
+#include "certchaos/issuer/revocation_list.h"
 #include "certchaos/kube/informer.h"
 #include "certchaos/kube/leader_election.h"
 #include "certchaos/kube/work_queue.h"
@@ -223,6 +224,29 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
     }
     res.set_content(registry.render(), "text/plain; version=0.0.4");
   });
+  // Scenario 25: each issuer's CRL, signed by its CA, listing what it published as revoked.
+  RevocationList revocations;
+  http.Get(R"(/crl/.+)", [&](const httplib::Request& req, httplib::Response& res) {
+    const std::string key = issuerKeyForCrlPath(req.path);
+    auto issuer = key.empty() ? std::nullopt : issuers.get(key);
+    if (!issuer) {
+      res.status = 404;
+      res.set_content("no issuer loaded under " + req.path +
+                          "; expected /crl/ChaosIssuer/<namespace>/<name>.crl or "
+                          "/crl/ChaosClusterIssuer/<name>.crl",
+                      "text/plain");
+      return;
+    }
+    const auto now = rt.clock.now();
+    auto crl = pki::Crl::build(*issuer->authority, revocations.publishedAt(key, now), now,
+                               now + kCrlValidity);
+    if (!crl) {
+      res.status = 500;
+      res.set_content(crl.error().message, "text/plain");
+      return;
+    }
+    res.set_content(crl->toDer(), "application/pkix-crl");
+  });
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok", "text/plain");
   });
@@ -249,6 +273,7 @@ int runController(std::shared_ptr<kube::Client> client, const ControllerOptions&
     std::rename((options.addressFile + ".tmp").c_str(), options.addressFile.c_str());
   }
   log.info("serving metrics and health", {{"address", "http://" + address}});
+  requestReconciler.publishRevocations(&revocations, "http://" + address);
 
   auto lead = [&](std::stop_token stop) {
     namespaces.start();

@@ -275,6 +275,10 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
   const ActiveIssuer& issuer = target->issuer;
   chaos::RequestContext ctx = contextFor(*target);
   ctx.chaosSince = issuer.chaosSince;
+  if (revocations_ != nullptr && !crlBaseUrl_.empty()) {
+    ctx.crlUrl = crlBaseUrl_ + crlPathFor(issuer.key);
+    ctx.revokedSinceChaos = revocations_->countFor(issuer.key, issuer.generation);
+  }
   if (const auto* ready = api::findCondition(request, "Ready");
       ready != nullptr && ready->value("reason", "") == "Pending" &&
       ready->value("message", "").rfind(kHoldMarker, 0) == 0) {
@@ -473,6 +477,19 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
         std::to_string(signed_->certificatePem.size()) +
         " bytes, over the size of an object the API server stores (1.5 MiB by default "
         "in etcd); request a certificate with fewer or shorter names");
+  }
+  // Published as revoked only once the certificate is stored: one cert-manager never received
+  // would be revoked for nothing.
+  if (signed_->revokeAt && revocations_ != nullptr) {
+    if (auto chain = pki::Certificate::chainFromPem(signed_->certificatePem);
+        chain && !chain->empty()) {
+      revocations_->add(issuer.key, issuer.generation, chain->front().serialHex(),
+                        *signed_->revokeAt);
+      rt_.log.info("certificate to be published as revoked",
+                   {{"request", describe(request)},
+                    {"serial", chain->front().serialHex()},
+                    {"revokeAt", formatRfc3339(*signed_->revokeAt)}});
+    }
   }
   {
     std::lock_guard lock(mu_);

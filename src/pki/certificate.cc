@@ -224,6 +224,26 @@ std::vector<std::string> Certificate::dnsNames() const {
   return out;
 }
 
+std::vector<std::string> Certificate::crlDistributionPoints() const {
+  std::vector<std::string> out;
+  auto* points = static_cast<CRL_DIST_POINTS*>(
+      X509_get_ext_d2i(cert_.get(), NID_crl_distribution_points, nullptr, nullptr));
+  for (int i = 0; points != nullptr && i < sk_DIST_POINT_num(points); ++i) {
+    const DIST_POINT* point = sk_DIST_POINT_value(points, i);
+    if (point->distpoint == nullptr || point->distpoint->type != 0) continue;  // not a fullName
+    const GENERAL_NAMES* names = point->distpoint->name.fullname;
+    for (int j = 0; j < sk_GENERAL_NAME_num(names); ++j) {
+      const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, j);
+      if (name->type != GEN_URI) continue;
+      const ASN1_IA5STRING* uri = name->d.uniformResourceIdentifier;
+      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                       static_cast<std::size_t>(ASN1_STRING_length(uri)));
+    }
+  }
+  CRL_DIST_POINTS_free(points);
+  return out;
+}
+
 std::vector<std::string> Certificate::ipAddresses() const {
   std::vector<std::string> out;
   auto* names = static_cast<GENERAL_NAMES*>(
@@ -291,6 +311,12 @@ Result<Certificate> signCertificate(const CertificateTemplate& tmpl, EVP_PKEY* s
   exts.emplace_back(NID_basic_constraints, bc);
   // As Go's x509: only a CA gets a subjectKeyIdentifier of its own.
   if (tmpl.isCA) exts.emplace_back(NID_subject_key_identifier, "hash");
+  if (!tmpl.crlDistributionPoints.empty()) {
+    std::string cdp;
+    for (const auto& uri : tmpl.crlDistributionPoints)
+      cdp += (cdp.empty() ? "" : ",") + ("URI:" + uri);
+    exts.emplace_back(NID_crl_distribution_points, cdp);
+  }
   for (const auto& [nid, value] : exts) {
     if (auto r = addExtension(cert.get(), &ctx, nid, value); !r) return r.error();
   }

@@ -154,6 +154,26 @@ report::Prediction predictWithProductionFigures(
       return out;
     }
   }
+  if (name == "revoked") {
+    // cert-manager reads no CRL: left alone, a revoked certificate is replaced at its renewal
+    // time, which in production is weeks away.
+    auto compliance = parseGoDuration(parameter(scenario, parameters, "window"));
+    const Nanos untilRenewal = std::chrono::duration_cast<Nanos>(kProductionDuration) - window;
+    if (compliance) {
+      out.assumptions["complianceWindow"] = fmt(*compliance);
+      out.text =
+          "In production cert-manager never reads the CRL: a revoked " +
+          formatGoDuration(kProductionDuration) +
+          " certificate issued just before the revocation is served, revoked, until its "
+          "renewal time " +
+          fmt(untilRenewal) + " later, " +
+          (untilRenewal > *compliance ? fmt(untilRenewal - *compliance) + " past" : "within") +
+          " the " + fmt(*compliance) +
+          " compliance window, unless an operator renews it ('certchaos renew', 'cmctl "
+          "renew') or a tool watching the CA's revocation notices does.";
+      return out;
+    }
+  }
   if (name == "hang" || name == "silent-failure") {
     out.text =
         "In production a request that is never answered stays Pending for ever "

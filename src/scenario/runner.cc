@@ -162,6 +162,7 @@ struct RunState {
   // CA bundle), in the order the Secret held them.
   std::string secretCaPem;
   std::vector<std::pair<std::string, std::string>> laterTrusts;
+  std::optional<SystemTime> revokedSeenAt;  // revoked: the first probe that found it in the CRL
 };
 
 // How long the Certificate's Ready=False must last to be a signal (wall).
@@ -506,6 +507,58 @@ std::string parameterOrDefault(const chaos::ScenarioInfo& scenario,
   return "";
 }
 
+// The scenario's checks with its parameters where a check reads one: revoked's compliance window
+// is the tolerance of replaced-within.
+std::vector<chaos::CheckSpec> scenarioChecks(const chaos::ScenarioInfo& scenario,
+                                             const std::map<std::string, std::string>& parameters) {
+  std::vector<chaos::CheckSpec> checks = scenario.checks;
+  for (auto& c : checks) {
+    if (scenario.name == "revoked" && c.kind == "replaced-within") {
+      c.tolerance["window"] = parameterOrDefault(scenario, parameters, "window");
+    }
+  }
+  return checks;
+}
+
+// revoked: a compliance window (or a revocation delay) as long as the certificate's life measures
+// its expiry, not the response to a revocation. Checked against the base certificate, whose
+// lifetime the renewed one shares. "" when the parameters fit.
+std::string revokedParameterProblem(const chaos::ScenarioInfo& scenario,
+                                    const std::map<std::string, std::string>& parameters,
+                                    const pki::Certificate& base, double timeScale) {
+  if (scenario.name != "revoked") return "";
+  const auto lifetime = base.notAfter() - base.notBefore();
+  const auto nominalLifetime = std::chrono::duration_cast<std::chrono::seconds>(lifetime) *
+                               static_cast<std::int64_t>(timeScale);
+  for (const char* name : {"window", "revokeAfter", "renewAfter"}) {
+    const std::string value = parameterOrDefault(scenario, parameters, name);
+    auto d = parseGoDuration(value);  // validated as a duration by the catalog already
+    if (!d || *d < nominalLifetime) continue;
+    return std::string("scenario 25 (revoked) --set ") + name + ": expected a duration from 0s " +
+           (std::string(name) == "window" ? "(exclusive) " : "") + "up to the certificate's " +
+           "lifetime (" + formatGoDuration(nominalLifetime) + " nominal, exclusive), found \"" +
+           value + "\"; the certificate's own renewal would replace it first. Use a shorter " +
+           name + " or a Certificate with a longer duration";
+  }
+  return "";
+}
+
+// oversized: a chain past 1 MiB leaves no room in a CertificateRequest under etcd's 1.5 MiB (its
+// base64 alone is 1.33 times larger): the API server, not cert-manager, would refuse it.
+constexpr long long kMaxOversizedBytes = 1 << 20;
+std::string oversizedParameterProblem(const chaos::ScenarioInfo& scenario,
+                                      const std::map<std::string, std::string>& parameters) {
+  if (scenario.name != "oversized") return "";
+  const std::string value = parameterOrDefault(scenario, parameters, "size");
+  long long size = 0;
+  std::from_chars(value.data(), value.data() + value.size(), size);  // checked by the catalog
+  if (size <= kMaxOversizedBytes) return "";
+  return "scenario 24 (oversized) --set size: expected a number of bytes from 1 to " +
+         std::to_string(kMaxOversizedBytes) + ", found \"" + value +
+         "\"; a larger chain does not fit in a CertificateRequest (etcd stores at most 1.5 MiB "
+         "an object), so the API server, not cert-manager, would refuse it";
+}
+
 int rateLimitFill(const chaos::ScenarioInfo& scenario,
                   const std::map<std::string, std::string>& parameters) {
   if (scenario.name != "rate-limit") return 0;
@@ -603,7 +656,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   auto injection = chaos::issuerScenarioFor(*scenario, o.parameters);
   if (!injection) return makeError("BadInput", injection.error().message);
   // The scenario's checks with this run's --check overrides, validated before anything runs.
-  auto runChecks = applyCheckOverrides(scenario->checks, o.checkOverrides);
+  auto runChecks = applyCheckOverrides(scenarioChecks(*scenario, o.parameters), o.checkOverrides);
   if (!runChecks) return runChecks.error();
   for (const auto& check : *runChecks) {
     if (auto valid = validateCheck(check.spec); !valid) return valid.error();
@@ -725,6 +778,13 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                                      certObject +
                                      "), found none; wait until the Certificate is Ready");
   }
+  if (auto bad = revokedParameterProblem(*scenario, o.parameters, *base.leaf, o.timeScale);
+      !bad.empty()) {
+    return makeError("BadInput", bad);
+  }
+  if (auto bad = oversizedParameterProblem(*scenario, o.parameters); !bad.empty()) {
+    return makeError("BadInput", bad);
+  }
   result.dir = o.runsDir + "/" + r.run.id;
   std::error_code dirError;
   fs::create_directories(result.dir, dirError);
@@ -785,6 +845,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                          : !base.leaf->dnsNames().empty() ? base.leaf->dnsNames().front()
                                                           : target->host;
     target->trustedCaPem = base.caPem;
+    target->checkRevocation = scenario->name == "revoked";
     probeTarget = *target;
   }
   ev.probing = probeTarget.has_value();
@@ -1157,7 +1218,12 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     ev.lastProbeAt = now;
     if (ev.probes.empty() || ev.probes.back().ok != p.ok || ev.probes.back().error != p.error ||
         ev.probes.back().servedSerial != serial) {
-      ev.probes.push_back({now, p.ok, p.error, serial});
+      ev.probes.push_back({now, p.ok, p.error, serial, p.revoked});
+    }
+    if (p.revoked && !st.revokedSeenAt) {
+      st.revokedSeenAt = now;
+      timeline.add(Source::kProbe, "CertificateRevoked",
+                   "the served certificate is revoked: " + p.error, o.appUrl, now);
     }
     if (!serial.empty() && serial != st.servedSerial) {
       if (!st.servedSerial.empty()) {
@@ -1330,6 +1396,36 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     }
   };
 
+  // revoked, response=renew: the runner renews as an operator would, renewAfter after the probe
+  // found the served certificate revoked.
+  const bool operatorRenews = scenario->name == "revoked" &&
+                              parameterOrDefault(*scenario, o.parameters, "response") == "renew";
+  std::chrono::nanoseconds operatorDelay{0};
+  if (auto after = parseGoDuration(parameterOrDefault(*scenario, o.parameters, "renewAfter"));
+      operatorRenews && after) {
+    operatorDelay = *after / static_cast<std::int64_t>(o.timeScale);
+  }
+  bool operatorRenewed = false;
+  auto renewAsOperator = [&] {
+    if (!operatorRenews || operatorRenewed) return;
+    {
+      std::lock_guard lock(st.mu);
+      if (!st.revokedSeenAt || clock.now() < *st.revokedSeenAt + operatorDelay) return;
+    }
+    operatorRenewed = true;
+    const auto at = clock.now();
+    auto renewed = forceRenewal(*client, o.certificate.ns, o.certificate.name, clock);
+    std::lock_guard lock(st.mu);
+    if (renewed) ev.operatorRenewalAt = at;
+    timeline.add(Source::kRunner, renewed ? "OperatorRenewal" : "OperatorRenewalFailed",
+                 renewed
+                     ? "renewal forced as an operator would after the revocation "
+                       "(response=renew, renewAfter " +
+                           parameterOrDefault(*scenario, o.parameters, "renewAfter") + " nominal)"
+                     : "could not force the renewal: " + renewed.error().message,
+                 certObject, at);
+  };
+
   // 6. Observe until the checks decide (and, when recovery comes under the fault, until it is
   // seen), the timeout, the circuit breaker or an abort.
   const auto deadline = std::chrono::steady_clock::now() + o.timeout;
@@ -1344,6 +1440,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       break;
     }
     denyQueued();
+    renewAsOperator();
     std::lock_guard lock(st.mu);
     if (st.countedRequests > o.maxRequests) {
       breaker = true;

@@ -1,6 +1,7 @@
 #include "certchaos/scenario/tls_probe.h"
 
 #include <arpa/inet.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -144,7 +145,84 @@ std::string describeFailure(long verify, const std::optional<RejectedCertificate
   return out;
 }
 
+// The CRL a distribution point names, fetched as a client does (http only: CRLs are signed, and
+// RFC 5280 distribution points are http or ldap).
+Result<pki::Crl> fetchCrl(const std::string& url, std::chrono::milliseconds timeout) {
+  const std::string prefix = "http://";
+  if (url.rfind(prefix, 0) != 0) {
+    return makeError("BadCRL", "expected an http:// CRL distribution point, found '" + url + "'");
+  }
+  const auto slash = url.find('/', prefix.size());
+  const std::string hostPort = url.substr(prefix.size(), slash - prefix.size());
+  const std::string path = slash == std::string::npos ? "/" : url.substr(slash);
+  httplib::Client http("http://" + hostPort);
+  const auto seconds = static_cast<time_t>(timeout.count() / 1000);
+  const auto micros = static_cast<time_t>((timeout.count() % 1000) * 1000);
+  http.set_connection_timeout(seconds, micros);
+  http.set_read_timeout(seconds, micros);
+  auto res = http.Get(path);
+  if (!res) {
+    return makeError("CRLUnavailable",
+                     "cannot fetch the CRL " + url + ": " + httplib::to_string(res.error()));
+  }
+  if (res->status != 200) {
+    return makeError("CRLUnavailable",
+                     "fetching the CRL " + url + " answered HTTP " + std::to_string(res->status));
+  }
+  auto crl = pki::Crl::parse(res->body);
+  if (!crl) return makeError(crl.error().code, "the CRL " + url + ": " + crl.error().message);
+  return crl;
+}
+
 }  // namespace
+
+std::string checkAgainstCrl(const pki::Certificate& served,
+                            const std::vector<pki::Certificate>& intermediates,
+                            const std::string& trustedCaPem, const pki::Crl& crl, SystemTime now,
+                            bool* revoked) {
+  *revoked = false;
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
+  BIO* bio = BIO_new_mem_buf(trustedCaPem.data(), static_cast<int>(trustedCaPem.size()));
+  while (X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    X509_STORE_add_cert(store.get(), ca);
+    X509_free(ca);
+  }
+  BIO_free(bio);
+  ERR_clear_error();
+  X509_STORE_add_crl(store.get(), crl.get());
+  struct StackDeleter {
+    void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }  // the certificates not owned
+  };
+  std::unique_ptr<STACK_OF(X509), StackDeleter> chain(sk_X509_new_null());
+  for (const auto& c : intermediates) sk_X509_push(chain.get(), c.get());
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
+                                                                      &X509_STORE_CTX_free);
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), served.get(), chain.get()) != 1) {
+    return "revocation check failed: cannot set up the verification (" + pki::lastOpensslError() +
+           ")";
+  }
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
+  X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(now));
+  if (X509_verify_cert(ctx.get()) == 1) return "";
+  const int error = X509_STORE_CTX_get_error(ctx.get());
+  const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
+  ERR_clear_error();
+  std::string out = X509_verify_cert_error_string(error);
+  out += " at depth " + std::to_string(depth);
+  if (error == X509_V_ERR_CERT_REVOKED && depth == 0) {
+    *revoked = true;
+    out += " (the leaf, serial " + served.serialHex();
+    for (const auto& entry : crl.revoked()) {
+      if (entry.serialHex == served.serialHex()) {
+        out += ", revoked at " + formatRfc3339(entry.revokedAt);
+      }
+    }
+    out += ", in the CRL of CN=" + crl.issuerCommonName() + ")";
+    return out;
+  }
+  return "revocation check failed: " + out;
+}
 
 Result<ProbeTarget> parseProbeUrl(const std::string& url) {
   const std::string prefix = "https://";
@@ -230,6 +308,26 @@ ProbeResult probeTls(const ProbeTarget& target, std::chrono::milliseconds timeou
     result.error = describeFailure(verify, failure.rejected, target.serverName, result.served);
   } else {
     result.ok = true;
+  }
+  const auto points =
+      result.served ? result.served->crlDistributionPoints() : std::vector<std::string>{};
+  if (result.ok && target.checkRevocation && !points.empty()) {
+    std::vector<pki::Certificate> intermediates;
+    STACK_OF(X509)* sent = SSL_get_peer_cert_chain(ssl.get());  // the leaf first, on a client
+    for (int i = 1; sent != nullptr && i < sk_X509_num(sent); ++i) {
+      X509* c = sk_X509_value(sent, i);
+      if (X509_up_ref(c) == 1) intermediates.emplace_back(pki::X509Ptr(c));
+    }
+    auto crl = fetchCrl(points.front(), timeout);
+    if (!crl) {
+      // As a client that checks revocation (hard fail): no CRL, no trust.
+      result.ok = false;
+      result.error = "revocation check failed: " + crl.error().message;
+    } else {
+      result.error = checkAgainstCrl(*result.served, intermediates, target.trustedCaPem, *crl,
+                                     std::chrono::system_clock::now(), &result.revoked);
+      result.ok = result.error.empty();
+    }
   }
   SSL_shutdown(ssl.get());
   return result;

@@ -50,6 +50,14 @@ struct SigningPlan {
   // make the same CA at every signing (root-rotation).
   std::uint64_t faultSeed = 0;
   std::optional<SystemTime> chaosSince;
+  // From the RequestContext: where the issuer publishes its CRL, how many it revoked so far.
+  std::string crlUrl;
+  int revokedSinceChaos = 0;
+  // revoked: when the issuer is to publish the signed certificate as revoked in its CRL.
+  std::optional<SystemTime> revokeAt;
+  // What the signing faults did to this request, when it differs from their describe() (a
+  // revoked fault that revokes only the first certificate): the Event's message.
+  std::string appliedNote;
 };
 
 // status.certificate and status.ca before base64, and what was done to them.
@@ -57,6 +65,7 @@ struct SignedOutput {
   std::string certificatePem;
   std::string caPem;
   std::vector<AppliedFault> applied;
+  std::optional<SystemTime> revokeAt;  // SigningPlan::revokeAt
 };
 
 class Fault {

@@ -35,6 +35,11 @@ struct RequestContext {
   // This issuer's successful issuances (any request) since its spec took its current form (the
   // scenario started), for rate limiting; order does not matter.
   std::vector<SystemTime> recentIssuances;
+  // Where this issuer publishes its CRL (http://HOST:PORT/crl/...), "" when it serves none; and
+  // how many certificates it has published as revoked since its spec took its current form
+  // (revoked: only the first ones are revoked, the replacements are not).
+  std::string crlUrl{};
+  int revokedSinceChaos = 0;
 };
 
 }  // namespace certchaos::chaos

@@ -15,6 +15,7 @@
 
 #include "certchaos/api/conditions.h"
 #include "certchaos/issuer/issuer_registry.h"
+#include "certchaos/issuer/revocation_list.h"
 #include "certchaos/issuer/runtime.h"
 
 namespace certchaos::issuer {
@@ -36,6 +37,14 @@ class RequestReconciler {
         registry_(registry),
         namespaceOptedIn_(std::move(namespaceOptedIn)),
         issuerChanged_(std::move(issuerChanged)) {}
+
+  // Certificates are published as revoked in `revocations`, whose CRLs are served under
+  // `crlBaseUrl` ("http://127.0.0.1:PORT"): set before the loops start; without it the revoked
+  // fault fails its requests (no CRL to publish in).
+  void publishRevocations(RevocationList* revocations, std::string crlBaseUrl) {
+    revocations_ = revocations;
+    crlBaseUrl_ = std::move(crlBaseUrl);
+  }
 
   // Returns when to look again, if the request waits on time (a hold, a retry).
   Result<std::optional<std::chrono::nanoseconds>> reconcile(const nlohmann::json& request);
@@ -73,6 +82,8 @@ class RequestReconciler {
   IssuerRegistry& registry_;
   std::function<bool(const std::string&)> namespaceOptedIn_;
   std::function<void(const std::string&)> issuerChanged_;
+  RevocationList* revocations_ = nullptr;
+  std::string crlBaseUrl_;
 
   mutable std::mutex mu_;
   std::set<std::string> finished_;  // UIDs written as Issued/Failed/Denied: never again

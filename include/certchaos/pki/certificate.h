@@ -41,6 +41,8 @@ class Certificate {
   SystemTime notAfter() const;
   std::vector<std::string> dnsNames() const;
   std::vector<std::string> ipAddresses() const;
+  // The URIs of the CRL distribution points extension, in order; empty when it has none.
+  std::vector<std::string> crlDistributionPoints() const;
   bool isCA() const;
   X509* get() const { return cert_.get(); }
 
@@ -98,6 +100,9 @@ struct CertificateTemplate {
   // The serial's big-endian bytes (positive); empty: 128 random bits, as CAs do. A fixed serial
   // makes a certificate from a fixed key reproducible (a seeded fault's CA).
   std::string serial;
+  // URIs of a CRL distribution points extension (scenario 25 names its issuer's CRL); none when
+  // empty, as cert-manager's CA issuer writes none.
+  std::vector<std::string> crlDistributionPoints;
 };
 
 inline constexpr const char* kServerAuthOid = "1.3.6.1.5.5.7.3.1";

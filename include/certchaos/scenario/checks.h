@@ -24,6 +24,7 @@ struct ProbeObservation {
   bool ok = false;
   std::string error;         // why the probe failed; empty when ok
   std::string servedSerial;  // empty when nothing was served (connection refused...)
+  bool revoked = false;      // the CRL named by the served leaf lists it (revoked)
 };
 
 // root-rotation: what one client trust made of the served chain, at each change. A client trust is
@@ -116,6 +117,8 @@ struct Evidence {
   std::vector<TrustObservation> trustProbes{};
   std::optional<SystemTime> rotatedAt{};
   std::optional<SystemTime> oldRootDroppedAt{};
+  // revoked, response=renew: when the runner renewed as an operator would after the revocation.
+  std::optional<SystemTime> operatorRenewalAt{};
 };
 
 // One check, evaluated. `settled`: the outcome cannot change any more (a held invariant is not

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "certchaos/common/result.h"
 #include "certchaos/common/time.h"
 #include "certchaos/pki/certificate.h"
+#include "certchaos/pki/crl.h"
 
 namespace certchaos::scenario {
 
@@ -32,6 +34,8 @@ struct ProbeResult {
   std::string error{};
   std::optional<pki::Certificate> served{};       // the leaf the server presented
   std::optional<RejectedCertificate> rejected{};  // when the chain did not verify
+  // checkRevocation: the CRL named by the leaf's distribution point lists it (error says when).
+  bool revoked = false;
 };
 
 struct ProbeTarget {
@@ -39,11 +43,24 @@ struct ProbeTarget {
   int port = 0;
   std::string serverName;  // SNI and the name to verify
   std::string trustedCaPem;
+  // Also check revocation as a client with CRL checking does: fetch the CRL the leaf's CRL
+  // distribution point names (http only) and verify with X509_V_FLAG_CRL_CHECK. A leaf without a
+  // distribution point is not checked.
+  bool checkRevocation = false;
 };
 
 // Parses "https://host:port[/...]".
 Result<ProbeTarget> parseProbeUrl(const std::string& url);
 
 ProbeResult probeTls(const ProbeTarget& target, std::chrono::milliseconds timeout);
+
+// The revocation check of a verified chain (`served` first, then the rest the server sent)
+// against `crl`: "" when not revoked, else why ("certificate revoked at depth 0 (the leaf,
+// serial ..., revoked at ...)", or what makes the CRL unusable). Pure: the unit tests and the
+// probe share it.
+std::string checkAgainstCrl(const pki::Certificate& served,
+                            const std::vector<pki::Certificate>& intermediates,
+                            const std::string& trustedCaPem, const pki::Crl& crl, SystemTime now,
+                            bool* revoked);
 
 }  // namespace certchaos::scenario

@@ -27,5 +27,7 @@ const FaultFactory& corrupt();
 const FaultFactory& backdated();
 const FaultFactory& outageWindow();
 const FaultFactory& rootRotation();
+const FaultFactory& revoked();
+const FaultFactory& oversized();
 
 }  // namespace certchaos::chaos::faults

@@ -36,6 +36,7 @@ const CheckKind& servedRenewal();
 const CheckKind& retriedBeforeExpiry();
 const CheckKind& recoveredWithin();
 const CheckKind& trustKept();
+const CheckKind& replacedWithin();
 
 // ---- helpers shared by the kinds ----
 

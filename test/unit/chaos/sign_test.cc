@@ -19,6 +19,7 @@ using pki::testing::makeKey;
 using pki::testing::makeRoot;
 using pki::testing::verifyChain;
 using std::chrono::hours;
+using ::testing::AllOf;
 using testing::approvedRequest;
 using testing::engineFor;
 using ::testing::HasSubstr;
@@ -345,6 +346,69 @@ TEST_F(SignTest, ComposedSigningFaults) {
   EXPECT_EQ(leaf.notBefore(), approvedRequest().now + hours(1));
   EXPECT_EQ(Certificate::chainFromPem(out.certificatePem)->size(), 1u);
   EXPECT_EQ(out.applied.size(), 3u);
+}
+
+// Scenario 25: the leaf names the issuer's CRL; the first certificate of the scenario is to be
+// published as revoked revokeAfter (scaled) after signing, the replacements are not.
+TEST_F(SignTest, RevokedNamesTheCrlAndRevokesOnlyTheFirstCertificates) {
+  auto engine = engineFor(R"("scenario": "25", "timeScale": 60,
+                              "parameters": {"revokeAfter": "10m", "count": "1"})");
+  RequestContext ctx = approvedRequest();
+  ctx.crlUrl = "http://127.0.0.1:8080/crl/ChaosIssuer/ns/chaos.crl";
+  const auto decision = engine.decide(ctx);
+  ASSERT_EQ(decision.action, Action::kSign);
+  auto first = engine.sign(decision, ctx, csr_, {}, root_);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(verify(*first), "ok");
+  EXPECT_THAT(leafOf(*first).crlDistributionPoints(), ::testing::ElementsAre(ctx.crlUrl));
+  ASSERT_TRUE(first->revokeAt.has_value());
+  EXPECT_EQ(*first->revokeAt, ctx.now + std::chrono::seconds(10));  // 10m at time scale 60
+  ASSERT_EQ(first->applied.size(), 1u);
+  EXPECT_EQ(first->applied[0].reason, "ChaosRevoked");
+  EXPECT_THAT(first->applied[0].message, HasSubstr("published as revoked"));
+
+  ctx.revokedSinceChaos = 1;  // the replacement
+  auto replacement = engine.sign(decision, ctx, csr_, {}, root_);
+  ASSERT_TRUE(replacement.ok()) << replacement.error().message;
+  EXPECT_THAT(leafOf(*replacement).crlDistributionPoints(), ::testing::ElementsAre(ctx.crlUrl));
+  EXPECT_FALSE(replacement->revokeAt.has_value());
+  EXPECT_THAT(replacement->applied[0].message, HasSubstr("not revoked"));
+}
+
+TEST_F(SignTest, RevokedWithoutACrlToPublishInFailsTheRequestSayingWhy) {
+  auto engine = engineFor(R"("scenario": "revoked")");
+  const RequestContext ctx = approvedRequest();  // no crlUrl: the issuer serves no CRL
+  auto out = engine.sign(engine.decide(ctx), ctx, csr_, {}, root_);
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(out.error().message, AllOf(HasSubstr("publishes no CRL"), HasSubstr("--listen")));
+}
+
+TEST_F(SignTest, HealthyCertificatesCarryNoCrlDistributionPoint) {
+  auto out = sign(R"("faults": [])");
+  EXPECT_TRUE(leafOf(out).crlDistributionPoints().empty());
+}
+
+TEST(RevokedParametersTest, BadParametersNameParameterValueAndRange) {
+  auto bad = [](const std::string& parameters) {
+    auto valid = validateChaosSpec(nlohmann::json::parse(
+        R"({"selfSigned": {}, "scenario": "25", "parameters": )" + parameters + "}"));
+    return valid ? std::string("accepted") : valid.error().message;
+  };
+  EXPECT_THAT(bad(R"({"window": "-1h"})"),
+              AllOf(HasSubstr("spec.parameters.window: expected a positive duration"),
+                    HasSubstr("found \"-1h\"")));
+  EXPECT_THAT(bad(R"({"window": "0s"})"), HasSubstr("spec.parameters.window"));
+  EXPECT_THAT(bad(R"({"revokeAfter": "-5m"})"),
+              AllOf(HasSubstr("spec.parameters.revokeAfter"), HasSubstr("\"-5m\"")));
+  EXPECT_THAT(bad(R"({"renewAfter": "soon"})"),
+              AllOf(HasSubstr("spec.parameters.renewAfter"), HasSubstr("\"soon\"")));
+  EXPECT_THAT(bad(R"({"response": "panic"})"),
+              AllOf(HasSubstr("spec.parameters.response"), HasSubstr("none, renew"),
+                    HasSubstr("\"panic\"")));
+  EXPECT_THAT(
+      bad(R"({"count": "0"})"),
+      AllOf(HasSubstr("spec.parameters.count: expected a positive integer"), HasSubstr("\"0\"")));
+  EXPECT_EQ(bad(R"({"window": "24h", "response": "renew", "renewAfter": "1h"})"), "accepted");
 }
 
 }  // namespace

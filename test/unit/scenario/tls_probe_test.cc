@@ -5,6 +5,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <thread>
 
 #include "certchaos/demoapp/certificate_store.h"
 #include "certchaos/demoapp/https_server.h"
@@ -35,6 +38,7 @@ struct ServedChain {
 struct LeafProfile {
   unsigned keyUsage = pki::kDigitalSignature;
   std::vector<std::string> extKeyUsageOids = {pki::kServerAuthOid};
+  std::string crlUrl{};  // the leaf's CRL distribution point, none when empty
 };
 
 ServedChain makeChain(SystemTime intermediateFrom, SystemTime intermediateTo, SystemTime leafFrom,
@@ -55,20 +59,22 @@ ServedChain makeChain(SystemTime intermediateFrom, SystemTime intermediateTo, Sy
   tmpl.notAfter = leafTo;
   tmpl.keyUsage = profile.keyUsage;
   tmpl.extKeyUsageOids = profile.extKeyUsageOids;
+  if (!profile.crlUrl.empty()) tmpl.crlDistributionPoints = {profile.crlUrl};
   auto issued = pki::issueCertificate(tmpl, key->get(), *intermediate);
   EXPECT_TRUE(issued);
   return {std::move(*root), std::move(*intermediate), issued->leaf, issued->bundle.chainPem,
           key->toPem()};
 }
 
-ProbeResult probe(const ServedChain& chain) {
+ProbeResult probe(const ServedChain& chain, bool checkRevocation = false) {
   demoapp::CertificateStore store(true);
   auto loaded = store.load(chain.chainPem, chain.keyPem);
   EXPECT_TRUE(loaded) << loaded.error().message;
   demoapp::HttpsServer server(store);
   auto port = server.start("127.0.0.1", 0);
   EXPECT_TRUE(port) << port.error().message;
-  auto result = probeTls({"127.0.0.1", *port, kHost, chain.root.certificatePem()}, 5000ms);
+  auto result =
+      probeTls({"127.0.0.1", *port, kHost, chain.root.certificatePem(), checkRevocation}, 5000ms);
   server.stop();
   return result;
 }
@@ -159,6 +165,97 @@ TEST(TlsProbeTest, AnUnfitLeafNamesTheExtension) {
   auto expired = probe(makeChain(now - 24h, now + 24h, now - 2h, now - 1h));
   ASSERT_TRUE(expired.rejected);
   EXPECT_EQ(expired.rejected->unfitExtensions, "");
+}
+
+// Scenario 25: a distribution point on loopback (kernel-chosen port) serving what a test sets;
+// the probe fetches the CRL the leaf names and verifies with X509_V_FLAG_CRL_CHECK.
+class CrlServer {
+ public:
+  CrlServer() {
+    server_.Get("/crl/test.crl", [this](const httplib::Request&, httplib::Response& res) {
+      res.status = status_;
+      res.set_content(body_, "application/pkix-crl");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::jthread([this] { server_.listen_after_bind(); });
+  }
+  ~CrlServer() { server_.stop(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/crl/test.crl"; }
+  void serve(std::string body, int status = 200) {
+    body_ = std::move(body);
+    status_ = status;
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::string body_;
+  int status_ = 200;
+  std::jthread thread_;
+};
+
+TEST(TlsProbeRevocationTest, ARevokedLeafFailsNamingSerialAndTime) {
+  const auto now = std::chrono::system_clock::now();
+  CrlServer crl;
+  auto chain = makeChain(now - 1h, now + 24h, now - 1min, now + 1h, {.crlUrl = crl.url()});
+  const auto revokedAt = std::chrono::floor<std::chrono::seconds>(now - 10s);
+  auto list = pki::Crl::build(chain.intermediate, {{chain.leaf.serialHex(), revokedAt}}, now - 1min,
+                              now + 5min);
+  ASSERT_TRUE(list) << list.error().message;
+  crl.serve(list->toDer());
+  auto r = probe(chain, true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.revoked);
+  EXPECT_THAT(r.error, AllOf(HasSubstr("certificate revoked at depth 0"),
+                             HasSubstr("serial " + chain.leaf.serialHex()),
+                             HasSubstr("revoked at " + formatRfc3339(revokedAt)),
+                             HasSubstr("CN=probe test intermediate")));
+  // The same chain without the revocation check (every other scenario's probe) passes.
+  EXPECT_TRUE(probe(chain, false).ok);
+}
+
+TEST(TlsProbeRevocationTest, ALeafTheCrlDoesNotListPasses) {
+  const auto now = std::chrono::system_clock::now();
+  CrlServer crl;
+  auto chain = makeChain(now - 1h, now + 24h, now - 1min, now + 1h, {.crlUrl = crl.url()});
+  auto list = pki::Crl::build(chain.intermediate, {{"01AB", now - 1min}}, now - 1min, now + 5min);
+  ASSERT_TRUE(list);
+  crl.serve(list->toDer());
+  auto r = probe(chain, true);
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(r.revoked);
+}
+
+// A client that checks revocation fails closed when the CRL cannot be had or used: the probe says
+// why, and does not call the certificate revoked.
+TEST(TlsProbeRevocationTest, AnUnusableCrlFailsClosedSayingWhy) {
+  const auto now = std::chrono::system_clock::now();
+  CrlServer crl;
+  auto chain = makeChain(now - 1h, now + 24h, now - 1min, now + 1h, {.crlUrl = crl.url()});
+  crl.serve("not found", 404);
+  auto missing = probe(chain, true);
+  EXPECT_FALSE(missing.ok);
+  EXPECT_FALSE(missing.revoked);
+  EXPECT_THAT(missing.error, AllOf(HasSubstr("revocation check failed"), HasSubstr("HTTP 404"),
+                                   HasSubstr(crl.url())));
+  crl.serve("garbage, not DER");
+  auto garbage = probe(chain, true);
+  EXPECT_FALSE(garbage.ok);
+  EXPECT_THAT(garbage.error,
+              AllOf(HasSubstr("revocation check failed"), HasSubstr("do not parse as one")));
+  // Signed by a CA that is not the leaf's issuer: OpenSSL finds no CRL for it.
+  auto stranger = pki::SigningAuthority::generateRoot("stranger", pki::KeyAlgorithm::kEcdsaP256,
+                                                      now - 1h, now + 1h);
+  ASSERT_TRUE(stranger);
+  auto foreign =
+      pki::Crl::build(*stranger, {{chain.leaf.serialHex(), now - 1min}}, now - 1min, now + 5min);
+  ASSERT_TRUE(foreign);
+  crl.serve(foreign->toDer());
+  auto wrongIssuer = probe(chain, true);
+  EXPECT_FALSE(wrongIssuer.ok);
+  EXPECT_FALSE(wrongIssuer.revoked);
+  EXPECT_THAT(wrongIssuer.error,
+              HasSubstr("revocation check failed: unable to get certificate CRL"));
 }
 
 }  // namespace

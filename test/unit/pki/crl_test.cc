@@ -1,0 +1,58 @@
+// Crl: what the issuer signs (scenario 25) parses back with its entries; what the network may
+// serve instead is refused saying what was found, never a crash.
+#include "certchaos/pki/crl.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "pki_test_util.h"
+
+namespace certchaos::pki {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using testing::makeRoot;
+using testing::testNow;
+
+TEST(CrlTest, ABuiltCrlParsesBackWithItsEntriesFromDerAndPem) {
+  const auto root = makeRoot(KeyAlgorithm::kEcdsaP256, "crl root");
+  const SystemTime revokedAt = testNow() - std::chrono::minutes(5);
+  auto crl = Crl::build(root, {{"1A2B3C", revokedAt}, {"7F", revokedAt}}, testNow(),
+                        testNow() + std::chrono::minutes(5));
+  ASSERT_TRUE(crl) << crl.error().message;
+  auto parsed = Crl::parse(crl->toDer());
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->issuerCommonName(), "crl root");
+  EXPECT_EQ(parsed->thisUpdate(), testNow());
+  const auto entries = parsed->revoked();
+  ASSERT_EQ(entries.size(), 2u);
+  std::vector<std::string> serials = {entries[0].serialHex, entries[1].serialHex};
+  EXPECT_THAT(serials, ::testing::UnorderedElementsAre("1A2B3C", "7F"));
+  EXPECT_EQ(entries[0].revokedAt, revokedAt);
+  // The signature is the CA's.
+  EXPECT_EQ(X509_CRL_verify(parsed->get(), X509_get0_pubkey(root.certificate().get())), 1);
+
+  const std::string pem = "-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n";
+  auto broken = Crl::parse(pem);
+  EXPECT_FALSE(broken);
+}
+
+TEST(CrlTest, WhatIsNotACrlIsRefusedSayingWhatWasFound) {
+  auto empty = Crl::parse("");
+  ASSERT_FALSE(empty);
+  EXPECT_THAT(empty.error().message, HasSubstr("found an empty body"));
+  auto html = Crl::parse("<html>503 Service Unavailable</html>");
+  ASSERT_FALSE(html);
+  EXPECT_THAT(html.error().message,
+              AllOf(HasSubstr("expected a CRL"), HasSubstr("36 bytes that do not parse")));
+  auto huge = Crl::parse(std::string((1 << 20) + 1, '0'));
+  ASSERT_FALSE(huge);
+  EXPECT_THAT(huge.error().message, HasSubstr("at most 1 MiB"));
+  auto badSerial = Crl::build(makeRoot(), {{"not hex", testNow()}}, testNow(), testNow());
+  ASSERT_FALSE(badSerial);
+  EXPECT_THAT(badSerial.error().message, HasSubstr("'not hex'"));
+}
+
+}  // namespace
+}  // namespace certchaos::pki
