@@ -811,7 +811,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
 
   // 2. Deploy the scenario (unless the issuer already has it) and wait until the issuer runs it.
   json spec = {
-      {"scenario", onIssuer ? json(injection->scenario) : json(nullptr)},
+      {"scenario", !injection->scenario.empty() ? json(injection->scenario) : json(nullptr)},
       {"parameters",
        onIssuer && !injection->parameters.empty() ? json(injection->parameters) : json(nullptr)},
       {"timeScale", static_cast<std::int64_t>(o.timeScale)}};
@@ -1102,7 +1102,13 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     const std::string key =
         uid + "/" + std::to_string(e["count"].is_number() ? e["count"].get<int>() : 1);
     const auto involved = e.value("involvedObject", json::object());
-    if (!eventConcernsRun(runObjects, str(involved, "kind"), str(involved, "name"))) return;
+    // renewal-storm: the copies (<certificate>-storm-<i>) and their requests are the run's too.
+    const bool aboutStorm =
+        ev.storm && str(involved, "name").rfind(o.certificate.name + "-storm-", 0) == 0;
+    if (!aboutStorm &&
+        !eventConcernsRun(runObjects, str(involved, "kind"), str(involved, "name"))) {
+      return;
+    }
     {
       std::lock_guard lock(st.mu);
       if (!st.seenEvents.insert(key).second || !st.eventsSynced) return;

@@ -48,9 +48,12 @@ CheckEvaluation evaluate(const chaos::CheckSpec& spec, const Evidence& e) {
     figures += f.shortestRetryGap ? "; the soonest came " + durationText(*f.shortestRetryGap) +
                                         " after its failure (back-off " + durationText(minimum) +
                                         "): back-off held"
-               : f.failed > 0 ? "; none asked again within the back-off of " +
-                                    durationText(minimum) + ": back-off held"
-                              : "";
+               : f.failed > 0
+                   ? "; none asked again within the back-off of " + durationText(minimum) +
+                         " (cert-manager asks again once its back-off has passed and "
+                         "the certificate is due; a forced renewal of a still valid "
+                         "one is not retried): back-off held"
+                   : "";
     if (f.failed > 0 && e.backoff->scaled) wait = minimum + e.settleTime;
   }
   return {report::CheckOutcome::kHeld, stormSettled(e, f, wait), figures, e.now};
