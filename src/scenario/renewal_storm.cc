@@ -1,7 +1,9 @@
 #include "renewal_storm.h"
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <set>
@@ -88,12 +90,12 @@ void recordStorm(Timeline& timeline, const StormObservation& storm,
     perCertificate += (perCertificate.empty() ? "" : ", ") + std::to_string(certificates) + " × " +
                       std::to_string(n);
   }
-  char rate[32];
-  std::snprintf(rate, sizeof rate, "%.2f", f.issuedPerSecond);
+  std::array<char, 32> rate{};
+  std::snprintf(rate.data(), rate.size(), "%.2f", f.issuedPerSecond);
   std::string message =
       std::to_string(f.certificates) + " Certificates renewed together: peak " +
       std::to_string(f.peakInFlight) + " request(s) in flight, " + std::to_string(f.requests) +
-      " request(s), " + std::to_string(f.issued) + " issued (" + rate + "/s), " +
+      " request(s), " + std::to_string(f.issued) + " issued (" + rate.data() + "/s), " +
       std::to_string(f.failed) +
       " failed; requests per Certificate (Certificates × requests): " + perCertificate + "; " +
       std::to_string(f.retries) + " retr" + (f.retries == 1 ? "y" : "ies") + " after a failure";
@@ -109,10 +111,10 @@ void recordStorm(Timeline& timeline, const StormObservation& storm,
                f.allConcludedAt.value_or(std::chrono::system_clock::now()));
 }
 
-Result<StormCopies> StormCopies::create(std::shared_ptr<kube::Client> client,
+Result<StormCopies> StormCopies::create(const std::shared_ptr<kube::Client>& client,
                                         const json& certificate, int copies,
                                         std::chrono::nanoseconds readyTimeout,
-                                        std::stop_token abort) {
+                                        const std::stop_token& abort) {
   StormCopies out;
   out.client_ = client;
   out.ns_ = certificate["metadata"].value("namespace", "");
@@ -149,9 +151,11 @@ Result<StormCopies> StormCopies::create(std::shared_ptr<kube::Client> client,
                                  {.fieldManager = kFieldManager, .force = true});
     if (!applied) {
       (void)out.remove();
-      return makeError(applied.error().code, "renewal-storm: creating Certificate " + out.ns_ +
-                                                 "/" + name + " (a copy of " + original +
-                                                 "): " + applied.error().message);
+      std::string message = "renewal-storm: creating Certificate ";
+      message += out.ns_ + "/" + name;
+      message += " (a copy of " + original + "): ";
+      message += applied.error().message;
+      return makeError(applied.error().code, message);
     }
   }
   std::unique_lock lock(mu);

@@ -24,9 +24,10 @@ class StormCopies {
   // <name>-storm-<i> with Secret <name>-storm-<i>-tls, and waits (watching) until every one is
   // Ready and not issuing; on failure the copies are deleted again and the error says which
   // were not Ready.
-  static Result<StormCopies> create(std::shared_ptr<kube::Client> client,
+  static Result<StormCopies> create(const std::shared_ptr<kube::Client>& client,
                                     const nlohmann::json& certificate, int copies,
-                                    std::chrono::nanoseconds readyTimeout, std::stop_token abort);
+                                    std::chrono::nanoseconds readyTimeout,
+                                    const std::stop_token& abort);
 
   const std::vector<std::string>& names() const { return names_; }
   // Forces the renewal of every copy as cmctl renew does; the first error ends it.

@@ -1,6 +1,9 @@
 // "request concurrency bounded" (renewal-storm): at most `per-certificate` requests in flight
 // (created, not yet answered) for each Certificate of the storm, at any moment. One each is what
 // renewing them all at once costs; more means requests piled on unanswered ones.
+#include <array>
+#include <cstdio>
+
 #include "check_kind.h"
 
 namespace certchaos::scenario::checks {
@@ -9,9 +12,9 @@ std::string stormRateText(const StormFigures& f) {
   std::string out = std::to_string(f.requests) + " request(s), " + std::to_string(f.issued) +
                     " issued, " + std::to_string(f.failed) + " failed";
   if (f.issuedPerSecond > 0) {
-    char rate[32];
-    std::snprintf(rate, sizeof rate, "%.1f", f.issuedPerSecond);
-    out += std::string(", ") + rate + " issued/s";
+    std::array<char, 32> rate{};
+    std::snprintf(rate.data(), rate.size(), "%.1f", f.issuedPerSecond);
+    out += std::string(", ") + rate.data() + " issued/s";
   }
   return out;
 }
