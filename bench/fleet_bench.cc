@@ -48,7 +48,7 @@ int envInt(const char* name, int fallback) {
 class RssSampler {
  public:
   explicit RssSampler(const BenchPlane& plane) : plane_(plane) {
-    thread_ = std::jthread([this](std::stop_token stop) {
+    thread_ = std::jthread([this](const std::stop_token& stop) {
       while (!stop.stop_requested()) {
         sample();
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -97,6 +97,7 @@ Result<void> storm(const std::shared_ptr<kube::Client>& client, const std::strin
   std::optional<Error> failed;
   {
     std::vector<std::jthread> threads;
+    threads.reserve(kStormThreads);
     for (int t = 0; t < kStormThreads; ++t) {
       threads.emplace_back([&] {
         for (int i = next++; i < n; i = next++) {
