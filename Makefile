@@ -115,6 +115,16 @@ bench: build controlplane
 	  $(BUILD)/bin/issuance_bench --benchmark_counters_tabular=true
 	@$(BUILD)/bin/issuer_cache_bench $(CACHE_REQUESTS)
 
+# The fleet (issue 11): FLEET ECDSA P-256 Certificates to Ready on cert-manager's CA issuer and on a
+# ChaosIssuer, then all renewed at once (the storm); time to all Ready (ratio), peak issuer RSS,
+# peak requests in flight, requests lost. `make bench-fleet FLEET=500` for a quick run.
+FLEET ?= 20000
+.PHONY: bench-fleet
+bench-fleet: build controlplane
+	@FLEET=$(FLEET) BENCH_CM_QPS=$(BENCH_CM_QPS) BENCH_CM_BURST=$(BENCH_CM_BURST) \
+	  BENCH_COMMIT=$$(git rev-parse --short HEAD 2>/dev/null) BENCH_RESULTS=bench/results.json \
+	  $(BUILD)/bin/fleet_bench
+
 demo: build controlplane
 	@scripts/demo.sh $(BUILD)/bin
 

@@ -42,16 +42,10 @@
 #include "certchaos/api/cert_manager.h"
 #include "certchaos/kube/informer.h"
 #include "certchaos/localcluster/process.h"
+#include "issuance_support.h"
 
 namespace certchaos::bench {
 namespace {
-
-using SteadyClock = std::chrono::steady_clock;
-using nlohmann::json;
-
-constexpr auto kReadyTimeout = std::chrono::minutes(10);
-const kube::ResourceRef kChaosIssuer{"certchaos.io", "v1alpha1", "chaosissuers", "ChaosIssuer",
-                                     true};
 
 int envInt(const char* name, int fallback) {
   const char* v = std::getenv(name);
@@ -79,167 +73,6 @@ struct Settings {
 const Settings& settings() {
   static const Settings s;
   return s;
-}
-
-double ms(SteadyClock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-bool conditionIs(const json& object, const char* type, const char* status) {
-  for (const auto& c : object.value("status", json::object()).value("conditions", json::array())) {
-    if (c.value("type", "") == type && c.value("status", "") == status) return true;
-  }
-  return false;
-}
-bool isReady(const json& object) { return conditionIs(object, "Ready", "True"); }
-bool isHeld(const json& request) {
-  for (const auto& c : request.value("status", json::object()).value("conditions", json::array())) {
-    if (c.value("type", "") == "Ready" && c.value("reason", "") == "Pending" &&
-        c.value("message", "").rfind("[chaos hold]", 0) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string loadNow() {
-  std::ifstream in("/proc/loadavg");
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return one + " " + five + " " + fifteen;
-}
-
-// The watches of one namespace: when each Certificate became Ready, and for each
-// CertificateRequest when it was first seen approved, held, and Ready.
-class NamespaceWatch {
- public:
-  NamespaceWatch(const std::shared_ptr<kube::Client>& client, const std::string& ns)
-      : certificates_(client, api::kCertificate, ns),
-        requests_(client, api::kCertificateRequest, ns) {
-    auto onCertificate = [this](const kube::ObjectPtr& o) {
-      if (!isReady(*o)) return;
-      std::lock_guard lock(mu_);
-      certificateReady_.emplace((*o)["metadata"]["name"].get<std::string>(), SteadyClock::now());
-      cv_.notify_all();
-    };
-    auto onRequest = [this](const kube::ObjectPtr& o) {
-      const auto now = SteadyClock::now();
-      const auto name = (*o)["metadata"]["name"].get<std::string>();
-      std::lock_guard lock(mu_);
-      auto& r = requests_by_name_[name];
-      if (!r.approved && conditionIs(*o, "Approved", "True")) r.approved = now;
-      if (!r.held && isHeld(*o)) r.held = now;
-      if (!r.ready && isReady(*o)) r.ready = now;
-      cv_.notify_all();
-    };
-    certificates_.addHandlers(
-        {onCertificate, [=](const kube::ObjectPtr&, const kube::ObjectPtr& o) { onCertificate(o); },
-         nullptr});
-    requests_.addHandlers({onRequest,
-                           [=](const kube::ObjectPtr&, const kube::ObjectPtr& o) { onRequest(o); },
-                           nullptr});
-    certificates_.start();
-    requests_.start();
-  }
-
-  Result<void> synced(const std::string& ns) {
-    for (auto* informer : {&certificates_, &requests_}) {
-      if (!informer->waitForSync(std::chrono::seconds(60))) {
-        return makeError("NoSync", "the watches in " + ns + " did not sync within 60 s");
-      }
-    }
-    return {};
-  }
-
-  struct Request {
-    std::optional<SteadyClock::time_point> approved, held, ready;
-  };
-
-  // Waits until `done` holds for what was seen, or the timeout.
-  bool waitUntil(const std::function<bool()>& done) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, kReadyTimeout, done);
-  }
-  std::size_t readyCertificates(const std::string& prefix) const {
-    return static_cast<std::size_t>(
-        std::count_if(certificateReady_.begin(), certificateReady_.end(),
-                      [&](const auto& entry) { return entry.first.rfind(prefix + "-", 0) == 0; }));
-  }
-  std::size_t heldRequests(const std::string& prefix) const {
-    return static_cast<std::size_t>(
-        std::count_if(requests_by_name_.begin(), requests_by_name_.end(), [&](const auto& entry) {
-          return entry.first.rfind(prefix + "-", 0) == 0 && entry.second.held.has_value();
-        }));
-  }
-  // Under mu_ (call inside waitUntil's predicate, or after it returned true).
-  const std::map<std::string, SteadyClock::time_point>& certificateReady() const {
-    return certificateReady_;
-  }
-  std::map<std::string, Request> requests() const {
-    std::lock_guard lock(mu_);
-    return requests_by_name_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, SteadyClock::time_point> certificateReady_;
-  std::map<std::string, Request> requests_by_name_;
-  kube::Informer certificates_;
-  kube::Informer requests_;
-};
-
-json certificate(const std::string& ns, const std::string& name, const json& issuerRef) {
-  return {{"metadata", {{"name", name}, {"namespace", ns}}},
-          {"spec",
-           {{"secretName", name + "-tls"},
-            {"dnsNames", {name + ".bench.test"}},
-            {"privateKey", {{"algorithm", "ECDSA"}, {"size", 256}}},
-            {"issuerRef", issuerRef}}}};
-}
-
-struct Batch {
-  double totalMs = 0;                     // first create to last Certificate Ready
-  std::vector<double> approvedToReadyMs;  // per request, as the watch saw it
-  std::vector<double> createToReadyMs;    // per Certificate
-};
-
-// Creates `count` Certificates prefix-<i> in `ns` back to back and waits until all are Ready.
-Result<Batch> issue(const std::shared_ptr<kube::Client>& client, const std::string& ns,
-                    const json& issuerRef, const std::string& prefix, int count) {
-  if (count <= 0) return makeError("BadCount", "expected a positive number of Certificates");
-  NamespaceWatch watch(client, ns);
-  if (auto r = watch.synced(ns); !r) return r.error();
-  std::map<std::string, SteadyClock::time_point> createdAt;
-  for (int i = 0; i < count; ++i) {
-    const std::string name = prefix + "-" + std::to_string(i);
-    createdAt[name] = SteadyClock::now();
-    if (auto created = client->create(api::kCertificate, certificate(ns, name, issuerRef));
-        !created) {
-      return created.error();
-    }
-  }
-  const auto want = static_cast<std::size_t>(count);
-  if (!watch.waitUntil([&] { return watch.readyCertificates(prefix) >= want; })) {
-    return makeError("NotReady", "expected " + std::to_string(count) + " Certificates " + prefix +
-                                     "-* in " + ns + " to become Ready within 10 minutes; " +
-                                     std::to_string(watch.readyCertificates(prefix)) + " did");
-  }
-  Batch batch;
-  SteadyClock::time_point last = createdAt.begin()->second;
-  watch.waitUntil([&] {  // returns at once: the Ready times, read under the watch's lock
-    for (const auto& [name, created] : createdAt) {
-      const auto ready = watch.certificateReady().at(name);
-      batch.createToReadyMs.push_back(ms(ready - created));
-      last = std::max(last, ready);
-    }
-    return true;
-  });
-  batch.totalMs = ms(last - createdAt.begin()->second);
-  for (const auto& [name, r] : watch.requests()) {
-    if (name.rfind(prefix + "-", 0) == 0 && r.approved && r.ready) {
-      batch.approvedToReadyMs.push_back(ms(*r.ready - *r.approved));
-    }
-  }
-  return batch;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -352,14 +185,6 @@ Result<double> opensslSignSeconds() {
 // ------------------------------------------------------------------------------------------
 // The phases; each fills a row of the summary.
 
-struct Figure {
-  std::string name;
-  std::string value;    // as printed
-  double measured = 0;  // compared with the target
-  std::string target;
-  bool met = false;
-  std::string load;  // the 1/5/15-minute load when it was measured
-};
 std::vector<Figure> gFigures;
 json gResults = json::object();
 
@@ -431,33 +256,6 @@ struct HeadOfLine {
 };
 HeadOfLine gHol;
 
-Result<void> createIssuer(const std::string& ns, const std::string& name, json spec) {
-  spec["selfSigned"] = json::object();
-  auto created = gClient->create(
-      kChaosIssuer, {{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}});
-  if (!created) return created.error();
-  kube::ReflectorOptions options;
-  options.fieldSelector = "metadata.name=" + name;
-  kube::Informer informer(gClient, kChaosIssuer, ns, options);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool ready = false;
-  auto check = [&](const kube::ObjectPtr& o) {
-    std::lock_guard lock(mu);
-    ready = ready || isReady(*o);
-    cv.notify_all();
-  };
-  informer.addHandlers(
-      {check, [&](const kube::ObjectPtr&, const kube::ObjectPtr& o) { check(o); }, nullptr});
-  informer.start();
-  std::unique_lock lock(mu);
-  if (!cv.wait_for(lock, std::chrono::minutes(2), [&] { return ready; })) {
-    return makeError("NotReady", "expected ChaosIssuer " + ns + "/" + name +
-                                     " to become Ready within 2 minutes; it did not");
-  }
-  return {};
-}
-
 // A namespace where faults may act (the opt-in label) with a ChaosIssuer holding every request
 // for `delay`.
 Result<void> sleepingIssuer(const std::string& ns, const std::string& delay) {
@@ -466,19 +264,18 @@ Result<void> sleepingIssuer(const std::string& ns, const std::string& delay) {
                                  {{"metadata", {{"labels", {{"certchaos.io/chaos", "enabled"}}}}}});
   if (!labelled) return labelled.error();
   return createIssuer(
-      ns, "sleepy",
+      gClient, ns, "sleepy",
       {{"faults", json::array({{{"type", "sleep"}, {"parameters", {{"delay", delay}}}}})}});
 }
 
 const json kSleepyRef = {{"group", "certchaos.io"}, {"kind", "ChaosIssuer"}, {"name", "sleepy"}};
-const json kHealthyRef = {{"group", "certchaos.io"}, {"kind", "ChaosIssuer"}, {"name", "chaos"}};
 
 void benchHeadOfLine(benchmark::State& state, bool held) {
   const int n = settings().holRequests;
   for (auto _ : state) {
     const std::string ns = held ? "bench-hol-held" : "bench-hol-alone";
     auto r = gPlane->createNamespace(ns);
-    if (r) r = createIssuer(ns, "chaos", json::object());
+    if (r) r = createIssuer(gClient, ns, "chaos", json::object());
     std::unique_ptr<NamespaceWatch> holds;
     if (r && held) {
       // The holds first, each seen held, then the measured batch.
@@ -591,51 +388,6 @@ void registerBenchmarks() {
       ->Unit(benchmark::kMillisecond);
 }
 
-// The issuers, each Ready, and one Certificate through each so that neither side pays for a
-// first use (connections, caches) in its measured batch.
-Result<void> prepareIssuers() {
-  for (const char* ns : {"bench-ca", "bench-chaos"}) {
-    if (auto r = gPlane->createNamespace(ns); !r) return r;
-  }
-  const std::vector<json> caObjects = {
-      {{"metadata", {{"name", "selfsigned"}, {"namespace", "bench-ca"}}},
-       {"spec", {{"selfSigned", json::object()}}}},
-      {{"metadata", {{"name", "root"}, {"namespace", "bench-ca"}}},
-       {"spec",
-        {{"isCA", true},
-         {"commonName", "certchaos bench root"},
-         {"secretName", "bench-root"},
-         {"privateKey", {{"algorithm", "ECDSA"}, {"size", 256}}},
-         {"issuerRef",
-          {{"group", "cert-manager.io"}, {"kind", "Issuer"}, {"name", "selfsigned"}}}}}},
-      {{"metadata", {{"name", "ca"}, {"namespace", "bench-ca"}}},
-       {"spec", {{"ca", {{"secretName", "bench-root"}}}}}},
-  };
-  if (auto c = gClient->create(api::kIssuer, caObjects[0]); !c) return c.error();
-  if (auto c = gClient->create(api::kCertificate, caObjects[1]); !c) return c.error();
-  if (auto c = gClient->create(api::kIssuer, caObjects[2]); !c) return c.error();
-  if (auto r = createIssuer("bench-chaos", "chaos", json::object()); !r) return r;
-  // The CA Issuer is Ready once its root is: the warm-up Certificate waits for both.
-  if (auto warm =
-          issue(gClient, "bench-ca",
-                {{"group", "cert-manager.io"}, {"kind", "Issuer"}, {"name", "ca"}}, "warm-up", 1);
-      !warm) {
-    return warm.error();
-  }
-  if (auto warm = issue(gClient, "bench-chaos", kHealthyRef, "warm-up", 1); !warm) {
-    return warm.error();
-  }
-  return {};
-}
-
-const char* verdict(bool met) { return met ? "MET" : "MISSED"; }
-
-std::string fmt(const char* format, double a, double b = 0, double c = 0) {
-  std::array<char, 160> text{};
-  std::snprintf(text.data(), text.size(), format, a, b, c);
-  return text.data();
-}
-
 void summarize(double signSeconds) {
   const auto& s = settings();
   const std::string load = loadNow();
@@ -720,18 +472,8 @@ void summarize(double signSeconds) {
                                    {"error_p50_ms", quantile(gDelayErrorsMs, 0.5)},
                                    {"error_p99_ms", p99}};
   }
-  std::printf("\n%-74s %-44s %-13s %s\n", "figure", "value", "target", "result");
-  json figures = json::array();
-  for (const auto& f : gFigures) {
-    std::printf("%-74s %-44s %-13s %s\n", f.name.c_str(), f.value.c_str(), f.target.c_str(),
-                verdict(f.met));
-    figures.push_back({{"figure", f.name},
-                       {"value", f.value},
-                       {"measured", f.measured},
-                       {"target", f.target},
-                       {"met", f.met},
-                       {"load", f.load}});
-  }
+  printFigures(gFigures);
+  const json figures = figuresJson(gFigures);
   std::printf("resident memory after each phase (certchaos-issuer, cm-controller):\n");
   const json memory = gResults.value("memory", json::object());
   for (const auto& [phase, m] : memory.items()) {
@@ -785,7 +527,7 @@ int run(int argc, char** argv) {
     return 1;
   }
   gClient = *client;
-  if (auto prepared = prepareIssuers(); !prepared) {
+  if (auto prepared = prepareIssuers(*gPlane, gClient); !prepared) {
     std::fprintf(stderr, "issuance_bench: preparing the issuers: %s\n",
                  prepared.error().message.c_str());
     return 1;

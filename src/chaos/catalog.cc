@@ -104,7 +104,7 @@ const Row kRows[] = {
      "I1, I8", kRunner},
     {28, "renewal-storm", "issuer+runner",
      "many Certificates on one issuer renew together (10 + 9)",
-     "request concurrency bounded; no thundering herd", "I8, rate-limit issues", kPlanned},
+     "request concurrency bounded; no thundering herd", "I8, rate-limit issues", kRunner},
     {29, "outage-window", "issuer",
      "the CA fails (or hangs) every request for a window from when the issuer takes the "
      "scenario (just before the forced renewal), then is healthy again in the same spec",
@@ -159,6 +159,18 @@ CheckSpec servedRenewal() {
           {{"grace", "5s"}}};
 }
 
+CheckSpec stormConcurrency() {
+  return {"storm-concurrency",
+          "at most N CertificateRequests in flight at once for each Certificate of the storm",
+          {{"per-certificate", "1"}}};
+}
+CheckSpec stormRetries(int limit) {
+  return {"storm-retries",
+          "no Certificate of the storm makes more than N CertificateRequests, and none asks again "
+          "sooner than cert-manager's back-off after a failure",
+          {{"limit", std::to_string(limit)}}};
+}
+
 CheckSpec recoveredWithin() {
   return {"recovered-within",
           "the Secret holds a renewed certificate within the lag after the issuer recovered from "
@@ -184,7 +196,8 @@ CheckSpec replacedWithin() {
 std::vector<CheckSpec> checkKindDefaults() {
   return {probesValid(),         renewedBeforeExpiry(), signalBeforeExpiry(), maxRequests(5),
           ownIssuerOnly(),       deniedNotStored(),     clientsReject(""),    servedRenewal(),
-          retriedBeforeExpiry(), recoveredWithin(),     trustKept(),          replacedWithin()};
+          retriedBeforeExpiry(), recoveredWithin(),     trustKept(),          replacedWithin(),
+          stormConcurrency(),    stormRetries(3)};
 }
 
 struct Hypothesis {
@@ -248,6 +261,10 @@ Hypothesis hypothesisOf(int number) {
       return checked({servedRenewal()}, InjectionEvidence::kRunnerRenewal, false);
     case 27:
       return checked({signalBeforeExpiry()});
+    case 28:
+      // The storm is the runner's doing (renewals forced together); a fault composed with it
+      // shows as the issuer's Events too.
+      return checked({stormConcurrency(), stormRetries(3)}, InjectionEvidence::kRunnerRenewal);
     case 29:
       // The run waits for the Certificate's recovery, however late, to measure the lag.
       return checked({recoveredWithin()}, InjectionEvidence::kIssuerEvent, true);
@@ -266,6 +283,7 @@ Hypothesis hypothesisOf(int number) {
 // silent-failure's knob: which failure the issuer plays "with nobody watching".
 constexpr const char* kSilentFailureFault = "fault";
 std::vector<ParameterInfo> runnerParameters(int number) {
+  if (number == 28) return renewalStormParameters();
   if (number != 27) return {};
   return {param(kSilentFailureFault, ParameterKind::kEnum, "hang",
                 "what the issuer does to the run's requests: hang (never answers, as scenario 4) "
@@ -281,6 +299,26 @@ std::vector<ParameterInfo> firingParameters() {
 }
 
 }  // namespace
+
+std::vector<ParameterInfo> renewalStormParameters() {
+  return {
+      param(kStormCount, ParameterKind::kInteger, "5",
+            "how many Certificates renew together, the one under test included: the run "
+            "creates count-1 copies of it in its namespace (label " +
+                std::string(kStormLabel) + "), Ready before the storm, deleted after; " +
+                std::to_string(kStormMinCount) + " to " + std::to_string(kStormMaxCount),
+            {}, true),
+      param(kStormFault, ParameterKind::kEnum, "none",
+            "faults the issuer composes with the storm: none, rate-limit (after `limit` "
+            "issuances per `window`), fail-transient (the first `attempts` of each "
+            "Certificate fail), or both",
+            {"none", "rate-limit", "fail-transient", "rate-limit+fail-transient"}),
+      param("limit", ParameterKind::kInteger, "2", "rate-limit: issuances allowed per window", {},
+            true),
+      param("window", ParameterKind::kDuration, "1h", "rate-limit: the sliding window", {}, true),
+      param("attempts", ParameterKind::kInteger, "1",
+            "fail-transient: failed attempts of each Certificate before it is signed", {}, true)};
+}
 
 const char* scenarioStatusName(ScenarioStatus status) {
   switch (status) {
@@ -379,6 +417,27 @@ Result<IssuerScenario> issuerScenarioFor(const ScenarioInfo& scenario,
   if (scenario.number == 27) {
     return IssuerScenario{parsed->text(kSilentFailureFault) == "hang" ? "hang" : "fail-permanent",
                           {}};
+  }
+  if (scenario.number == 28) {
+    const std::int64_t count = parsed->integer(kStormCount);
+    if (count < kStormMinCount || count > kStormMaxCount) {
+      return makeError("InvalidSpec", "scenario 28 (renewal-storm) --set count: expected " +
+                                          std::to_string(kStormMinCount) + " to " +
+                                          std::to_string(kStormMaxCount) +
+                                          " Certificates renewing together, found " +
+                                          std::to_string(count));
+    }
+    const std::string& fault = parsed->text(kStormFault);
+    const auto& given = parsed->nominal();
+    IssuerScenario out;
+    if (fault.find("rate-limit") != std::string::npos) {
+      out.faults.push_back(
+          {"rate-limit", {{"limit", given.at("limit")}, {"window", given.at("window")}}});
+    }
+    if (fault.find("fail-transient") != std::string::npos) {
+      out.faults.push_back({"fail-transient", {{"attempts", given.at("attempts")}}});
+    }
+    return out;
   }
   return IssuerScenario{};
 }

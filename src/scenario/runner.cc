@@ -28,6 +28,7 @@
 #include "certchaos/scenario/runner_pid.h"
 #include "certchaos/scenario/tls_probe.h"
 #include "prediction.h"
+#include "renewal_storm.h"
 #include "root_rotation.h"
 #include "timeline.h"
 
@@ -672,7 +673,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   const auto startedAt = clock.now();
   // An issuer-side scenario goes on the issuer; silent-failure puts hang or fail-permanent there;
   // renewal-not-loaded runs around a healthy issuer.
-  const bool onIssuer = !injection->scenario.empty();
+  const bool onIssuer = injection->onIssuer();
   // Without --seed the runner draws one and gives it to the issuer, so that the report names the
   // seed the fault really ran with and the run can be replayed.
   const std::uint64_t seed = o.seed.value_or(onIssuer ? freshSeed() : 0);
@@ -855,13 +856,48 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   if (rootRotation && probeTarget) ev.trusts.push_back(beforeTrust);
   st.secretCaPem = base.caPem;
 
+  // renewal-storm: copies of the Certificate, Ready from the healthy issuer before the storm.
+  std::optional<StormCopies> storm;
+  // On every way out (an error before the rollback included) the copies go.
+  struct StormCleanup {
+    std::optional<StormCopies>& copies;
+    ~StormCleanup() {
+      if (copies) (void)copies->remove();
+    }
+  } stormCleanup{storm};
+  if (scenario->name == "renewal-storm") {
+    const int count = static_cast<int>(
+        std::stol(parameterOrDefault(*scenario, o.parameters, chaos::kStormCount)));
+    say(o, "renewal-storm: creating " + std::to_string(count - 1) + " copies of " + certObject);
+    auto copies = StormCopies::create(client, *cert, count - 1, o.restoreTimeout, abort);
+    if (!copies) return copies.error();
+    storm = std::move(*copies);
+    ev.storm = StormObservation{count, std::nullopt, {}};
+    ev.storm->requests[o.certificate.name];
+    for (const auto& name : storm->names()) ev.storm->requests[name];
+    ev.backoff = r.run.certManagerBackoff;
+    timeline.add(Source::kRunner, "StormCopiesReady",
+                 std::to_string(count - 1) + " copies of " + certObject + " (label " +
+                     chaos::kStormLabel + "=" + o.certificate.name +
+                     ") are Ready: the storm renews " + std::to_string(count) +
+                     " Certificates together",
+                 certObject);
+  }
+
   // 2. Deploy the scenario (unless the issuer already has it) and wait until the issuer runs it.
   json spec = {
-      {"scenario", onIssuer ? json(injection->scenario) : json(nullptr)},
+      {"scenario", !injection->scenario.empty() ? json(injection->scenario) : json(nullptr)},
       {"parameters",
        onIssuer && !injection->parameters.empty() ? json(injection->parameters) : json(nullptr)},
       {"timeScale", static_cast<std::int64_t>(o.timeScale)}};
   if (onIssuer) spec["seed"] = seed;
+  if (!injection->faults.empty()) {
+    json faults = json::array();
+    for (const auto& f : injection->faults) {
+      faults.push_back({{"type", f.type}, {"parameters", f.parameters}});
+    }
+    spec["faults"] = std::move(faults);
+  }
   json current = (*issuerObject).value("spec", json::object());
   if (scenario->name == "rogue-issuer") {
     auto rogue = client->get(issuerResource(chaosOn), chaosOn.issuer.ns, chaosOn.issuer.name);
@@ -879,6 +915,7 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                              (spec["parameters"].is_null() ? json::object() : spec["parameters"]);
   deployed = deployed && current.value("timeScale", std::int64_t{1}) == spec["timeScale"];
   deployed = deployed && (!onIssuer || current.value("seed", json()) == spec["seed"]);
+  deployed = deployed && current.value("faults", json()) == spec.value("faults", json());
   if (!deployed && rogueCreated) {
     // The rogue signs with a CA of its own, so that its certificates can be told apart.
     json rogueSpec = {{"selfSigned", json::object()}};
@@ -922,6 +959,13 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   };
   auto rollback = [&]() -> Result<void> {
     if (auto released = holdApproval(false); !released) return released.error();
+    if (storm) {
+      auto removed = storm->remove();
+      if (!removed) return removed.error();
+      timeline.add(Source::kRunner, "StormCopiesDeleted", "the storm's copies deleted: " + *removed,
+                   certObject);
+      storm.reset();
+    }
     if (o.keep) return {};
     if (rogueCreated) return removeRogue(*client, chaosOn, timeline);
     auto patched = client->patch(issuerResource(chaosOn), chaosOn.issuer.ns, chaosOn.issuer.name,
@@ -1066,8 +1110,42 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   });
   kube::Informer requestInformer(client, api::kCertificateRequest, ns);
   std::map<std::string, std::size_t> requestIndex;  // key -> ev.requests
+  std::set<std::string> stormBaseline;              // the storm's requests from before it
+  std::map<std::string, std::size_t> stormIndex;    // key -> index in its Certificate's list
+  auto onStormRequest = [&](const json& cr, const std::string& certificate) {
+    const std::string key =
+        cr["metadata"].value("name", "") + "/" + cr["metadata"].value("uid", "");
+    const std::string reason = condition(cr, "Ready", "reason");
+    const auto now = clock.now();
+    std::lock_guard lock(st.mu);
+    auto it = ev.storm->requests.find(certificate);
+    if (it == ev.storm->requests.end()) return;
+    if (!st.renewalForcedAt) {
+      stormBaseline.insert(key);
+      return;
+    }
+    if (stormBaseline.count(key) != 0) return;
+    auto& list = it->second;
+    auto [at, isNew] = stormIndex.emplace(key, list.size());
+    if (isNew) {
+      RequestObservation created;
+      created.name = cr["metadata"].value("name", "");
+      created.createdAt = now;
+      list.push_back(std::move(created));
+    }
+    auto& seen = list[at->second];
+    if (seen.decidedAt) return;
+    if (reason == "Issued" || reason == "Failed" || reason == "Denied") {
+      seen.issued = reason == "Issued";
+      seen.failed = reason == "Failed";
+      seen.denied = reason == "Denied";
+      seen.decidedAt = now;
+      timeline.wake();
+    }
+  };
   auto onRequest = [&](const json& cr) {
     const auto annotations = cr["metadata"].value("annotations", json::object());
+    if (ev.storm) onStormRequest(cr, annotations.value("cert-manager.io/certificate-name", ""));
     if (annotations.value("cert-manager.io/certificate-name", "") != o.certificate.name) return;
     const std::string name = cr["metadata"].value("name", "");
     const std::string key = name + "/" + cr["metadata"].value("uid", "");
@@ -1132,7 +1210,13 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     const std::string key =
         uid + "/" + std::to_string(e["count"].is_number() ? e["count"].get<int>() : 1);
     const auto involved = e.value("involvedObject", json::object());
-    if (!eventConcernsRun(runObjects, str(involved, "kind"), str(involved, "name"))) return;
+    // renewal-storm: the copies (<certificate>-storm-<i>) and their requests are the run's too.
+    const bool aboutStorm =
+        ev.storm && str(involved, "name").rfind(o.certificate.name + "-storm-", 0) == 0;
+    if (!aboutStorm &&
+        !eventConcernsRun(runObjects, str(involved, "kind"), str(involved, "name"))) {
+      return;
+    }
     {
       std::lock_guard lock(st.mu);
       if (!st.seenEvents.insert(key).second || !st.eventsSynced) return;
@@ -1353,8 +1437,23 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     (void)rollback();
     return renewed.error();
   }
+  if (storm) {
+    if (auto forced = storm->forceRenewals(clock); !forced) {
+      probeStop.request_stop();
+      (void)rollback();
+      return forced.error();
+    }
+    std::lock_guard lock(st.mu);
+    ev.storm->forcedAt = st.renewalForcedAt;
+  }
   timeline.add(Source::kRunner, kinds::kRenewalForced,
-               "renewal forced (Issuing=True, reason ManuallyTriggered)", certObject);
+               "renewal forced (Issuing=True, reason ManuallyTriggered)" +
+                   (storm ? " together with its " + std::to_string(storm->names().size()) +
+                                " copies, from " +
+                                formatRfc3339(*st.renewalForcedAt, TimePrecision::kMicroseconds) +
+                                " to " + formatRfc3339(clock.now(), TimePrecision::kMicroseconds)
+                          : std::string()),
+               certObject);
   if (scenario->proof == chaos::InjectionEvidence::kRunnerRenewal) {
     std::lock_guard lock(st.mu);
     r.proofOfInjection.push_back({scenario->name, report::EvidenceSource::kRunnerAction,
@@ -1442,7 +1541,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     denyQueued();
     renewAsOperator();
     std::lock_guard lock(st.mu);
-    if (st.countedRequests > o.maxRequests) {
+    if (st.countedRequests > o.maxRequests ||
+        (ev.storm && stormFigures(*ev.storm).mostRequests > o.maxRequests)) {
       breaker = true;
       break;
     }
@@ -1506,6 +1606,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   }
   for (auto* i : {&eventInformer, &requestInformer, secretInformer.get(), certInformer.get()}) {
     i->stop();
+  }
+  if (ev.storm) {
+    std::lock_guard lock(st.mu);
+    recordStorm(timeline, *ev.storm, certObject);
   }
   if (ev.issuerRecoveredAt && *ev.issuerRecoveredAt <= endedAt) {
     timeline.add(Source::kIssuer, "IssuerRecovered",

@@ -75,10 +75,25 @@ const std::vector<ScenarioInfo>& scenarioCatalog();
 // What the issuer runs during a run of `scenario` with the run's --set `parameters`: an
 // implemented scenario runs itself; silent-failure (27) runs hang (4) or fail-permanent (6), as
 // its `fault` parameter says; renewal-not-loaded (26) runs around a healthy issuer.
+struct FaultPreset {
+  std::string type;                               // "rate-limit"
+  std::map<std::string, std::string> parameters;  // as given, unscaled
+};
 struct IssuerScenario {
   std::string scenario;                           // spec.scenario; empty: the issuer stays healthy
   std::map<std::string, std::string> parameters;  // spec.parameters
+  std::vector<FaultPreset> faults{};              // spec.faults (renewal-storm composes them)
+  bool onIssuer() const { return !scenario.empty() || !faults.empty(); }
 };
+
+// renewal-storm (28): its knobs, and the label on the copies of the Certificate under test that
+// a run creates (value: the Certificate's name) and deletes after.
+inline constexpr const char* kStormCount = "count";
+inline constexpr const char* kStormFault = "fault";
+inline constexpr const char* kStormLabel = "certchaos.io/storm-of";
+inline constexpr int kStormMinCount = 2;
+inline constexpr int kStormMaxCount = 200;
+std::vector<ParameterInfo> renewalStormParameters();
 // Checks the parameters as the issuer would (an "InvalidSpec" error saying what was expected and
 // found), so that a run refuses bad knobs before it applies anything.
 Result<IssuerScenario> issuerScenarioFor(const ScenarioInfo& scenario,

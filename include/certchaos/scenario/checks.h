@@ -78,6 +78,37 @@ struct SignalObservation {
   SignalChannel channel = SignalChannel::kOther;
 };
 
+// renewal-storm (28): the Certificates the run renewed together (the one under test and the
+// copies the run made of it) and the CertificateRequests each made during the run.
+struct StormObservation {
+  int certificates = 0;
+  std::optional<SystemTime> forcedAt;
+  std::map<std::string, std::vector<RequestObservation>> requests;  // by Certificate name
+};
+
+// What a storm's requests show; a pure function of StormObservation (the checks judge it, the
+// runner reports it).
+struct StormFigures {
+  int certificates = 0;
+  int requests = 0, issued = 0, failed = 0;
+  int concluded = 0;  // Certificates whose latest request was answered (issued, failed, denied)
+  std::optional<SystemTime> allConcludedAt;  // when the last of them concluded
+  int peakInFlight = 0;                      // requests created and not yet answered, at once
+  std::optional<SystemTime> peakAt;
+  std::vector<std::pair<SystemTime, int>> inFlight;  // after each change, in time order
+  std::optional<SystemTime> firstRequestAt, lastIssuedAt;
+  double issuedPerSecond = 0;                 // issued ÷ (last issuance − first request)
+  std::map<int, int> requestsPerCertificate;  // N requests -> how many Certificates made N
+  int mostRequests = 0;
+  std::string mostRequestsCertificate;
+  // Retries: a request of a Certificate after a failed one of the same Certificate, and the
+  // shortest time from such a failure to the retry (cert-manager's back-off, when it holds).
+  int retries = 0;
+  std::optional<std::chrono::nanoseconds> shortestRetryGap;
+  std::string shortestRetryCertificate;
+};
+StormFigures stormFigures(const StormObservation& storm);
+
 struct Evidence {
   SystemTime now{};      // when the checks are evaluated
   bool ended = false;    // the run has stopped observing: nothing more will come
@@ -119,6 +150,8 @@ struct Evidence {
   std::optional<SystemTime> oldRootDroppedAt{};
   // revoked, response=renew: when the runner renewed as an operator would after the revocation.
   std::optional<SystemTime> operatorRenewalAt{};
+  // renewal-storm: every Certificate of the storm and its requests.
+  std::optional<StormObservation> storm{};
 };
 
 // One check, evaluated. `settled`: the outcome cannot change any more (a held invariant is not

@@ -37,6 +37,8 @@ const CheckKind& retriedBeforeExpiry();
 const CheckKind& recoveredWithin();
 const CheckKind& trustKept();
 const CheckKind& replacedWithin();
+const CheckKind& stormConcurrency();
+const CheckKind& stormRetries();
 
 // ---- helpers shared by the kinds ----
 
@@ -62,5 +64,10 @@ CheckEvaluation undecided(const Evidence& e, std::string why);
 
 std::string timeText(SystemTime t);                    // "12:00:50.250Z"
 std::string durationText(std::chrono::nanoseconds d);  // "1.5s"
+
+// renewal-storm: "R request(s), I issued, F failed, X issued/s"; and whether the storm has
+// settled (every Certificate answered settleTime ago, or `extra` when longer; or the run ended).
+std::string stormRateText(const StormFigures& f);
+bool stormSettled(const Evidence& e, const StormFigures& f, std::chrono::nanoseconds extra);
 
 }  // namespace certchaos::scenario::checks

@@ -12,7 +12,8 @@ const std::vector<const CheckKind*>& checkKinds() {
   static const std::vector<const CheckKind*> kKinds = {
       &probesValid(),         &renewedBeforeExpiry(), &signalBeforeExpiry(), &maxRequests(),
       &ownIssuerOnly(),       &deniedNotStored(),     &clientsReject(),      &servedRenewal(),
-      &retriedBeforeExpiry(), &recoveredWithin(),     &trustKept(),          &replacedWithin()};
+      &retriedBeforeExpiry(), &recoveredWithin(),     &trustKept(),          &replacedWithin(),
+      &stormConcurrency(),    &stormRetries()};
   return kKinds;
 }
 

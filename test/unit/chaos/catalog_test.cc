@@ -200,5 +200,47 @@ TEST(CatalogTest, JsonListsEachScenariosChecks) {
   EXPECT_EQ(toJson(*findScenario("26"))["proofOfInjection"], "runner-action");
 }
 
+TEST(CatalogTest, RenewalStormComposesItsFaultsAndChecksItsCount) {
+  const auto* storm = findScenario("28");
+  ASSERT_NE(storm, nullptr);
+  EXPECT_EQ(storm->name, "renewal-storm");
+  EXPECT_EQ(storm->status, ScenarioStatus::kRunnerSide);
+  EXPECT_EQ(storm->proof, InjectionEvidence::kRunnerRenewal);
+  std::vector<std::string> checks;
+  for (const auto& c : storm->checks) checks.push_back(c.kind);
+  EXPECT_EQ(checks, (std::vector<std::string>{"storm-concurrency", "storm-retries"}));
+
+  auto healthy = issuerScenarioFor(*storm, {});
+  ASSERT_TRUE(healthy) << healthy.error().message;
+  EXPECT_FALSE(healthy->onIssuer());  // the storm alone: the runner's doing
+
+  auto both = issuerScenarioFor(*storm, {{"fault", "rate-limit+fail-transient"}, {"limit", "4"}});
+  ASSERT_TRUE(both) << both.error().message;
+  ASSERT_EQ(both->faults.size(), 2u);
+  EXPECT_EQ(both->faults[0].type, "rate-limit");
+  EXPECT_EQ(both->faults[0].parameters.at("limit"), "4");
+  EXPECT_EQ(both->faults[0].parameters.at("window"), "1h");
+  EXPECT_EQ(both->faults[1].type, "fail-transient");
+  EXPECT_EQ(both->faults[1].parameters.at("attempts"), "1");
+  EXPECT_TRUE(both->scenario.empty());
+
+  for (const char* count : {"1", "201"}) {
+    auto bad = issuerScenarioFor(*storm, {{"count", count}});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("--set count: expected 2 to 200"), std::string::npos)
+        << bad.error().message;
+    EXPECT_NE(bad.error().message.find(std::string("found ") + count), std::string::npos)
+        << bad.error().message;
+  }
+  auto unknownFault = issuerScenarioFor(*storm, {{"fault", "storm"}});
+  ASSERT_FALSE(unknownFault);
+  EXPECT_NE(unknownFault.error().message.find("--set fault"), std::string::npos)
+      << unknownFault.error().message;
+  auto zeroLimit = issuerScenarioFor(*storm, {{"fault", "rate-limit"}, {"limit", "0"}});
+  ASSERT_FALSE(zeroLimit);
+  EXPECT_NE(zeroLimit.error().message.find("limit"), std::string::npos)
+      << zeroLimit.error().message;
+}
+
 }  // namespace
 }  // namespace certchaos::chaos

@@ -1,0 +1,288 @@
+// Benchmark: the fleet (issue 11, item 3). FLEET (20000) ECDSA P-256 Certificates brought to Ready
+// on cert-manager's CA issuer and on one ChaosIssuer in the same run, then every one of them forced
+// to renew at once (the storm, as `cmctl renew` forces it). cm-controller runs with a client rate
+// limit high enough that it is not the bottleneck (--kube-api-qps/--kube-api-burst, printed).
+// Figures, each with its target and MET/MISSED:
+//   - time to all Ready, ChaosIssuer ÷ CA issuer, target <= 1.0 (and the same for the storm);
+//   - peak resident memory of certchaos-issuer over the whole run (sampled every 250 ms),
+//     target <= 64 MiB (cm-controller's printed beside it);
+//   - peak requests in flight (created, not yet Ready) during each phase, at most one per
+//     Certificate;
+//   - requests lost: Certificates not Ready at their renewed revision, and requests never
+//     answered, at the end; target 0.
+// Writes the figures under "fleet" in $BENCH_RESULTS (bench/results.json), keeping what
+// issuance_bench wrote there.
+//
+//   FLEET=500 fleet_bench     (make bench-fleet FLEET=500; plane binaries: make controlplane)
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "certchaos/scenario/renew.h"
+#include "issuance_support.h"
+
+namespace certchaos::bench {
+namespace {
+
+constexpr int kStormThreads = 4;  // renewals forced in parallel, as many clients would
+
+int envInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  if (*end != '\0' || n <= 0 || n > 1'000'000) {
+    std::fprintf(stderr,
+                 "fleet_bench: %s: expected a positive whole number, found '%s'; using %d\n", name,
+                 v, fallback);
+    return fallback;
+  }
+  return static_cast<int>(n);
+}
+
+// The peak resident memory of the plane's components while the benchmark runs.
+class RssSampler {
+ public:
+  explicit RssSampler(const BenchPlane& plane) : plane_(plane) {
+    thread_ = std::jthread([this](const std::stop_token& stop) {
+      while (!stop.stop_requested()) {
+        sample();
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      }
+    });
+  }
+  double peakIssuerMiB() const { return issuer_.load(); }
+  double peakCmControllerMiB() const { return cm_.load(); }
+  void sample() {
+    raise(issuer_, "certchaos-issuer");
+    raise(cm_, "cm-controller");
+  }
+
+ private:
+  void raise(std::atomic<double>& peak, const char* component) {
+    auto pid = plane_.componentPid(component);
+    if (!pid) return;
+    auto rss = residentBytes(*pid);
+    if (!rss) return;
+    double seen = peak.load();
+    while (*rss / kMiB > seen && !peak.compare_exchange_weak(seen, *rss / kMiB)) {
+    }
+  }
+  const BenchPlane& plane_;
+  std::atomic<double> issuer_{0}, cm_{0};
+  std::jthread thread_;
+};
+
+struct Side {
+  double readyMs = 0;  // first create to last Ready
+  int peakInFlight = 0;
+  double stormMs = 0;  // first forced renewal to the last Certificate Ready at revision 2
+  int stormPeakInFlight = 0;
+  int notRenewed = 0;  // Certificates not Ready at revision 2 at the end
+  int unanswered = 0;  // requests not Ready at the end
+  int requests = 0;    // of the fleet, at the end
+  // Certificates that needed more than one request per revision (2 in all), and one of them.
+  int moreThanTwo = 0;
+  std::string example;
+};
+
+// Forces the renewal of fleet-0..n-1 from kStormThreads threads; the first error is returned.
+Result<void> storm(const std::shared_ptr<kube::Client>& client, const std::string& ns, int n) {
+  std::atomic<int> next{0};
+  std::mutex mu;
+  std::optional<Error> failed;
+  {
+    std::vector<std::jthread> threads;
+    threads.reserve(kStormThreads);
+    for (int t = 0; t < kStormThreads; ++t) {
+      threads.emplace_back([&] {
+        for (int i = next++; i < n; i = next++) {
+          auto forced =
+              scenario::forceRenewal(*client, ns, "fleet-" + std::to_string(i), client->clock());
+          if (!forced) {
+            std::lock_guard lock(mu);
+            if (!failed) failed = forced.error();
+            return;
+          }
+        }
+      });
+    }
+  }
+  if (failed) return *failed;
+  return {};
+}
+
+Result<Side> runSide(const std::shared_ptr<kube::Client>& client, const std::string& ns,
+                     const json& issuerRef, int n) {
+  Side side;
+  NamespaceWatch watch(client, ns);
+  if (auto r = watch.synced(ns); !r) return r.error();
+  auto batch = issue(client, ns, issuerRef, "fleet", n);
+  if (!batch) return batch.error();
+  side.readyMs = batch->totalMs;
+  side.peakInFlight = watch.peakInFlight();
+
+  watch.resetPeak();
+  const auto forcedAt = SteadyClock::now();
+  if (auto forced = storm(client, ns, n); !forced) return forced.error();
+  const auto want = static_cast<std::size_t>(n);
+  const bool renewed = watch.waitUntil([&] { return watch.readyAtRevision(2) >= want; });
+  side.stormMs = ms(SteadyClock::now() - forcedAt);
+  side.stormPeakInFlight = watch.peakInFlight();
+  watch.waitUntil([&] {  // returns at once: read under the watch's lock
+    side.notRenewed = n - static_cast<int>(watch.readyAtRevision(2));
+    return true;
+  });
+  if (!renewed) side.stormMs = -1;
+  std::map<std::string, int> perCertificate;  // cert-manager names them <certificate>-<n>
+  for (const auto& [name, r] : watch.requests()) {
+    if (name.rfind("fleet-", 0) != 0) continue;
+    ++side.requests;
+    if (!r.ready) ++side.unanswered;
+    ++perCertificate[name.substr(0, name.rfind('-'))];
+  }
+  for (const auto& [certificate, count] : perCertificate) {
+    if (count <= 2) continue;
+    ++side.moreThanTwo;
+    if (side.example.empty()) side.example = certificate + " (" + std::to_string(count) + ")";
+  }
+  return side;
+}
+
+int run() {
+  const int n = envInt("FLEET", 20000);
+  const int cmQps = envInt("BENCH_CM_QPS", 1000);
+  const int cmBurst = envInt("BENCH_CM_BURST", 2000);
+  std::printf(
+      "fleet_bench: %d Certificates per issuer; starting a plane; cm-controller "
+      "--kube-api-qps=%d --kube-api-burst=%d\n",
+      n, cmQps, cmBurst);
+  auto plane =
+      BenchPlane::start({"--cm-controller-arg=--kube-api-qps=" + std::to_string(cmQps),
+                         "--cm-controller-arg=--kube-api-burst=" + std::to_string(cmBurst)});
+  if (!plane) {
+    std::fprintf(stderr, "fleet_bench: %s\n", plane.error().message.c_str());
+    return 1;
+  }
+  auto client = (*plane)->admin(/*qps=*/1000);
+  if (!client) {
+    std::fprintf(stderr, "fleet_bench: %s\n", client.error().message.c_str());
+    return 1;
+  }
+  if (auto prepared = prepareIssuers(**plane, *client); !prepared) {
+    std::fprintf(stderr, "fleet_bench: preparing the issuers: %s\n",
+                 prepared.error().message.c_str());
+    return 1;
+  }
+  RssSampler rss(**plane);
+  std::map<std::string, Side> sides;
+  for (const auto& [name, ns, ref] :
+       {std::tuple{"ca", "bench-ca", kCaRef}, std::tuple{"chaos", "bench-chaos", kHealthyRef}}) {
+    std::printf("%s: %d Certificates to Ready, then the storm...\n", name, n);
+    std::fflush(stdout);
+    auto side = runSide(*client, ns, ref, n);
+    if (!side) {
+      std::fprintf(stderr, "fleet_bench: %s: %s\n", name, side.error().message.c_str());
+      return 1;
+    }
+    sides[name] = *side;
+    std::printf("%s: all Ready in %.1f s, storm renewed in %.1f s\n", name, side->readyMs / 1000,
+                side->stormMs / 1000);
+  }
+  rss.sample();
+
+  const auto& ca = sides["ca"];
+  const auto& chaos = sides["chaos"];
+  const std::string load = loadNow();
+  std::vector<Figure> figures;
+  const double readyRatio = chaos.readyMs / ca.readyMs;
+  figures.push_back(
+      {"time to all Ready, " + std::to_string(n) + " Certificates: ChaosIssuer / CA issuer",
+       fmt("%.2f (%.1f s / %.1f s)", readyRatio, chaos.readyMs / 1000, ca.readyMs / 1000),
+       readyRatio, "<= 1.0", readyRatio <= 1.0, load});
+  const bool stormDone = chaos.stormMs > 0 && ca.stormMs > 0;
+  const double stormRatio = stormDone ? chaos.stormMs / ca.stormMs : -1;
+  figures.push_back({"storm: all renewed at once, time to all Ready: ChaosIssuer / CA issuer",
+                     stormDone ? fmt("%.2f (%.1f s / %.1f s)", stormRatio, chaos.stormMs / 1000,
+                                     ca.stormMs / 1000)
+                               : std::string("not all renewed within 10 minutes"),
+                     stormRatio, "<= 1.0", stormDone && stormRatio <= 1.0, load});
+  figures.push_back({"peak certchaos-issuer RSS over the run (cm-controller)",
+                     fmt("%.1f MiB (%.1f MiB)", rss.peakIssuerMiB(), rss.peakCmControllerMiB()),
+                     rss.peakIssuerMiB(), "<= 64 MiB",
+                     rss.peakIssuerMiB() > 0 && rss.peakIssuerMiB() <= 64, load});
+  const int peak = std::max(chaos.peakInFlight, chaos.stormPeakInFlight);
+  figures.push_back({"peak requests in flight, ChaosIssuer: issuance / storm (CA issuer)",
+                     fmt("%.0f / %.0f", chaos.peakInFlight, chaos.stormPeakInFlight) +
+                         fmt(" (%.0f / %.0f)", ca.peakInFlight, ca.stormPeakInFlight),
+                     static_cast<double>(peak), "<= " + std::to_string(n), peak <= n, load});
+  const int lost = chaos.notRenewed + chaos.unanswered;
+  figures.push_back({"requests lost, ChaosIssuer: not renewed + unanswered (CA issuer)",
+                     fmt("%.0f + %.0f", chaos.notRenewed, chaos.unanswered) +
+                         fmt(" (%.0f + %.0f)", ca.notRenewed, ca.unanswered),
+                     static_cast<double>(lost), "0", lost == 0, load});
+  std::printf("\ncm-controller client rate limit: --kube-api-qps=%d --kube-api-burst=%d\n", cmQps,
+              cmBurst);
+  printFigures(figures);
+  std::printf(
+      "requests of the fleet at the end: ChaosIssuer %d, CA issuer %d (2 per Certificate "
+      "expected); Certificates with more: ChaosIssuer %d %s, CA issuer %d %s\nload average "
+      "(1/5/15 min) at the end: %s, %ld CPUs\n",
+      chaos.requests, ca.requests, chaos.moreThanTwo, chaos.example.c_str(), ca.moreThanTwo,
+      ca.example.c_str(), load.c_str(), sysconf(_SC_NPROCESSORS_ONLN));
+
+  const char* path = std::getenv("BENCH_RESULTS");
+  const std::string out = path != nullptr && *path != '\0' ? path : "bench/results.json";
+  json results = json::object();
+  if (std::ifstream in(out); in) {
+    results = json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!results.is_object()) results = json::object();
+  }
+  auto sideJson = [](const Side& s) {
+    return json{
+        {"ready_ms", s.readyMs},       {"peak_in_flight", s.peakInFlight},
+        {"storm_ms", s.stormMs},       {"storm_peak_in_flight", s.stormPeakInFlight},
+        {"not_renewed", s.notRenewed}, {"unanswered", s.unanswered},
+        {"requests", s.requests},      {"certificates_with_more_than_two_requests", s.moreThanTwo}};
+  };
+  const char* commit = std::getenv("BENCH_COMMIT");
+  results["fleet"] = {{"certificates", n},
+                      {"ca", sideJson(ca)},
+                      {"chaos", sideJson(chaos)},
+                      {"ready_ratio", readyRatio},
+                      {"storm_ratio", stormRatio},
+                      {"peak_issuer_rss_MiB", rss.peakIssuerMiB()},
+                      {"peak_cm_controller_rss_MiB", rss.peakCmControllerMiB()},
+                      {"figures", figuresJson(figures)},
+                      {"settings",
+                       {{"fleet", n},
+                        {"cm_controller_kube_api_qps", cmQps},
+                        {"cm_controller_kube_api_burst", cmBurst},
+                        {"storm_threads", kStormThreads}}},
+                      {"machine", {{"cpus", sysconf(_SC_NPROCESSORS_ONLN)}, {"load_at_end", load}}},
+                      {"commit", commit != nullptr ? commit : ""}};
+  std::ofstream file(out);
+  file << results.dump(2) << "\n";
+  if (file) {
+    std::printf("results: %s (\"fleet\")\n", out.c_str());
+  } else {
+    std::fprintf(stderr, "fleet_bench: cannot write %s (set BENCH_RESULTS)\n", out.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace certchaos::bench
+
+int main() {
+  try {
+    return certchaos::bench::run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fleet_bench: %s\n", e.what());
+    return 1;
+  }
+}

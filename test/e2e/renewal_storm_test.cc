@@ -1,0 +1,233 @@
+// Scenario 28 (renewal-storm) end to end through the certchaos CLI on the real local plane, where
+// `certchaos run` scales cert-manager's failure back-off (×240: 15 s for 1h). The run copies the
+// Certificate under test, renews the copies and it together, reports the requests in flight over
+// time, the issuance rate and the requests each Certificate needed, and deletes the copies. With a
+// rate-limit fault composed, the Certificates over the limit fail, cert-manager backs off before
+// asking again, and the request count stays bounded: the report says so.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "certchaos/api/cert_manager.h"
+#include "certchaos/report/json_schema.h"
+#include "certchaos/report/report_json.h"
+#include "plane.h"
+#include "scenario_base.h"
+#include "shared_plane.h"
+
+namespace certchaos::testing {
+namespace {
+
+using nlohmann::json;
+using report::CheckOutcome;
+namespace res = kube::resources;
+namespace fs = std::filesystem;
+
+constexpr int kScale = 240;  // back-off 15 s; the base certificate (8h nominal) lives 120 s
+
+struct CliRun {
+  localcluster::CommandOutput output;
+  std::optional<report::Report> report;
+  std::string dir;
+};
+
+CliRun runStorm(const BaseDeployment& b, const std::vector<std::string>& sets,
+                const std::string& runsDir) {
+  auto& plane = SharedPlane::get();
+  std::vector<std::string> args = {"--kubeconfig=" + plane.kubeconfig(),
+                                   "--runs-dir=" + runsDir,
+                                   "-n",
+                                   b.ns,
+                                   "run",
+                                   "renewal-storm",
+                                   "--certificate",
+                                   b.ns + "/app",
+                                   "--app",
+                                   b.appUrl,
+                                   "--time-scale",
+                                   std::to_string(kScale),
+                                   "--timeout",
+                                   "120s"};
+  for (const auto& s : sets) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
+  CliRun out;
+  out.output = certchaos(plane.stateDir(), args);
+  if (!fs::exists(runsDir)) return out;
+  for (const auto& entry : fs::directory_iterator(runsDir)) {
+    if (!fs::exists(entry.path() / "report.json")) continue;
+    out.dir = entry.path().string();
+    const std::string text = readFile(out.dir + "/report.json");
+    EXPECT_TRUE(report::validateReportJson(json::parse(text)));
+    auto parsed = report::parseReport(text);
+    EXPECT_TRUE(parsed) << parsed.error().message;
+    if (parsed) out.report = *parsed;
+  }
+  return out;
+}
+
+const report::CheckResult* check(const report::Report& r, const std::string& name) {
+  for (const auto& c : r.verdict.checks) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+const report::TimelineEntry* find(const report::Report& r, std::string_view kind) {
+  for (const auto& e : r.timeline) {
+    if (e.kind == kind) return &e;
+  }
+  return nullptr;
+}
+
+int countOf(const report::Report& r, std::string_view kind) {
+  int n = 0;
+  for (const auto& e : r.timeline) n += e.kind == kind ? 1 : 0;
+  return n;
+}
+
+// A number the summary states before `what` ("12 request(s)").
+int figure(const std::string& text, const std::string& what) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex("(\\d+) " + what))) return -1;
+  return std::stoi(m[1].str());
+}
+
+// Nothing of the copies is left in the namespace.
+void expectCopiesGone(const BaseDeployment& b) {
+  auto admin = SharedPlane::get().admin();
+  auto certificates =
+      admin->listAll(api::kCertificate, b.ns, {.labelSelector = "certchaos.io/storm-of=app"});
+  ASSERT_TRUE(certificates);
+  EXPECT_TRUE(certificates->items.empty());
+  auto requests = admin->listAll(api::kCertificateRequest, b.ns);
+  ASSERT_TRUE(requests);
+  for (const auto& cr : requests->items) {
+    const std::string of = cr["metadata"]
+                               .value("annotations", json::object())
+                               .value("cert-manager.io/certificate-name", "");
+    EXPECT_EQ(of, "app") << "left: CertificateRequest " << cr["metadata"].value("name", "");
+  }
+  auto secret = admin->get(res::kSecret, b.ns, "app-storm-1-tls");
+  EXPECT_FALSE(secret) << "the copies' Secrets are deleted";
+}
+
+class RenewalStormTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(SharedPlane::get().ok()); }
+  TempDir runs_;
+};
+
+TEST_F(RenewalStormTest, FiveCertificatesRenewTogetherOneRequestEach) {
+  BaseDeployment b = deployBase("storm", BaseOptions{kScale, true, true, "8h"});
+  ASSERT_FALSE(b.appUrl.empty());
+  auto run = runStorm(b, {"count=5"}, runs_.path());
+  ASSERT_TRUE(run.report) << run.output.output;
+  const auto& r = *run.report;
+  const std::string all = timelineText(r);
+  EXPECT_EQ(run.output.exitCode, 0) << run.output.output;
+  EXPECT_EQ(r.verdict.result, report::VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
+  ASSERT_NE(find(r, "StormCopiesReady"), nullptr) << all;
+  const auto* summary = find(r, "StormSummary");
+  ASSERT_NE(summary, nullptr) << all;
+  EXPECT_EQ(figure(summary->message, "Certificates renewed together"), 5) << summary->message;
+  EXPECT_EQ(figure(summary->message, "issued"), 5) << summary->message;
+  EXPECT_EQ(figure(summary->message, "failed"), 0) << summary->message;
+  EXPECT_NE(summary->message.find("5 × 1"), std::string::npos) << summary->message;
+  const int peak = figure(summary->message, "request\\(s\\) in flight");
+  EXPECT_GE(peak, 1) << summary->message;
+  EXPECT_LE(peak, 5) << summary->message;
+  EXPECT_GE(countOf(r, "StormInFlight"), 2) << all;
+  const auto* concurrency = check(r, "storm-concurrency");
+  ASSERT_NE(concurrency, nullptr);
+  EXPECT_EQ(concurrency->outcome, CheckOutcome::kHeld) << concurrency->evidence;
+  EXPECT_NE(concurrency->evidence.find("issued/s"), std::string::npos) << concurrency->evidence;
+  const auto* retries = check(r, "storm-retries");
+  ASSERT_NE(retries, nullptr);
+  EXPECT_EQ(retries->outcome, CheckOutcome::kHeld) << retries->evidence;
+  EXPECT_NE(retries->evidence.find("5 Certificate(s) with 1"), std::string::npos)
+      << retries->evidence;
+  ASSERT_NE(find(r, "StormCopiesDeleted"), nullptr) << all;
+  EXPECT_NE(find(r, "BaseRestored"), nullptr) << all;
+  expectCopiesGone(b);
+  for (const char* file : {"report.txt", "report.md", "report.html", "report.xml"}) {
+    const std::string text = readFile(run.dir + "/" + file);
+    EXPECT_NE(text.find("storm-concurrency"), std::string::npos) << file;
+    EXPECT_NE(text.find("storm-retries"), std::string::npos) << file;
+  }
+  for (const char* file : {"report.txt", "report.md", "report.html"}) {
+    EXPECT_NE(readFile(run.dir + "/" + file).find("in flight"), std::string::npos) << file;
+  }
+}
+
+TEST_F(RenewalStormTest, RateLimitedStormBacksOffAndStaysBounded) {
+  BaseDeployment b = deployBase("storm-rl", BaseOptions{kScale, true, true, "8h"});
+  ASSERT_FALSE(b.appUrl.empty());
+  // A window (2 min at ×240) longer than the run: the storm's three over the limit are refused
+  // however slowly the machine lets the six through.
+  auto run = runStorm(b, {"count=6", "fault=rate-limit", "limit=3", "window=8h"}, runs_.path());
+  ASSERT_TRUE(run.report) << run.output.output;
+  const auto& r = *run.report;
+  const std::string all = timelineText(r);
+  EXPECT_EQ(run.output.exitCode, 0) << run.output.output;
+  EXPECT_EQ(r.verdict.result, report::VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
+  ASSERT_TRUE(r.run.certManagerBackoff && r.run.certManagerBackoff->scaled);
+  // The issuer refused the Certificates over its limit.
+  EXPECT_NE(find(r, report::kinds::kFaultInjected), nullptr) << all;
+  const auto* summary = find(r, "StormSummary");
+  ASSERT_NE(summary, nullptr) << all;
+  EXPECT_GE(figure(summary->message, "failed"), 1) << summary->message;
+  // Bounded: one request each. The three over the limit failed; cert-manager backs off and,
+  // the certificates being still valid, does not ask again for them: no storm of retries.
+  EXPECT_EQ(figure(summary->message, "request\\(s\\),"), 6) << summary->message;
+  EXPECT_EQ(figure(summary->message, "issued"), 3) << summary->message;
+  EXPECT_EQ(figure(summary->message, "failed"), 3) << summary->message;
+  EXPECT_NE(summary->message.find("6 × 1"), std::string::npos) << summary->message;
+  const auto* retries = check(r, "storm-retries");
+  ASSERT_NE(retries, nullptr);
+  EXPECT_EQ(retries->outcome, CheckOutcome::kHeld) << retries->evidence;
+  EXPECT_NE(retries->evidence.find("none asked again within the back-off of 15s"),
+            std::string::npos)
+      << retries->evidence;
+  EXPECT_NE(retries->evidence.find("back-off held"), std::string::npos) << retries->evidence;
+  // The check watched past the back-off after the last failure before it settled.
+  const auto* decided = find(r, "VerdictDecided");
+  ASSERT_NE(decided, nullptr) << all;
+  std::optional<SystemTime> lastFailure;
+  for (const auto& e : r.timeline) {
+    if (e.kind == "StormInFlight" && figure(e.message, "failed") == 3 && !lastFailure) {
+      lastFailure = e.wallTime;
+    }
+  }
+  ASSERT_TRUE(lastFailure) << all;
+  EXPECT_GE(decided->wallTime - *lastFailure, std::chrono::seconds(15)) << all;
+  const auto* concurrency = check(r, "storm-concurrency");
+  ASSERT_NE(concurrency, nullptr);
+  EXPECT_EQ(concurrency->outcome, CheckOutcome::kHeld) << concurrency->evidence;
+  EXPECT_EQ(find(r, "BaseRestoreFailed"), nullptr) << all;
+  EXPECT_NE(find(r, "BaseRestored"), nullptr) << all;
+  expectCopiesGone(b);
+  for (const char* file : {"report.txt", "report.md", "report.html", "report.xml"}) {
+    EXPECT_NE(readFile(run.dir + "/" + file).find("back-off held"), std::string::npos) << file;
+  }
+}
+
+TEST_F(RenewalStormTest, BadCountNamesParameterValueAndRange) {
+  BaseDeployment b = deployBase("storm-bad", BaseOptions{kScale, true, true, "8h"});
+  auto run = runStorm(b, {"count=500"}, runs_.path());
+  EXPECT_NE(run.output.exitCode, 0);
+  EXPECT_NE(run.output.output.find("--set count: expected 2 to 200"), std::string::npos)
+      << run.output.output;
+  EXPECT_NE(run.output.output.find("found 500"), std::string::npos) << run.output.output;
+  EXPECT_FALSE(run.report);
+  auto bad = runStorm(b, {"fault=storm"}, runs_.path());
+  EXPECT_NE(bad.output.exitCode, 0);
+  EXPECT_NE(bad.output.output.find("fault"), std::string::npos) << bad.output.output;
+  EXPECT_NE(bad.output.output.find("rate-limit+fail-transient"), std::string::npos)
+      << bad.output.output;
+}
+
+}  // namespace
+}  // namespace certchaos::testing
