@@ -314,6 +314,7 @@ Result<SignedOutput> FaultEngine::sign(const Decision& decision, const RequestCo
       outputFaults.emplace_back(&f, std::move(stream));
       continue;
     }
+    plan.seed = faults_[i].seed;
     if (auto r = f.shape(plan, *stream); !r) return r.error();
     out.applied.push_back({std::string(f.type()), eventReasonFor(f.type()), f.describe()});
   }
@@ -322,6 +323,9 @@ Result<SignedOutput> FaultEngine::sign(const Decision& decision, const RequestCo
   auto issued = pki::issueCertificate(plan.leaf, key, *plan.signer);
   if (!issued) return issued.error();
   out.certificatePem = plan.omitIntermediates ? issued->leaf.toPem() : issued->bundle.chainPem;
+  if (!plan.omitIntermediates) {
+    for (const auto& extra : plan.extraChain) out.certificatePem += extra.toPem();
+  }
   out.caPem = plan.caPem.value_or(issued->bundle.caPem);
 
   for (auto& [f, stream] : outputFaults) {

@@ -27,6 +27,8 @@ const std::vector<const FaultFactory*>& faultFactories() {
       &faults::corrupt(),
       &faults::backdated(),
       &faults::outageWindow(),
+      &faults::expiredCrossSign(),
+      &faults::chainSwitch(),
   };
   return kAll;
 }

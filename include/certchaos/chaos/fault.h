@@ -4,10 +4,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "certchaos/chaos/decision.h"
 #include "certchaos/chaos/request_context.h"
@@ -44,6 +46,12 @@ struct SigningPlan {
   std::shared_ptr<pki::PrivateKey> substituteKey;     // certify this key instead of the CSR's
   bool omitIntermediates = false;                     // return the leaf alone
   std::optional<std::string> caPem;                   // status.ca override
+  // Appended to status.certificate after the chain (a cross-signed certificate), unless
+  // omitIntermediates.
+  std::vector<pki::Certificate> extraChain{};
+  // The shaping fault's seed, the same for every request: what the keys of the CAs a fault
+  // brings in are derived from (chaos/seeded_roots.h), so that the runner can derive them too.
+  std::uint64_t seed = 0;
 };
 
 // status.certificate and status.ca before base64, and what was done to them.

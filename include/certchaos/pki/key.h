@@ -30,6 +30,12 @@ class PrivateKey {
  public:
   static Result<PrivateKey> generate(KeyAlgorithm algorithm);
   static Result<PrivateKey> fromPem(std::string_view pem);
+  // A P-256 key whose scalar is SHA-256(`seed`) reduced modulo the group order: the same key
+  // wherever the same seed is given. Only for chaos CAs that the issuer and the runner must agree
+  // on without exchanging keys; anyone who knows the seed has the key.
+  static Result<PrivateKey> deriveEcdsaP256(std::string_view seed);
+  // Another handle on the same key (OpenSSL reference count).
+  PrivateKey share() const;
 
   // PKCS#8 PEM; callers must never log it.
   std::string toPem() const;

@@ -26,5 +26,7 @@ const FaultFactory& badProfile();
 const FaultFactory& corrupt();
 const FaultFactory& backdated();
 const FaultFactory& outageWindow();
+const FaultFactory& expiredCrossSign();
+const FaultFactory& chainSwitch();
 
 }  // namespace certchaos::chaos::faults

@@ -35,6 +35,8 @@ const CheckKind& clientsReject();
 const CheckKind& servedRenewal();
 const CheckKind& retriedBeforeExpiry();
 const CheckKind& recoveredWithin();
+const CheckKind& oldClientRisk();
+const CheckKind& trustsNewRoot();
 
 // ---- helpers shared by the kinds ----
 

@@ -12,7 +12,7 @@ const std::vector<const CheckKind*>& checkKinds() {
   static const std::vector<const CheckKind*> kKinds = {
       &probesValid(),         &renewedBeforeExpiry(), &signalBeforeExpiry(), &maxRequests(),
       &ownIssuerOnly(),       &deniedNotStored(),     &clientsReject(),      &servedRenewal(),
-      &retriedBeforeExpiry(), &recoveredWithin()};
+      &retriedBeforeExpiry(), &recoveredWithin(),     &oldClientRisk(),      &trustsNewRoot()};
   return kKinds;
 }
 

@@ -139,10 +139,10 @@ TEST(ValidateChaosSpecTest, UnknownPlannedAndRunnerScenarios) {
   ASSERT_FALSE(unknown.ok());
   EXPECT_THAT(unknown.error().message, HasSubstr("found \"nap\"; `certchaos scenarios` lists"));
   EXPECT_THAT(unknown.error().message, HasSubstr("3 sleep"));
-  auto planned = validateChaosSpec(json::parse(R"({"selfSigned": {}, "scenario": "14"})"));
+  auto planned = validateChaosSpec(json::parse(R"({"selfSigned": {}, "scenario": "28"})"));
   ASSERT_FALSE(planned.ok());
   EXPECT_THAT(planned.error().message,
-              HasSubstr("scenario 14 (expired-cross-sign) is not implemented yet"));
+              HasSubstr("scenario 28 (renewal-storm) is not implemented yet"));
   auto runner = validateChaosSpec(json::parse(R"({"selfSigned": {}, "scenario": "26"})"));
   ASSERT_FALSE(runner.ok());
   EXPECT_THAT(runner.error().message, HasSubstr("`certchaos run renewal-not-loaded`"));
