@@ -710,12 +710,21 @@ TEST(ChecksTest, TrustsNewRootNamesTheMissingRoot) {
   EXPECT_EQ(evaluateCheck(spec("trusts-new-root"), e).outcome, CheckOutcome::kNotEvaluated);
 
   e.secret.push_back({at(2s), "bb", "certchaos alternate intermediate", at(62s), newRoot});
+  // Judged once the application serves it, with what the client then saw.
+  auto waiting = evaluateCheck(spec("trusts-new-root"), e);
+  EXPECT_EQ(waiting.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_FALSE(waiting.settled);
+  EXPECT_THAT(waiting.evidence, HasSubstr("never served serial bb"));
+  e.probes.push_back({at(3s), false, "unable to get local issuer certificate at depth 1", "bb"});
   auto missing = evaluateCheck(spec("trusts-new-root"), e);
   EXPECT_EQ(missing.outcome, CheckOutcome::kViolated);
   EXPECT_TRUE(missing.settled);
   EXPECT_THAT(missing.evidence,
               AllOf(HasSubstr("did not hold the new root CN=certchaos alternate root"),
-                    HasSubstr("serial bb"), HasSubstr("[CN=certchaos chaos CA]")));
+                    HasSubstr("serial bb"), HasSubstr("[CN=certchaos chaos CA]"),
+                    HasSubstr("rejected it at 12:00:03"),
+                    HasSubstr("unable to get local issuer certificate")));
+  EXPECT_EQ(missing.at, at(3s));
 
   e.clientRoots = {oldRoot, {"CN=certchaos alternate root", "33"}};
   EXPECT_EQ(evaluateCheck(spec("trusts-new-root"), e).outcome, CheckOutcome::kViolated);
@@ -724,6 +733,11 @@ TEST(ChecksTest, TrustsNewRootNamesTheMissingRoot) {
   auto held = evaluateCheck(spec("trusts-new-root"), e);
   EXPECT_EQ(held.outcome, CheckOutcome::kHeld) << held.evidence;
   EXPECT_THAT(held.evidence, HasSubstr("already held the new root CN=certchaos alternate root"));
+
+  // Without an application, the Secret alone decides.
+  e.probing = false;
+  e.probes.clear();
+  EXPECT_EQ(evaluateCheck(spec("trusts-new-root"), e).outcome, CheckOutcome::kHeld);
 
   e.clientRoots.clear();
   EXPECT_EQ(evaluateCheck(spec("trusts-new-root"), e).outcome, CheckOutcome::kNotEvaluated);
