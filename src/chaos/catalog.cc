@@ -64,11 +64,11 @@ const Row kRows[] = {
      "chain validation fails visibly; monitoring checks the whole chain", "I3, I6", kImpl},
     {14, "expired-cross-sign", "issuer",
      "valid path plus an extra cross-signed certificate to an expired root",
-     "modern clients pass; the report flags old-client risk", "I6, I9", kPlanned},
+     "modern clients pass; the report flags old-client risk", "I6, I9", kImpl},
     {15, "incomplete-chain", "issuer", "leaf only, intermediates missing",
      "clients without AIA fetching fail; detected", "badssl incomplete-chain", kImpl},
     {16, "chain-switch", "issuer", "the next issuance uses an alternate intermediate/root",
-     "trust bundles already hold the new root", "I11", kPlanned},
+     "trust bundles already hold the new root", "I11", kImpl},
     {17, "root-rotation", "issuer", "the CA is rotated; ca.crt changes; old root dropped after T",
      "trust propagates; no mTLS outage", "I13", kImpl},
     {18, "untrusted-root", "issuer", "sign with a CA the clients do not trust",
@@ -192,12 +192,25 @@ CheckSpec replacedWithin() {
           {{"window", "15m"}}};
 }
 
+CheckSpec oldClientRisk() {
+  return {"old-client-risk",
+          "a client that trusts only the expired root rejects the served chain, and the report "
+          "names the expired root (old-client risk)",
+          {}};
+}
+
+CheckSpec trustsNewRoot() {
+  return {"trusts-new-root",
+          "the trust bundle the clients held before the chain switch holds the new root",
+          {}};
+}
+
 // Every kind once, at the tolerance a run gets when it adds the check without a value.
 std::vector<CheckSpec> checkKindDefaults() {
   return {probesValid(),         renewedBeforeExpiry(), signalBeforeExpiry(), maxRequests(5),
           ownIssuerOnly(),       deniedNotStored(),     clientsReject(""),    servedRenewal(),
           retriedBeforeExpiry(), recoveredWithin(),     trustKept(),          replacedWithin(),
-          stormConcurrency(),    stormRetries(3)};
+          stormConcurrency(),    stormRetries(3),       oldClientRisk(),      trustsNewRoot()};
 }
 
 struct Hypothesis {
@@ -242,10 +255,15 @@ Hypothesis hypothesisOf(int number) {
       return checked({clientsReject("expired")});
     case 12:
       return checked({clientsReject("not yet valid")});
+    case 14:
+      return checked({probesValid(), oldClientRisk()});
     case 15:
       return checked({clientsReject("unable to get local issuer")});
     case 17:
       return checked({trustKept()});
+    case 16:
+      // Judged on the Secret's new ca.crt, then confirmed by the probes with that trust.
+      return checked({trustsNewRoot(), probesValid()});
     case 18:
       return checked({clientsReject("unable to get local issuer|self-signed|self signed")});
     case 19:

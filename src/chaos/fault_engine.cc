@@ -328,6 +328,9 @@ Result<SignedOutput> FaultEngine::sign(const Decision& decision, const RequestCo
   auto issued = pki::issueCertificate(plan.leaf, key, *plan.signer);
   if (!issued) return issued.error();
   out.certificatePem = plan.omitIntermediates ? issued->leaf.toPem() : issued->bundle.chainPem;
+  if (!plan.omitIntermediates) {
+    for (const auto& extra : plan.extraChain) out.certificatePem += extra.toPem();
+  }
   out.caPem = plan.caPem.value_or(issued->bundle.caPem);
   out.revokeAt = plan.revokeAt;
 

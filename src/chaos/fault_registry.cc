@@ -30,6 +30,8 @@ const std::vector<const FaultFactory*>& faultFactories() {
       &faults::rootRotation(),
       &faults::revoked(),
       &faults::oversized(),
+      &faults::expiredCrossSign(),
+      &faults::chainSwitch(),
   };
   return kAll;
 }

@@ -1,8 +1,13 @@
 #include "certchaos/pki/key.h"
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 namespace certchaos::pki {
 namespace {
@@ -78,6 +83,58 @@ Result<PrivateKey> PrivateKey::fromPem(std::string_view pem) {
                          lastOpensslError());
   }
   return PrivateKey(EvpPkeyPtr(key));
+}
+
+Result<PrivateKey> PrivateKey::deriveEcdsaP256(std::string_view seed) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(seed.data()), seed.size(), digest);
+  std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group(
+      EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1), &EC_GROUP_free);
+  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), &BN_CTX_free);
+  std::unique_ptr<BIGNUM, decltype(&BN_clear_free)> scalar(
+      BN_bin2bn(digest, sizeof digest, nullptr), &BN_clear_free);
+  auto failed = [] {
+    return makeError("KeyGeneration", "deriving a P-256 key failed: " + lastOpensslError());
+  };
+  if (!group || !ctx || !scalar) return failed();
+  if (BN_nnmod(scalar.get(), scalar.get(), EC_GROUP_get0_order(group.get()), ctx.get()) != 1) {
+    return failed();
+  }
+  if (BN_is_zero(scalar.get())) BN_one(scalar.get());  // 2^-256: still a valid key
+  std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> point(EC_POINT_new(group.get()),
+                                                            &EC_POINT_free);
+  unsigned char pub[65];
+  if (!point ||
+      EC_POINT_mul(group.get(), point.get(), scalar.get(), nullptr, nullptr, ctx.get()) != 1 ||
+      EC_POINT_point2oct(group.get(), point.get(), POINT_CONVERSION_UNCOMPRESSED, pub, sizeof pub,
+                         ctx.get()) != sizeof pub) {
+    return failed();
+  }
+  std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> build(OSSL_PARAM_BLD_new(),
+                                                                        &OSSL_PARAM_BLD_free);
+  if (!build ||
+      OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
+          1 ||
+      OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_PRIV_KEY, scalar.get()) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub) !=
+          1) {
+    return failed();
+  }
+  std::unique_ptr<OSSL_PARAM, decltype(&OSSL_PARAM_free)> params(
+      OSSL_PARAM_BLD_to_param(build.get()), &OSSL_PARAM_free);
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> pctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr), &EVP_PKEY_CTX_free);
+  EVP_PKEY* key = nullptr;
+  if (!params || !pctx || EVP_PKEY_fromdata_init(pctx.get()) != 1 ||
+      EVP_PKEY_fromdata(pctx.get(), &key, EVP_PKEY_KEYPAIR, params.get()) != 1) {
+    return failed();
+  }
+  return PrivateKey(EvpPkeyPtr(key));
+}
+
+PrivateKey PrivateKey::share() const {
+  EVP_PKEY_up_ref(key_.get());
+  return PrivateKey(EvpPkeyPtr(key_.get()));
 }
 
 std::string PrivateKey::toPem() const {

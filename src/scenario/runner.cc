@@ -27,6 +27,7 @@
 #include "certchaos/scenario/renew.h"
 #include "certchaos/scenario/runner_pid.h"
 #include "certchaos/scenario/tls_probe.h"
+#include "client_trust.h"
 #include "prediction.h"
 #include "renewal_storm.h"
 #include "root_rotation.h"
@@ -898,6 +899,22 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     }
     spec["faults"] = std::move(faults);
   }
+  // expired-cross-sign and chain-switch: the clients' trust in roots the issuer brings in.
+  std::optional<ProbeTarget> oldClient;
+  if (onIssuer && (scenario->name == "expired-cross-sign" || scenario->name == "chain-switch")) {
+    auto trust =
+        clientTrustFor(scenario->name, parameterOrDefault(*scenario, o.parameters, "clientsTrust"),
+                       spec, base.caPem);
+    if (!trust) return trust.error();
+    if (probeTarget) probeTarget->trustedCaPem = trust->bundlePem;
+    if (probeTarget && !trust->oldClientPem.empty()) {
+      oldClient = *probeTarget;
+      oldClient->trustedCaPem = trust->oldClientPem;
+      ev.oldClientRoot = trust->oldClientRoot;
+    }
+    ev.clientRoots = rootIdentities(trust->bundlePem);
+    timeline.add(Source::kRunner, "ClientTrust", trust->note, o.appUrl, clock.now());
+  }
   json current = (*issuerObject).value("spec", json::object());
   if (scenario->name == "rogue-issuer") {
     auto rogue = client->get(issuerResource(chaosOn), chaosOn.issuer.ns, chaosOn.issuer.name);
@@ -1089,8 +1106,10 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     if (st.renewalForcedAt) st.secretStoredAt = now;
     st.secretSerial = sc.leaf->serialHex();
     st.secretLeaf = sc.leaf;
-    ev.secret.push_back(
-        {now, sc.leaf->serialHex(), sc.leaf->issuerCommonName(), sc.leaf->notAfter()});
+    const auto caRoots = rootIdentities(sc.caPem);
+    ev.secret.push_back({now, sc.leaf->serialHex(), sc.leaf->issuerCommonName(),
+                         sc.leaf->notAfter(),
+                         caRoots.empty() ? std::nullopt : std::optional(caRoots.back())});
     timeline.add(Source::kCertManager, kinds::kSecretUpdated,
                  "Secret holds serial " + st.secretSerial + " (notAfter " +
                      formatRfc3339(sc.leaf->notAfter()) +
@@ -1295,9 +1314,26 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
   auto probeOnce = [&] {
     if (rootRotation) probeLaterTrusts();
     auto p = probeTls(*probeTarget, std::chrono::seconds(2));
+    std::optional<ProbeResult> old;
+    if (oldClient) old = probeTls(*oldClient, std::chrono::seconds(2));
     const auto now = clock.now();
     std::lock_guard lock(st.mu);
     std::string serial = p.served ? p.served->serialHex() : "";
+    if (old) {
+      const std::string oldSerial = old->served ? old->served->serialHex() : "";
+      auto& seen = ev.oldClientProbes;
+      if (seen.empty() || seen.back().ok != old->ok || seen.back().error != old->error ||
+          seen.back().servedSerial != oldSerial) {
+        seen.push_back({now, old->ok, old->error, oldSerial});
+        if (!oldSerial.empty() && oldSerial != ev.baseSerial) {
+          timeline.add(Source::kProbe, old->ok ? "OldClientAccepted" : "OldClientRejected",
+                       "a client that trusts only the expired root " + ev.oldClientRoot +
+                           (old->ok ? " accepts" : " rejects") + " serial " + oldSerial +
+                           (old->ok ? "" : ": " + old->error),
+                       o.appUrl, now);
+        }
+      }
+    }
     ++ev.probeCount;
     ev.lastProbeAt = now;
     if (ev.probes.empty() || ev.probes.back().ok != p.ok || ev.probes.back().error != p.error ||

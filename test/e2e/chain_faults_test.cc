@@ -15,6 +15,8 @@
 #include "certchaos/api/certchaos_io.h"
 #include "certchaos/kube/base64.h"
 #include "certchaos/pki/certificate.h"
+#include "certchaos/report/json_schema.h"
+#include "certchaos/report/report_json.h"
 #include "certchaos/scenario/runner.h"
 #include "certchaos/scenario/tls_probe.h"
 #include "plane.h"
@@ -90,6 +92,7 @@ class ChainFaultsTest : public ::testing::Test {
       ADD_FAILURE() << result.error().message;
       return std::nullopt;
     }
+    lastRunDir_ = result->dir;
     const auto& r = result->report;
     const std::string all = timelineText(r);
     EXPECT_EQ(r.verdict.result, expected) << r.verdict.summary << "\n" << all;
@@ -142,6 +145,7 @@ class ChainFaultsTest : public ::testing::Test {
   }
 
   TempDir runs_;
+  std::string lastRunDir_;  // the report directory of the last runAndCheck
 };
 
 const report::CheckResult& only(const report::Report& r) { return r.verdict.checks.at(0); }
@@ -371,6 +375,124 @@ TEST_F(ChainFaultsTest, SlightlyBackdatedCertificateIsNoLoop) {
                        VerdictResult::kPassed, "ChaosBackdated", {"max-requests"});
   ASSERT_TRUE(r);
   EXPECT_EQ(only(*r).outcome, CheckOutcome::kHeld) << only(*r).evidence;
+}
+
+// The report of the last run in every rendering: each names the checks and their outcome, the
+// JSON validates against its schema and parses back, and the JUnit file has a failure exactly
+// when the verdict failed; no private key anywhere.
+void checkRenderings(const std::string& dir, const report::Report& r) {
+  for (const char* f : {"report.txt", "report.md", "report.html", "report.xml"}) {
+    const std::string text = readFile(dir + "/" + f);
+    for (const auto& c : r.verdict.checks) EXPECT_THAT(text, HasSubstr(c.name)) << f;
+    if (!r.verdict.failingStep.empty()) {
+      EXPECT_THAT(text, HasSubstr(r.verdict.failingStep)) << f;
+    }
+    EXPECT_THAT(text, Not(HasSubstr("PRIVATE KEY"))) << f;
+  }
+  const std::string jsonText = readFile(dir + "/report.json");
+  EXPECT_THAT(jsonText, Not(HasSubstr("PRIVATE KEY")));
+  EXPECT_TRUE(report::validateReportJson(json::parse(jsonText)));
+  auto parsed = report::parseReport(jsonText);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->verdict.result, r.verdict.result);
+  EXPECT_EQ(parsed->verdict.failingStep, r.verdict.failingStep);
+  const std::string junit = readFile(dir + "/report.xml");
+  EXPECT_EQ(junit.find("<failure") != std::string::npos, r.verdict.result == VerdictResult::kFailed)
+      << junit;
+}
+
+const report::CheckResult* checkNamed(const report::Report& r, const std::string& name) {
+  for (const auto& c : r.verdict.checks) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+// 14: the served chain is leaf + the issuer's root cross-signed by an expired root. The modern
+// client (ca.crt) passes at every probe; the old client, whose store holds only the expired root,
+// rejects the certificate for the expired root, and the report says so: old-client risk.
+TEST_F(ChainFaultsTest, ExpiredCrossSignPassesModernClientsAndFlagsOldClientRisk) {
+  BaseDeployment s = base("chain-14");
+  auto r = runAndCheck(s, "14", {}, VerdictResult::kPassed, "ChaosExpiredCrossSign",
+                       {"probes-valid", "old-client-risk"});
+  ASSERT_TRUE(r);
+  const std::string all = timelineText(*r);
+  auto chain = signedChain(s, [](const auto& c) {
+    return c.size() == 2 && c[1].issuerCommonName() == "certchaos expired cross-sign root";
+  });
+  ASSERT_EQ(chain.size(), 2u) << "no request of the run holds the cross-signed certificate";
+  EXPECT_EQ(chain[1].subjectCommonName(), chain[0].issuerCommonName());
+  EXPECT_LT(chain[1].notAfter(), std::chrono::system_clock::now());
+  const auto* modern = checkNamed(*r, "probes-valid");
+  EXPECT_EQ(modern->outcome, CheckOutcome::kHeld) << modern->evidence;
+  const auto* old = checkNamed(*r, "old-client-risk");
+  EXPECT_EQ(old->outcome, CheckOutcome::kHeld) << old->evidence;
+  for (const std::string& part : std::vector<std::string>{
+           "old-client risk", "CN=certchaos expired cross-sign root",
+           "rejects serial " + chain[0].serialHex(), "certificate has expired"}) {
+    EXPECT_THAT(old->evidence, HasSubstr(part)) << all;
+  }
+  const auto k = kindsOf(*r);
+  EXPECT_GE(indexOf(k, "ClientTrust"), 0) << all;
+  EXPECT_GE(indexOf(k, "OldClientRejected"), 0) << all;
+  EXPECT_EQ(indexOf(k, "OldClientAccepted"), -1) << all;
+  checkRenderings(lastRunDir_, *r);
+}
+
+// 16 with the new root announced to the clients before the switch (the default): the renewed
+// certificate comes from the alternate chain, ca.crt becomes the new root, and the clients,
+// already holding it, keep verifying.
+TEST_F(ChainFaultsTest, ChainSwitchPassesWhenTheClientsAlreadyHoldTheNewRoot) {
+  BaseDeployment s = base("chain-16");
+  auto r = runAndCheck(s, "16", {}, VerdictResult::kPassed, "ChaosChainSwitch",
+                       {"trusts-new-root", "probes-valid"});
+  ASSERT_TRUE(r);
+  auto chain = signedChain(s, [](const auto& c) {
+    return c.size() == 2 && c[0].issuerCommonName() == "certchaos alternate intermediate";
+  });
+  ASSERT_EQ(chain.size(), 2u) << "no request of the run was signed by the alternate chain";
+  const auto* trusts = checkNamed(*r, "trusts-new-root");
+  EXPECT_EQ(trusts->outcome, CheckOutcome::kHeld) << trusts->evidence;
+  EXPECT_THAT(trusts->evidence, HasSubstr("already held the new root CN=certchaos alternate root"));
+  EXPECT_THAT(trusts->evidence, HasSubstr("serial " + chain[0].serialHex()));
+  EXPECT_THAT(trusts->evidence, HasSubstr("a client with that bundle verified it at"));
+  EXPECT_EQ(checkNamed(*r, "probes-valid")->outcome, CheckOutcome::kHeld);
+  ASSERT_TRUE(r->certificates.after);
+  EXPECT_EQ(r->certificates.after->serial, chain[0].serialHex());
+  checkRenderings(lastRunDir_, *r);
+}
+
+// 16 with clients that hold only the current root: the check names the root they miss, judged
+// once the application serves the switched certificate, and the probes confirm it as a TLS
+// client sees it.
+TEST_F(ChainFaultsTest, ChainSwitchFailsNamingTheNewRootTheClientsLack) {
+  auto r =
+      runAndCheck(base("chain-16b"), "chain-switch", withSet({{"clientsTrust", "old-root-only"}}),
+                  VerdictResult::kFailed, "ChaosChainSwitch", {"trusts-new-root", "probes-valid"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->verdict.failingStep, "trusts-new-root") << r->verdict.summary;
+  const auto* trusts = checkNamed(*r, "trusts-new-root");
+  EXPECT_EQ(trusts->outcome, CheckOutcome::kViolated) << trusts->evidence;
+  EXPECT_THAT(trusts->evidence, HasSubstr("did not hold the new root CN=certchaos alternate root"));
+  EXPECT_THAT(trusts->evidence, HasSubstr("a client with that bundle rejected it at"));
+  EXPECT_THAT(trusts->evidence, HasSubstr("unable to get local issuer certificate"));
+  const auto* probes = checkNamed(*r, "probes-valid");
+  EXPECT_EQ(probes->outcome, CheckOutcome::kViolated) << probes->evidence;
+  EXPECT_THAT(probes->evidence, HasSubstr("unable to get local issuer certificate"));
+  checkRenderings(lastRunDir_, *r);
+}
+
+// A bad clientsTrust is refused before anything is deployed, naming parameter, value and range.
+TEST_F(ChainFaultsTest, ChainSwitchRefusesAnUnknownClientsTrust) {
+  BaseDeployment s = base("chain-16c");
+  auto o = runOptions(s, "16", kFastScale, runs_.path());
+  o.parameters = {{"clientsTrust", "everyone"}};
+  auto result = scenario::runScenario(SharedPlane::get().admin(), o);
+  ASSERT_FALSE(result);
+  for (const char* part : {"clientsTrust", "everyone", "old-and-new-root", "old-root-only"}) {
+    EXPECT_THAT(result.error().message, HasSubstr(part));
+  }
+  EXPECT_FALSE(issuerSpec(s).contains("scenario"));
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ TEST_F(ChaosRunTest, TheApiServerRefusesEachBadSpecWithAClearMessageAndAcceptsAG
       {"unknown scenario", "  scenario: \"99\"\n" + refs,
        "spec.scenario: Invalid value: \"99\": scenario: expected a number or name from certchaos "
        "scenarios that can run"},
-      {"planned scenario", "  scenario: chain-switch\n" + refs, "found chain-switch"},
+      {"unknown scenario name", "  scenario: renewal-stormy\n" + refs, "found renewal-stormy"},
       {"missing Certificate", "  scenario: sleep\n  issuer: {name: chaos}\n",
        "spec.certificate: Required value"},
       {"missing issuer", "  scenario: sleep\n  certificate: {name: app}\n",

@@ -356,7 +356,7 @@ runner:
   replicaCount: 2
   healthPort: 9600
   serviceAccount: {create: true, name: chaos-runs}
-  resources: {requests: {cpu: 10m, memory: 32Mi}}
+  resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {memory: 128Mi}}
 )");
   const std::string rendered = renderChart(ns, {"-f", dir.path() + "/values.yaml"});
   std::map<std::string, YAML::Node> objects;
@@ -418,7 +418,8 @@ runner:
                   "controller", "--listen-address=0.0.0.0:9600", "--leader-elect",
                   "--leader-election-namespace=" + ns}));
   EXPECT_EQ(rc["ports"][0]["containerPort"], "9600");
-  EXPECT_EQ(rc["resources"], json::parse(R"({"requests": {"cpu": "10m", "memory": "32Mi"}})"));
+  EXPECT_EQ(rc["resources"], json::parse(R"({"requests": {"cpu": "10m", "memory": "32Mi"},
+                                             "limits": {"memory": "128Mi"}})"));
   EXPECT_EQ(runnerPod["spec"]["serviceAccountName"], "chaos-runs");
   EXPECT_EQ(runnerPod["spec"]["nodeSelector"], pod["spec"]["nodeSelector"]);
   EXPECT_EQ(runnerPod["spec"]["tolerations"], pod["spec"]["tolerations"]);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "certchaos/chaos/decision.h"
 #include "certchaos/chaos/request_context.h"
@@ -58,6 +59,9 @@ struct SigningPlan {
   // What the signing faults did to this request, when it differs from their describe() (a
   // revoked fault that revokes only the first certificate): the Event's message.
   std::string appliedNote;
+  // Appended to status.certificate after the chain (a cross-signed certificate), unless
+  // omitIntermediates.
+  std::vector<pki::Certificate> extraChain{};
 };
 
 // status.certificate and status.ca before base64, and what was done to them.

@@ -34,6 +34,12 @@ class PrivateKey {
   // The Ed25519 key whose 32-byte private seed this is (RFC 8032): the same bytes give the same
   // key, so a seeded fault can make the same CA key in every reconcile and after a restart.
   static Result<PrivateKey> ed25519FromSeed(const std::array<unsigned char, 32>& seed);
+  // A P-256 key whose scalar is SHA-256(`seed`) reduced modulo the group order: the same key
+  // wherever the same seed is given. Only for chaos CAs that the issuer and the runner must agree
+  // on without exchanging keys; anyone who knows the seed has the key.
+  static Result<PrivateKey> deriveEcdsaP256(std::string_view seed);
+  // Another handle on the same key (OpenSSL reference count).
+  PrivateKey share() const;
 
   // PKCS#8 PEM; callers must never log it.
   std::string toPem() const;

@@ -35,10 +35,22 @@ class SigningAuthority {
   // chains that end at `ca`. Valid over [notBefore, notAfter].
   Result<Certificate> crossSign(const Certificate& ca, SystemTime notBefore,
                                 SystemTime notAfter) const;
+  // A root CA for a given key (a derived one: PrivateKey::deriveEcdsaP256).
+  static Result<SigningAuthority> rootFor(PrivateKey key, const std::string& commonName,
+                                          SystemTime notBefore, SystemTime notAfter);
+
   // A new intermediate CA for a fresh key, signed by this authority; its chain continues
   // with this authority's chain.
   Result<SigningAuthority> issueIntermediate(const std::string& commonName, KeyAlgorithm algorithm,
                                              SystemTime notBefore, SystemTime notAfter) const;
+  // The same for a given key.
+  Result<SigningAuthority> issueIntermediate(const std::string& commonName, PrivateKey key,
+                                             SystemTime notBefore, SystemTime notAfter) const;
+
+  // A cross-signed certificate: `ca`'s subject (byte for byte) and public key, so that its key
+  // identifier is the same, signed by this authority and valid as long as this authority's
+  // certificate. What a CA hands out so that clients trusting only this authority reach `ca`.
+  Result<Certificate> crossSign(const Certificate& ca) const;
 
   SigningAuthority(PrivateKey key, std::vector<Certificate> chain)
       : key_(std::move(key)), chain_(std::move(chain)) {}

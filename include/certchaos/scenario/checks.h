@@ -39,12 +39,24 @@ struct TrustObservation {
   std::string servedIssuer;  // the served leaf's issuer common name
 };
 
+// A CA certificate as trust is matched: its subject and its public key (SHA-256 of the
+// SubjectPublicKeyInfo, hex). A cross-signed certificate and its self-signed root share both.
+struct RootIdentity {
+  std::string subject;  // "CN=certchaos alternate root"
+  std::string keyHash;
+  bool operator==(const RootIdentity&) const = default;
+};
+// The certificates of a PEM bundle (ca.crt, a trust store) as identities; unreadable ones are
+// left out.
+std::vector<RootIdentity> rootIdentities(const std::string& pem);
+
 // A certificate the Secret held during the run.
 struct SecretObservation {
   SystemTime at{};
   std::string serial;
   std::string issuer;  // the issuer's common name
   SystemTime notAfter{};
+  std::optional<RootIdentity> caRoot{};  // the last certificate of ca.crt, when it has one
 };
 
 // A CertificateRequest of the Certificate, created during the run.
@@ -152,6 +164,12 @@ struct Evidence {
   std::optional<SystemTime> operatorRenewalAt{};
   // renewal-storm: every Certificate of the storm and its requests.
   std::optional<StormObservation> storm{};
+  // expired-cross-sign: the expired root an old client trusts alone ("CN=..., notAfter ..."),
+  // and what that client saw at each probe (changes only, as `probes`).
+  std::string oldClientRoot{};
+  std::vector<ProbeObservation> oldClientProbes{};
+  // chain-switch: the roots in the trust bundle the run's clients held before the switch.
+  std::vector<RootIdentity> clientRoots{};
 };
 
 // One check, evaluated. `settled`: the outcome cannot change any more (a held invariant is not

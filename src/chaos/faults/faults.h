@@ -29,5 +29,7 @@ const FaultFactory& outageWindow();
 const FaultFactory& rootRotation();
 const FaultFactory& revoked();
 const FaultFactory& oversized();
+const FaultFactory& expiredCrossSign();
+const FaultFactory& chainSwitch();
 
 }  // namespace certchaos::chaos::faults

@@ -39,6 +39,8 @@ const CheckKind& trustKept();
 const CheckKind& replacedWithin();
 const CheckKind& stormConcurrency();
 const CheckKind& stormRetries();
+const CheckKind& oldClientRisk();
+const CheckKind& trustsNewRoot();
 
 // ---- helpers shared by the kinds ----
 

@@ -13,7 +13,7 @@ const std::vector<const CheckKind*>& checkKinds() {
       &probesValid(),         &renewedBeforeExpiry(), &signalBeforeExpiry(), &maxRequests(),
       &ownIssuerOnly(),       &deniedNotStored(),     &clientsReject(),      &servedRenewal(),
       &retriedBeforeExpiry(), &recoveredWithin(),     &trustKept(),          &replacedWithin(),
-      &stormConcurrency(),    &stormRetries()};
+      &stormConcurrency(),    &stormRetries(),        &oldClientRisk(),      &trustsNewRoot()};
   return kKinds;
 }
 

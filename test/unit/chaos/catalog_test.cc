@@ -65,13 +65,14 @@ TEST(CatalogTest, ImplementedScenariosHaveAFaultTypeAndFiringKnobs) {
     EXPECT_THAT(names, Contains("probability")) << s.name;
     EXPECT_THAT(names, Contains("seed")) << s.name;
   }
-  EXPECT_EQ(implemented, 24);
+  EXPECT_EQ(implemented, 26);
   EXPECT_EQ(findScenario("29")->status, ScenarioStatus::kImplemented);
   EXPECT_EQ(findScenario("17")->status, ScenarioStatus::kImplemented);
   EXPECT_EQ(findScenario("25")->status, ScenarioStatus::kImplemented);
   EXPECT_EQ(findScenario("24")->status, ScenarioStatus::kImplemented);
   EXPECT_EQ(findScenario("26")->status, ScenarioStatus::kRunnerSide);
-  EXPECT_EQ(findScenario("14")->status, ScenarioStatus::kPlanned);
+  EXPECT_EQ(findScenario("14")->status, ScenarioStatus::kImplemented);
+  EXPECT_EQ(findScenario("16")->status, ScenarioStatus::kImplemented);
 }
 
 TEST(CatalogTest, FindsByNumberOrName) {

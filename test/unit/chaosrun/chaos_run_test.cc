@@ -75,7 +75,7 @@ TEST(ChaosRunSpecTest, RefusesWhatTheCrdCannotCheckNamingTheField) {
     std::string expected;
   };
   for (const auto& c : std::vector<Case>{
-           {{{"scenario", "14"}}, "spec.scenario: expected a scenario that can run"},
+           {{{"scenario", "30"}}, "spec.scenario: expected a scenario that can run"},
            {{{"scenario", "sleep"}, {"parameters", {{"count", "2"}}}}, "spec.parameters: "},
            {{{"scenario", "sleep"}, {"checks", {"no-such-check"}}}, "spec.checks: "},
        }) {

@@ -391,5 +391,45 @@ TEST(SigningAuthorityTest, RefusesGarbage) {
   EXPECT_THAT(loaded.error().message, HasSubstr("tls.crt"));
 }
 
+// A key derived from a seed is a usable P-256 key, the same for the same seed and another for
+// another seed; its PEM is the only place the private part appears.
+TEST(DerivedKeyTest, SameSeedSameKey) {
+  auto a = PrivateKey::deriveEcdsaP256("certchaos test 1");
+  auto b = PrivateKey::deriveEcdsaP256("certchaos test 1");
+  auto c = PrivateKey::deriveEcdsaP256("certchaos test 2");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->toPem(), b->toPem());
+  EXPECT_EQ(a->publicKeyPem(), b->publicKeyPem());
+  EXPECT_NE(a->publicKeyPem(), c->publicKeyPem());
+  EXPECT_EQ(EVP_PKEY_get_bits(a->get()), 256);
+  auto root = SigningAuthority::rootFor(
+      std::move(*a), "derived root", testing::testNow() - hours(1), testing::testNow() + hours(24));
+  ASSERT_TRUE(root.ok()) << root.error().message;
+  EXPECT_TRUE(isSelfSigned(root->certificate()));
+}
+
+// A cross-signature keeps the subject (byte for byte) and the key of the CA it certifies, so a
+// leaf of that CA chains to the cross-signing root through it, and to the CA's own root without.
+TEST(CrossSignTest, LeafChainsThroughTheCrossSignature) {
+  auto current = testing::makeRoot(KeyAlgorithm::kEcdsaP256, "current root");
+  auto other = testing::makeRoot(KeyAlgorithm::kRsa2048, "other root");
+  auto cross = other.crossSign(current.certificate());
+  ASSERT_TRUE(cross.ok()) << cross.error().message;
+  EXPECT_EQ(X509_NAME_cmp(X509_get_subject_name(cross->get()),
+                          X509_get_subject_name(current.certificate().get())),
+            0);
+  EXPECT_EQ(cross->issuerCommonName(), "other root");
+  EXPECT_EQ(ASN1_OCTET_STRING_cmp(X509_get0_subject_key_id(cross->get()),
+                                  X509_get0_subject_key_id(current.certificate().get())),
+            0);
+  EXPECT_EQ(cross->notAfter(), other.certificate().notAfter());
+  auto key = makeKey(KeyAlgorithm::kEcdsaP256);
+  auto issued = signRequest(makeCsr(defaultCsrTemplate(), key), {}, current, testing::testNow());
+  ASSERT_TRUE(issued.ok());
+  const std::string chain = issued->leaf.toPem() + cross->toPem();
+  EXPECT_EQ(testing::verifyChain(chain, other.certificate().toPem(), testing::testNow()), "ok");
+  EXPECT_EQ(testing::verifyChain(chain, current.certificate().toPem(), testing::testNow()), "ok");
+}
+
 }  // namespace
 }  // namespace certchaos::pki

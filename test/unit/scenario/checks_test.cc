@@ -512,7 +512,6 @@ TEST(ChecksTest, HypothesisIsDecidedByAViolationOrWhenEverythingSettled) {
   e.now = at(60s);
   EXPECT_TRUE(checkHypothesis(sleep.checks, e).decided);
 }
-
 }  // namespace
 }  // namespace certchaos::scenario
 
@@ -533,7 +532,6 @@ TEST(RunObjectsTest, OnlyEventsAboutTheRunsObjectsCount) {
   EXPECT_FALSE(eventConcernsRun(o, "ChaosIssuer", "other"));
   EXPECT_FALSE(eventConcernsRun(o, "Pod", "app"));
 }
-
 }  // namespace
 }  // namespace certchaos::scenario
 
@@ -555,7 +553,6 @@ TEST(PreconditionsTest, TheBaseMustBeValidNowAndFromTheIssuersOwnCa) {
   EXPECT_THAT(baseProblem(foreign, at(0s), "certchaos chaos CA"),
               ::testing::HasSubstr("issued by CN=untrusted CA, not by the issuer's CA"));
 }
-
 }  // namespace
 }  // namespace certchaos::scenario
 
@@ -662,6 +659,88 @@ TEST(ChecksTest, RecoveredWithinWithoutAnOutageCannotBeEvaluated) {
   auto r = evaluateCheck(spec("recovered-within"), baseEvidence());
   EXPECT_EQ(r.outcome, CheckOutcome::kNotEvaluated);
   EXPECT_TRUE(r.settled);
+}
+// old-client-risk: held when the client that trusts only the expired root rejects the
+// certificate issued under the fault for the expiry; violated when it accepts it or rejects it
+// for something else (no path to an expired root); the base certificate is not judged.
+TEST(ChecksTest, OldClientRiskNeedsARejectionForTheExpiredRoot) {
+  auto e = baseEvidence();
+  e.oldClientRoot = "CN=certchaos expired cross-sign root, notAfter 2020-05-30T10:48:38Z";
+  e.oldClientProbes = {{at(0ms), false, "unable to get local issuer certificate", "aa"}};
+  auto pending = evaluateCheck(spec("old-client-risk"), e);
+  EXPECT_EQ(pending.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_FALSE(pending.settled);
+
+  auto rejected = e;
+  rejected.oldClientProbes.push_back(
+      {at(3s), false, "certificate has expired at depth 2 (a CA certificate CN=x)", "bb"});
+  auto held = evaluateCheck(spec("old-client-risk"), rejected);
+  EXPECT_EQ(held.outcome, CheckOutcome::kHeld) << held.evidence;
+  EXPECT_THAT(held.evidence,
+              AllOf(HasSubstr("old-client risk"), HasSubstr("CN=certchaos expired cross-sign root"),
+                    HasSubstr("serial bb"), HasSubstr("certificate has expired")));
+
+  auto accepted = e;
+  accepted.oldClientProbes.push_back({at(3s), true, "", "bb"});
+  auto noPath = evaluateCheck(spec("old-client-risk"), accepted);
+  EXPECT_EQ(noPath.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(noPath.evidence, HasSubstr("accepted serial bb"));
+
+  auto otherReason = e;
+  otherReason.oldClientProbes.push_back(
+      {at(3s), false, "unable to get local issuer certificate at depth 1", "bb"});
+  auto other = evaluateCheck(spec("old-client-risk"), otherReason);
+  EXPECT_EQ(other.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(other.evidence, HasSubstr("not for the expired root"));
+
+  auto noOldClient = rejected;
+  noOldClient.oldClientRoot.clear();
+  EXPECT_EQ(evaluateCheck(spec("old-client-risk"), noOldClient).outcome,
+            CheckOutcome::kNotEvaluated);
+}
+
+// trusts-new-root: the root of ca.crt after the switch, by subject and key, in the bundle the
+// clients held; a root of the same name with another key is not the same root.
+TEST(ChecksTest, TrustsNewRootNamesTheMissingRoot) {
+  const RootIdentity oldRoot{"CN=certchaos chaos CA", "11"};
+  const RootIdentity newRoot{"CN=certchaos alternate root", "22"};
+  auto e = baseEvidence();
+  e.clientRoots = {oldRoot};
+  e.secret = {{at(0ms), "aa", "certchaos chaos CA", at(60s), oldRoot}};
+  EXPECT_EQ(evaluateCheck(spec("trusts-new-root"), e).outcome, CheckOutcome::kNotEvaluated);
+
+  e.secret.push_back({at(2s), "bb", "certchaos alternate intermediate", at(62s), newRoot});
+  // Judged once the application serves it, with what the client then saw.
+  auto waiting = evaluateCheck(spec("trusts-new-root"), e);
+  EXPECT_EQ(waiting.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_FALSE(waiting.settled);
+  EXPECT_THAT(waiting.evidence, HasSubstr("never served serial bb"));
+  e.probes.push_back({at(3s), false, "unable to get local issuer certificate at depth 1", "bb"});
+  auto missing = evaluateCheck(spec("trusts-new-root"), e);
+  EXPECT_EQ(missing.outcome, CheckOutcome::kViolated);
+  EXPECT_TRUE(missing.settled);
+  EXPECT_THAT(missing.evidence,
+              AllOf(HasSubstr("did not hold the new root CN=certchaos alternate root"),
+                    HasSubstr("serial bb"), HasSubstr("[CN=certchaos chaos CA]"),
+                    HasSubstr("rejected it at 12:00:03"),
+                    HasSubstr("unable to get local issuer certificate")));
+  EXPECT_EQ(missing.at, at(3s));
+
+  e.clientRoots = {oldRoot, {"CN=certchaos alternate root", "33"}};
+  EXPECT_EQ(evaluateCheck(spec("trusts-new-root"), e).outcome, CheckOutcome::kViolated);
+
+  e.clientRoots = {oldRoot, newRoot};
+  auto held = evaluateCheck(spec("trusts-new-root"), e);
+  EXPECT_EQ(held.outcome, CheckOutcome::kHeld) << held.evidence;
+  EXPECT_THAT(held.evidence, HasSubstr("already held the new root CN=certchaos alternate root"));
+
+  // Without an application, the Secret alone decides.
+  e.probing = false;
+  e.probes.clear();
+  EXPECT_EQ(evaluateCheck(spec("trusts-new-root"), e).outcome, CheckOutcome::kHeld);
+
+  e.clientRoots.clear();
+  EXPECT_EQ(evaluateCheck(spec("trusts-new-root"), e).outcome, CheckOutcome::kNotEvaluated);
 }
 
 // root-rotation: the bundle from before the rotation, and the Secret's ca.crt from 2 s, each
