@@ -21,8 +21,8 @@ Result<pki::SigningAuthority> seededRoot(std::string_view label, std::uint64_t s
   auto key = keyFor(label, seed);
   if (!key) return key.error();
   // Fixed dates: the issuer and the runner derive the same certificate at any time.
-  return pki::SigningAuthority::rootFor(std::move(*key), commonName, *parseRfc3339(notBefore),
-                                        *parseRfc3339(notAfter));
+  return pki::SigningAuthority::rootWithKey(commonName, std::move(*key), *parseRfc3339(notBefore),
+                                            *parseRfc3339(notAfter));
 }
 
 }  // namespace

@@ -93,15 +93,6 @@ Result<SigningAuthority> SigningAuthority::generateRoot(const std::string& commo
   return rootFor(std::move(*key), commonName, notBefore, notAfter);
 }
 
-Result<SigningAuthority> SigningAuthority::rootFor(PrivateKey key, const std::string& commonName,
-                                                   SystemTime notBefore, SystemTime notAfter) {
-  auto cert = signCertificate(caTemplate(commonName, notBefore, notAfter), key.get(), key, nullptr);
-  if (!cert) return cert.error();
-  std::vector<Certificate> chain;
-  chain.push_back(std::move(*cert));
-  return SigningAuthority(std::move(key), std::move(chain));
-}
-
 Result<SigningAuthority> SigningAuthority::rootWithKey(const std::string& commonName,
                                                        PrivateKey key, SystemTime notBefore,
                                                        SystemTime notAfter, std::string serial) {
@@ -153,19 +144,7 @@ Result<SigningAuthority> SigningAuthority::issueIntermediate(const std::string& 
 }
 
 Result<Certificate> SigningAuthority::crossSign(const Certificate& ca) const {
-  const X509_NAME* name = X509_get_subject_name(ca.get());
-  unsigned char* der = nullptr;
-  const int size = i2d_X509_NAME(name, &der);
-  if (size <= 0) {
-    return makeError("BadCA", "cannot encode the subject of CN=" + ca.subjectCommonName() +
-                                  " to cross-sign it: " + lastOpensslError());
-  }
-  CertificateTemplate tmpl = caTemplate("", certificate().notBefore(), certificate().notAfter());
-  tmpl.subjectDer.assign(reinterpret_cast<const char*>(der), static_cast<std::size_t>(size));
-  OPENSSL_free(der);
-  tmpl.subject = detail::nameEntries(name);  // so that the subject is copied as it is
-  if (std::string digest = preferredDigest(); !digest.empty()) tmpl.signatureDigest = digest;
-  return signCertificate(tmpl, X509_get0_pubkey(ca.get()), key_, &certificate());
+  return crossSign(ca, certificate().notBefore(), certificate().notAfter());
 }
 
 std::string SigningAuthority::preferredDigest() const {

@@ -29,15 +29,12 @@ class SigningAuthority {
   // same certificate, byte for byte.
   static Result<SigningAuthority> rootWithKey(const std::string& commonName, PrivateKey key,
                                               SystemTime notBefore, SystemTime notAfter,
-                                              std::string serial);
+                                              std::string serial = {});
   // `ca` (a CA certificate: its subject and public key) signed by this authority instead of by
   // itself: a cross-signature, through which clients that trust this authority's root verify
   // chains that end at `ca`. Valid over [notBefore, notAfter].
   Result<Certificate> crossSign(const Certificate& ca, SystemTime notBefore,
                                 SystemTime notAfter) const;
-  // A root CA for a given key (a derived one: PrivateKey::deriveEcdsaP256).
-  static Result<SigningAuthority> rootFor(PrivateKey key, const std::string& commonName,
-                                          SystemTime notBefore, SystemTime notAfter);
 
   // A new intermediate CA for a fresh key, signed by this authority; its chain continues
   // with this authority's chain.
