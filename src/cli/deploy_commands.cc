@@ -677,10 +677,10 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
             "to wait for",
             "deploy issuer");
       }
-      auto timeout = parseGoDuration(io->trigger.timeout);
+      auto runTimeout = parseGoDuration(io->trigger.timeout);
       // The run's own limit, plus its start conditions (a renewal time at the latest).
       auto ended = waitForRunEnd(cli, *target->client, d.flags.ns, *run,
-                                 *timeout + std::chrono::minutes(10));
+                                 *runTimeout + std::chrono::minutes(10));
       if (!ended) return cli.fail(ended.error());
       const json status = ended->value("status", json::object());
       cli.err() << "ChaosRun " << d.flags.ns << "/" << *run << " " << status.value("phase", "")

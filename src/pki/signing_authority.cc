@@ -90,7 +90,7 @@ Result<SigningAuthority> SigningAuthority::generateRoot(const std::string& commo
                                                         SystemTime notBefore, SystemTime notAfter) {
   auto key = PrivateKey::generate(algorithm);
   if (!key) return key.error();
-  return rootFor(std::move(*key), commonName, notBefore, notAfter);
+  return rootWithKey(commonName, std::move(*key), notBefore, notAfter);
 }
 
 Result<SigningAuthority> SigningAuthority::rootWithKey(const std::string& commonName,
