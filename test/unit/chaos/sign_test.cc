@@ -411,71 +411,72 @@ TEST(RevokedParametersTest, BadParametersNameParameterValueAndRange) {
       bad(R"({"count": "0"})"),
       AllOf(HasSubstr("spec.parameters.count: expected a positive integer"), HasSubstr("\"0\"")));
   EXPECT_EQ(bad(R"({"window": "24h", "response": "renew", "renewAfter": "1h"})"), "accepted");
-  // 14: the valid path plus the issuer's root cross-signed by the expired root. A client trusting
-  // the issuer's root (ca.crt, unchanged) verifies; one trusting only the expired root, derived by
-  // the runner from the spec's seed as the issuer derives it, fails on the expiry.
-  TEST_F(SignTest, ExpiredCrossSign) {
-    auto out = sign(R"("scenario": "14")");
-    auto chain = Certificate::chainFromPem(out.certificatePem);
-    ASSERT_EQ(chain->size(), 2u);
-    EXPECT_EQ((*chain)[0].issuerCommonName(), "issuer root");
-    EXPECT_EQ((*chain)[1].subjectCommonName(), "issuer root");
-    EXPECT_EQ((*chain)[1].issuerCommonName(), "certchaos expired cross-sign root");
-    EXPECT_LT((*chain)[1].notAfter(), approvedRequest().now);
-    EXPECT_EQ(out.caPem, root_.certificate().toPem());
-    EXPECT_EQ(verify(out), "ok");
+}
 
-    auto seed = scenarioFaultSeed(nlohmann::json{{"scenario", "14"}, {"seed", 1}});
-    ASSERT_TRUE(seed.ok()) << seed.error().message;
-    auto expired = expiredCrossSignRoot(*seed);
-    ASSERT_TRUE(expired.ok());
-    EXPECT_EQ(
-        verifyChain(out.certificatePem, expired->certificate().toPem(), approvedRequest().now),
-        "certificate has expired");
-    // The same seed derives the same key; the private key never leaves the authority's PEM.
-    EXPECT_EQ(expiredCrossSignRoot(*seed)->key().publicKeyPem(), expired->key().publicKeyPem());
-    EXPECT_NE(expiredCrossSignRoot(*seed + 1)->key().publicKeyPem(), expired->key().publicKeyPem());
-    EXPECT_THAT(out.certificatePem + out.caPem, Not(HasSubstr("PRIVATE KEY")));
-  }
+// 14: the valid path plus the issuer's root cross-signed by the expired root. A client trusting
+// the issuer's root (ca.crt, unchanged) verifies; one trusting only the expired root, derived by
+// the runner from the spec's seed as the issuer derives it, fails on the expiry.
+TEST_F(SignTest, ExpiredCrossSign) {
+  auto out = sign(R"("scenario": "14")");
+  auto chain = Certificate::chainFromPem(out.certificatePem);
+  ASSERT_EQ(chain->size(), 2u);
+  EXPECT_EQ((*chain)[0].issuerCommonName(), "issuer root");
+  EXPECT_EQ((*chain)[1].subjectCommonName(), "issuer root");
+  EXPECT_EQ((*chain)[1].issuerCommonName(), "certchaos expired cross-sign root");
+  EXPECT_LT((*chain)[1].notAfter(), approvedRequest().now);
+  EXPECT_EQ(out.caPem, root_.certificate().toPem());
+  EXPECT_EQ(verify(out), "ok");
 
-  // 16: the next issuance comes from the alternate intermediate under the new root, which becomes
-  // ca.crt. Clients with only the old root fail; the new root derived from the spec's seed (what
-  // the runner adds to its clients' bundle) verifies it.
-  TEST_F(SignTest, ChainSwitch) {
-    auto out = sign(R"("scenario": "chain-switch")");
-    auto chain = Certificate::chainFromPem(out.certificatePem);
-    ASSERT_EQ(chain->size(), 2u);
-    EXPECT_EQ((*chain)[0].issuerCommonName(), "certchaos alternate intermediate");
-    EXPECT_EQ((*chain)[1].issuerCommonName(), "certchaos alternate root");
-    EXPECT_EQ(Certificate::fromPem(out.caPem)->subjectCommonName(), "certchaos alternate root");
-    EXPECT_EQ(verifyChain(out.certificatePem, root_.certificate().toPem(), approvedRequest().now),
-              "unable to get local issuer certificate");
+  auto seed = scenarioFaultSeed(nlohmann::json{{"scenario", "14"}, {"seed", 1}});
+  ASSERT_TRUE(seed.ok()) << seed.error().message;
+  auto expired = expiredCrossSignRoot(*seed);
+  ASSERT_TRUE(expired.ok());
+  EXPECT_EQ(verifyChain(out.certificatePem, expired->certificate().toPem(), approvedRequest().now),
+            "certificate has expired");
+  // The same seed derives the same key; the private key never leaves the authority's PEM.
+  EXPECT_EQ(expiredCrossSignRoot(*seed)->key().publicKeyPem(), expired->key().publicKeyPem());
+  EXPECT_NE(expiredCrossSignRoot(*seed + 1)->key().publicKeyPem(), expired->key().publicKeyPem());
+  EXPECT_THAT(out.certificatePem + out.caPem, Not(HasSubstr("PRIVATE KEY")));
+}
 
-    auto seed = scenarioFaultSeed(nlohmann::json{
-        {"scenario", "16"}, {"seed", 1}, {"parameters", {{"clientsTrust", "old-root-only"}}}});
-    ASSERT_TRUE(seed.ok()) << seed.error().message;
-    auto root = alternateRoot(*seed);
-    ASSERT_TRUE(root.ok());
-    EXPECT_EQ(
-        verifyChain(out.certificatePem, root_.certificate().toPem() + root->certificate().toPem(),
-                    approvedRequest().now),
-        "ok");
-  }
+// 16: the next issuance comes from the alternate intermediate under the new root, which becomes
+// ca.crt. Clients with only the old root fail; the new root derived from the spec's seed (what
+// the runner adds to its clients' bundle) verifies it.
+TEST_F(SignTest, ChainSwitch) {
+  auto out = sign(R"("scenario": "chain-switch")");
+  auto chain = Certificate::chainFromPem(out.certificatePem);
+  ASSERT_EQ(chain->size(), 2u);
+  EXPECT_EQ((*chain)[0].issuerCommonName(), "certchaos alternate intermediate");
+  EXPECT_EQ((*chain)[1].issuerCommonName(), "certchaos alternate root");
+  EXPECT_EQ(Certificate::fromPem(out.caPem)->subjectCommonName(), "certchaos alternate root");
+  EXPECT_EQ(verifyChain(out.certificatePem, root_.certificate().toPem(), approvedRequest().now),
+            "unable to get local issuer certificate");
 
-  TEST_F(SignTest, ChainSwitchRefusesAnUnknownTrustBundle) {
-    auto spec = parseChaosSpecText(
-        R"({"selfSigned": {}, "scenario": "16", "parameters": {"clientsTrust": "everything"}})");
-    ASSERT_TRUE(spec.ok());
-    auto engine = FaultEngine::fromSpec(*spec);
-    ASSERT_FALSE(engine.ok());
-    EXPECT_THAT(engine.error().message,
-                AllOf(HasSubstr("clientsTrust"), HasSubstr("everything"),
-                      HasSubstr("old-and-new-root"), HasSubstr("old-root-only")));
-    // Without a seed the runner cannot derive the roots the issuer will use: said, not guessed.
-    auto noSeed = scenarioFaultSeed(nlohmann::json{{"scenario", "16"}});
-    ASSERT_FALSE(noSeed.ok());
-    EXPECT_THAT(noSeed.error().message, HasSubstr("spec.seed"));
-  }
+  auto seed = scenarioFaultSeed(nlohmann::json{
+      {"scenario", "16"}, {"seed", 1}, {"parameters", {{"clientsTrust", "old-root-only"}}}});
+  ASSERT_TRUE(seed.ok()) << seed.error().message;
+  auto root = alternateRoot(*seed);
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(
+      verifyChain(out.certificatePem, root_.certificate().toPem() + root->certificate().toPem(),
+                  approvedRequest().now),
+      "ok");
+}
+
+TEST_F(SignTest, ChainSwitchRefusesAnUnknownTrustBundle) {
+  auto spec = parseChaosSpecText(
+      R"({"selfSigned": {}, "scenario": "16", "parameters": {"clientsTrust": "everything"}})");
+  ASSERT_TRUE(spec.ok());
+  auto engine = FaultEngine::fromSpec(*spec);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_THAT(engine.error().message,
+              AllOf(HasSubstr("clientsTrust"), HasSubstr("everything"),
+                    HasSubstr("old-and-new-root"), HasSubstr("old-root-only")));
+  // Without a seed the runner cannot derive the roots the issuer will use: said, not guessed.
+  auto noSeed = scenarioFaultSeed(nlohmann::json{{"scenario", "16"}});
+  ASSERT_FALSE(noSeed.ok());
+  EXPECT_THAT(noSeed.error().message, HasSubstr("spec.seed"));
+}
 
 }  // namespace
 }  // namespace certchaos::chaos

@@ -402,8 +402,8 @@ TEST(DerivedKeyTest, SameSeedSameKey) {
   EXPECT_EQ(a->publicKeyPem(), b->publicKeyPem());
   EXPECT_NE(a->publicKeyPem(), c->publicKeyPem());
   EXPECT_EQ(EVP_PKEY_get_bits(a->get()), 256);
-  auto root = SigningAuthority::rootFor(
-      std::move(*a), "derived root", testing::testNow() - hours(1), testing::testNow() + hours(24));
+  auto root = SigningAuthority::rootWithKey(
+      "derived root", std::move(*a), testing::testNow() - hours(1), testing::testNow() + hours(24));
   ASSERT_TRUE(root.ok()) << root.error().message;
   EXPECT_TRUE(isSelfSigned(root->certificate()));
 }

@@ -820,82 +820,84 @@ TEST(ChecksTest, TrustKeptNeedsTheRunsClientTrusts) {
   EXPECT_THAT(r.evidence, HasSubstr("root-rotation probes with"));
   e.probing = false;
   EXPECT_THAT(evaluateCheck(spec("trust-kept"), e).evidence, HasSubstr("no application"));
-  // revoked: the renewed certificate "bb" is served at +2 s, found revoked at +5 s (time scale 60:
-  // a 15m window is 15 s wall).
-  Evidence revokedEvidence() {
-    Evidence e = baseEvidence();
-    e.baseNotAfter = at(120s);
-    e.secret = {{at(1500ms), "bb", "certchaos chaos CA", at(121s)}};
-    e.probes.push_back({at(2s), true, "", "bb"});
-    e.probes.push_back(
-        {at(5s), false, "certificate revoked at depth 0 (the leaf, serial bb)", "bb", true});
-    return e;
-  }
+}
 
-  TEST(ChecksTest, ReplacedWithinWaitsForTheRevocationThenTheWindow) {
-    auto c = spec("replaced-within", {{"window", "15m"}});
-    Evidence e = baseEvidence();
-    e.now = at(30s);
-    auto notYet = evaluateCheck(c, e);
-    EXPECT_EQ(notYet.outcome, CheckOutcome::kNotEvaluated);
-    EXPECT_FALSE(notYet.settled);
-    EXPECT_THAT(notYet.evidence, HasSubstr("has not found the served certificate revoked"));
-    e.ended = true;
-    EXPECT_TRUE(evaluateCheck(c, e).settled);  // not evaluated, for good: inconclusive
+// revoked: the renewed certificate "bb" is served at +2 s, found revoked at +5 s (time scale 60:
+// a 15m window is 15 s wall).
+Evidence revokedEvidence() {
+  Evidence e = baseEvidence();
+  e.baseNotAfter = at(120s);
+  e.secret = {{at(1500ms), "bb", "certchaos chaos CA", at(121s)}};
+  e.probes.push_back({at(2s), true, "", "bb"});
+  e.probes.push_back(
+      {at(5s), false, "certificate revoked at depth 0 (the leaf, serial bb)", "bb", true});
+  return e;
+}
 
-    e = revokedEvidence();
-    e.now = at(19s);
-    auto during = evaluateCheck(c, e);
-    EXPECT_EQ(during.outcome, CheckOutcome::kNotEvaluated);
-    EXPECT_FALSE(during.settled);
-    e.now = at(20s);  // the window (15 s wall) is over and nothing replaced it
-    auto late = evaluateCheck(c, e);
-    EXPECT_EQ(late.outcome, CheckOutcome::kViolated);
-    EXPECT_TRUE(late.settled);
-    EXPECT_EQ(late.at, at(20s));
-    EXPECT_THAT(late.evidence,
-                AllOf(HasSubstr("serial bb was served revoked (CRL) from 12:00:05"),
-                      HasSubstr("no replacement served within the window (window 15m nominal, "
-                                "15s wall)"),
-                      HasSubstr("none was issued"), HasSubstr("cert-manager reads no CRL")));
-  }
+TEST(ChecksTest, ReplacedWithinWaitsForTheRevocationThenTheWindow) {
+  auto c = spec("replaced-within", {{"window", "15m"}});
+  Evidence e = baseEvidence();
+  e.now = at(30s);
+  auto notYet = evaluateCheck(c, e);
+  EXPECT_EQ(notYet.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_FALSE(notYet.settled);
+  EXPECT_THAT(notYet.evidence, HasSubstr("has not found the served certificate revoked"));
+  e.ended = true;
+  EXPECT_TRUE(evaluateCheck(c, e).settled);  // not evaluated, for good: inconclusive
 
-  TEST(ChecksTest, ReplacedWithinJudgesTheServedReplacementAgainstTheWindow) {
-    Evidence e = revokedEvidence();
-    e.operatorRenewalAt = at(6s);
-    RequestObservation renewal;
-    renewal.name = "app-3";
-    renewal.createdAt = at(6200ms);
-    e.requests = {renewal};
-    e.secret.push_back({at(7s), "cc", "certchaos chaos CA", at(127s)});
-    e.probes.push_back({at(8s), true, "", "cc"});
-    e.now = at(8s);
-    auto held = evaluateCheck(spec("replaced-within", {{"window", "15m"}}), e);
-    EXPECT_EQ(held.outcome, CheckOutcome::kHeld);
-    EXPECT_EQ(held.at, at(8s));
-    EXPECT_THAT(
-        held.evidence,
-        AllOf(HasSubstr("the Secret held replacement serial cc at 12:00:07"),
-              HasSubstr("served replacement serial cc (not revoked) at 12:00:08.000000Z, 3s after"),
-              HasSubstr("the runner renewed as an operator would at 12:00:06")));
-    // The same replacement against a 2m (2 s) window came too late.
-    auto late = evaluateCheck(spec("replaced-within", {{"window", "2m"}}), e);
-    EXPECT_EQ(late.outcome, CheckOutcome::kViolated);
-    EXPECT_THAT(late.evidence, HasSubstr("window 2m nominal, 2s wall"));
-    // A replacement from cert-manager's own schedule is named as such.
-    e.operatorRenewalAt.reset();
-    e.requests[0].scheduledRenewal = true;
-    EXPECT_THAT(evaluateCheck(spec("replaced-within", {{"window", "15m"}}), e).evidence,
-                HasSubstr("cert-manager's own renewal schedule, not from the revocation"));
-  }
+  e = revokedEvidence();
+  e.now = at(19s);
+  auto during = evaluateCheck(c, e);
+  EXPECT_EQ(during.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_FALSE(during.settled);
+  e.now = at(20s);  // the window (15 s wall) is over and nothing replaced it
+  auto late = evaluateCheck(c, e);
+  EXPECT_EQ(late.outcome, CheckOutcome::kViolated);
+  EXPECT_TRUE(late.settled);
+  EXPECT_EQ(late.at, at(20s));
+  EXPECT_THAT(late.evidence,
+              AllOf(HasSubstr("serial bb was served revoked (CRL) from 12:00:05"),
+                    HasSubstr("no replacement served within the window (window 15m nominal, "
+                              "15s wall)"),
+                    HasSubstr("none was issued"), HasSubstr("cert-manager reads no CRL")));
+}
 
-  TEST(ChecksTest, ReplacedWithinNeedsAProbedApplication) {
-    Evidence e = revokedEvidence();
-    e.probing = false;
-    auto r = evaluateCheck(spec("replaced-within", {{"window", "15m"}}), e);
-    EXPECT_EQ(r.outcome, CheckOutcome::kNotEvaluated);
-    EXPECT_TRUE(r.settled);
-  }
+TEST(ChecksTest, ReplacedWithinJudgesTheServedReplacementAgainstTheWindow) {
+  Evidence e = revokedEvidence();
+  e.operatorRenewalAt = at(6s);
+  RequestObservation renewal;
+  renewal.name = "app-3";
+  renewal.createdAt = at(6200ms);
+  e.requests = {renewal};
+  e.secret.push_back({at(7s), "cc", "certchaos chaos CA", at(127s)});
+  e.probes.push_back({at(8s), true, "", "cc"});
+  e.now = at(8s);
+  auto held = evaluateCheck(spec("replaced-within", {{"window", "15m"}}), e);
+  EXPECT_EQ(held.outcome, CheckOutcome::kHeld);
+  EXPECT_EQ(held.at, at(8s));
+  EXPECT_THAT(
+      held.evidence,
+      AllOf(HasSubstr("the Secret held replacement serial cc at 12:00:07"),
+            HasSubstr("served replacement serial cc (not revoked) at 12:00:08.000000Z, 3s after"),
+            HasSubstr("the runner renewed as an operator would at 12:00:06")));
+  // The same replacement against a 2m (2 s) window came too late.
+  auto late = evaluateCheck(spec("replaced-within", {{"window", "2m"}}), e);
+  EXPECT_EQ(late.outcome, CheckOutcome::kViolated);
+  EXPECT_THAT(late.evidence, HasSubstr("window 2m nominal, 2s wall"));
+  // A replacement from cert-manager's own schedule is named as such.
+  e.operatorRenewalAt.reset();
+  e.requests[0].scheduledRenewal = true;
+  EXPECT_THAT(evaluateCheck(spec("replaced-within", {{"window", "15m"}}), e).evidence,
+              HasSubstr("cert-manager's own renewal schedule, not from the revocation"));
+}
+
+TEST(ChecksTest, ReplacedWithinNeedsAProbedApplication) {
+  Evidence e = revokedEvidence();
+  e.probing = false;
+  auto r = evaluateCheck(spec("replaced-within", {{"window", "15m"}}), e);
+  EXPECT_EQ(r.outcome, CheckOutcome::kNotEvaluated);
+  EXPECT_TRUE(r.settled);
+}
 
 }  // namespace
 }  // namespace certchaos::scenario
