@@ -401,13 +401,6 @@ void checkRenderings(const std::string& dir, const report::Report& r) {
       << junit;
 }
 
-const report::CheckResult* checkNamed(const report::Report& r, const std::string& name) {
-  for (const auto& c : r.verdict.checks) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
 // 14: the served chain is leaf + the issuer's root cross-signed by an expired root. The modern
 // client (ca.crt) passes at every probe; the old client, whose store holds only the expired root,
 // rejects the certificate for the expired root, and the report says so: old-client risk.

@@ -30,39 +30,11 @@ namespace fs = std::filesystem;
 
 constexpr int kScale = 240;  // back-off 15 s, 30 s, 60 s...
 
-struct CliRun {
-  localcluster::CommandOutput output;
-  std::optional<report::Report> report;
-  std::string dir;
-};
-
 // `certchaos run outage-window` as a user types it.
 CliRun runOutage(const BaseDeployment& b, const std::string& window, const std::string& runsDir,
                  const std::string& fault = "fail") {
-  auto& plane = SharedPlane::get();
-  CliRun out;
-  out.output = certchaos(plane.stateDir(),
-                         {"--kubeconfig=" + plane.kubeconfig(), "--runs-dir=" + runsDir, "-n", b.ns,
-                          "run", "outage-window", "--certificate", b.ns + "/app", "--app", b.appUrl,
-                          "--time-scale", std::to_string(kScale), "--set", "window=" + window,
-                          "--set", "fault=" + fault, "--timeout", "120s"});
-  for (const auto& entry : fs::directory_iterator(runsDir)) {
-    if (!fs::exists(entry.path() / "report.json")) continue;
-    out.dir = entry.path().string();
-    const std::string text = readFile(out.dir + "/report.json");
-    EXPECT_TRUE(report::validateReportJson(json::parse(text)));
-    auto parsed = report::parseReport(text);
-    EXPECT_TRUE(parsed) << parsed.error().message;
-    if (parsed) out.report = *parsed;
-  }
-  return out;
-}
-
-const report::CheckResult* check(const report::Report& r, const std::string& name) {
-  for (const auto& c : r.verdict.checks) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
+  return runCli(b, "outage-window", kScale, "120s", {"window=" + window, "fault=" + fault},
+                runsDir);
 }
 
 // The wall times of the story's steps, from the report's timeline.
@@ -124,7 +96,7 @@ TEST_F(OutageWindowTest, WindowEndingBeforeExpiryLagsByTheBackoffRemainder) {
   EXPECT_LE(lag, expected + seconds(4)) << all;
   EXPECT_GE(lag, seconds(4)) << all;
 
-  const auto* c = check(r, "recovered-within");
+  const auto* c = checkNamed(r, "recovered-within");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->outcome, CheckOutcome::kViolated) << c->evidence;
   for (const char* part :
@@ -159,7 +131,7 @@ TEST_F(OutageWindowTest, WindowEndingAfterExpiryCountsBothFailures) {
   const auto expected = s.failures[1] + seconds(30) - *s.issuerRecovered;
   EXPECT_GE(lag, expected - seconds(1)) << all;
   EXPECT_LE(lag, expected + seconds(4)) << all;
-  const auto* c = check(r, "recovered-within");
+  const auto* c = checkNamed(r, "recovered-within");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->outcome, CheckOutcome::kViolated) << c->evidence;
   EXPECT_NE(c->evidence.find("failure 2 of the run"), std::string::npos) << c->evidence;
@@ -215,7 +187,7 @@ TEST_F(OutageWindowTest, CertchaosRenewEndsTheLag) {
   ASSERT_EQ(s.failures.size(), 1u) << all;
   // Well before cert-manager's own retry 15 s after the failure.
   EXPECT_LT(*s.secretRenewed, s.failures[0] + seconds(13)) << all;
-  const auto* c = check(r, "recovered-within");
+  const auto* c = checkNamed(r, "recovered-within");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->outcome, CheckOutcome::kHeld) << c->evidence;
   EXPECT_NE(c->evidence.find("a renewal forced by hand"), std::string::npos) << c->evidence;
@@ -238,7 +210,7 @@ TEST_F(OutageWindowTest, HangRecoversWithTheIssuer) {
   EXPECT_GE(*s.secretRenewed, *s.issuerRecovered) << all;
   EXPECT_LE(*s.secretRenewed - *s.issuerRecovered, seconds(3)) << all;
   EXPECT_NE(indexOf(kindsOf(r), report::kinds::kRequestHeld), -1) << all;
-  const auto* c = check(r, "recovered-within");
+  const auto* c = checkNamed(r, "recovered-within");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->outcome, CheckOutcome::kHeld) << c->evidence;
   EXPECT_NE(c->evidence.find("no request failed during the outage"), std::string::npos)

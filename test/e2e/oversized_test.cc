@@ -23,52 +23,11 @@ namespace fs = std::filesystem;
 
 constexpr int kScale = 120;  // the base certificate (1h nominal) lives 30 s
 
-struct CliRun {
-  localcluster::CommandOutput output;
-  std::optional<report::Report> report;
-  std::string dir;
-};
-
 CliRun runOversized(const BaseDeployment& b, const std::string& runsDir, const std::string& size) {
-  auto& plane = SharedPlane::get();
-  CliRun out;
-  std::vector<std::string> args = {"--kubeconfig=" + plane.kubeconfig(),
-                                   "--runs-dir=" + runsDir,
-                                   "-n",
-                                   b.ns,
-                                   "run",
-                                   "oversized",
-                                   "--certificate",
-                                   b.ns + "/app",
-                                   "--app",
-                                   b.appUrl,
-                                   "--time-scale",
-                                   std::to_string(kScale),
-                                   "--timeout",
-                                   "60s"};
-  if (!size.empty()) {
-    args.push_back("--set");
-    args.push_back("size=" + size);
-  }
-  out.output = certchaos(plane.stateDir(), args);
-  if (!fs::exists(runsDir)) return out;
-  for (const auto& entry : fs::directory_iterator(runsDir)) {
-    if (!fs::exists(entry.path() / "report.json")) continue;
-    out.dir = entry.path().string();
-    const std::string text = readFile(out.dir + "/report.json");
-    EXPECT_TRUE(report::validateReportJson(json::parse(text)));
-    auto parsed = report::parseReport(text);
-    EXPECT_TRUE(parsed) << parsed.error().message;
-    if (parsed) out.report = *parsed;
-  }
-  return out;
-}
-
-const report::CheckResult* check(const report::Report& r, const std::string& name) {
-  for (const auto& c : r.verdict.checks) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
+  return runCli(
+      b, "oversized", kScale, "60s",
+      size.empty() ? std::vector<std::string>{} : std::vector<std::string>{"size=" + size},
+      runsDir);
 }
 
 class OversizedTest : public ::testing::Test {
@@ -76,13 +35,6 @@ class OversizedTest : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(SharedPlane::get().ok()); }
   TempDir runs_;
 };
-
-const report::TimelineEntry* first(const report::Report& r, std::string_view kind) {
-  for (const auto& e : r.timeline) {
-    if (e.kind == kind) return &e;
-  }
-  return nullptr;
-}
 
 // The default (400000 bytes): cert-manager refuses to decode it and says so (Issuing=False
 // InvalidCertificate, a Warning Event) while the old certificate is still served: passed.
@@ -97,22 +49,22 @@ TEST_F(OversizedTest, PastCertManagersLimitTheFailureIsVisible) {
   EXPECT_EQ(r.verdict.result, VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
   ASSERT_FALSE(r.proofOfInjection.empty()) << all;
   EXPECT_NE(r.proofOfInjection[0].evidence.find("ChaosOversized"), std::string::npos);
-  const auto* failed = first(r, "IssuanceFailed");
+  const auto* failed = firstEntry(r, "IssuanceFailed");
   ASSERT_NE(failed, nullptr) << all;
   EXPECT_NE(failed->message.find("larger than the maximum 330000B"), std::string::npos)
       << failed->message;
-  const auto* c = check(r, "signal-before-expiry");
+  const auto* c = checkNamed(r, "signal-before-expiry");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->outcome, CheckOutcome::kHeld) << c->evidence;
   EXPECT_NE(c->evidence.find("Warning Event InvalidCertificate"), std::string::npos) << c->evidence;
-  const auto* probes = check(r, "probes-valid");
+  const auto* probes = checkNamed(r, "probes-valid");
   ASSERT_NE(probes, nullptr);
   EXPECT_EQ(probes->outcome, CheckOutcome::kHeld) << probes->evidence;
   for (const char* file : {"report.txt", "report.md", "report.html", "report.xml"}) {
     EXPECT_NE(readFile(run.dir + "/" + file).find("signal-before-expiry"), std::string::npos)
         << file;
   }
-  EXPECT_NE(first(r, "BaseRestored"), nullptr) << all;
+  EXPECT_NE(firstEntry(r, "BaseRestored"), nullptr) << all;
 }
 
 // 70000 bytes, under cert-manager's limit: the whole padded chain reaches the Secret and the
@@ -127,14 +79,14 @@ TEST_F(OversizedTest, UnderCertManagersLimitThePaddedChainIsStoredSilently) {
   EXPECT_EQ(run.output.exitCode, 10) << run.output.output;
   EXPECT_EQ(r.verdict.result, VerdictResult::kFailed) << r.verdict.summary << "\n" << all;
   EXPECT_EQ(r.verdict.failingStep, "signal-before-expiry");
-  EXPECT_EQ(first(r, "IssuanceFailed"), nullptr) << all;
-  EXPECT_NE(first(r, report::kinds::kSecretUpdated), nullptr) << all;
-  const auto* c = check(r, "signal-before-expiry");
+  EXPECT_EQ(firstEntry(r, "IssuanceFailed"), nullptr) << all;
+  EXPECT_NE(firstEntry(r, report::kinds::kSecretUpdated), nullptr) << all;
+  const auto* c = checkNamed(r, "signal-before-expiry");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->outcome, CheckOutcome::kViolated) << c->evidence;
   EXPECT_NE(c->evidence.find("no CertificateRequest failed or was denied"), std::string::npos)
       << c->evidence;
-  EXPECT_NE(first(r, "BaseRestored"), nullptr) << all;
+  EXPECT_NE(firstEntry(r, "BaseRestored"), nullptr) << all;
 }
 
 TEST_F(OversizedTest, BadSizesAreRefusedNamingParameterValueAndRange) {

@@ -26,60 +26,9 @@ namespace fs = std::filesystem;
 
 constexpr int kScale = 240;  // back-off 15 s; the base certificate (8h nominal) lives 120 s
 
-struct CliRun {
-  localcluster::CommandOutput output;
-  std::optional<report::Report> report;
-  std::string dir;
-};
-
 CliRun runStorm(const BaseDeployment& b, const std::vector<std::string>& sets,
                 const std::string& runsDir) {
-  auto& plane = SharedPlane::get();
-  std::vector<std::string> args = {"--kubeconfig=" + plane.kubeconfig(),
-                                   "--runs-dir=" + runsDir,
-                                   "-n",
-                                   b.ns,
-                                   "run",
-                                   "renewal-storm",
-                                   "--certificate",
-                                   b.ns + "/app",
-                                   "--app",
-                                   b.appUrl,
-                                   "--time-scale",
-                                   std::to_string(kScale),
-                                   "--timeout",
-                                   "120s"};
-  for (const auto& s : sets) {
-    args.push_back("--set");
-    args.push_back(s);
-  }
-  CliRun out;
-  out.output = certchaos(plane.stateDir(), args);
-  if (!fs::exists(runsDir)) return out;
-  for (const auto& entry : fs::directory_iterator(runsDir)) {
-    if (!fs::exists(entry.path() / "report.json")) continue;
-    out.dir = entry.path().string();
-    const std::string text = readFile(out.dir + "/report.json");
-    EXPECT_TRUE(report::validateReportJson(json::parse(text)));
-    auto parsed = report::parseReport(text);
-    EXPECT_TRUE(parsed) << parsed.error().message;
-    if (parsed) out.report = *parsed;
-  }
-  return out;
-}
-
-const report::CheckResult* check(const report::Report& r, const std::string& name) {
-  for (const auto& c : r.verdict.checks) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
-const report::TimelineEntry* find(const report::Report& r, std::string_view kind) {
-  for (const auto& e : r.timeline) {
-    if (e.kind == kind) return &e;
-  }
-  return nullptr;
+  return runCli(b, "renewal-storm", kScale, "120s", sets, runsDir);
 }
 
 int countOf(const report::Report& r, std::string_view kind) {
@@ -129,8 +78,8 @@ TEST_F(RenewalStormTest, FiveCertificatesRenewTogetherOneRequestEach) {
   const std::string all = timelineText(r);
   EXPECT_EQ(run.output.exitCode, 0) << run.output.output;
   EXPECT_EQ(r.verdict.result, report::VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
-  ASSERT_NE(find(r, "StormCopiesReady"), nullptr) << all;
-  const auto* summary = find(r, "StormSummary");
+  ASSERT_NE(firstEntry(r, "StormCopiesReady"), nullptr) << all;
+  const auto* summary = firstEntry(r, "StormSummary");
   ASSERT_NE(summary, nullptr) << all;
   EXPECT_EQ(figure(summary->message, "Certificates renewed together"), 5) << summary->message;
   EXPECT_EQ(figure(summary->message, "issued"), 5) << summary->message;
@@ -140,17 +89,17 @@ TEST_F(RenewalStormTest, FiveCertificatesRenewTogetherOneRequestEach) {
   EXPECT_GE(peak, 1) << summary->message;
   EXPECT_LE(peak, 5) << summary->message;
   EXPECT_GE(countOf(r, "StormInFlight"), 2) << all;
-  const auto* concurrency = check(r, "storm-concurrency");
+  const auto* concurrency = checkNamed(r, "storm-concurrency");
   ASSERT_NE(concurrency, nullptr);
   EXPECT_EQ(concurrency->outcome, CheckOutcome::kHeld) << concurrency->evidence;
   EXPECT_NE(concurrency->evidence.find("issued/s"), std::string::npos) << concurrency->evidence;
-  const auto* retries = check(r, "storm-retries");
+  const auto* retries = checkNamed(r, "storm-retries");
   ASSERT_NE(retries, nullptr);
   EXPECT_EQ(retries->outcome, CheckOutcome::kHeld) << retries->evidence;
   EXPECT_NE(retries->evidence.find("5 Certificate(s) with 1"), std::string::npos)
       << retries->evidence;
-  ASSERT_NE(find(r, "StormCopiesDeleted"), nullptr) << all;
-  EXPECT_NE(find(r, "BaseRestored"), nullptr) << all;
+  ASSERT_NE(firstEntry(r, "StormCopiesDeleted"), nullptr) << all;
+  EXPECT_NE(firstEntry(r, "BaseRestored"), nullptr) << all;
   expectCopiesGone(b);
   for (const char* file : {"report.txt", "report.md", "report.html", "report.xml"}) {
     const std::string text = readFile(run.dir + "/" + file);
@@ -176,8 +125,8 @@ TEST_F(RenewalStormTest, RateLimitedStormBacksOffAndStaysBounded) {
   EXPECT_EQ(r.verdict.result, report::VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
   ASSERT_TRUE(r.run.certManagerBackoff && r.run.certManagerBackoff->scaled);
   // The issuer refused the Certificates over its limit.
-  EXPECT_NE(find(r, report::kinds::kFaultInjected), nullptr) << all;
-  const auto* summary = find(r, "StormSummary");
+  EXPECT_NE(firstEntry(r, report::kinds::kFaultInjected), nullptr) << all;
+  const auto* summary = firstEntry(r, "StormSummary");
   ASSERT_NE(summary, nullptr) << all;
   EXPECT_GE(figure(summary->message, "failed"), 1) << summary->message;
   // Bounded: one request each. The three over the limit failed; cert-manager backs off and,
@@ -186,7 +135,7 @@ TEST_F(RenewalStormTest, RateLimitedStormBacksOffAndStaysBounded) {
   EXPECT_EQ(figure(summary->message, "issued"), 3) << summary->message;
   EXPECT_EQ(figure(summary->message, "failed"), 3) << summary->message;
   EXPECT_NE(summary->message.find("6 × 1"), std::string::npos) << summary->message;
-  const auto* retries = check(r, "storm-retries");
+  const auto* retries = checkNamed(r, "storm-retries");
   ASSERT_NE(retries, nullptr);
   EXPECT_EQ(retries->outcome, CheckOutcome::kHeld) << retries->evidence;
   EXPECT_NE(retries->evidence.find("none asked again within the back-off of 15s"),
@@ -194,7 +143,7 @@ TEST_F(RenewalStormTest, RateLimitedStormBacksOffAndStaysBounded) {
       << retries->evidence;
   EXPECT_NE(retries->evidence.find("back-off held"), std::string::npos) << retries->evidence;
   // The check watched past the back-off after the last failure before it settled.
-  const auto* decided = find(r, "VerdictDecided");
+  const auto* decided = firstEntry(r, "VerdictDecided");
   ASSERT_NE(decided, nullptr) << all;
   std::optional<SystemTime> lastFailure;
   for (const auto& e : r.timeline) {
@@ -204,11 +153,11 @@ TEST_F(RenewalStormTest, RateLimitedStormBacksOffAndStaysBounded) {
   }
   ASSERT_TRUE(lastFailure) << all;
   EXPECT_GE(decided->wallTime - *lastFailure, std::chrono::seconds(15)) << all;
-  const auto* concurrency = check(r, "storm-concurrency");
+  const auto* concurrency = checkNamed(r, "storm-concurrency");
   ASSERT_NE(concurrency, nullptr);
   EXPECT_EQ(concurrency->outcome, CheckOutcome::kHeld) << concurrency->evidence;
-  EXPECT_EQ(find(r, "BaseRestoreFailed"), nullptr) << all;
-  EXPECT_NE(find(r, "BaseRestored"), nullptr) << all;
+  EXPECT_EQ(firstEntry(r, "BaseRestoreFailed"), nullptr) << all;
+  EXPECT_NE(firstEntry(r, "BaseRestored"), nullptr) << all;
   expectCopiesGone(b);
   for (const char* file : {"report.txt", "report.md", "report.html", "report.xml"}) {
     EXPECT_NE(readFile(run.dir + "/" + file).find("back-off held"), std::string::npos) << file;

@@ -31,60 +31,9 @@ namespace fs = std::filesystem;
 // time (15 s after it was signed), so only a response to the revocation can replace it in time.
 constexpr int kScale = 120;
 
-struct CliRun {
-  localcluster::CommandOutput output;
-  std::optional<report::Report> report;
-  std::string dir;
-};
-
 CliRun runRevoked(const BaseDeployment& b, const std::string& runsDir,
                   const std::vector<std::string>& sets) {
-  auto& plane = SharedPlane::get();
-  std::vector<std::string> args = {"--kubeconfig=" + plane.kubeconfig(),
-                                   "--runs-dir=" + runsDir,
-                                   "-n",
-                                   b.ns,
-                                   "run",
-                                   "revoked",
-                                   "--certificate",
-                                   b.ns + "/app",
-                                   "--app",
-                                   b.appUrl,
-                                   "--time-scale",
-                                   std::to_string(kScale),
-                                   "--timeout",
-                                   "90s"};
-  for (const auto& s : sets) {
-    args.push_back("--set");
-    args.push_back(s);
-  }
-  CliRun out;
-  out.output = certchaos(plane.stateDir(), args);
-  if (!fs::exists(runsDir)) return out;
-  for (const auto& entry : fs::directory_iterator(runsDir)) {
-    if (!fs::exists(entry.path() / "report.json")) continue;
-    out.dir = entry.path().string();
-    const std::string text = readFile(out.dir + "/report.json");
-    EXPECT_TRUE(report::validateReportJson(json::parse(text)));
-    auto parsed = report::parseReport(text);
-    EXPECT_TRUE(parsed) << parsed.error().message;
-    if (parsed) out.report = *parsed;
-  }
-  return out;
-}
-
-const report::CheckResult* check(const report::Report& r, const std::string& name) {
-  for (const auto& c : r.verdict.checks) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
-const report::TimelineEntry* first(const report::Report& r, std::string_view kind) {
-  for (const auto& e : r.timeline) {
-    if (e.kind == kind) return &e;
-  }
-  return nullptr;
+  return runCli(b, "revoked", kScale, "90s", sets, runsDir);
 }
 
 // The leaf the Secret holds now.
@@ -130,18 +79,18 @@ TEST_F(RevokedTest, CertManagerAloneNeverReplacesTheRevokedCertificate) {
       << r.proofOfInjection[0].evidence;
 
   // Served first (valid), then found revoked by the probe's CRL check.
-  const auto* served = first(r, report::kinds::kCertificateServed);
-  const auto* revoked = first(r, "CertificateRevoked");
+  const auto* served = firstEntry(r, report::kinds::kCertificateServed);
+  const auto* revoked = firstEntry(r, "CertificateRevoked");
   ASSERT_NE(served, nullptr) << all;
   ASSERT_NE(revoked, nullptr) << all;
   EXPECT_LT(served->wallTime, revoked->wallTime) << all;
   EXPECT_NE(revoked->message.find("certificate revoked at depth 0"), std::string::npos)
       << revoked->message;
-  EXPECT_EQ(first(r, "OperatorRenewal"), nullptr) << all;
-  EXPECT_NE(first(r, "RecoveryNotAwaited"), nullptr) << all;
-  EXPECT_EQ(first(r, "TimedOut"), nullptr) << all;
+  EXPECT_EQ(firstEntry(r, "OperatorRenewal"), nullptr) << all;
+  EXPECT_NE(firstEntry(r, "RecoveryNotAwaited"), nullptr) << all;
+  EXPECT_EQ(firstEntry(r, "TimedOut"), nullptr) << all;
 
-  const auto* c = check(r, "replaced-within");
+  const auto* c = checkNamed(r, "replaced-within");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->outcome, CheckOutcome::kViolated) << c->evidence;
   for (const char* part :
@@ -155,7 +104,7 @@ TEST_F(RevokedTest, CertManagerAloneNeverReplacesTheRevokedCertificate) {
   expectRenderingsName(run, "CertificateRevoked");
 
   // The base restored: a certificate of the healthy issuer, without a distribution point.
-  EXPECT_NE(first(r, "BaseRestored"), nullptr) << all;
+  EXPECT_NE(firstEntry(r, "BaseRestored"), nullptr) << all;
   auto leaf = secretLeaf(b);
   ASSERT_TRUE(leaf);
   EXPECT_TRUE(leaf->crlDistributionPoints().empty());
@@ -177,12 +126,12 @@ TEST_F(RevokedTest, OperatorRenewalWithinTheWindowPasses) {
   const std::string all = timelineText(r);
   EXPECT_EQ(run.output.exitCode, 0) << run.output.output;
   EXPECT_EQ(r.verdict.result, VerdictResult::kPassed) << r.verdict.summary << "\n" << all;
-  const auto* revoked = first(r, "CertificateRevoked");
-  const auto* renewed = first(r, "OperatorRenewal");
+  const auto* revoked = firstEntry(r, "CertificateRevoked");
+  const auto* renewed = firstEntry(r, "OperatorRenewal");
   ASSERT_NE(revoked, nullptr) << all;
   ASSERT_NE(renewed, nullptr) << all;
   EXPECT_GE(renewed->wallTime - revoked->wallTime, std::chrono::seconds(1)) << all;
-  const auto* c = check(r, "replaced-within");
+  const auto* c = checkNamed(r, "replaced-within");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->outcome, CheckOutcome::kHeld) << c->evidence;
   for (const char* part : {"the Secret held replacement serial",
@@ -191,7 +140,7 @@ TEST_F(RevokedTest, OperatorRenewalWithinTheWindowPasses) {
                            "(not revoked)", "the runner renewed as an operator would"}) {
     EXPECT_NE(c->evidence.find(part), std::string::npos) << part << " in: " << c->evidence;
   }
-  EXPECT_EQ(first(r, "TimedOut"), nullptr) << all;
+  EXPECT_EQ(firstEntry(r, "TimedOut"), nullptr) << all;
   expectRenderingsName(run, "replaced-within");
 }
 
@@ -207,7 +156,7 @@ TEST_F(RevokedTest, OperatorRenewalAfterTheWindowFails) {
   EXPECT_EQ(run.output.exitCode, 10) << run.output.output;
   EXPECT_EQ(r.verdict.result, VerdictResult::kFailed) << r.verdict.summary << "\n" << all;
   EXPECT_EQ(r.verdict.failingStep, "replaced-within");
-  const auto* c = check(r, "replaced-within");
+  const auto* c = checkNamed(r, "replaced-within");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->outcome, CheckOutcome::kViolated) << c->evidence;
   EXPECT_NE(c->evidence.find("window 5m nominal, 2.5s wall"), std::string::npos) << c->evidence;

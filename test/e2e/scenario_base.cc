@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -9,6 +10,8 @@
 #include "certchaos/api/certchaos_io.h"
 #include "certchaos/kube/base64.h"
 #include "certchaos/localcluster/local_cluster.h"
+#include "certchaos/report/json_schema.h"
+#include "certchaos/report/report_json.h"
 #include "certchaos/scenario/tls_probe.h"
 #include "plane.h"
 #include "shared_plane.h"
@@ -122,6 +125,57 @@ std::string timelineText(const report::Report& r) {
   std::string out;
   for (const auto& e : r.timeline) out += e.kind + ": " + e.message + "\n";
   return out;
+}
+
+CliRun runCli(const BaseDeployment& b, const std::string& scenario, int timeScale,
+              const std::string& timeout, const std::vector<std::string>& sets,
+              const std::string& runsDir) {
+  auto& plane = SharedPlane::get();
+  std::vector<std::string> args = {"--kubeconfig=" + plane.kubeconfig(),
+                                   "--runs-dir=" + runsDir,
+                                   "-n",
+                                   b.ns,
+                                   "run",
+                                   scenario,
+                                   "--certificate",
+                                   b.ns + "/app",
+                                   "--app",
+                                   b.appUrl,
+                                   "--time-scale",
+                                   std::to_string(timeScale),
+                                   "--timeout",
+                                   timeout};
+  for (const auto& s : sets) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
+  CliRun out;
+  out.output = certchaos(plane.stateDir(), args);
+  if (!std::filesystem::exists(runsDir)) return out;
+  for (const auto& entry : std::filesystem::directory_iterator(runsDir)) {
+    if (!std::filesystem::exists(entry.path() / "report.json")) continue;
+    out.dir = entry.path().string();
+    const std::string text = readFile(out.dir + "/report.json");
+    EXPECT_TRUE(report::validateReportJson(nlohmann::json::parse(text)));
+    auto parsed = report::parseReport(text);
+    EXPECT_TRUE(parsed) << parsed.error().message;
+    if (parsed) out.report = *parsed;
+  }
+  return out;
+}
+
+const report::CheckResult* checkNamed(const report::Report& r, const std::string& name) {
+  for (const auto& c : r.verdict.checks) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+const report::TimelineEntry* firstEntry(const report::Report& r, std::string_view kind) {
+  for (const auto& e : r.timeline) {
+    if (e.kind == kind) return &e;
+  }
+  return nullptr;
 }
 
 }  // namespace certchaos::testing

@@ -3,10 +3,12 @@
 // and the runner's options for a run against it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "certchaos/localcluster/local_cluster.h"
 #include "certchaos/report/report.h"
 #include "certchaos/scenario/runner.h"
 
@@ -46,5 +48,22 @@ std::vector<std::string> kindsOf(const report::Report& r);
 int indexOf(const std::vector<std::string>& kinds, std::string_view kind, int from = 0);
 // The timeline, one "kind: message" a line, for failure messages.
 std::string timelineText(const report::Report& r);
+
+// `certchaos run SCENARIO` on the shared plane as a user types it, against the base's Certificate
+// and application at `timeScale`, limited to `timeout`, with each `--set`; and the report it
+// wrote into `runsDir`, checked against the report schema.
+struct CliRun {
+  localcluster::CommandOutput output;
+  std::optional<report::Report> report;
+  std::string dir;  // the run's directory under runsDir
+};
+CliRun runCli(const BaseDeployment& b, const std::string& scenario, int timeScale,
+              const std::string& timeout, const std::vector<std::string>& sets,
+              const std::string& runsDir);
+
+// The report's check named `name`, or nullptr.
+const report::CheckResult* checkNamed(const report::Report& r, const std::string& name);
+// The report's first timeline entry of `kind`, or nullptr.
+const report::TimelineEntry* firstEntry(const report::Report& r, std::string_view kind);
 
 }  // namespace certchaos::testing
