@@ -26,7 +26,7 @@ export CERTCHAOS_CONTROLPLANE_DIR := $(CP_DIR)
 export CERTCHAOS_PROMTOOL := $(PROMTOOL)
 
 .PHONY: deps build build-asan build-fuzz fuzz controlplane promtool test test-unit test-asan demo \
-	up down format clean images
+	up down format clean images node
 
 deps:
 	@scripts/deps.sh
@@ -68,6 +68,13 @@ controlplane: deps promtool
 	@dir=$$(controlplane/build.sh) && helm=$$(controlplane/tools/helm/build.sh "$$dir") && \
 	  ln -sfn "$$dir" $(CP_DIR) && echo "control plane: $$dir (helm: $$helm)"
 
+# What `certchaos up --node` adds (controlplane/build-node.sh): kubelet, kube-proxy, kube-scheduler,
+# kube-controller-manager (the plane's k8s.io/kubernetes), crictl and the pause program, into the
+# cache under their own key and linked into $(CP_DIR)/bin. `up` without --node and `make demo`
+# never wait for them.
+node: controlplane
+	@node=$$(controlplane/build-node.sh $(CP_DIR)) && echo "node: $$node"
+
 # promtool, which checks /metrics in the tests, from its own pinned Go module into the cache
 # (keyed by its inputs, apart from the control plane's key).
 promtool: deps
@@ -80,7 +87,7 @@ SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=prin
 # UndefinedBehaviorSanitizer build: unit tests in parallel, then the integration and end-to-end
 # tests (each binary starts its own real local control plane) one at a time. Each fuzz target
 # runs a few seconds over its corpus (the regression inputs included), so a crash fails too.
-test: build build-asan build-fuzz controlplane
+test: build build-asan build-fuzz controlplane node images
 	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
 	@$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure -j $(JOBS)
 	@ctest --test-dir $(FUZZ_BUILD) -L fuzz --output-on-failure -j $(JOBS)

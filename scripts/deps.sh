@@ -11,6 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
   clang-format clang-tidy clang-16 libfuzzer-16-dev procps python3 python3-jsonschema python3-junitparser libxml2-utils chromium
   umoci skopeo
+  containerd runc containernetworking-plugins iptables iproute2
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -20,6 +20,8 @@ int runUp(const CliContext& cli, lc::UpOptions options, bool withIssuer) {
     options.issuerBinary = selfDir() + "/certchaos-issuer";
   }
   if (withIssuer && options.runnerBinary.empty()) options.runnerBinary = selfDir() + "/certchaos";
+  // `make images` writes them beside bin/ in the build directory.
+  if (options.node && options.imagesDir.empty()) options.imagesDir = selfDir() + "/../images";
   if (withIssuer && options.deployDir.empty()) {
     return cli.fail({"NotFound",
                      "expected certchaos's deploy/ directory (CRDs and RBAC) next to the "
@@ -64,9 +66,9 @@ int runStatus(const CliContext& cli) {
   auto status = cluster.status();
   if (!status) return cli.fail(status.error());
   bool allHealthy = true;
-  std::printf("%-16s %-8s %-9s %-8s %s\n", "COMPONENT", "PID", "RUNNING", "HEALTHY", "ADDRESS");
+  std::printf("%-24s %-8s %-9s %-8s %s\n", "COMPONENT", "PID", "RUNNING", "HEALTHY", "ADDRESS");
   for (const auto& c : *status) {
-    std::printf("%-16s %-8d %-9s %-8s %s\n", c.name.c_str(), c.pid, c.running ? "yes" : "no",
+    std::printf("%-24s %-8d %-9s %-8s %s\n", c.name.c_str(), c.pid, c.running ? "yes" : "no",
                 c.healthy ? "yes" : "no", c.url.c_str());
     allHealthy = allHealthy && c.healthy;
   }
@@ -117,6 +119,13 @@ void addPlaneCommands(CLI::App& app, CliContext& cli) {
   up->add_option("--component-timeout", flags->timeoutSeconds, "seconds to wait for each component")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  up->add_flag("--node", flags->options.node,
+               "add a node (containerd, kubelet, kube-proxy, kube-scheduler, "
+               "kube-controller-manager) on a bridge the plane creates, and run certchaos-issuer "
+               "and the ChaosRun controller as pods installed with the Helm chart (needs root, "
+               "'make node' and 'make images')");
+  up->add_option("--images-dir", flags->options.imagesDir,
+                 "--node: the image archives from 'make images' (default: the build's images/)");
   up->add_option("--cm-controller-arg", flags->options.cmControllerArgs,
                  "extra flag for cm-controller, e.g. "
                  "--certificate-request-minimum-backoff-duration=10s");
@@ -124,7 +133,8 @@ void addPlaneCommands(CLI::App& app, CliContext& cli) {
               "  certchaos up && export KUBECONFIG=$(certchaos kubeconfig)\n"
               "  certchaos --state-dir /tmp/plane up --no-issuer\n"
               "  certchaos up           # after a crash: restarts what stopped, keeps the data\n"
-              "  certchaos up --fresh   # deletes the cluster's data, starts a new plane\n");
+              "  certchaos up --fresh   # deletes the cluster's data, starts a new plane\n"
+              "  certchaos up --node    # everything in pods on a real kubelet\n");
   up->callback([&cli, flags] {
     cli.action = [&cli, flags] {
       auto options = flags->options;

@@ -57,6 +57,14 @@ json toJson(const ClusterState& s) {
                           {"restoreMinimum", formatGoDuration(s.backoffHold->restore.minimum)},
                           {"restoreMaximum", formatGoDuration(s.backoffHold->restore.maximum)}};
   }
+  if (s.node) {
+    out["node"] = {{"name", s.node->name},
+                   {"bridge", s.node->bridge},
+                   {"subnet", s.node->subnet},
+                   {"gateway", s.node->gateway},
+                   {"cgroupRoot", s.node->cgroupRoot},
+                   {"dir", s.node->dir}};
+  }
   return out;
 }
 
@@ -127,7 +135,8 @@ Error refuseToWipe(const std::string& stateDir, const std::string& found) {
 int dependencyRank(const ComponentState& c) {
   if (c.name == "etcd") return 0;
   if (c.name == "kube-apiserver") return 1;
-  return 2;
+  if (c.name == "containerd") return 2;  // before the kubelet, which talks to it
+  return 3;
 }
 
 std::string joined(const std::vector<std::string>& items) {
@@ -147,6 +156,8 @@ HealthProbe healthProbeFor(const ComponentState& c, const std::string& stateDir)
   // here: the runner probes it with the right trust.
   if (c.url.empty() || (c.url.rfind("https://", 0) == 0 && c.name != "kube-apiserver")) return {};
   if (c.name == "etcd") return {c.url + "/health", {}};
+  if (c.name == "containerd") return {};  // a unix socket: status asks it with ctr
+  if (c.name == "kubelet" || c.name == "kube-proxy") return {c.url + "/healthz", {}};
   if (c.name == "kube-apiserver") {
     return {c.url + "/readyz",
             {stateDir + "/pki/ca.crt", stateDir + "/pki/admin.crt", stateDir + "/pki/admin.key"}};
@@ -307,6 +318,11 @@ Result<ClusterState> LocalCluster::parseState() const {
       hold.restore = {*minimum, *maximum};
       s.backoffHold = std::move(hold);
     }
+    if (j.contains("node")) {
+      const json& n = j.at("node");
+      s.node = NodeState{n.at("name"),    n.at("bridge"),     n.at("subnet"),
+                         n.at("gateway"), n.at("cgroupRoot"), n.at("dir")};
+    }
     return s;
   } catch (const json::exception& e) {
     return makeError("BadState",
@@ -332,6 +348,42 @@ void LocalCluster::stopAll(const ClusterState& state, std::ostream& out) const {
       stopProcess(it->process, kStopGrace);
     }
   }
+}
+
+Result<void> LocalCluster::stopEverything(const ClusterState& state, std::ostream& out) const {
+  if (!state.node) {
+    stopAll(state, out);
+    return {};
+  }
+  const NodeState& node = *state.node;
+  // The kubelet first: while it runs it would start the pods again.
+  for (const char* name : {"kubelet", "kube-proxy"}) {
+    for (const auto& c : state.components) {
+      if (c.name != name || !isRunning(c.process)) continue;
+      out << "  stopping " << c.name << " (pid " << c.process.pid << ")\n";
+      stopProcess(c.process, kStopGrace);
+    }
+  }
+  // The pods go through the CRI, so that containerd removes their network namespaces, veths and
+  // mounts; a containerd that died is started again (its data is intact) for that.
+  std::optional<ProcessId> again;
+  for (const auto& c : state.components) {
+    if (c.name != "containerd" || c.args.empty()) continue;
+    if (!isRunning(c.process)) {
+      out << "  starting containerd again to remove the node's pods\n";
+      auto id = startDetached(c.args, c.logPath);
+      if (id) again = *id;
+      for (int i = 0; i < 100 && again && !fs::exists(node.containerdSocket()); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    if (auto r = removeAllPods(node, state.controlplaneDir + "/bin/crictl", out); !r) {
+      out << "  warning: " << r.error().message << "\n";
+    }
+  }
+  if (again) stopProcess(*again, kStopGrace);
+  stopAll(state, out);
+  return cleanUpNodeHost(node, state.controlplaneDir + "/bin/kube-proxy", out);
 }
 
 Result<void> LocalCluster::installRbac(const UpOptions& options, const std::string& kubectl,
@@ -438,6 +490,145 @@ Result<void> LocalCluster::startRunner(const UpOptions& options, ClusterState& s
   return {};
 }
 
+Result<ComponentState*> LocalCluster::launch(ClusterState& state, const std::string& name,
+                                             std::vector<std::string> argv, const std::string& url,
+                                             std::ostream& out) {
+  ComponentState c{name, {}, url, stateDir_ + "/logs/" + name + ".log", std::move(argv)};
+  out << "  starting " << name << "\n";
+  auto id = startDetached(c.args, c.logPath);
+  if (!id) return componentFailed(c, id.error());
+  c.process = *id;
+  state.components.push_back(c);
+  if (auto r = saveState(state); !r) return r.error();
+  return &state.components.back();
+}
+
+Result<void> LocalCluster::startNode(const UpOptions& options, ClusterState& state,
+                                     std::ostream& out) {
+  const NodeState node = *state.node;
+  const std::string bin = options.controlplaneDir + "/bin/";
+  const PlanePki pki{stateDir_ + "/pki"};
+  const std::string kubeconfig = kubeconfigPath();
+  auto alive = [](const ComponentState* c) {
+    return [pid = c->process] { return isRunning(pid); };
+  };
+
+  // Deployments, ReplicaSets, the `default` ServiceAccounts and the kube-root-ca.crt ConfigMap
+  // that pods' service-account volumes need; then the scheduler. Admin credentials: they are the
+  // plane's own, as in a kubeadm control plane. No serving port: they serve nothing anyone reads.
+  auto kcm = launch(state, "kube-controller-manager",
+                    {bin + "kube-controller-manager", "--kubeconfig=" + kubeconfig,
+                     "--leader-elect=false", "--secure-port=0", "--root-ca-file=" + pki.caCert(),
+                     "--service-account-private-key-file=" + pki.serviceAccountKey(),
+                     "--use-service-account-credentials=false", "--v=1"},
+                    "", out);
+  if (!kcm) return kcm.error();
+  auto scheduler = launch(state, "kube-scheduler",
+                          {bin + "kube-scheduler", "--kubeconfig=" + kubeconfig,
+                           "--leader-elect=false", "--secure-port=0", "--v=1"},
+                          "", out);
+  if (!scheduler) return scheduler.error();
+
+  auto pause = imageReferenceOf(options.imagesDir + "/" + kPauseImageFile);
+  if (!pause) return pause.error();
+  NodePorts ports;
+  for (int* p : {&ports.kubelet, &ports.kubeletHealthz, &ports.proxyHealthz, &ports.proxyMetrics}) {
+    auto port = pickFreeLoopbackPort();
+    if (!port) return port.error();
+    *p = *port;
+  }
+  if (auto r = writeNodeConfigs(node, ports, pki.clientCaCert(), *pause); !r) return r.error();
+
+  auto containerd = launch(state, "containerd",
+                           {programOnPath("containerd"), "--config", node.containerdConfig()},
+                           "unix://" + node.containerdSocket(), out);
+  if (!containerd) return containerd.error();
+  {
+    const auto end = std::chrono::steady_clock::now() + options.componentTimeout;
+    const ProcessId pid = (*containerd)->process;
+    while (true) {
+      auto v = runCommand({programOnPath("ctr"), "--address", node.containerdSocket(), "version"},
+                          std::chrono::seconds(10));
+      if (v && v->exitCode == 0) break;
+      if (!isRunning(pid) || std::chrono::steady_clock::now() > end) {
+        return componentFailed(**containerd, makeError("NotReady", "containerd did not answer on " +
+                                                                       node.containerdSocket()));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+  if (auto r = importNodeImages(node, options.imagesDir, out); !r) return r.error();
+
+  auto kubelet = launch(
+      state, "kubelet",
+      {bin + "kubelet", "--config=" + node.kubeletConfig(), "--kubeconfig=" + kubeconfig,
+       "--hostname-override=" + node.name, "--node-ip=" + node.gateway,
+       "--root-dir=" + node.kubeletRoot(), "--cert-dir=" + node.dir + "/kubelet-pki", "--v=1"},
+      "http://127.0.0.1:" + std::to_string(ports.kubeletHealthz), out);
+  if (!kubelet) return kubelet.error();
+  if (auto r = waitForHealthy("kubelet", (*kubelet)->url + "/healthz", {}, options.componentTimeout,
+                              alive(*kubelet));
+      !r) {
+    return componentFailed(**kubelet, r.error());
+  }
+  // iptables mode; no route_localnet (no NodePort on loopback) and no conntrack sysctls: nothing
+  // of the host's settings changes.
+  auto proxy =
+      launch(state, "kube-proxy",
+             {bin + "kube-proxy", "--kubeconfig=" + kubeconfig, "--hostname-override=" + node.name,
+              "--proxy-mode=iptables", "--cluster-cidr=" + node.subnet,
+              "--healthz-bind-address=127.0.0.1:" + std::to_string(ports.proxyHealthz),
+              "--metrics-bind-address=127.0.0.1:" + std::to_string(ports.proxyMetrics),
+              "--conntrack-max-per-core=0", "--iptables-localhost-nodeports=false", "--v=1"},
+             "http://127.0.0.1:" + std::to_string(ports.proxyHealthz), out);
+  if (!proxy) return proxy.error();
+  if (auto r = waitForHealthy("kube-proxy", (*proxy)->url + "/healthz", {},
+                              options.componentTimeout, alive(*proxy));
+      !r) {
+    return componentFailed(**proxy, r.error());
+  }
+
+  out << "  waiting for node " << node.name << " to be Ready\n";
+  const auto end = std::chrono::steady_clock::now() + options.componentTimeout;
+  std::string last;
+  while (true) {
+    auto ready =
+        runCommand({bin + "kubectl", "--kubeconfig=" + kubeconfig, "get", "node", node.name, "-o",
+                    "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"},
+                   std::chrono::seconds(30));
+    if (ready && ready->exitCode == 0 && ready->output == "True") return {};
+    if (ready) last = ready->output;
+    ComponentState* k = nullptr;
+    for (auto& c : state.components) {
+      if (c.name == "kubelet") k = &c;
+    }
+    if (k == nullptr || !isRunning(k->process) || std::chrono::steady_clock::now() > end) {
+      Error e = makeError("NotReady", "expected node " + node.name + " Ready within " +
+                                          std::to_string(options.componentTimeout.count()) +
+                                          " s, found: " + (last.empty() ? "no status" : last));
+      return k == nullptr ? e : componentFailed(*k, e);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+Result<void> LocalCluster::installChart(const UpOptions& options, const ClusterState& state,
+                                        std::ostream& out) {
+  const std::string bin = options.controlplaneDir + "/bin/";
+  const std::string chart = options.deployDir + "/chart/certchaos-issuer";
+  out << "  installing certchaos-issuer and the ChaosRun controller with helm (" << chart << ")\n";
+  auto install =
+      runCommand({bin + "helm", "upgrade", "--install", "certchaos-issuer", chart, "--namespace",
+                  "certchaos-system", "--create-namespace", "--kubeconfig", state.kubeconfigPath},
+                 std::chrono::minutes(3));
+  if (!install) return install.error();
+  if (install->exitCode != 0) {
+    return makeError("HelmInstall", "helm install of " + chart + " failed:\n" + install->output);
+  }
+  return waitForDeployments(bin + "kubectl", state.kubeconfigPath, "certchaos-system",
+                            options.componentTimeout * 3, out);
+}
+
 Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& out) {
   StateLock lock(stateDir_);
   if (options.fresh) {
@@ -454,6 +645,12 @@ Result<ClusterState> LocalCluster::up(const UpOptions& options, std::ostream& ou
   }
   auto existing = parseState();
   if (!existing) return refuseToWipe(stateDir_, existing.error().message);
+  if (options.node && !existing->node) {
+    return makeError("NoNode", "expected no plane or a node plane in " + stateDir_ +
+                                   " for 'up --node', found a plane without a node (started "
+                                   "without --node); a node cannot be added to it: run "
+                                   "'certchaos down', then 'certchaos up --node'");
+  }
   if (!existing->complete) {
     return refuseToWipe(stateDir_, "the state of a start-up that did not finish (interrupted?)");
   }
@@ -516,6 +713,10 @@ Result<ClusterState> LocalCluster::restartStopped(ClusterState state, const UpOp
   out << "The local control plane in " << stateDir_ << " has " << stopped.size()
       << " stopped component(s): " << joined(stopped)
       << ". Restarting them; the cluster's data (etcd, PKI, kubeconfig) is kept.\n";
+  if (state.node) {
+    // After a reboot the bridge and the cgroup root are gone; the kubelet needs both.
+    if (auto r = prepareNodeHost(*state.node); !r) return r.error();
+  }
   std::stable_sort(state.components.begin(), state.components.end(),
                    [](const ComponentState& a, const ComponentState& b) {
                      return dependencyRank(a) < dependencyRank(b);
@@ -560,7 +761,7 @@ Result<void> LocalCluster::wipe(std::ostream& out) {
   if (fs::exists(statePath())) {
     auto state = loadState();
     if (state) {
-      stopAll(*state, out);
+      if (auto r = stopEverything(*state, out); !r) return r.error();
     } else {
       out << "  warning: " << state.error().message
           << "\n  the processes it recorded could not be identified and were not stopped\n";
@@ -589,7 +790,16 @@ Result<ClusterState> LocalCluster::startNew(const UpOptions& options, std::ostre
 
   const std::string logs = stateDir_ + "/logs";
   fs::create_directories(logs);
-  auto pki = createPlanePki(stateDir_ + "/pki");
+  std::optional<NodeState> node;
+  if (options.node) {
+    // Everything the node needs from the machine, before anything starts.
+    if (auto r = checkNodeHost({bin, options.imagesDir}); !r) return r.error();
+    auto planned = planNode(stateDir_);
+    if (!planned) return planned.error();
+    node = *planned;
+  }
+  auto pki = createPlanePki(stateDir_ + "/pki", node ? std::vector<std::string>{node->gateway}
+                                                     : std::vector<std::string>{});
   if (!pki) return pki.error();
 
   ClusterState state;
@@ -600,23 +810,29 @@ Result<ClusterState> LocalCluster::startNew(const UpOptions& options, std::ostre
   state.version = kStateVersion;
   StartGuard guard(*this, state, out, [this](const ClusterState& s, std::ostream& o) {
     o << "Start-up failed; stopping what was started.\n";
-    stopAll(s, o);
+    if (auto r = stopEverything(s, o); !r) {
+      o << "  " << r.error().message
+        << "\n  the state is kept: 'certchaos down' removes the rest\n";
+      return;
+    }
     // The new plane never came up: its etcd holds nothing but bootstrap objects.
     std::error_code ec;
     fs::remove_all(stateDir_ + "/etcd", ec);
+    if (s.node) fs::remove_all(s.node->dir, ec);
     fs::remove(statePath(), ec);
   });
+  if (node) {
+    // Recorded before the bridge and cgroups exist, so that a failure from here removes them.
+    state.node = node;
+    if (auto r = saveState(state); !r) return r.error();
+    out << "  creating the node's network (bridge " << node->bridge << ", " << node->subnet
+        << ") and cgroup root " << node->cgroupRoot << "\n";
+    if (auto r = prepareNodeHost(*node); !r) return r.error();
+  }
 
   auto start = [&](const std::string& name, std::vector<std::string> argv,
                    const std::string& url) -> Result<ComponentState*> {
-    ComponentState c{name, {}, url, logs + "/" + name + ".log", argv};
-    out << "  starting " << name << "\n";
-    auto id = startDetached(argv, c.logPath);
-    if (!id) return componentFailed(c, id.error());
-    c.process = *id;
-    state.components.push_back(c);
-    if (auto r = saveState(state); !r) return r.error();
-    return &state.components.back();
+    return launch(state, name, std::move(argv), url, out);
   };
   auto alive = [](const ComponentState* c) { return [c] { return isRunning(c->process); }; };
 
@@ -643,20 +859,41 @@ Result<ClusterState> LocalCluster::startNew(const UpOptions& options, std::ostre
   // kube-apiserver
   auto apiPort = pickFreeLoopbackPort();
   if (!apiPort) return apiPort.error();
-  state.apiserverUrl = "https://127.0.0.1:" + std::to_string(*apiPort);
-  auto api = start(
-      "kube-apiserver",
-      {bin + "kube-apiserver", "--etcd-servers=" + etcdUrl, "--bind-address=127.0.0.1",
-       "--advertise-address=127.0.0.1", "--secure-port=" + std::to_string(*apiPort),
-       "--cert-dir=" + stateDir_ + "/pki", "--tls-cert-file=" + pki->apiserverCert(),
-       "--tls-private-key-file=" + pki->apiserverKey(), "--client-ca-file=" + pki->clientCaCert(),
-       "--authorization-mode=RBAC", "--service-cluster-ip-range=10.0.0.0/24",
-       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-       "--service-account-key-file=" + pki->serviceAccountPublicKey(),
-       "--service-account-signing-key-file=" + pki->serviceAccountKey(),
-       "--disable-admission-plugins=ServiceAccount", "--allow-privileged=true",
-       "--enable-priority-and-fairness=false", "--profiling=false", "--v=1"},
-      state.apiserverUrl);
+  // A node's pods reach the API server through the `kubernetes` Service, which kube-proxy
+  // sends to the advertised address: on a node plane that is the bridge's (loopback is the pod's
+  // own), and the server listens there only.
+  const std::string apiAddress = node ? node->gateway : "127.0.0.1";
+  state.apiserverUrl = "https://" + apiAddress + ":" + std::to_string(*apiPort);
+  std::vector<std::string> apiArgs = {
+      bin + "kube-apiserver",
+      "--etcd-servers=" + etcdUrl,
+      "--bind-address=" + apiAddress,
+      "--advertise-address=" + apiAddress,
+      "--secure-port=" + std::to_string(*apiPort),
+      "--cert-dir=" + stateDir_ + "/pki",
+      "--tls-cert-file=" + pki->apiserverCert(),
+      "--tls-private-key-file=" + pki->apiserverKey(),
+      "--client-ca-file=" + pki->clientCaCert(),
+      "--authorization-mode=RBAC",
+      "--service-cluster-ip-range=10.0.0.0/24",
+      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+      "--service-account-key-file=" + pki->serviceAccountPublicKey(),
+      "--service-account-signing-key-file=" + pki->serviceAccountKey(),
+      "--allow-privileged=true",
+      "--enable-priority-and-fairness=false",
+      "--profiling=false",
+      "--v=1"};
+  if (node) {
+    // pods/log and exec go from the API server to the kubelet, which trusts the client CA.
+    apiArgs.insert(apiArgs.end(), {"--kubelet-client-certificate=" + pki->adminCert(),
+                                   "--kubelet-client-key=" + pki->adminKey(),
+                                   "--kubelet-preferred-address-types=InternalIP"});
+  } else {
+    // Without kube-controller-manager no `default` ServiceAccount exists, and the ServiceAccount
+    // admission plugin would refuse every pod; without a node no pod runs anyway.
+    apiArgs.push_back("--disable-admission-plugins=ServiceAccount");
+  }
+  auto api = start("kube-apiserver", apiArgs, state.apiserverUrl);
   if (!api) return api.error();
   TlsClientFiles admin{pki->caCert(), pki->adminCert(), pki->adminKey()};
   if (auto r = waitForHealthy("kube-apiserver", state.apiserverUrl + "/readyz", admin,
@@ -699,6 +936,10 @@ Result<ClusterState> LocalCluster::startNew(const UpOptions& options, std::ostre
     return r.error();
   }
 
+  if (node) {
+    if (auto r = startNode(options, state, out); !r) return r.error();
+  }
+
   // cert-manager controllers
   const std::string addressFile = stateDir_ + "/cm-controller.addr";
   fs::remove(addressFile);
@@ -717,13 +958,15 @@ Result<ClusterState> LocalCluster::startNew(const UpOptions& options, std::ostre
     return componentFailed(**cm, r.error());
   }
 
-  if (!options.issuerBinary.empty() || !options.runnerBinary.empty()) {
+  if (node && !options.issuerBinary.empty()) {
+    if (auto r = installChart(options, state, out); !r) return r.error();
+  } else if (!options.issuerBinary.empty() || !options.runnerBinary.empty()) {
     if (auto r = installRbac(options, kubectl, out); !r) return r.error();
   }
-  if (!options.issuerBinary.empty()) {
+  if (!node && !options.issuerBinary.empty()) {
     if (auto r = startIssuer(options, state, kubectl, out); !r) return r.error();
   }
-  if (!options.runnerBinary.empty()) {
+  if (!node && !options.runnerBinary.empty()) {
     if (auto r = startRunner(options, state, kubectl, out); !r) return r.error();
   }
 
@@ -741,7 +984,14 @@ Result<void> LocalCluster::down(std::ostream& out) {
   StateLock lock(stateDir_);
   auto state = loadState();
   if (state) {
-    stopAll(*state, out);
+    // A node that could not be cleaned up keeps its state, so that `down` can be run again.
+    if (auto r = stopEverything(*state, out); !r) {
+      Error e = r.error();
+      e.message += "; the state in " + stateDir_ +
+                   " is kept: fix the cause and run 'certchaos "
+                   "down' again";
+      return e;
+    }
   } else if (fs::exists(statePath())) {
     return state.error();
   }
@@ -760,7 +1010,12 @@ Result<std::vector<ComponentStatus>> LocalCluster::status() const {
     ComponentStatus s{c.name, c.process.pid, c.url, isRunning(c.process), false};
     auto probe = healthProbeFor(c, stateDir_);
     if (probe.url.empty()) s.healthy = s.running;
-    if (s.running && !probe.url.empty()) {
+    if (s.running && c.name == "containerd" && state->node) {
+      auto v = runCommand(
+          {programOnPath("ctr"), "--address", state->node->containerdSocket(), "version"},
+          std::chrono::seconds(3));
+      s.healthy = v && v->exitCode == 0;
+    } else if (s.running && !probe.url.empty()) {
       auto code = httpGetStatus(probe.url, probe.tls, std::chrono::seconds(3));
       s.healthy = code && *code == 200;
     }

@@ -48,7 +48,8 @@ CertificateTemplate validFor(std::chrono::hours lifetime) {
 
 }  // namespace
 
-Result<PlanePki> createPlanePki(const std::string& dir) {
+Result<PlanePki> createPlanePki(const std::string& dir,
+                                const std::vector<std::string>& extraServerIps) {
   PlanePki p{dir};
   mkdir(dir.c_str(), 0700);
   const auto year = std::chrono::hours(24 * 365);
@@ -68,6 +69,8 @@ Result<PlanePki> createPlanePki(const std::string& dir) {
   serverTmpl.commonName = "kube-apiserver";
   serverTmpl.dnsNames = {"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"};
   serverTmpl.ipAddresses = {"127.0.0.1", "10.0.0.1"};
+  serverTmpl.ipAddresses.insert(serverTmpl.ipAddresses.end(), extraServerIps.begin(),
+                                extraServerIps.end());
   serverTmpl.keyUsage = pki::kDigitalSignature | pki::kKeyEncipherment;
   serverTmpl.extKeyUsageOids = {pki::kServerAuthOid};
   auto server = pki::signCertificate(serverTmpl, serverKey->get(), *caKey, &*ca);

@@ -10,6 +10,7 @@
 
 #include "certchaos/common/result.h"
 #include "certchaos/localcluster/cm_backoff.h"
+#include "certchaos/localcluster/node.h"
 #include "certchaos/localcluster/process.h"
 
 namespace certchaos::localcluster {
@@ -35,6 +36,9 @@ struct ClusterState {
   int version = 0;  // the state file format; `up` restarts only a plane of its own format
   // Set while runs hold cm-controller's back-off scaled (holdBackoff).
   std::optional<BackoffHold> backoffHold;
+  // Set for a plane started with --node (recorded before anything of the node is made, so that a
+  // failed start-up and `down` remove it).
+  std::optional<NodeState> node;
 };
 
 struct UpOptions {
@@ -53,6 +57,11 @@ struct UpOptions {
   // a new one. Without it, `up` keeps the data: it restarts the components that have stopped.
   bool fresh = false;
   std::vector<std::string> cmControllerArgs;  // extra flags, e.g. backoff durations
+  // A node (containerd, kubelet, kube-proxy, kube-scheduler, kube-controller-manager) on a bridge
+  // the plane creates; certchaos-issuer and the runner are installed with the Helm chart as pods
+  // from the images in imagesDir, instead of local processes.
+  bool node = false;
+  std::string imagesDir;  // oci-archives from `make images` (kNodeImages)
 };
 
 struct ComponentStatus {
@@ -125,6 +134,17 @@ class LocalCluster {
                                                const std::string& kubectl,
                                                const std::string& account);
   Result<ClusterState> startNew(const UpOptions& options, std::ostream& out);
+  // Starts a component of a new plane and records it in the state at once.
+  Result<ComponentState*> launch(ClusterState& state, const std::string& name,
+                                 std::vector<std::string> argv, const std::string& url,
+                                 std::ostream& out);
+  // --node: the node's processes (after the API server and the CRDs), the images, Node Ready.
+  Result<void> startNode(const UpOptions& options, ClusterState& state, std::ostream& out);
+  // --node: certchaos-issuer and the runner from deploy/chart with `helm install`, as pods.
+  Result<void> installChart(const UpOptions& options, const ClusterState& state, std::ostream& out);
+  // Stops every process (the node's pods removed through the CRI first) and, for a node plane,
+  // removes what it made on the machine.
+  Result<void> stopEverything(const ClusterState& state, std::ostream& out) const;
   Result<ClusterState> restartStopped(ClusterState state, const UpOptions& options,
                                       std::ostream& out);
   // Why the state cannot be restarted from (another format, missing PKI, etcd data, binaries).

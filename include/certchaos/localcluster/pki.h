@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "certchaos/common/result.h"
 
@@ -20,8 +21,11 @@ struct PlanePki {
   std::string serviceAccountPublicKey() const { return dir + "/sa.pub"; }
 };
 
-// Creates every file of PlanePki under dir (mode 0600 for keys).
-Result<PlanePki> createPlanePki(const std::string& dir);
+// Creates every file of PlanePki under dir (mode 0600 for keys). The API server's certificate is
+// for 127.0.0.1 and the `kubernetes` Service's 10.0.0.1, and for `extraServerIps` (a node plane's
+// bridge address, where it listens then).
+Result<PlanePki> createPlanePki(const std::string& dir,
+                                const std::vector<std::string>& extraServerIps = {});
 
 // An admin kubeconfig with the CA and client credentials embedded as data.
 Result<void> writeAdminKubeconfig(const PlanePki& pki, const std::string& serverUrl,
