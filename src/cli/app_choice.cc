@@ -19,6 +19,34 @@ std::vector<ServingApp> appsServing(const localcluster::ClusterState& plane, con
   return out;
 }
 
+Result<std::vector<ServingApp>> appPodsServing(kube::Client& client, const std::string& ns,
+                                               const std::string& secret) {
+  kube::ListOptions options;
+  options.labelSelector = "app.kubernetes.io/part-of=certchaos";
+  auto pods = client.list(kube::resources::kPod, ns, options);
+  if (!pods) return pods.error();
+  std::vector<ServingApp> out;
+  for (const auto& pod : pods->items) {
+    const auto status = pod.value("status", nlohmann::json::object());
+    const std::string ip = status.value("podIP", "");
+    if (ip.empty() || status.value("phase", "") != "Running" ||
+        pod["metadata"].contains("deletionTimestamp")) {
+      continue;
+    }
+    for (const auto& c : pod["spec"].value("containers", nlohmann::json::array())) {
+      bool serves = false, noReload = false;
+      for (const auto& a : c.value("args", nlohmann::json::array())) {
+        serves = serves || a == "--secret=" + secret;
+        noReload = noReload || a == "--no-reload";
+      }
+      if (serves) {
+        out.push_back({pod["metadata"].value("name", ""), "https://" + ip + ":8443", "", !noReload});
+      }
+    }
+  }
+  return out;
+}
+
 Result<std::optional<ServingApp>> chooseApp(const std::vector<ServingApp>& serving,
                                             const std::string& appFlag,
                                             const std::string& secretObject) {

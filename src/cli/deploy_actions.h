@@ -88,13 +88,15 @@ struct AppDeployment {
   std::string ns;
   std::string secret;
   bool noReload = false;
-  std::string image = "certchaos-demo-app:latest";  // real clusters
+  std::string image;  // real clusters and node planes; empty: the image `make images` builds
   bool apply = false;                               // real clusters: apply instead of print
+  std::chrono::seconds timeout{120};  // node plane: until the pod serves
   DeployOutput output;  // a dry run prints (client) or server-validates the manifest
 };
 
-// Local plane: starts certchaos-demo-app as a component and returns its URL. A real cluster:
-// prints (or applies) the Deployment + Service manifest and returns "".
+// Local plane: starts certchaos-demo-app as a component and returns its URL. A node plane:
+// applies the Deployment + Service and returns the pod's URL once it serves. A real cluster:
+// prints (or applies) the manifest and returns "".
 Result<std::string> deployApp(const CliContext& cli, const Target& target,
                               const AppDeployment& deployment);
 

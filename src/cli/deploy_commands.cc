@@ -11,6 +11,7 @@
 #include "certchaos/chaos/request_context.h"
 #include "certchaos/common/duration.h"
 #include "certchaos/kube/errors.h"
+#include "app_choice.h"
 #include "deploy_actions.h"
 #include "deploy_trigger.h"
 #include "input_checks.h"
@@ -440,7 +441,8 @@ Result<std::string> deployApp(const CliContext& cli, const Target& target, const
     cli.err() << "note: Secret " << d.ns << "/" << d.secret
               << " does not exist yet; the app serves it once cert-manager writes it\n";
   }
-  if (target.local() && d.output.dryRun == DryRun::kNone) {
+  const bool nodePlane = target.local() && target.plane->node.has_value();
+  if (target.local() && !nodePlane && d.output.dryRun == DryRun::kNone) {
     const std::string binary = selfDir() + "/certchaos-demo-app";
     std::error_code ec;
     if (!std::filesystem::exists(binary, ec)) {
@@ -472,10 +474,13 @@ Result<std::string> deployApp(const CliContext& cli, const Target& target, const
                      "found none; run from a build tree or an installed share dir");
   }
   std::string manifest = *text;
+  const std::string image =
+      d.image.empty() ? std::string("ghcr.io/certchaos/certchaos-demo-app:") + CERTCHAOS_IMAGE_TAG
+                      : d.image;
   for (const auto& [key, value] : {std::pair<std::string, std::string>{"${NAME}", d.name},
                                    {"${NAMESPACE}", d.ns},
                                    {"${SECRET}", d.secret},
-                                   {"${IMAGE}", d.image}}) {
+                                   {"${IMAGE}", image}}) {
     for (auto at = manifest.find(key); at != std::string::npos; at = manifest.find(key, at)) {
       manifest.replace(at, key.size(), value);
       at += value.size();
@@ -488,7 +493,9 @@ Result<std::string> deployApp(const CliContext& cli, const Target& target, const
       doc["spec"]["template"]["spec"]["containers"][0]["args"].push_back("--no-reload");
     }
   }
-  if (d.output.dryRun == DryRun::kClient || (!d.apply && d.output.dryRun == DryRun::kNone)) {
+  // A node plane runs it as a pod from the image it imported: apply, as on a real cluster.
+  if (d.output.dryRun == DryRun::kClient ||
+      (!d.apply && !nodePlane && d.output.dryRun == DryRun::kNone)) {
     for (const auto& doc : *documents) {
       if (d.output.format == "json") {
         cli.out() << doc.dump(2) << "\n";
@@ -499,7 +506,7 @@ Result<std::string> deployApp(const CliContext& cli, const Target& target, const
     if (d.output.dryRun == DryRun::kClient) return std::string();
     cli.err() << "# a real cluster: this is the manifest of the demo app; apply it with "
                  "'kubectl apply -f -' or pass --apply (image "
-              << d.image << ")\n";
+              << image << ")\n";
     return std::string();
   }
   for (const auto& doc : *documents) {
@@ -531,7 +538,23 @@ Result<std::string> deployApp(const CliContext& cli, const Target& target, const
   if (d.output.dryRun == DryRun::kServer) return std::string();
   progressStream(cli, d.output) << "the app serves https on Service " << d.ns << "/" << d.name
                                 << ":443\n";
-  return std::string();
+  if (!nodePlane) return std::string();
+  // On the node plane this machine reaches the pod network: wait for the pod (failing at once on
+  // an image the node lacks) and give its address, which the runner probes.
+  auto available = localcluster::waitForDeployments(
+      target.plane->controlplaneDir + "/bin/kubectl", target.plane->kubeconfigPath, d.ns,
+      d.timeout, progressStream(cli, d.output));
+  if (!available) return available.error();
+  auto pods = appPodsServing(client, d.ns, d.secret);
+  if (!pods) return pods.error();
+  for (const auto& pod : *pods) {
+    if (pod.name.rfind(d.name + "-", 0) != 0) continue;
+    cli.out() << d.name << " serves Secret " << d.ns << "/" << d.secret << " at " << pod.url
+              << " (pod " << pod.name << ")\n";
+    return pod.url;
+  }
+  return makeError("NotFound", "expected a running pod of Deployment " + d.ns + "/" + d.name +
+                                   " with an address, found none; kubectl get pods -n " + d.ns);
 }
 
 namespace {
@@ -754,14 +777,16 @@ void addDeployCommands(CLI::App& app, CliContext& cli) {
   auto appOutput = std::make_shared<OutputFlags>();
   auto* appCmd = deploy->add_subcommand(
       "app",
-      "run the demo HTTPS app on a Secret: a process of the local plane, or a manifest "
-      "for a real cluster");
+      "run the demo HTTPS app on a Secret: a process of the local plane, a pod on a node "
+      "plane (up --node), or a manifest for a real cluster");
   appCmd->add_option("--secret", ao->secret, "the Secret with tls.crt and tls.key")->required();
   appCmd->add_option("--name", ao->name, "the app's name")->capture_default_str();
   appCmd->add_flag("--no-reload", ao->noReload,
                    "keep serving the first certificate (the 'renewed but not loaded' bug)");
-  appCmd->add_option("--image", ao->image, "container image (real clusters)")
-      ->capture_default_str();
+  appCmd->add_option("--image", ao->image,
+                     std::string("container image (real clusters and node planes; default "
+                                 "ghcr.io/certchaos/certchaos-demo-app:") +
+                         CERTCHAOS_IMAGE_TAG + ", which 'make images' builds)");
   appCmd->add_flag("--apply", ao->apply, "real clusters: apply the manifest instead of printing");
   addOutputFlags(appCmd, *appOutput);
   setExamples(

@@ -206,11 +206,19 @@ Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& tar
       if (c.name == "certchaos-issuer") o.logFiles["issuer"] = c.logPath;
       if (c.name == "cm-controller") o.logFiles["cert-manager"] = c.logPath;
     }
-    auto app = chooseApp(appsServing(plane, o.certificate.ns, secret), o.appUrl,
-                         "Secret " + o.certificate.ns + "/" + secret);
+    auto serving = std::vector<ServingApp>();
+    if (plane.node) {
+      // Everything runs as pods: the apps are the demo-app pods serving the Secret.
+      auto pods = appPodsServing(*target.client, o.certificate.ns, secret);
+      if (!pods) return pods.error();
+      serving = *pods;
+    } else {
+      serving = appsServing(plane, o.certificate.ns, secret);
+    }
+    auto app = chooseApp(serving, o.appUrl, "Secret " + o.certificate.ns + "/" + secret);
     if (!app) return app.error();
     if (*app) {
-      o.logFiles["app"] = (*app)->logPath;
+      if (!(*app)->logPath.empty()) o.logFiles["app"] = (*app)->logPath;
       if (o.appUrl.empty()) {
         o.appUrl = (*app)->url;
         cli.note("probing " + (*app)->name + " at " + (*app)->url);
