@@ -24,6 +24,8 @@ CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 
 export CERTCHAOS_CONTROLPLANE_DIR := $(CP_DIR)
 export CERTCHAOS_PROMTOOL := $(PROMTOOL)
+# The images `make images` writes (the node e2e test imports them into its node).
+export CERTCHAOS_IMAGES_DIR := $(abspath $(BUILD))/images
 
 .PHONY: deps build build-asan build-fuzz fuzz controlplane promtool test test-unit test-asan demo \
 	up down format clean images node

@@ -40,7 +40,8 @@ Result<std::vector<ServingApp>> appPodsServing(kube::Client& client, const std::
         noReload = noReload || a == "--no-reload";
       }
       if (serves) {
-        out.push_back({pod["metadata"].value("name", ""), "https://" + ip + ":8443", "", !noReload});
+        out.push_back(
+            {pod["metadata"].value("name", ""), "https://" + ip + ":8443", "", !noReload});
       }
     }
   }

@@ -14,8 +14,8 @@
 namespace certchaos::cli {
 
 struct ServingApp {
-  std::string name;  // the plane's component name ("demo-app"), or the pod's
-  std::string url;   // https://127.0.0.1:PORT
+  std::string name;     // the plane's component name ("demo-app"), or the pod's
+  std::string url;      // https://127.0.0.1:PORT
   std::string logPath;  // "" for a pod (its log comes through pods/log)
   bool reloads = true;  // false when started with --no-reload
 };

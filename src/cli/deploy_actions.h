@@ -88,10 +88,10 @@ struct AppDeployment {
   std::string ns;
   std::string secret;
   bool noReload = false;
-  std::string image;  // real clusters and node planes; empty: the image `make images` builds
-  bool apply = false;                               // real clusters: apply instead of print
+  std::string image;   // real clusters and node planes; empty: the image `make images` builds
+  bool apply = false;  // real clusters: apply instead of print
   std::chrono::seconds timeout{120};  // node plane: until the pod serves
-  DeployOutput output;  // a dry run prints (client) or server-validates the manifest
+  DeployOutput output;                // a dry run prints (client) or server-validates the manifest
 };
 
 // Local plane: starts certchaos-demo-app as a component and returns its URL. A node plane:

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app_choice.h"
 #include "certchaos/api/cert_manager.h"
 #include "certchaos/api/certchaos_io.h"
 #include "certchaos/api/conditions.h"
@@ -11,7 +12,6 @@
 #include "certchaos/chaos/request_context.h"
 #include "certchaos/common/duration.h"
 #include "certchaos/kube/errors.h"
-#include "app_choice.h"
 #include "deploy_actions.h"
 #include "deploy_trigger.h"
 #include "input_checks.h"
@@ -492,6 +492,11 @@ Result<std::string> deployApp(const CliContext& cli, const Target& target, const
     if (doc.value("kind", "") == "Deployment" && d.noReload) {
       doc["spec"]["template"]["spec"]["containers"][0]["args"].push_back("--no-reload");
     }
+    // A node plane has no registry: its images were imported by up, and a missing one must show
+    // as ErrImageNeverPull at once, not as a pull from the network.
+    if (doc.value("kind", "") == "Deployment" && nodePlane) {
+      doc["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = "Never";
+    }
   }
   // A node plane runs it as a pod from the image it imported: apply, as on a real cluster.
   if (d.output.dryRun == DryRun::kClient ||
@@ -541,9 +546,9 @@ Result<std::string> deployApp(const CliContext& cli, const Target& target, const
   if (!nodePlane) return std::string();
   // On the node plane this machine reaches the pod network: wait for the pod (failing at once on
   // an image the node lacks) and give its address, which the runner probes.
-  auto available = localcluster::waitForDeployments(
-      target.plane->controlplaneDir + "/bin/kubectl", target.plane->kubeconfigPath, d.ns,
-      d.timeout, progressStream(cli, d.output));
+  auto available = localcluster::waitForDeployments(target.plane->controlplaneDir + "/bin/kubectl",
+                                                    target.plane->kubeconfigPath, d.ns, d.timeout,
+                                                    progressStream(cli, d.output));
   if (!available) return available.error();
   auto pods = appPodsServing(client, d.ns, d.secret);
   if (!pods) return pods.error();

@@ -617,10 +617,12 @@ Result<void> LocalCluster::installChart(const UpOptions& options, const ClusterS
   const std::string bin = options.controlplaneDir + "/bin/";
   const std::string chart = options.deployDir + "/chart/certchaos-issuer";
   out << "  installing certchaos-issuer and the ChaosRun controller with helm (" << chart << ")\n";
-  auto install =
-      runCommand({bin + "helm", "upgrade", "--install", "certchaos-issuer", chart, "--namespace",
-                  "certchaos-system", "--create-namespace", "--kubeconfig", state.kubeconfigPath},
-                 std::chrono::minutes(3));
+  auto install = runCommand({bin + "helm", "upgrade", "--install", "certchaos-issuer", chart,
+                             "--namespace", "certchaos-system", "--create-namespace",
+                             // No registry: the images are in containerd, imported by up.
+                             "--set", "image.pullPolicy=Never", "--set",
+                             "runner.image.pullPolicy=Never", "--kubeconfig", state.kubeconfigPath},
+                            std::chrono::minutes(3));
   if (!install) return install.error();
   if (install->exitCode != 0) {
     return makeError("HelmInstall", "helm install of " + chart + " failed:\n" + install->output);

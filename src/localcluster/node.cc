@@ -163,6 +163,24 @@ std::vector<pid_t> processesMentioning(const std::string& needle) {
 
 bool linkExists(const std::string& name) { return fs::exists("/sys/class/net/" + name); }
 
+// Processes in a cgroup tree (a container whose shim was killed keeps running in it).
+std::vector<pid_t> processesInCgroupTree(const std::string& root) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  if (!fs::exists(root, ec)) return out;
+  auto collect = [&out](const fs::path& dir) {
+    std::istringstream in(readAll((dir / "cgroup.procs").string()));
+    pid_t pid;
+    while (in >> pid) out.push_back(pid);
+  };
+  collect(root);
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) collect(it->path());
+  }
+  return out;
+}
+
 // Removes a cgroup tree, deepest groups first (a group goes once it has no process and no child).
 void removeCgroupTree(const std::string& root) {
   std::error_code ec;
@@ -249,6 +267,7 @@ Result<NodeState> planNode(const std::string& stateDir) {
     if (used.find(prefix) != std::string::npos) continue;
     const std::string suffix = std::to_string(n);
     if (linkExists("cchaos" + suffix)) continue;
+    if (fs::exists("/sys/fs/cgroup/memory/certchaos-node-" + suffix)) continue;
     NodeState node;
     node.name = "certchaos-node";
     node.bridge = "cchaos" + suffix;
@@ -519,6 +538,19 @@ Result<void> cleanUpNodeHost(const NodeState& node, const std::string& kubeProxy
     }
     auto r = run({programOnPath("ip"), "link", "delete", node.bridge});
     if (!r) note(r.error());
+  }
+  // Containers whose shim had to be killed still run in the node's cgroups.
+  for (int i = 0; i < 50; ++i) {
+    std::vector<pid_t> inside;
+    for (const auto& h : cgroupHierarchies(cgroupFs)) {
+      for (pid_t pid : processesInCgroupTree(h + node.cgroupRoot)) inside.push_back(pid);
+    }
+    if (inside.empty()) break;
+    for (pid_t pid : inside) {
+      if (i == 0) out << "  killing leftover container process " << pid << " of the node\n";
+      kill(pid, SIGKILL);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   for (const auto& h : cgroupHierarchies(cgroupFs)) {
     if (fs::exists(h + node.cgroupRoot)) removeCgroupTree(h + node.cgroupRoot);
