@@ -433,6 +433,8 @@ TEST_F(CertManagerPodTest, CmControllerAsTheServiceAccountIssuesThroughTheApprov
                                  "jsonpath={.items[0].status.conditions[?(@.type==\"Approved\")]"
                                  ".message}"});
   EXPECT_EQ(request.output, "Certificate request has been approved by cert-manager.io");
+  // Nothing the controllers did so far (informers, approval, the Secret) was refused.
+  EXPECT_EQ(controller.log().find("forbidden"), std::string::npos) << controller.log();
 
   // Without the approver binding: the approver's write is refused, and says why.
   const std::string binding = sourceDir() + "/deploy/rbac/30-cert-manager-approver.yaml";
@@ -463,6 +465,52 @@ TEST_F(CertManagerPodTest, CmControllerAsTheServiceAccountIssuesThroughTheApprov
   auto ready = kubectlOnPlane(
       {"-n", ns, "wait", "--for=condition=Ready", "certificate/held", "--timeout=90s"});
   EXPECT_EQ(ready.exitCode, 0) << ready.output << "\n" << controller.log();
+}
+
+// cert-manager's own issuers work under the chart's RBAC too: a self-signed Issuer signs a CA,
+// a CA Issuer of that CA signs a leaf (the issuers, selfsigned and ca controllers of
+// cm-controller).
+TEST_F(CertManagerPodTest, CmControllerAsTheServiceAccountRunsCertManagersOwnIssuers) {
+  applyManifest();
+  TempDir dir;
+  CmController controller(dir.path(), serviceAccountKubeconfig(dir.path()));
+  ASSERT_TRUE(controller.ready());
+  const std::string ns = "cm-pod-ca-" + std::to_string(getpid());
+  ASSERT_EQ(kubectlOnPlane({"create", "namespace", ns}).exitCode, 0);
+  auto applied = kubectlOnPlane({"-n", ns, "apply", "-f", "-"}, R"(apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata: {name: self-signed}
+spec: {selfSigned: {}}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: root}
+spec:
+  isCA: true
+  commonName: cm-pod root
+  secretName: root
+  privateKey: {algorithm: ECDSA, size: 256}
+  issuerRef: {name: self-signed}
+---
+apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata: {name: ca}
+spec: {ca: {secretName: root}}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: leaf}
+spec:
+  dnsNames: [leaf.test]
+  secretName: leaf
+  privateKey: {algorithm: ECDSA, size: 256}
+  issuerRef: {name: ca}
+)");
+  ASSERT_EQ(applied.exitCode, 0) << applied.output;
+  auto ready = kubectlOnPlane({"-n", ns, "wait", "--for=condition=Ready", "certificate/root",
+                               "certificate/leaf", "issuer/ca", "--timeout=90s"});
+  EXPECT_EQ(ready.exitCode, 0) << ready.output << "\n" << controller.log();
+  EXPECT_EQ(controller.log().find("forbidden"), std::string::npos) << controller.log();
 }
 
 // Outside a pod, without --kubeconfig, cm-controller says what it needs instead of failing on
