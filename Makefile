@@ -57,10 +57,11 @@ fuzz: build-fuzz
 	@FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # OCI images of certchaos-issuer, certchaos-demo-app and certchaos (the CLI) from the release build,
-# without Docker or a registry (scripts/images.sh): OCI layouts, docker-archives and
+# and of the plane's cm-controller and pod sandbox (certchaos-cm-controller, certchaos-pause) for
+# the node plane, without Docker or a registry (scripts/images.sh): OCI layouts, oci-archives and
 # digests.txt in $(BUILD)/images. Reproducible: the same commit gives the same digests.
-images: build
-	@scripts/images.sh $(BUILD)
+images: build controlplane
+	@CONTROLPLANE_BIN=$(CP_DIR)/bin scripts/images.sh $(BUILD)
 
 # Builds kube-apiserver, etcd, kubectl and cm-controller from the pinned Go modules into the
 # cache (keyed by their inputs) and points $(CP_DIR) at the build. helm is built from its own
@@ -95,7 +96,8 @@ test: build build-asan build-fuzz controlplane node images
 	@ctest --test-dir $(FUZZ_BUILD) -L fuzz --output-on-failure -j $(JOBS)
 	@$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD) -LE unit --output-on-failure -j $(PLANE_JOBS)
 
-test-unit: build promtool
+# (the images test packs the plane's cm-controller and pause too)
+test-unit: build promtool controlplane
 	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
 
 # Builds and runs the benchmarks, each on a local control plane of its own, and prints their

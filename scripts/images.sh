@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Builds the OCI images of certchaos-issuer, certchaos-demo-app and certchaos (the CLI and runner)
-# from a release build, without Docker or a registry:
+# from a release build, and of the control plane's certchaos-cm-controller (cert-manager's
+# controllers) and certchaos-pause (the pod sandbox) for the node plane, without Docker or a registry:
 #
 #   scripts/images.sh BUILD_DIR [OUT_DIR]      (`make images` runs it on the Makefile's build/)
 #
-# Each image holds its binary (debug info stripped; the build tree keeps it), exactly the shared
-# libraries `ldd` says it loads plus the dynamic loader, the CA bundle, and /etc/passwd and
-# /etc/group for the user it runs as (65532, non-root). The files of an image are staged in
+# Each image holds its binary (debug info stripped; the build tree keeps it; the plane's binaries
+# come stripped from controlplane/build.sh and go in as they are), exactly the shared libraries
+# `ldd` says it loads plus the dynamic loader (none for a static binary), the CA bundle, and
+# /etc/passwd and /etc/group for the user it runs as (65532, non-root). certchaos-pause is upstream's
+# pause image (kubernetes build/pause/Dockerfile): /pause alone, run as 65535:65535. The files of an image are staged in
 # OUT_DIR/<image>/rootfs and listed, one a line with their owner, in OUT_DIR/<image>/files.list;
 # that one list makes both the image layer (GNU tar, then umoci) and the Containerfile beside it
 # (for Docker or Podman users: `podman build OUT_DIR/<image>`), so the two cannot drift.
@@ -19,7 +22,9 @@
 # OUT_DIR/<image>.tar (oci-archive tagged with the full reference: `ctr -n k8s.io images import`,
 # `podman load`), OUT_DIR/digests.txt; prints each image's digest and sizes.
 #
-# Environment: SOURCE_DATE_EPOCH; IMAGE_PREFIX (default ghcr.io/certchaos, the chart's default
+# Environment: CONTROLPLANE_BIN (the plane's bin directory with cm-controller and pause; default
+# $CERTCHAOS_CONTROLPLANE_DIR/bin, else ~/.cache/certchaos/controlplane/current/bin);
+# SOURCE_DATE_EPOCH; IMAGE_PREFIX (default ghcr.io/certchaos, the chart's default
 # repository); IMAGE_TAG (default: the project version of BUILD_DIR's CMake cache);
 # IMAGE_SOURCE (the org.opencontainers.image.source label).
 set -euo pipefail
@@ -29,13 +34,19 @@ umask 022
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
-# image name, binary in BUILD_DIR/bin, description (the org.opencontainers.image.description).
+# image name, where its binary comes from (build: BUILD_DIR/bin; plane: CONTROLPLANE_BIN), the
+# binary, the image's shape (system: user, CA bundle and libraries; bare: the binary alone, at /),
+# description (the org.opencontainers.image.description).
 images=(
-  "certchaos-issuer|certchaos-issuer|cert-manager external issuer that injects faults"
-  "certchaos-demo-app|certchaos-demo-app|HTTPS demo application serving a cert-manager Secret"
-  "certchaos|certchaos|certchaos CLI and scenario runner"
+  "certchaos-issuer|build|certchaos-issuer|system|cert-manager external issuer that injects faults"
+  "certchaos-demo-app|build|certchaos-demo-app|system|HTTPS demo application serving a cert-manager Secret"
+  "certchaos|build|certchaos|system|certchaos CLI and scenario runner"
+  "certchaos-cm-controller|plane|cm-controller|system|cert-manager controllers (certchaos control plane build)"
+  "certchaos-pause|plane|pause|bare|Pod sandbox (Kubernetes build/pause/linux/pause.c)"
 )
 readonly user_id=65532 group_id=65532 user_name=nonroot
+# The user of upstream's pause image.
+readonly bare_user=65535:65535
 readonly ca_bundle=/etc/ssl/certs/ca-certificates.crt
 
 die() {
@@ -47,6 +58,8 @@ usage() {
   echo "usage: scripts/images.sh BUILD_DIR [OUT_DIR]" >&2
   echo "  BUILD_DIR: a release build (make build: build/), binaries in BUILD_DIR/bin" >&2
   echo "  OUT_DIR:   where the images go (default BUILD_DIR/images)" >&2
+  echo "  CONTROLPLANE_BIN (environment): the control plane's bin directory, with cm-controller" >&2
+  echo "    and pause (default \$CERTCHAOS_CONTROLPLANE_DIR/bin; 'make controlplane' builds it)" >&2
   exit 2
 }
 
@@ -66,10 +79,20 @@ for option in CERTCHAOS_SANITIZE CERTCHAOS_FUZZ; do
   [ "$(cache_value "$option")" != ON ] ||
     die "'$build' is built with $option=ON; images are made from the release build: run 'make build' and pass its directory (build)"
 done
+plane_bin=${CONTROLPLANE_BIN:-${CERTCHAOS_CONTROLPLANE_DIR:-$HOME/.cache/certchaos/controlplane/current}/bin}
+# source_path SOURCE BINARY: where BINARY of an image is read from.
+source_path() {
+  if [ "$1" = plane ]; then echo "$plane_bin/$2"; else echo "$build/bin/$2"; fi
+}
 for spec in "${images[@]}"; do
-  IFS='|' read -r _ binary _ <<<"$spec"
-  [ -x "$build/bin/$binary" ] ||
-    die "expected the binary '$build/bin/$binary', found none: run 'make build' first"
+  IFS='|' read -r _ source binary _ <<<"$spec"
+  path=$(source_path "$source" "$binary")
+  if [ "$source" = build ]; then
+    [ -x "$path" ] || die "expected the binary '$path', found none: run 'make build' first"
+  else
+    [ -x "$path" ] ||
+      die "expected the control plane's binary '$path', found none: run 'make controlplane' (or set CONTROLPLANE_BIN to the plane's bin directory)"
+  fi
 done
 
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
@@ -92,7 +115,12 @@ source_url=${IMAGE_SOURCE:-https://github.com/certchaos/certchaos}
 # The shared libraries the dynamic loader maps for BINARY, and the loader itself, one a line.
 needed_libraries() {
   local binary=$1 listing
-  listing=$(ldd "$binary") || die "ldd could not list the libraries of '$binary': $listing"
+  # A static binary (the plane's Go binaries, pause) loads nothing; ldd says so and fails.
+  if listing=$(ldd "$binary" 2>&1); then :; elif grep -q 'not a dynamic executable' <<<"$listing"; then
+    return 0
+  else
+    die "ldd could not list the libraries of '$binary': $listing"
+  fi
   if grep -q 'not found' <<<"$listing"; then
     die "'$binary' needs libraries this machine lacks: $(grep 'not found' <<<"$listing" | tr -s ' \t' ' ')"
   fi
@@ -109,14 +137,35 @@ stage_file() {
   chmod "$mode" "$root$path"
 }
 
+# The image's entrypoint for a binary of SHAPE.
+entrypoint_of() { # entrypoint_of SHAPE BINARY
+  if [ "$1" = bare ]; then echo "/$2"; else echo "/usr/local/bin/$2"; fi
+}
+
+# Stages the image of the bare SHAPE in ROOT: the binary alone, owned by root, as upstream's pause.
+stage_bare_rootfs() {
+  local source=$1 binary=$2 root=$3 list=$4
+  rm -rf "$root"
+  mkdir -p "$root"
+  cp "$source" "$root/$binary"
+  chmod 0755 "$root/$binary"
+  touch -h -d "@$SOURCE_DATE_EPOCH" "$root/$binary"
+  echo "0:0 $binary" >"$list"
+}
+
 # Stages the image's files in ROOT and writes LIST: "uid:gid path" a line, sorted by path.
 stage_rootfs() {
-  local binary=$1 root=$2 list=$3 entrypoint=/usr/local/bin/$1 libraries lib
+  local origin=$1 binary=$2 root=$3 list=$4 entrypoint=/usr/local/bin/$2 libraries lib source
+  source=$(source_path "$origin" "$binary")
   # Listed before anything is staged: a die inside $(...) would only leave the subshell.
-  libraries=$(needed_libraries "$build/bin/$binary") || exit 1
+  libraries=$(needed_libraries "$source") || exit 1
   rm -rf "$root"
   mkdir -p "$root/usr/local/bin" "$root/etc/ssl/certs" "$root/tmp" "$root/home/$user_name"
-  objcopy --strip-debug "$build/bin/$binary" "$root$entrypoint"
+  if [ "$origin" = build ]; then
+    objcopy --strip-debug "$source" "$root$entrypoint"
+  else
+    cp "$source" "$root$entrypoint"
+  fi
   chmod 0755 "$root$entrypoint"
   for lib in $libraries; do
     # The loader must be executable; libraries only readable.
@@ -146,17 +195,21 @@ stage_rootfs() {
 # The Containerfile for Docker or Podman users, from the same list: the staged root as one layer,
 # then the entries the list gives another owner.
 write_containerfile() {
-  local binary=$1 list=$2 file=$3
+  local binary=$1 list=$2 file=$3 shape=$4
   {
     echo "# Generated by scripts/images.sh from files.list; build with: podman build ."
     echo "# (or docker build -f Containerfile .). scripts/images.sh makes the reproducible image."
     echo "FROM scratch"
     echo "COPY rootfs/ /"
     awk '$1 != "0:0" { printf "COPY --chown=%s rootfs/%s /%s\n", $1, $2, $2 }' "$list"
-    echo "ENV PATH=/usr/local/bin SSL_CERT_FILE=$ca_bundle"
-    echo "USER $user_id:$group_id"
-    echo "WORKDIR /"
-    echo "ENTRYPOINT [\"/usr/local/bin/$binary\"]"
+    if [ "$shape" = bare ]; then
+      echo "USER $bare_user"
+    else
+      echo "ENV PATH=/usr/local/bin SSL_CERT_FILE=$ca_bundle"
+      echo "USER $user_id:$group_id"
+      echo "WORKDIR /"
+    fi
+    echo "ENTRYPOINT [\"$(entrypoint_of "$shape" "$binary")\"]"
     for label in "${labels[@]}"; do
       echo "LABEL ${label%%=*}=\"${label#*=}\""
     done
@@ -188,9 +241,9 @@ human() { numfmt --to=iec-i --suffix=B --format=%.1f "$1"; }
 mkdir -p "$out"
 digests=$out/digests.txt
 : >"$digests.tmp"
-printf '%-44s %-19s %11s %11s\n' image digest compressed unpacked
+printf '%-48s %-19s %11s %11s\n' image digest compressed unpacked
 for spec in "${images[@]}"; do
-  IFS='|' read -r name binary description <<<"$spec"
+  IFS='|' read -r name origin binary shape description <<<"$spec"
   dir=$out/$name
   ref=$prefix/$name:$tag
   labels=(
@@ -203,20 +256,28 @@ for spec in "${images[@]}"; do
   )
   rm -rf "$dir" "$out/$name.tar"
   mkdir -p "$dir"
-  stage_rootfs "$binary" "$dir/rootfs" "$dir/files.list"
-  write_containerfile "$binary" "$dir/files.list" "$dir/Containerfile"
+  if [ "$shape" = bare ]; then
+    stage_bare_rootfs "$(source_path "$origin" "$binary")" "$binary" "$dir/rootfs" "$dir/files.list"
+    contents="$binary alone"
+    config_args=(--config.user="$bare_user")
+  else
+    stage_rootfs "$origin" "$binary" "$dir/rootfs" "$dir/files.list"
+    contents="$binary, the libraries it loads, CA bundle, user $user_id"
+    config_args=(--config.user="$user_id:$group_id" --config.workingdir=/)
+  fi
+  write_containerfile "$binary" "$dir/files.list" "$dir/Containerfile" "$shape"
   write_layer "$dir/rootfs" "$dir/files.list" "$dir/layer.tar"
 
   layout=$dir/oci
   umoci init --layout "$layout"
   umoci new --image "$layout:$tag"
   umoci raw add-layer --image "$layout:$tag" --history.created="$created" \
-    --history.created_by="scripts/images.sh: $binary, the libraries it loads, CA bundle, user $user_id" \
-    "$dir/layer.tar"
-  config_args=(--no-history --created="$created" --author=certchaos --os=linux
-    --config.user="$user_id:$group_id" --config.workingdir=/
-    --config.entrypoint="/usr/local/bin/$binary"
-    --config.env=PATH=/usr/local/bin --config.env="SSL_CERT_FILE=$ca_bundle")
+    --history.created_by="scripts/images.sh: $contents" "$dir/layer.tar"
+  config_args+=(--no-history --created="$created" --author=certchaos --os=linux
+    --config.entrypoint="$(entrypoint_of "$shape" "$binary")")
+  if [ "$shape" != bare ]; then
+    config_args+=(--config.env=PATH=/usr/local/bin --config.env="SSL_CERT_FILE=$ca_bundle")
+  fi
   for label in "${labels[@]}"; do config_args+=(--config.label="$label"); done
   umoci config --image "$layout:$tag" "${config_args[@]}"
   umoci gc --layout "$layout"
@@ -233,7 +294,7 @@ for spec in "${images[@]}"; do
   unpacked=$(stat -c %s "$dir/layer.tar")
   rm -f "$dir/layer.tar"
   echo "$ref $manifest config=$config compressed=$compressed unpacked=$unpacked" >>"$digests.tmp"
-  printf '%-44s %-19s %11s %11s\n' "$ref" "${manifest:0:19}" "$(human "$compressed")" \
+  printf '%-48s %-19s %11s %11s\n' "$ref" "${manifest:0:19}" "$(human "$compressed")" \
     "$(human "$unpacked")"
 done
 mv "$digests.tmp" "$digests"

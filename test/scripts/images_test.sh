@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Tests scripts/images.sh on a build's binaries: two builds give the same digests; each image runs
-# as a non-root user; its entrypoint starts from the image's own files alone (chroot), and fails
-# without one of its libraries (so the check can fail); the layer is exactly files.list; the
-# Containerfile and the oci-archive agree with the OCI image; bad input gets a clear error.
+# Tests scripts/images.sh on a build's binaries and the control plane's (cm-controller, pause): two
+# builds give the same digests; each image runs as a non-root user; its entrypoint starts from the
+# image's own files alone (chroot), and a dynamic one fails without one of its libraries (so the
+# check can fail) while a static one carries no library at all; the layer is exactly files.list;
+# the Containerfile and the oci-archive agree with the OCI image; bad input gets a clear error.
 #
 #   test/scripts/images_test.sh SOURCE_DIR BUILD_DIR
+#
+# The plane's binaries are read from CONTROLPLANE_BIN (default $CERTCHAOS_CONTROLPLANE_DIR/bin, as
+# scripts/images.sh).
 set -euo pipefail
 export LC_ALL=C
 
@@ -67,6 +71,8 @@ mkdir -p "$work/asan-build"
 printf 'CERTCHAOS_SANITIZE:BOOL=ON\n' >"$work/asan-build/CMakeCache.txt"
 expect_error "sanitizer build" "built with CERTCHAOS_SANITIZE=ON; images are made from the release build" \
   -- "$work/asan-build" "$work/x"
+expect_error "no control plane" "expected the control plane's binary '$work/no-plane/cm-controller', found none: run 'make controlplane'" \
+  CONTROLPLANE_BIN="$work/no-plane" -- "$build" "$work/x"
 expect_error "bad SOURCE_DATE_EPOCH" "expected SOURCE_DATE_EPOCH in seconds since 1970, found 'yesterday'" \
   SOURCE_DATE_EPOCH=yesterday -- "$build" "$work/x"
 
@@ -78,8 +84,11 @@ expect_error "bad SOURCE_DATE_EPOCH" "expected SOURCE_DATE_EPOCH in seconds sinc
 (cd "$work" && umask 077 && TZ=Asia/Kolkata "$script" "$build" "$work/second") >"$work/second.log" ||
   { cat "$work/second.log" >&2; fail "the second build failed"; exit 1; }
 cat "$work/first.log"
-[ "$(wc -l <"$work/first/digests.txt")" -eq 3 ] ||
-  fail "expected 3 images in digests.txt, found: $(cat "$work/first/digests.txt")"
+expected_images="certchaos certchaos-cm-controller certchaos-demo-app certchaos-issuer certchaos-pause"
+found_images=$(awk '{ n = $1; sub(/.*\//, "", n); sub(/:.*/, "", n); print n }' \
+  "$work/first/digests.txt" | sort | xargs)
+[ "$found_images" = "$expected_images" ] ||
+  fail "expected the images $expected_images in digests.txt, found: $(cat "$work/first/digests.txt")"
 if cmp -s "$work/first/digests.txt" "$work/second/digests.txt"; then
   pass "two builds, same digests: $(awk '{ printf "%s %s; ", $1, $2 }' "$work/first/digests.txt")"
 else
@@ -113,9 +122,15 @@ while read -r ref manifest config _; do
   else
     fail "$name: expected a numeric non-root User uid:gid in the image config, found '$user'"
   fi
+  # What each image is expected to run, and how to ask it to print something and exit.
+  case $name in
+    certchaos-cm-controller) expected_entrypoint=/usr/local/bin/cm-controller probe=(--help) says="Usage" ;;
+    certchaos-pause) expected_entrypoint=/pause probe=(-v) says="pause.c" ;;
+    *) expected_entrypoint=/usr/local/bin/$name probe=(--help) says="Usage" ;;
+  esac
   entrypoint=$(json "$config_file" '" ".join(d["config"]["Entrypoint"])')
-  [ "$entrypoint" = "/usr/local/bin/$name" ] ||
-    fail "$name: expected the entrypoint /usr/local/bin/$name, found '$entrypoint'"
+  [ "$entrypoint" = "$expected_entrypoint" ] ||
+    fail "$name: expected the entrypoint $expected_entrypoint, found '$entrypoint'"
   revision=$(json "$config_file" 'd["config"]["Labels"]["org.opencontainers.image.revision"]')
   head=$(git -C "$source_dir" rev-parse HEAD)
   [[ $revision == "$head" || $revision == "$head-dirty" ]] ||
@@ -154,13 +169,32 @@ while read -r ref manifest config _; do
   # Unpacked, the entrypoint starts as the image's user with nothing but the image's files.
   bundle=$work/$name.bundle
   umoci unpack --rootless --image "$layout:$tag" "$bundle" >/dev/null
-  grep -q "^[^:]*:x:$uid:" "$bundle/rootfs/etc/passwd" ||
-    fail "$name: /etc/passwd has no entry for uid $uid"
-  if run_in_image "$bundle/rootfs" "$user" "$entrypoint" --help >"$work/$name.help" 2>&1 &&
-    grep -q "Usage" "$work/$name.help"; then
-    pass "$name: $entrypoint --help runs in the image as $user"
+  if [ "$name" = certchaos-pause ]; then
+    # Upstream's pause image: the binary alone, nothing else.
+    [ "$(cat "$work/$name.layer")" = pause ] ||
+      fail "$name: expected /pause alone in the layer, found: $(xargs <"$work/$name.layer")"
   else
-    fail "$name: $entrypoint --help did not run in the image: $(head -5 "$work/$name.help")"
+    grep -q "^[^:]*:x:$uid:" "$bundle/rootfs/etc/passwd" ||
+      fail "$name: /etc/passwd has no entry for uid $uid"
+    [ -s "$bundle/rootfs/etc/ssl/certs/ca-certificates.crt" ] ||
+      fail "$name: no CA bundle at /etc/ssl/certs/ca-certificates.crt"
+  fi
+  if run_in_image "$bundle/rootfs" "$user" "$entrypoint" "${probe[@]}" >"$work/$name.help" 2>&1 &&
+    grep -q "$says" "$work/$name.help"; then
+    pass "$name: $entrypoint ${probe[*]} runs in the image as $user"
+  else
+    fail "$name: $entrypoint ${probe[*]} did not run in the image: $(head -5 "$work/$name.help")"
+  fi
+  if ! ldd "$bundle/rootfs$entrypoint" >/dev/null 2>&1; then
+    # A static binary: the image must carry no shared library (nothing it would not load).
+    libraries=$(grep -E '(^|/)(lib[^/]*\.so[.0-9]*|ld-linux[^/]*)$' "$work/$name.layer" || true)
+    if [ -z "$libraries" ]; then
+      pass "$name: static $entrypoint, no shared library in the image"
+    else
+      fail "$name: $entrypoint is static, yet the image holds: $(xargs <<<"$libraries")"
+    fi
+    rm -rf "$bundle"
+    continue
   fi
   # Without one of its libraries it must not start: the check above can fail.
   rm "$bundle/rootfs/lib/x86_64-linux-gnu/libcrypto.so.3"

@@ -2,7 +2,8 @@
 // public packages (the upstream controller main lives in a module the Go proxy cannot serve).
 // It serves /healthz and /readyz (ready once every informer cache has synced) and cert-manager's
 // /metrics on loopback listeners, and writes their addresses to --address-file so that callers
-// can use kernel-chosen ports.
+// can use kernel-chosen ports. Without --kubeconfig it runs in a pod: in-cluster config from the
+// ServiceAccount token that the kubelet mounts, as cert-manager's own controller does.
 package main
 
 import (
@@ -70,7 +71,8 @@ type options struct {
 
 func parseFlags() options {
 	var o options
-	flag.StringVar(&o.kubeconfig, "kubeconfig", "", "path to the kubeconfig (required)")
+	flag.StringVar(&o.kubeconfig, "kubeconfig", "",
+		"path to the kubeconfig (default: in-cluster config, in a pod only)")
 	flag.StringVar(&o.controllers, "controllers", strings.Join(defaultControllers, ","),
 		"comma-separated controllers to run")
 	flag.StringVar(&o.metricsAddress, "metrics-listen-address", "127.0.0.1:0", "metrics address")
@@ -94,8 +96,11 @@ func parseFlags() options {
 }
 
 func (o options) validate() error {
-	if o.kubeconfig == "" {
-		return errors.New("--kubeconfig is required: pass the path of an admin kubeconfig")
+	// cert-manager falls back to rest.InClusterConfig when no kubeconfig is given; outside a pod
+	// that fails only later, with a message about environment variables.
+	if o.kubeconfig == "" && os.Getenv("KUBERNETES_SERVICE_HOST") == "" {
+		return errors.New("--kubeconfig is required outside a pod (no KUBERNETES_SERVICE_HOST " +
+			"for an in-cluster config): pass the path of a kubeconfig")
 	}
 	if o.leaderElect {
 		return errors.New("--leader-elect=true is not supported: run a single cm-controller")
