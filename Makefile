@@ -60,7 +60,7 @@ fuzz: build-fuzz
 # and of the plane's cm-controller and pod sandbox (certchaos-cm-controller, certchaos-pause) for
 # the node plane, without Docker or a registry (scripts/images.sh): OCI layouts, oci-archives and
 # digests.txt in $(BUILD)/images. Reproducible: the same commit gives the same digests.
-images: build controlplane
+images: build node
 	@CONTROLPLANE_BIN=$(CP_DIR)/bin scripts/images.sh $(BUILD)
 
 # Builds kube-apiserver, etcd, kubectl and cm-controller from the pinned Go modules into the
@@ -97,7 +97,7 @@ test: build build-asan build-fuzz controlplane node images
 	@$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD) -LE unit --output-on-failure -j $(PLANE_JOBS)
 
 # (the images test packs the plane's cm-controller and pause too)
-test-unit: build promtool controlplane
+test-unit: build promtool node
 	@ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
 
 # Builds and runs the benchmarks, each on a local control plane of its own, and prints their

@@ -612,6 +612,37 @@ Result<void> LocalCluster::startNode(const UpOptions& options, ClusterState& sta
   }
 }
 
+Result<void> LocalCluster::installCertManagerPod(const UpOptions& options,
+                                                 const ClusterState& state, std::ostream& out) {
+  if (options.deployDir.empty()) {
+    return makeError("NotFound",
+                     "expected certchaos's deploy/ directory for 'up --node' (the "
+                     "chart, cert-manager's manifest), found none; pass --deploy-dir");
+  }
+  const std::string bin = options.controlplaneDir + "/bin/";
+  const std::string script = options.deployDir + "/../scripts/cert-manager-manifest.sh";
+  const std::string manifest = state.node->dir + "/cert-manager.yaml";
+  out << "  installing cert-manager's controllers as a pod (its chart's RBAC, " << manifest
+      << ")\n";
+  std::vector<std::string> render = {script, options.controlplaneDir, manifest};
+  render.insert(render.end(), options.cmControllerArgs.begin(), options.cmControllerArgs.end());
+  auto rendered = runCommand(render, std::chrono::minutes(3));
+  if (!rendered) return rendered.error();
+  if (rendered->exitCode != 0) {
+    return makeError("CertManagerInstall",
+                     "rendering cert-manager's manifest failed:\n" + rendered->output);
+  }
+  auto apply = runCommand({bin + "kubectl", "--kubeconfig=" + state.kubeconfigPath, "apply",
+                           "--server-side", "--field-manager=certchaos", "-f", manifest},
+                          std::chrono::minutes(1));
+  if (!apply) return apply.error();
+  if (apply->exitCode != 0) {
+    return makeError("CertManagerInstall", "applying " + manifest + " failed:\n" + apply->output);
+  }
+  return waitForDeployments(bin + "kubectl", state.kubeconfigPath, "cert-manager",
+                            options.componentTimeout * 3, out);
+}
+
 Result<void> LocalCluster::installChart(const UpOptions& options, const ClusterState& state,
                                         std::ostream& out) {
   const std::string bin = options.controlplaneDir + "/bin/";
@@ -942,22 +973,27 @@ Result<ClusterState> LocalCluster::startNew(const UpOptions& options, std::ostre
     if (auto r = startNode(options, state, out); !r) return r.error();
   }
 
-  // cert-manager controllers
-  const std::string addressFile = stateDir_ + "/cm-controller.addr";
-  fs::remove(addressFile);
-  std::vector<std::string> cmArgs = {bin + "cm-controller", "--kubeconfig=" + kubeconfigPath(),
-                                     "--address-file=" + addressFile, "--v=2"};
-  cmArgs.insert(cmArgs.end(), options.cmControllerArgs.begin(), options.cmControllerArgs.end());
-  auto cm = start("cm-controller", cmArgs, "");
-  if (!cm) return cm.error();
-  auto health = readAddressFile(addressFile, "health", options.componentTimeout, (*cm)->process);
-  if (!health) return componentFailed(**cm, health.error());
-  (*cm)->url = "http://" + *health;
-  if (auto r = saveState(state); !r) return r.error();
-  if (auto r = waitForHealthy("cm-controller", (*cm)->url + "/readyz", {}, options.componentTimeout,
-                              alive(*cm));
-      !r) {
-    return componentFailed(**cm, r.error());
+  // cert-manager's controllers: a pod under cert-manager's own ServiceAccount and RBAC on a node
+  // plane, else a local process.
+  if (node) {
+    if (auto r = installCertManagerPod(options, state, out); !r) return r.error();
+  } else {
+    const std::string addressFile = stateDir_ + "/cm-controller.addr";
+    fs::remove(addressFile);
+    std::vector<std::string> cmArgs = {bin + "cm-controller", "--kubeconfig=" + kubeconfigPath(),
+                                       "--address-file=" + addressFile, "--v=2"};
+    cmArgs.insert(cmArgs.end(), options.cmControllerArgs.begin(), options.cmControllerArgs.end());
+    auto cm = start("cm-controller", cmArgs, "");
+    if (!cm) return cm.error();
+    auto health = readAddressFile(addressFile, "health", options.componentTimeout, (*cm)->process);
+    if (!health) return componentFailed(**cm, health.error());
+    (*cm)->url = "http://" + *health;
+    if (auto r = saveState(state); !r) return r.error();
+    if (auto r = waitForHealthy("cm-controller", (*cm)->url + "/readyz", {},
+                                options.componentTimeout, alive(*cm));
+        !r) {
+      return componentFailed(**cm, r.error());
+    }
   }
 
   if (node && !options.issuerBinary.empty()) {

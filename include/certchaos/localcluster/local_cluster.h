@@ -140,6 +140,10 @@ class LocalCluster {
                                  std::ostream& out);
   // --node: the node's processes (after the API server and the CRDs), the images, Node Ready.
   Result<void> startNode(const UpOptions& options, ClusterState& state, std::ostream& out);
+  // --node: cert-manager's controllers as a pod (scripts/cert-manager-manifest.sh: its own
+  // chart's ServiceAccount and RBAC, the certchaos-cm-controller image).
+  Result<void> installCertManagerPod(const UpOptions& options, const ClusterState& state,
+                                     std::ostream& out);
   // --node: certchaos-issuer and the runner from deploy/chart with `helm install`, as pods.
   Result<void> installChart(const UpOptions& options, const ClusterState& state, std::ostream& out);
   // Stops every process (the node's pods removed through the CRI first) and, for a node plane,
