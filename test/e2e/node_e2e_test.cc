@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "certchaos/localcluster/local_cluster.h"
 #include "plane.h"
@@ -209,6 +210,30 @@ TEST(NodePlane, SeedScenarioRunsWithEverythingInPodsAndDownLeavesNothing) {
   EXPECT_NE(missing.exitCode, 0);
   EXPECT_NE(missing.output.find("ErrImageNeverPull"), std::string::npos) << missing.output;
   EXPECT_NE(missing.output.find("ghcr.io/certchaos/not-built:0.0.0"), std::string::npos);
+
+  // helm uninstall leaves no object of the release, and its pods leave the node.
+  auto uninstall = run({controlplaneDir() + "/bin/helm", "uninstall", "certchaos-issuer", "-n",
+                        "certchaos-system", "--kubeconfig", state + "/kubeconfig", "--wait",
+                        "--timeout", "120s"});
+  ASSERT_EQ(uninstall.exitCode, 0) << uninstall.output;
+  // The garbage collector removes the ReplicaSets' pods after the Deployments; the kubelet then
+  // stops their containers.
+  for (int i = 0; i < 240; ++i) {
+    const json pods = kubectlJson(state, {"get", "pods", "-n", "certchaos-system", "-l",
+                                          "app.kubernetes.io/instance=certchaos-issuer"});
+    if (pods["items"].empty() && processesMentioning("/usr/local/bin/certchaos-issuer").empty()) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  const json left = kubectlJson(
+      state, {"get",
+              "deployments,replicasets,pods,services,serviceaccounts,roles,rolebindings,"
+              "clusterroles,clusterrolebindings,configmaps,secrets",
+              "-A", "-l", "app.kubernetes.io/instance=certchaos-issuer"});
+  EXPECT_TRUE(left["items"].empty()) << left.dump(1).substr(0, 3000);
+  EXPECT_TRUE(processesMentioning("/usr/local/bin/certchaos-issuer").empty())
+      << "the issuer's container stopped on the node";
 
   // A node component that dies shows in status; down still removes everything.
   auto plane = localcluster::LocalCluster(state).loadState();
