@@ -177,8 +177,12 @@ TEST(NodePlane, SeedScenarioRunsWithEverythingInPodsAndDownLeavesNothing) {
   // The seed scenario: base issuer, Certificate and app (a pod), then scenario 3 through a
   // ChaosRun that the runner pod executes; the report read back from the cluster.
   const std::string runs = dir.path() + "/runs";
+  const auto demoStart = std::chrono::steady_clock::now();
   auto demo = certchaos(state, {"--runs-dir", runs, "demo", "--time-scale", "60"});
   ASSERT_EQ(demo.exitCode, 0) << demo.output;
+  std::cout << "[ figure ] the seed scenario (certchaos demo) on the node plane: "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - demoStart).count()
+            << " s\n";
   EXPECT_NE(demo.output.find("(pod demo-app-"), std::string::npos) << demo.output;
   auto shown = certchaos(state, {"-n", "certchaos-demo", "report", "show", "3", "-o", "json"});
   ASSERT_EQ(shown.exitCode, 0) << shown.output;
