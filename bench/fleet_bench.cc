@@ -10,6 +10,11 @@
 //     Certificate;
 //   - requests lost: Certificates not Ready at their renewed revision, and requests never
 //     answered, at the end; target 0.
+// Where the time went, for each side and phase: the CPU seconds each plane process (and this
+// benchmark) used, and how busy the machine was (of its CPUs × the phase's wall time): a ratio
+// above 1 on a saturated machine is the extra CPU work of one side, measured. FLEET_ORDER=chaos,ca
+// runs the ChaosIssuer's side first (default ca,chaos): the second side finds the first one's
+// objects in the cluster, so running both orders separates that from the issuer.
 // Writes the figures under "fleet" in $BENCH_RESULTS (bench/results.json), keeping what
 // issuance_bench wrote there.
 //
@@ -20,8 +25,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <thread>
 
+#include "certchaos/localcluster/local_cluster.h"
+#include "certchaos/localcluster/process.h"
 #include "certchaos/scenario/renew.h"
 #include "issuance_support.h"
 
@@ -77,7 +86,112 @@ class RssSampler {
   std::jthread thread_;
 };
 
+// CPU seconds used by each plane process and this benchmark, and the machine's busy CPU seconds
+// (all CPUs, from /proc/stat), at one moment; a phase's use is the difference of two.
+struct CpuUse {
+  std::map<std::string, double> seconds;   // component → CPU s
+  std::map<std::string, double> requests;  // "VERB resource[/subresource]" → API requests served
+  double machineBusy = 0;
+  double wall = 0;  // steady clock, s
+};
+
+constexpr const char* kCpuComponents[] = {"kube-apiserver", "etcd", "cm-controller",
+                                          "certchaos-issuer"};
+
+double machineBusySeconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  return (user + nice + system + irq + softirq + steal) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// kube-apiserver's apiserver_request_total, summed over codes, by verb and resource.
+std::map<std::string, double> apiRequests(const BenchPlane& plane) {
+  std::map<std::string, double> out;
+  auto metrics = localcluster::runCommand(
+      {localcluster::defaultControlplaneDir() + "/bin/kubectl",
+       "--kubeconfig=" + plane.stateDir() + "/kubeconfig", "get", "--raw", "/metrics"},
+      std::chrono::seconds(30));
+  if (!metrics || metrics->exitCode != 0) return out;
+  std::istringstream in(metrics->output);
+  std::string line;
+  auto label = [](const std::string& l, const std::string& name) {
+    const auto at = l.find(name + "=\"");
+    if (at == std::string::npos) return std::string();
+    const auto start = at + name.size() + 2;
+    return l.substr(start, l.find('"', start) - start);
+  };
+  while (std::getline(in, line)) {
+    if (line.rfind("apiserver_request_total{", 0) != 0) continue;
+    const std::string sub = label(line, "subresource");
+    const std::string key =
+        label(line, "verb") + " " + label(line, "resource") + (sub.empty() ? "" : "/" + sub);
+    out[key] += std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr);
+  }
+  return out;
+}
+
+CpuUse cpuNow(const BenchPlane& plane) {
+  CpuUse use;
+  use.requests = apiRequests(plane);
+  for (const char* c : kCpuComponents) {
+    if (auto pid = plane.componentPid(c)) {
+      if (auto s = cpuSeconds(*pid)) use.seconds[c] = *s;
+    }
+  }
+  if (auto self = cpuSeconds(getpid())) use.seconds["benchmark"] = *self;
+  use.machineBusy = machineBusySeconds();
+  use.wall = std::chrono::duration<double>(SteadyClock::now().time_since_epoch()).count();
+  return use;
+}
+
+CpuUse operator-(const CpuUse& after, const CpuUse& before) {
+  CpuUse d;
+  for (const auto& [c, s] : after.seconds) {
+    auto b = before.seconds.find(c);
+    d.seconds[c] = s - (b == before.seconds.end() ? 0 : b->second);
+  }
+  for (const auto& [k, n] : after.requests) {
+    auto b = before.requests.find(k);
+    const double delta = n - (b == before.requests.end() ? 0 : b->second);
+    if (delta > 0) d.requests[k] = delta;
+  }
+  d.machineBusy = after.machineBusy - before.machineBusy;
+  d.wall = after.wall - before.wall;
+  return d;
+}
+
+std::string describe(const CpuUse& u) {
+  std::string out;
+  for (const auto& [c, s] : u.seconds) out += c + fmt(" %.1f, ", s);
+  const double available = u.wall * static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
+  out += fmt("machine busy %.1f of %.1f CPU s", u.machineBusy, available);
+  out += fmt(" (%.0f%%)", available > 0 ? 100 * u.machineBusy / available : 0);
+  // The API requests the phase made, the most frequent first.
+  std::vector<std::pair<double, std::string>> byCount;
+  double total = 0;
+  for (const auto& [k, n] : u.requests) {
+    byCount.emplace_back(n, k);
+    total += n;
+  }
+  std::sort(byCount.rbegin(), byCount.rend());
+  out += fmt("; %.0f API requests:", total);
+  for (std::size_t i = 0; i < byCount.size() && i < 8; ++i) {
+    out += " " + byCount[i].second + fmt(" %.0f", byCount[i].first);
+  }
+  return out;
+}
+
+json cpuJson(const CpuUse& u) {
+  json j = {{"wall_s", u.wall}, {"machine_busy_cpu_s", u.machineBusy}};
+  for (const auto& [c, s] : u.seconds) j["cpu_s"][c] = s;
+  for (const auto& [k, n] : u.requests) j["api_requests"][k] = n;
+  return j;
+}
+
 struct Side {
+  CpuUse readyCpu, stormCpu;
   double readyMs = 0;  // first create to last Ready
   int peakInFlight = 0;
   double stormMs = 0;  // first forced renewal to the last Certificate Ready at revision 2
@@ -116,13 +230,16 @@ Result<void> storm(const std::shared_ptr<kube::Client>& client, const std::strin
   return {};
 }
 
-Result<Side> runSide(const std::shared_ptr<kube::Client>& client, const std::string& ns,
-                     const json& issuerRef, int n) {
+Result<Side> runSide(const BenchPlane& plane, const std::shared_ptr<kube::Client>& client,
+                     const std::string& ns, const json& issuerRef, int n) {
   Side side;
   NamespaceWatch watch(client, ns);
   if (auto r = watch.synced(ns); !r) return r.error();
+  const CpuUse start = cpuNow(plane);
   auto batch = issue(client, ns, issuerRef, "fleet", n);
   if (!batch) return batch.error();
+  const CpuUse issued = cpuNow(plane);
+  side.readyCpu = issued - start;
   side.readyMs = batch->totalMs;
   side.peakInFlight = watch.peakInFlight();
 
@@ -132,6 +249,7 @@ Result<Side> runSide(const std::shared_ptr<kube::Client>& client, const std::str
   const auto want = static_cast<std::size_t>(n);
   const bool renewed = watch.waitUntil([&] { return watch.readyAtRevision(2) >= want; });
   side.stormMs = ms(SteadyClock::now() - forcedAt);
+  side.stormCpu = cpuNow(plane) - issued;
   side.stormPeakInFlight = watch.peakInFlight();
   watch.waitUntil([&] {  // returns at once: read under the watch's lock
     side.notRenewed = n - static_cast<int>(watch.readyAtRevision(2));
@@ -180,11 +298,20 @@ int run() {
   }
   RssSampler rss(**plane);
   std::map<std::string, Side> sides;
-  for (const auto& [name, ns, ref] :
-       {std::tuple{"ca", "bench-ca", kCaRef}, std::tuple{"chaos", "bench-chaos", kHealthyRef}}) {
+  const char* orderEnv = std::getenv("FLEET_ORDER");
+  const std::string order = orderEnv != nullptr && *orderEnv != '\0' ? orderEnv : "ca,chaos";
+  if (order != "ca,chaos" && order != "chaos,ca") {
+    std::fprintf(stderr, "fleet_bench: FLEET_ORDER: expected ca,chaos or chaos,ca, found '%s'\n",
+                 order.c_str());
+    return 2;
+  }
+  std::vector<std::tuple<const char*, const char*, json>> plan = {
+      {"ca", "bench-ca", kCaRef}, {"chaos", "bench-chaos", kHealthyRef}};
+  if (order == "chaos,ca") std::swap(plan[0], plan[1]);
+  for (const auto& [name, ns, ref] : plan) {
     std::printf("%s: %d Certificates to Ready, then the storm...\n", name, n);
     std::fflush(stdout);
-    auto side = runSide(*client, ns, ref, n);
+    auto side = runSide(**plane, *client, ns, ref, n);
     if (!side) {
       std::fprintf(stderr, "fleet_bench: %s: %s\n", name, side.error().message.c_str());
       return 1;
@@ -192,6 +319,8 @@ int run() {
     sides[name] = *side;
     std::printf("%s: all Ready in %.1f s, storm renewed in %.1f s\n", name, side->readyMs / 1000,
                 side->stormMs / 1000);
+    std::printf("  CPU s while issuing: %s\n  CPU s during the storm: %s\n",
+                describe(side->readyCpu).c_str(), describe(side->stormCpu).c_str());
   }
   rss.sample();
 
@@ -243,11 +372,16 @@ int run() {
     if (!results.is_object()) results = json::object();
   }
   auto sideJson = [](const Side& s) {
-    return json{
-        {"ready_ms", s.readyMs},       {"peak_in_flight", s.peakInFlight},
-        {"storm_ms", s.stormMs},       {"storm_peak_in_flight", s.stormPeakInFlight},
-        {"not_renewed", s.notRenewed}, {"unanswered", s.unanswered},
-        {"requests", s.requests},      {"certificates_with_more_than_two_requests", s.moreThanTwo}};
+    return json{{"ready_ms", s.readyMs},
+                {"peak_in_flight", s.peakInFlight},
+                {"storm_ms", s.stormMs},
+                {"storm_peak_in_flight", s.stormPeakInFlight},
+                {"not_renewed", s.notRenewed},
+                {"unanswered", s.unanswered},
+                {"requests", s.requests},
+                {"certificates_with_more_than_two_requests", s.moreThanTwo},
+                {"cpu_issuing", cpuJson(s.readyCpu)},
+                {"cpu_storm", cpuJson(s.stormCpu)}};
   };
   const char* commit = std::getenv("BENCH_COMMIT");
   results["fleet"] = {{"certificates", n},
@@ -262,7 +396,8 @@ int run() {
                        {{"fleet", n},
                         {"cm_controller_kube_api_qps", cmQps},
                         {"cm_controller_kube_api_burst", cmBurst},
-                        {"storm_threads", kStormThreads}}},
+                        {"storm_threads", kStormThreads},
+                        {"order", order}}},
                       {"machine", {{"cpus", sysconf(_SC_NPROCESSORS_ONLN)}, {"load_at_end", load}}},
                       {"commit", commit != nullptr ? commit : ""}};
   std::ofstream file(out);
