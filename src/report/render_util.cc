@@ -411,7 +411,7 @@ std::vector<std::string> logLines(const Report& r) {
     if (!log.error.empty()) {
       line += " could not be read: " + log.error;
     } else if (!log.path.empty()) {
-      line += " -> " + log.path;
+      line += " → " + log.path;
     }
     lines.push_back(std::move(line));
   }

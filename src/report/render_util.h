@@ -52,7 +52,7 @@ std::vector<Fact> runFacts(const Report& r);
 // Time to failure, Time to recovery, CertificateRequests, Circuit breaker.
 std::vector<Fact> outcomeFacts(const Report& r);
 
-// One line per collected log, saying where it came from: "issuer: file /x.log -> logs/issuer.log",
+// One line per collected log, saying where it came from: "issuer: file /x.log → logs/issuer.log",
 // "app: pods/log demo/app-1/app could not be read: ..."; a report without sources lists its paths.
 std::vector<std::string> logLines(const Report& r);
 
