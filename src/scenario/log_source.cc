@@ -90,7 +90,8 @@ std::vector<report::CollectedLog> collectPods(kube::Client& client, const std::s
   }
   if (pods->items.empty()) {
     failed.error = "no pod in namespace " + source.ns + " matches the selector " + source.selector +
-                   "; pass --" + component + "-logs NS/SELECTOR to say where it runs";
+                   "; say where it runs with --" + component +
+                   "-logs NS/SELECTOR (a ChaosRun: spec.logs)";
     return {failed};
   }
   // sinceTime in whole seconds, rounded down: a line of the run's first second is kept.

@@ -87,8 +87,8 @@ TEST(PodLogsTest, PodsWhoseLogCannotBeReadAreEntriesThatSayWhy) {
   ASSERT_EQ(none.size(), 1U);
   EXPECT_EQ(none[0].describe(), "pods/log " + ns + " -l app=absent");
   EXPECT_EQ(none[0].error, "no pod in namespace " + ns +
-                               " matches the selector app=absent; pass --app-logs NS/SELECTOR "
-                               "to say where it runs");
+                               " matches the selector app=absent; say where it runs with "
+                               "--app-logs NS/SELECTOR (a ChaosRun: spec.logs)");
 
   const json container = {{"name", "main"}, {"image", "ghcr.io/certchaos/not-built:0.0.0"}};
   auto pending =

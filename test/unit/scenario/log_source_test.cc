@@ -269,8 +269,8 @@ TEST_F(PodLogCollectTest, NoMatchingPodSaysWhereItLookedAndWhatToPass) {
   ASSERT_EQ(logs.size(), 1U);
   EXPECT_EQ(logs[0].describe(), "pods/log cert-manager -l app=nothing");
   EXPECT_EQ(logs[0].error,
-            "no pod in namespace cert-manager matches the selector app=nothing; pass "
-            "--cert-manager-logs NS/SELECTOR to say where it runs");
+            "no pod in namespace cert-manager matches the selector app=nothing; say where it "
+            "runs with --cert-manager-logs NS/SELECTOR (a ChaosRun: spec.logs)");
 }
 
 TEST(FileLogCollectTest, CopiesTheLastPartRedactedAndAMissingFileIsAnEntry) {
