@@ -211,13 +211,13 @@ PodLogSource defaultAppPods(std::string ns, std::string appName) {
 
 std::map<std::string, LogSource> resolveLogSources(const LogOverrides& overrides,
                                                    const LocalLogFiles& localFiles,
-                                                   const std::string& appNamespace,
-                                                   bool probesApp) {
+                                                   const std::string& appNamespace, bool probesApp,
+                                                   const std::string& appName) {
   std::map<std::string, LogSource> sources;
   const std::pair<std::string_view, std::optional<PodLogSource>> defaults[] = {
       {kIssuerLogs, defaultIssuerPods()},
       {kCertManagerLogs, defaultCertManagerPods()},
-      {kAppLogs, probesApp ? std::optional(defaultAppPods(appNamespace)) : std::nullopt}};
+      {kAppLogs, probesApp ? std::optional(defaultAppPods(appNamespace, appName)) : std::nullopt}};
   for (const auto& [component, pods] : defaults) {
     const std::string name(component);
     if (auto chosen = overrides.find(component); chosen != overrides.end()) {

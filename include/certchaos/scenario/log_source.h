@@ -56,10 +56,12 @@ using LocalLogFiles = std::map<std::string, std::string, std::less<>>;
 
 // The sources of a run's issuer, cert-manager and app logs: the user's choice first; else the
 // file of a local process (the embedded plane); else where the component runs as pods on a
-// cluster (the defaults above; the app's only when the run probes an app, in appNamespace).
+// cluster (the defaults above; the app's only when the run probes an app: the pods of the app
+// named appName, as `deploy app --name` labels them, in appNamespace).
 std::map<std::string, LogSource> resolveLogSources(const LogOverrides& overrides,
                                                    const LocalLogFiles& localFiles,
-                                                   const std::string& appNamespace, bool probesApp);
+                                                   const std::string& appNamespace, bool probesApp,
+                                                   const std::string& appName = "demo-app");
 
 // Copies the log(s) of one component into dir/logs/ with every secret redacted, keeping the last
 // 8 MiB of each. Pods: each container of each matching pod, read through pods/log from `since`

@@ -117,6 +117,12 @@ TEST(LogSourceResolveTest, ARealClusterReadsEveryComponentFromItsPods) {
   EXPECT_FALSE(sources.contains("app"));
 }
 
+TEST(LogSourceResolveTest, TheAppsPodsAreThoseOfTheAppNamed) {
+  auto sources = resolveLogSources({}, {}, "demo", true, "stale-app");
+  EXPECT_EQ(std::get<PodLogSource>(sources.at("app")).selector,
+            "app.kubernetes.io/name=stale-app,app.kubernetes.io/part-of=certchaos");
+}
+
 TEST(LogSourceResolveTest, TheUsersChoiceWinsAndNoneLeavesTheLogOut) {
   LogOverrides overrides;
   overrides["issuer"] = PodLogSource{"tools", "app=my-issuer", "issuer"};
