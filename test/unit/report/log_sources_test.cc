@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "certchaos/report/json_schema.h"
@@ -56,6 +57,32 @@ TEST(ReportLogSourcesTest, RoundTripAndMatchTheSchema) {
   auto back = fromJson(j);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->artifacts, r.artifacts);
+}
+
+// A second opinion on the schema from a complete implementation, where python3-jsonschema is.
+TEST(ReportLogSourcesTest, PythonJsonschemaAgreesWhenInstalled) {
+  if (!testing::havePython() ||
+      std::system("python3 -c 'import jsonschema' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "python3 jsonschema not installed (Debian: python3-jsonschema)";
+  }
+  const std::string script = R"py(
+import json, sys, jsonschema
+schema = json.load(open(")py" +
+                             std::string(CERTCHAOS_REPORT_SCHEMA_FILE) +
+                             R"py("))
+validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+errors = list(validator.iter_errors(json.load(open(sys.argv[1]))))
+for e in errors:
+    print("/" + "/".join(str(p) for p in e.absolute_path), e.message)
+sys.exit(1 if errors else 0)
+)py";
+  json j = toJson(reportWithLogSources());
+  auto good = testing::runPythonOn(script, j.dump());
+  EXPECT_EQ(good.exitCode, 0) << good.output;
+  j["artifacts"]["logSources"][0]["origin"] = "kubectl";
+  auto bad = testing::runPythonOn(script, j.dump());
+  EXPECT_EQ(bad.exitCode, 1) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("/artifacts/logSources/0/origin"));
 }
 
 TEST(ReportLogSourcesTest, ReportsWithoutSourcesStillReadAndOmitTheField) {
