@@ -498,6 +498,8 @@ void addRunCommands(CLI::App& app, CliContext& cli) {
               "--timeout 15m\n"
               "  certchaos run fail-transient --set attempts=2 --seed 7 --keep\n"
               "  certchaos run 3 --check probes-valid=1 --check max-requests=4\n"
+              "  certchaos run 3 --issuer-logs tools/app.kubernetes.io/name=my-issuer@issuer "
+              "--app-logs none\n"
               "Exit codes: see the README ('CLI'); 1 also when the run could not start.\n");
   run->callback([&cli, rf] { cli.action = [&cli, rf] { return runRun(cli, *rf); }; });
 
