@@ -122,8 +122,27 @@ Result<scenario::RunOptions> runOptionsFor(const json& run) {
   o.maxRequests = number<int>(spec, "maxRequests", 20);
   const auto keep = spec.find("keep");
   o.keep = keep != spec.end() && keep->is_boolean() && keep->get<bool>();
+  if (auto logs = logOverridesFor(run); !logs) return logs.error();
   o.cluster = "in-cluster";
   return o;
+}
+
+Result<scenario::LogOverrides> logOverridesFor(const json& run) {
+  const json& logs = object(object(run, "spec"), "logs");
+  scenario::LogOverrides overrides;
+  for (const auto& [component, field] : {std::pair{scenario::kIssuerLogs, "issuer"},
+                                         {scenario::kCertManagerLogs, "certManager"},
+                                         {scenario::kAppLogs, "app"}}) {
+    if (!logs.contains(field)) continue;
+    const std::string what = std::string("spec.logs.") + field;
+    if (!logs[field].is_string()) {
+      return makeError("BadSpec", what + ": expected a string, found " + logs[field].dump());
+    }
+    auto source = scenario::parseLogSource(what, logs[field].get<std::string>());
+    if (!source) return makeError("BadSpec", source.error().message);
+    overrides.emplace(std::string(component), std::move(*source));
+  }
+  return overrides;
 }
 
 }  // namespace certchaos::chaosrun

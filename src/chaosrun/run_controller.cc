@@ -262,7 +262,7 @@ class RunController {
     options.cluster = options_.stateDir.empty() ? "in-cluster" : "local";
     options.certManagerBackoff = scenario::productionBackoff(
         "the runner controller leaves cert-manager's back-off as the cluster has it");
-    addLogFiles(options);
+    addLogSources(run, options);
     options.progress = &std::cerr;
     auto active = std::make_unique<ActiveRun>();
     active->issuer = issuerKey(options);
@@ -348,16 +348,28 @@ class RunController {
     }
   }
 
-  // The local plane's logs of the issuer, cert-manager and the application probed.
-  void addLogFiles(scenario::RunOptions& options) const {
-    if (options_.stateDir.empty()) return;
-    auto state = localcluster::LocalCluster(options_.stateDir).loadState();
-    if (!state) return;
-    for (const auto& c : state->components) {
-      if (c.name == "certchaos-issuer") options.logFiles["issuer"] = c.logPath;
-      if (c.name == "cm-controller") options.logFiles["cert-manager"] = c.logPath;
-      if (!options.appUrl.empty() && c.url == options.appUrl) options.logFiles["app"] = c.logPath;
+  // Where the run reads its logs: spec.logs, else the local plane's log files of the issuer,
+  // cert-manager and the application probed, else their pods (scenario::resolveLogSources).
+  void addLogSources(const json& run, scenario::RunOptions& options) const {
+    scenario::LocalLogFiles files;
+    if (!options_.stateDir.empty()) {
+      if (auto state = localcluster::LocalCluster(options_.stateDir).loadState()) {
+        for (const auto& c : state->components) {
+          if (c.name == "certchaos-issuer") files[std::string(scenario::kIssuerLogs)] = c.logPath;
+          if (c.name == "cm-controller") {
+            files[std::string(scenario::kCertManagerLogs)] = c.logPath;
+          }
+          if (!options.appUrl.empty() && c.url == options.appUrl) {
+            files[std::string(scenario::kAppLogs)] = c.logPath;
+          }
+        }
+      }
     }
+    // runOptionsFor refused a run with a bad spec.logs before it got here.
+    auto overrides = chaosrun::logOverridesFor(run);
+    options.logSources =
+        scenario::resolveLogSources(overrides ? *overrides : scenario::LogOverrides{}, files,
+                                    options.certificate.ns, !options.appUrl.empty());
   }
 
   StartCondition issuerFree(const scenario::RunOptions& options, const std::string& key) {

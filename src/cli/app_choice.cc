@@ -14,7 +14,7 @@ std::vector<ServingApp> appsServing(const localcluster::ClusterState& plane, con
       secretMatch = secretMatch || a == "--secret=" + secret;
       noReload = noReload || a == "--no-reload";
     }
-    if (nsMatch && secretMatch) out.push_back({c.name, c.url, c.logPath, !noReload});
+    if (nsMatch && secretMatch) out.push_back({c.name, c.url, c.logPath, !noReload, c.name});
   }
   return out;
 }
@@ -40,8 +40,9 @@ Result<std::vector<ServingApp>> appPodsServing(kube::Client& client, const std::
         noReload = noReload || a == "--no-reload";
       }
       if (serves) {
-        out.push_back(
-            {pod["metadata"].value("name", ""), "https://" + ip + ":8443", "", !noReload});
+        const auto labels = pod["metadata"].value("labels", nlohmann::json::object());
+        out.push_back({pod["metadata"].value("name", ""), "https://" + ip + ":8443", "", !noReload,
+                       labels.value("app.kubernetes.io/name", "")});
       }
     }
   }

@@ -18,6 +18,7 @@ struct ServingApp {
   std::string url;      // https://127.0.0.1:PORT
   std::string logPath;  // "" for a pod (its log comes through pods/log)
   bool reloads = true;  // false when started with --no-reload
+  std::string appName;  // a pod's app.kubernetes.io/name (its Deployment, `deploy app --name`)
 };
 
 // The local plane's apps (deploy app) that serve Secret ns/secret, in start order.

@@ -45,7 +45,27 @@ struct RunFlags {
   bool restore = false;
   bool atRenewalTime = false;
   int maxRequests = 20;
+  // --issuer-logs, --cert-manager-logs, --app-logs: where each log is read ("" = the default).
+  std::string issuerLogs;
+  std::string certManagerLogs;
+  std::string appLogs;
 };
+
+// The log sources the user chose on the command line (each checked, so that a bad one is
+// refused before the run starts).
+Result<scenario::LogOverrides> logOverridesFromFlags(const RunFlags& f) {
+  scenario::LogOverrides overrides;
+  for (const auto& [component, value] :
+       {std::pair<std::string_view, const std::string&>{scenario::kIssuerLogs, f.issuerLogs},
+        {scenario::kCertManagerLogs, f.certManagerLogs},
+        {scenario::kAppLogs, f.appLogs}}) {
+    if (value.empty()) continue;
+    auto source = scenario::parseLogSource("--" + std::string(component) + "-logs", value);
+    if (!source) return makeError(kUsageError, source.error().message);
+    overrides.emplace(std::string(component), std::move(*source));
+  }
+  return overrides;
+}
 
 scenario::ObjectRef parseRef(const std::string& text, const std::string& defaultNs) {
   auto slash = text.find('/');
@@ -105,6 +125,7 @@ Result<scenario::RunOptions> runOptionsFromFlags(const RunFlags& f) {
                          f.scenario + "'; one of: " + names);
   }
   o.scenario = f.scenario;
+  if (auto logs = logOverridesFromFlags(f); !logs) return logs.error();
   for (const auto& s : f.sets) {
     auto kv = parseKeyValue(s, "--set");
     if (!kv) return kv.error();
@@ -200,11 +221,13 @@ Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& tar
   o.appUrl = f.app;
   o.appServerName = f.appServerName;
   const std::string secret = certificate["spec"].value("secretName", "");
+  scenario::LocalLogFiles localLogs;
+  std::string appName = "demo-app";  // the app's Deployment, whose pods' logs a run reads
   if (target.local()) {
     const auto& plane = *target.plane;
     for (const auto& c : plane.components) {
-      if (c.name == "certchaos-issuer") o.logFiles["issuer"] = c.logPath;
-      if (c.name == "cm-controller") o.logFiles["cert-manager"] = c.logPath;
+      if (c.name == "certchaos-issuer") localLogs[std::string(scenario::kIssuerLogs)] = c.logPath;
+      if (c.name == "cm-controller") localLogs[std::string(scenario::kCertManagerLogs)] = c.logPath;
     }
     auto serving = std::vector<ServingApp>();
     if (plane.node) {
@@ -218,13 +241,22 @@ Result<scenario::RunOptions> resolveRun(const CliContext& cli, const Target& tar
     auto app = chooseApp(serving, o.appUrl, "Secret " + o.certificate.ns + "/" + secret);
     if (!app) return app.error();
     if (*app) {
-      if (!(*app)->logPath.empty()) o.logFiles["app"] = (*app)->logPath;
+      // A pod's log comes through pods/log: the app's pods are those of its Deployment.
+      if (!(*app)->logPath.empty()) {
+        localLogs[std::string(scenario::kAppLogs)] = (*app)->logPath;
+      } else if (!(*app)->appName.empty()) {
+        appName = (*app)->appName;
+      }
       if (o.appUrl.empty()) {
         o.appUrl = (*app)->url;
         cli.note("probing " + (*app)->name + " at " + (*app)->url);
       }
     }
   }
+  auto logOverrides = logOverridesFromFlags(f);
+  if (!logOverrides) return logOverrides.error();
+  o.logSources = scenario::resolveLogSources(*logOverrides, localLogs, o.certificate.ns,
+                                             !o.appUrl.empty(), appName);
   if (o.appUrl.empty()) {
     cli.err() << "note: no --app URL and no local app serving Secret " << o.certificate.ns << "/"
               << secret << ": the run observes cert-manager only, without probes\n";
@@ -285,7 +317,7 @@ int runRun(const CliContext& cli, const RunFlags& f) {
                                     .string();
   if (cli.clientLog != nullptr) {
     cli.clientLog->logTo(clientLog);
-    options->logFiles["certchaos-client"] = clientLog;
+    options->logSources["certchaos-client"] = scenario::FileLogSource{clientLog};
   }
   struct ClientLogCleanup {
     const CliContext& cli;
@@ -333,6 +365,20 @@ void addRunFlags(CLI::App* cmd, RunFlags& f) {
                 "first (issuer healthy, renew, wait) instead of refusing to start");
   cmd->add_flag("--at-renewal-time", f.atRenewalTime,
                 "force the renewal when the Certificate's renewal time comes, not at once");
+  const std::string logForms =
+      ": NS/SELECTOR[@CONTAINER] to read its pods' logs through pods/log, file:PATH, or none "
+      "(default: the local plane's log file, else ";
+  cmd->add_option("--issuer-logs", f.issuerLogs,
+                  "where the issuer's log is" + logForms +
+                      "certchaos-system/app.kubernetes.io/name=certchaos-issuer)");
+  cmd->add_option("--cert-manager-logs", f.certManagerLogs,
+                  "where cert-manager's log is" + logForms +
+                      "cert-manager/app.kubernetes.io/name=cert-manager,"
+                      "app.kubernetes.io/component=controller)");
+  cmd->add_option("--app-logs", f.appLogs,
+                  "where the probed app's log is" + logForms +
+                      "the demo app's pods in the Certificate's namespace, "
+                      "app.kubernetes.io/name=demo-app,app.kubernetes.io/part-of=certchaos)");
   cmd->add_option("--max-requests", f.maxRequests,
                   "circuit breaker: stop after this many CertificateRequests")
       ->capture_default_str()
@@ -466,6 +512,8 @@ void addRunCommands(CLI::App& app, CliContext& cli) {
               "--timeout 15m\n"
               "  certchaos run fail-transient --set attempts=2 --seed 7 --keep\n"
               "  certchaos run 3 --check probes-valid=1 --check max-requests=4\n"
+              "  certchaos run 3 --issuer-logs tools/app.kubernetes.io/name=my-issuer@issuer "
+              "--app-logs none\n"
               "Exit codes: see the README ('CLI'); 1 also when the run could not start.\n");
   run->callback([&cli, rf] { cli.action = [&cli, rf] { return runRun(cli, *rf); }; });
 

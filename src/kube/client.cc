@@ -212,6 +212,30 @@ Result<Object> Client::get(const ResourceRef& resource, const std::string& ns,
   return executeForObject(call, stop);
 }
 
+Result<std::string> Client::podLog(const std::string& ns, const std::string& pod,
+                                   const PodLogOptions& options, std::stop_token stop) {
+  Call call;
+  call.path = objectPath(resources::kPod, ns, pod, "log");
+  call.what = {"get", "pods/log", objectName(ns, pod)};
+  call.query.add(params::kContainer, options.container)
+      .addBool(params::kTimestamps, options.timestamps)
+      .addBool(params::kPrevious, options.previous)
+      .add(params::kSinceTime, options.sinceTime);
+  std::string text;
+  const std::size_t keep = options.maxBytes;
+  const BodyCallback onBody = [&text, keep](std::string_view chunk) {
+    text.append(chunk);
+    // Trim only once twice the bound has arrived, so that trimming stays linear overall.
+    if (text.size() > 2 * keep) text.erase(0, text.size() - keep);
+    return true;
+  };
+  call.onBody = &onBody;
+  auto response = execute(call, stop);
+  if (!response.ok()) return response.error();
+  if (text.size() > keep) text.erase(0, text.size() - keep);
+  return text;
+}
+
 Result<ObjectList> Client::list(const ResourceRef& resource, const std::string& ns,
                                 const ListOptions& options, std::stop_token stop) {
   Call call;

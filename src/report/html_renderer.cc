@@ -420,11 +420,12 @@ class HtmlRenderer final : public ReportRenderer {
     add("</section>");
 
     add("<section id=\"artifacts\"><h2>Artifacts</h2>");
-    if (r.artifacts.logs.empty()) {
+    const auto logs = logLines(r);
+    if (logs.empty()) {
       add("<p class=\"muted\">No logs collected.</p>");
     } else {
       add("<ul>");
-      for (const auto& path : r.artifacts.logs) add("<li class=\"mono\">" + h(path) + "</li>");
+      for (const auto& line : logs) add("<li class=\"mono\">" + h(line) + "</li>");
       add("</ul>");
     }
     add("</section>");

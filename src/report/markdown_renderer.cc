@@ -235,8 +235,9 @@ class MarkdownRenderer final : public ReportRenderer {
     add("");
     add("## Artifacts");
     add("");
-    if (r.artifacts.logs.empty()) add("No logs collected.");
-    for (const auto& path : r.artifacts.logs) add("- " + md(path));
+    const auto logs = logLines(r);
+    if (logs.empty()) add("No logs collected.");
+    for (const auto& line : logs) add("- " + md(line));
     return o;
   }
 };

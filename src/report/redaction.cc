@@ -333,6 +333,8 @@ void Redactor::redact(Report& r) const {
   for (auto& link : r.chain) clean(link.message);
   if (r.prediction) clean(r.prediction->text);
   if (r.run.certManagerBackoff) clean(r.run.certManagerBackoff->note);
+  // An API error quoted in full (a 403's message) is free text too.
+  for (auto& log : r.artifacts.logSources) clean(log.error);
 }
 
 }  // namespace certchaos::report

@@ -403,4 +403,19 @@ std::vector<SequenceMessage> buildSequence(const Report& r) {
   return out;
 }
 
+std::vector<std::string> logLines(const Report& r) {
+  if (r.artifacts.logSources.empty()) return r.artifacts.logs;
+  std::vector<std::string> lines;
+  for (const auto& log : r.artifacts.logSources) {
+    std::string line = log.component + ": " + log.describe();
+    if (!log.error.empty()) {
+      line += " could not be read: " + log.error;
+    } else if (!log.path.empty()) {
+      line += " → " + log.path;
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
 }  // namespace certchaos::report::detail

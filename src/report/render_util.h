@@ -52,6 +52,10 @@ std::vector<Fact> runFacts(const Report& r);
 // Time to failure, Time to recovery, CertificateRequests, Circuit breaker.
 std::vector<Fact> outcomeFacts(const Report& r);
 
+// One line per collected log, saying where it came from: "issuer: file /x.log → logs/issuer.log",
+// "app: pods/log demo/app-1/app could not be read: ..."; a report without sources lists its paths.
+std::vector<std::string> logLines(const Report& r);
+
 struct CertificateRow {
   std::string label;  // "Serial", "Not after"...
   std::optional<std::string> before;

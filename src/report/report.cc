@@ -68,6 +68,10 @@ constexpr std::array<std::pair<CheckOrigin, std::string_view>, 3> kCheckOriginNa
 
 }  // namespace
 
+std::string CollectedLog::describe() const {
+  return origin + " " + from + (previous ? " (previous)" : "");
+}
+
 std::string_view toString(VerdictResult v) { return nameOf(v, kVerdictNames); }
 std::string_view toString(Source s) { return nameOf(s, kSourceNames); }
 std::string_view toString(EvidenceSource s) { return nameOf(s, kEvidenceNames); }

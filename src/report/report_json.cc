@@ -452,6 +452,17 @@ nlohmann::json toJson(const Report& r) {
            {"certificateRequestCount", r.certificateRequestCount},
            {"circuitBreakerTripped", r.circuitBreakerTripped},
            {"artifacts", {{"logs", r.artifacts.logs}}}};
+  if (!r.artifacts.logSources.empty()) {
+    json sources = json::array();
+    for (const auto& l : r.artifacts.logSources) {
+      json s{{"component", l.component}, {"origin", l.origin}, {"from", l.from}};
+      if (l.previous) s["previous"] = true;
+      if (!l.path.empty()) s["path"] = l.path;
+      if (!l.error.empty()) s["error"] = l.error;
+      sources.push_back(std::move(s));
+    }
+    out["artifacts"]["logSources"] = std::move(sources);
+  }
   if (r.timeToFailure) out["timeToFailure"] = durationText(*r.timeToFailure);
   if (r.timeToRecovery) out["timeToRecovery"] = durationText(*r.timeToRecovery);
   if (r.prediction) {
@@ -544,6 +555,23 @@ Result<Report> fromJson(const nlohmann::json& j) {
         ObjectReader a(problems, o.get("artifacts", Need::kRequired), o.pathOf("artifacts"));
         if (a.valid()) {
           a.stringArray("logs", r.artifacts.logs);
+          a.array("logSources", Need::kOptional, [&](const json& e, const std::string& path) {
+            ObjectReader l(problems, &e, path);
+            if (!l.valid()) return;
+            CollectedLog log;
+            l.string("component", log.component, Need::kRequired, true);
+            if (l.string("origin", log.origin, Need::kRequired) && log.origin != kLogFromFile &&
+                log.origin != kLogFromPods) {
+              problems.add(l.pathOf("origin"),
+                           R"(expected "file" or "pods/log", found ")" + log.origin + "\"");
+            }
+            l.string("from", log.from, Need::kRequired, true);
+            if (l.get("previous", Need::kOptional) != nullptr) l.boolean("previous", log.previous);
+            l.string("path", log.path, Need::kOptional);
+            l.string("error", log.error, Need::kOptional);
+            l.finish();
+            r.artifacts.logSources.push_back(std::move(log));
+          });
           a.finish();
         }
       }

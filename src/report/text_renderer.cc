@@ -193,8 +193,9 @@ class TextRenderer final : public ReportRenderer {
     }
 
     w.heading("Artifacts");
-    if (r.artifacts.logs.empty()) w.line("  no logs collected");
-    for (const auto& path : r.artifacts.logs) w.line("  " + printable(path));
+    const auto logs = logLines(r);
+    if (logs.empty()) w.line("  no logs collected");
+    for (const auto& line : logs) w.line("  " + printable(line));
     return w.take();
   }
 

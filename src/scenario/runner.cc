@@ -251,20 +251,6 @@ Result<json> waitIssuerReady(const std::shared_ptr<kube::Client>& client, const 
   return ready;
 }
 
-// Copies a log file into the run's directory, secrets removed.
-std::string collectLog(const std::string& source, const std::string& path, const std::string& dir,
-                       const report::Redactor& redactor) {
-  std::ifstream in(path);
-  if (!in) return "";
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  constexpr std::size_t kMaxLog = 8 << 20;  // keep the last 8 MiB
-  if (text.size() > kMaxLog) text = text.substr(text.size() - kMaxLog);
-  fs::create_directories(dir + "/logs");
-  std::string out = dir + "/logs/" + source + ".log";
-  std::ofstream(out) << redactor.redact(text);
-  return out;
-}
-
 std::vector<report::ChainLink> buildChain(const std::vector<report::TimelineEntry>& timeline,
                                           const std::string& renewedSerial) {
   struct StepKind {
@@ -1748,9 +1734,13 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                    certObject);
     }
   }
-  for (const auto& [source, path] : o.logFiles) {
-    auto out = collectLog(source, path, result.dir, redactor);
-    if (!out.empty()) r.artifacts.logs.push_back(out);
+  // Not under `abort`: an aborted run needs its logs most (each read has its own timeout).
+  for (const auto& [component, source] : o.logSources) {
+    for (auto& log :
+         collectLogs(client.get(), component, source, startedAt, result.dir, redactor)) {
+      if (!log.path.empty()) r.artifacts.logs.push_back(log.path);
+      r.artifacts.logSources.push_back(std::move(log));
+    }
   }
 
   std::lock_guard lock(st.mu);

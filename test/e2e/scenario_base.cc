@@ -85,9 +85,11 @@ scenario::RunOptions runOptions(const BaseDeployment& s, const std::string& scen
   o.probeInterval = std::chrono::milliseconds(250);
   o.atRenewalTime = true;
   o.runsDir = runsDir;
-  o.logFiles = {{"issuer", plane.stateDir() + "/logs/certchaos-issuer.log"},
-                {"cert-manager", plane.stateDir() + "/logs/cm-controller.log"},
-                {"application", plane.stateDir() + "/logs/demo-app-" + s.ns + ".log"}};
+  o.logSources = {
+      {"issuer", scenario::FileLogSource{plane.stateDir() + "/logs/certchaos-issuer.log"}},
+      {"cert-manager", scenario::FileLogSource{plane.stateDir() + "/logs/cm-controller.log"}},
+      {"application",
+       scenario::FileLogSource{plane.stateDir() + "/logs/demo-app-" + s.ns + ".log"}}};
   return o;
 }
 

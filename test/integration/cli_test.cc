@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -432,6 +433,13 @@ TEST_F(CliTest, FlagValuesAreCheckedBeforeAnythingIsSent) {
            {{"-n", ns, "run", "rate-limit", "--set", "limit=0"},
             2,
             {"limit: expected a positive integer, found \"0\""}},
+           {{"-n", ns, "run", "3", "--issuer-logs", "/var/log/issuer.log"},
+            2,
+            {"--issuer-logs: expected NS/SELECTOR[@CONTAINER]", "found '/var/log/issuer.log'",
+             "for a file write file:/var/log/issuer.log"}},
+           {{"-n", ns, "run", "3", "--app-logs", "demo/app=x@Web"},
+            2,
+            {"--app-logs: expected", "the container 'Web' is not a container name"}},
            {{"-n", ns, "deploy", "issuer", "x", "--dry-run=maybe"}, 2, {"found 'maybe'"}},
            {{"-n", ns, "deploy", "issuer", "x", "-o", "xml"}, 2, {"expected yaml or json"}},
        }) {
@@ -676,9 +684,10 @@ TEST_F(CliTest, RunRefusesAnAmbiguousAppAndRecordsItsCheckOverrides) {
   }
   EXPECT_TRUE(std::filesystem::is_empty(runs.path())) << "refused before anything ran";
 
+  // cert-manager's log asked of pods that do not exist: the report says so, the run goes on.
   auto run = cli({"--runs-dir", runs.path(), "-n", ns, "run", "13", "--app", urlA, "--time-scale",
                   "60", "--timeout", "3m", "--check", "clients-reject=has expired", "--check",
-                  "max-requests=2"});
+                  "max-requests=2", "--cert-manager-logs", ns + "/app.kubernetes.io/name=absent"});
   EXPECT_EQ(run.exitCode, 0) << run.output;
   std::string dir;
   for (const auto& entry : std::filesystem::directory_iterator(runs.path())) dir = entry.path();
@@ -709,6 +718,28 @@ TEST_F(CliTest, RunRefusesAnAmbiguousAppAndRecordsItsCheckOverrides) {
   EXPECT_NE(text.find("limit = 2 (added by --check for this run)"), std::string::npos) << text;
   EXPECT_TRUE(std::filesystem::exists(dir + "/logs/certchaos-client.log"))
       << "the run keeps its client log";
+  // The local processes' logs come from their files; the report says so for each.
+  std::map<std::string, report::CollectedLog> logs;
+  for (const auto& l : parsed->artifacts.logSources) logs[l.component] = l;
+  for (const char* component : {"issuer", "app"}) {
+    ASSERT_TRUE(logs.contains(component)) << component << "\n" << text;
+    EXPECT_EQ(logs[component].origin, "file") << component;
+    EXPECT_EQ(logs[component].error, "") << component;
+    EXPECT_TRUE(std::filesystem::exists(logs[component].path)) << logs[component].path;
+    EXPECT_NE(text.find(std::string(component) + ": file " + logs[component].from + " → " +
+                        logs[component].path),
+              std::string::npos)
+        << text;
+  }
+  EXPECT_EQ(logs["issuer"].from, plane().stateDir() + "/logs/certchaos-issuer.log");
+  ASSERT_TRUE(logs.contains("cert-manager")) << text;
+  EXPECT_EQ(logs["cert-manager"].origin, "pods/log");
+  EXPECT_EQ(logs["cert-manager"].path, "");
+  const std::string unread = "cert-manager: pods/log " + ns +
+                             " -l app.kubernetes.io/name=absent could not be read: no pod in "
+                             "namespace " +
+                             ns + " matches the selector app.kubernetes.io/name=absent";
+  EXPECT_NE(text.find(unread), std::string::npos) << text;
 }
 
 report::Report sampleReport(const std::string& id, int number, const std::string& name,

@@ -47,6 +47,10 @@ bool finished(const std::string& phase);
 // what to fix; nothing here talks to the cluster.
 Result<scenario::RunOptions> runOptionsFor(const nlohmann::json& run);
 
+// spec.logs: where the run reads the issuer's, cert-manager's and the app's logs, as
+// `certchaos run --issuer-logs` takes them (components it does not name: the defaults).
+Result<scenario::LogOverrides> logOverridesFor(const nlohmann::json& run);
+
 // The ConfigMap that keeps a run's report: "<run>-report", shortened to fit a name.
 std::string reportConfigMapName(const std::string& runName);
 

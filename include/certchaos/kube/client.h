@@ -2,6 +2,7 @@
 // retries, timeouts, rate limiting and typed errors. Thread-safe; share one per process.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -58,6 +59,15 @@ struct DeleteOptions {
   std::string preconditionResourceVersion{};
 };
 
+// GET /api/v1/namespaces/{ns}/pods/{name}/log (kubectl logs).
+struct PodLogOptions {
+  std::string container{};         // required by the server when the pod has several containers
+  bool timestamps = false;         // an RFC 3339 time before each line
+  bool previous = false;           // the container's previous instance (the one that crashed)
+  std::string sinceTime{};         // RFC 3339: only lines written from then on
+  std::size_t maxBytes = 8 << 20;  // keep the last maxBytes of the log
+};
+
 enum class PatchType { kMerge, kJsonPatch, kStrategicMerge };
 
 struct PatchOptions {
@@ -104,6 +114,11 @@ class Client {
   Result<ObjectList> listAll(const ResourceRef& resource, const std::string& ns,
                              ListOptions options = {}, std::stop_token stop = {},
                              const std::function<void(Object&)>& transformItem = {});
+
+  // A container's log as text. Streamed and trimmed as it arrives, so that a log larger than
+  // options.maxBytes is never held whole; what is kept is its end.
+  Result<std::string> podLog(const std::string& ns, const std::string& pod,
+                             const PodLogOptions& options, std::stop_token stop = {});
 
   // The namespace comes from object.metadata.namespace, else the default namespace.
   Result<Object> create(const ResourceRef& resource, const Object& object,

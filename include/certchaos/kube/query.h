@@ -28,6 +28,10 @@ inline constexpr std::string_view kForce = "force";
 inline constexpr std::string_view kDryRun = "dryRun";
 inline constexpr std::string_view kPropagationPolicy = "propagationPolicy";
 inline constexpr std::string_view kGracePeriodSeconds = "gracePeriodSeconds";
+inline constexpr std::string_view kContainer = "container";
+inline constexpr std::string_view kTimestamps = "timestamps";
+inline constexpr std::string_view kPrevious = "previous";
+inline constexpr std::string_view kSinceTime = "sinceTime";
 }  // namespace params
 
 class Query {

@@ -196,8 +196,29 @@ struct Prediction {
   friend bool operator==(const Prediction&, const Prediction&) = default;
 };
 
+// Where one collected log came from, and where its redacted copy is (or why it could not be read).
+struct CollectedLog {
+  std::string component{};  // "issuer", "cert-manager", "app"...
+  std::string origin{};     // kLogFromFile or kLogFromPods
+  // origin file: the file's path; pods/log: namespace/pod[/container], or for a failure before
+  // any pod was found, the namespace and selector ("cert-manager -l app=x").
+  std::string from{};
+  bool previous = false;  // the container's instance before its last restart
+  std::string path{};     // the collected, redacted copy; empty when it could not be read
+  std::string error{};    // why it could not be read; empty when it was
+
+  // "file /var/log/issuer.log", "pods/log ns/pod/container (previous)".
+  std::string describe() const;
+
+  friend bool operator==(const CollectedLog&, const CollectedLog&) = default;
+};
+inline constexpr std::string_view kLogFromFile = "file";
+inline constexpr std::string_view kLogFromPods = "pods/log";
+
 struct Artifacts {
   std::vector<std::string> logs;  // paths of the collected (redacted) logs
+  // One entry per log the run tried to collect (reports before them have none).
+  std::vector<CollectedLog> logSources;
 
   friend bool operator==(const Artifacts&, const Artifacts&) = default;
 };

@@ -19,6 +19,7 @@
 #include "certchaos/kube/client.h"
 #include "certchaos/report/report.h"
 #include "certchaos/scenario/checks.h"
+#include "certchaos/scenario/log_source.h"
 
 namespace certchaos::scenario {
 
@@ -56,8 +57,9 @@ struct RunOptions {
   // once: the story of DESIGN.md §2, where the fault meets a renewal with the certificate's
   // renewBefore left. With time compression that wait is short.
   bool atRenewalTime = false;
-  std::string runsDir;                          // reports go to runsDir/<run id>/
-  std::map<std::string, std::string> logFiles;  // source ("issuer", "cert-manager", "app") → path
+  std::string runsDir;  // reports go to runsDir/<run id>/
+  // Component ("issuer", "cert-manager", "app") → where its log is read at the end of the run.
+  std::map<std::string, LogSource> logSources;
   std::string cluster = "local";
   // cert-manager's failure back-off during the run, as the caller arranged it (the CLI scales it
   // on the local plane); absent: reported as not scaled.

@@ -78,6 +78,10 @@ TEST(ChaosRunSpecTest, RefusesWhatTheCrdCannotCheckNamingTheField) {
            {{{"scenario", "30"}}, "spec.scenario: expected a scenario that can run"},
            {{{"scenario", "sleep"}, {"parameters", {{"count", "2"}}}}, "spec.parameters: "},
            {{{"scenario", "sleep"}, {"checks", {"no-such-check"}}}, "spec.checks: "},
+           {{{"scenario", "sleep"}, {"logs", {{"app", "/var/log/app.log"}}}},
+            "spec.logs.app: expected NS/SELECTOR[@CONTAINER]"},
+           {{{"scenario", "sleep"}, {"logs", {{"certManager", 3}}}},
+            "spec.logs.certManager: expected a string, found 3"},
        }) {
     json spec = base;
     spec.update(c.extra);
@@ -86,6 +90,24 @@ TEST(ChaosRunSpecTest, RefusesWhatTheCrdCannotCheckNamingTheField) {
     EXPECT_EQ(o.error().code, "BadSpec");
     EXPECT_NE(o.error().message.find(c.expected), std::string::npos) << o.error().message;
   }
+}
+
+// spec.logs takes what `certchaos run --issuer-logs` takes; components it leaves out are absent,
+// so that the controller picks their defaults.
+TEST(ChaosRunSpecTest, LogsAreTheUsersLogSources) {
+  auto overrides = logOverridesFor(
+      run({{"scenario", "3"},
+           {"issuer", {{"name", "chaos"}}},
+           {"certificate", {{"name", "app"}}},
+           {"logs", {{"issuer", "tools/app=my-issuer@issuer"}, {"certManager", "none"}}}}));
+  ASSERT_TRUE(overrides) << overrides.error().message;
+  ASSERT_EQ(overrides->size(), 2U);
+  const auto& issuer = std::get<scenario::PodLogSource>(*overrides->at("issuer"));
+  EXPECT_EQ(issuer.ns, "tools");
+  EXPECT_EQ(issuer.selector, "app=my-issuer");
+  EXPECT_EQ(issuer.container, "issuer");
+  EXPECT_FALSE(overrides->at("cert-manager").has_value());
+  EXPECT_FALSE(overrides->contains("app"));
 }
 
 TEST(ChaosRunSpecTest, ReportConfigMapNamesFitAnObjectName) {

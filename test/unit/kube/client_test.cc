@@ -67,6 +67,57 @@ TEST(Client, CrudOnAConfigMap) {
   EXPECT_TRUE(isNotFound(client.remove(resources::kConfigMap, "ns1", "cm").error()));
 }
 
+// pods/log: plain text, not JSON; the query kubectl logs sends; a log larger than maxBytes keeps
+// its end (streamed in chunks, never held whole); errors typed like any other reply.
+TEST(Client, PodLogReadsTextKeepsItsEndAndTypesErrors) {
+  FakeApiServer server;
+  std::string sent;
+  for (int i = 0; i < 5000; ++i) sent += "line " + std::to_string(i) + "\n";
+  server.addHandler([&](const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/api/v1/namespaces/ns1/pods/gone/log") {
+      res.status = 404;
+      res.set_content(FakeApiServer::statusBody(404, "NotFound", "pods \"gone\" not found"),
+                      "application/json");
+      return true;
+    }
+    if (req.path != "/api/v1/namespaces/ns1/pods/p1/log") return false;
+    res.set_chunked_content_provider(
+        "text/plain", [&](std::size_t offset, httplib::DataSink& sink) {
+          // In pieces of 1000 bytes, as a kubelet streams it.
+          if (offset < sent.size()) {
+            sink.write(sent.data() + offset, std::min<std::size_t>(1000, sent.size() - offset));
+          } else {
+            sink.done();
+          }
+          return true;
+        });
+    return true;
+  });
+  Client client(fakeConfig(server));
+  auto whole = client.podLog("ns1", "p1",
+                             {.container = "c",
+                              .timestamps = true,
+                              .previous = true,
+                              .sinceTime = "2026-12-03T10:00:00Z"});
+  ASSERT_TRUE(whole.ok()) << whole.error().message;
+  EXPECT_EQ(*whole, sent);
+  const auto request = server.requests().back();
+  EXPECT_EQ(request.param("container"), "c");
+  EXPECT_EQ(request.param("timestamps"), "true");
+  EXPECT_EQ(request.param("previous"), "true");
+  EXPECT_EQ(request.param("sinceTime"), "2026-12-03T10:00:00Z");
+
+  auto tail = client.podLog("ns1", "p1", {.maxBytes = 100});
+  ASSERT_TRUE(tail.ok()) << tail.error().message;
+  EXPECT_EQ(*tail, sent.substr(sent.size() - 100));
+  EXPECT_EQ(server.requests().back().param("previous"), "") << "sent only when asked";
+
+  auto gone = client.podLog("ns1", "gone", {});
+  ASSERT_FALSE(gone.ok());
+  EXPECT_TRUE(isNotFound(gone.error()));
+  EXPECT_THAT(gone.error().message, HasSubstr("pods/log"));
+}
+
 TEST(Client, AlreadyExistsIsTyped) {
   FakeApiServer server;
   Client client(fakeConfig(server));
