@@ -284,15 +284,44 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
       ready->value("message", "").rfind(kHoldMarker, 0) == 0) {
     ctx.holdStartedAt = holdStart(*ready);
   }
+  // Deciding and reserving the issuance are one step: workers sign in parallel, and a rate
+  // limit that counted only finished issuances let every request decided before the first one
+  // was stored through (three in flight under a limit of three passed five of six).
+  std::unique_lock decideLock(decideMu_);
   {
     std::lock_guard lock(mu_);
     ctx.attempt = 1 + failures_[attemptKey(request)];
     for (const auto& i : issuances_[issuer.key]) {
       if (i.generation == issuer.generation) ctx.recentIssuances.push_back(i.at);
     }
+    for (const auto& [otherUid, i] : signing_[issuer.key]) {
+      if (otherUid != uid && i.generation == issuer.generation) ctx.recentIssuances.push_back(i.at);
+    }
   }
 
   const chaos::Decision decision = issuer.engine->decide(ctx);
+  // Until this request is stored as issued (the reservation becomes an issuance) or gives up,
+  // it counts as issued for the others being decided.
+  struct Reservation {
+    RequestReconciler* self = nullptr;
+    std::string key, uid;
+    ~Reservation() {
+      if (self == nullptr) return;
+      std::lock_guard lock(self->mu_);
+      auto it = self->signing_.find(key);
+      if (it == self->signing_.end()) return;
+      it->second.erase(uid);
+      if (it->second.empty()) self->signing_.erase(it);
+    }
+  } reservation;
+  if (decision.action == chaos::Action::kSign) {
+    std::lock_guard lock(mu_);
+    signing_[issuer.key][uid] = Issuance{now, issuer.generation};
+    reservation.self = this;
+    reservation.key = issuer.key;
+    reservation.uid = uid;
+  }
+  decideLock.unlock();
   if (ctx.holdStartedAt) {
     // The hold started earlier, maybe in a previous process: the faults that led to it
     // (admission, approval, hold) had their Events then.

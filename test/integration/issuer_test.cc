@@ -1543,5 +1543,78 @@ TEST_F(IssuerTest, TheCertificateForAReplacedRequestNeverLandsOnItsSuccessor) {
   EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(leaf->get()), keyB->get()), 1);
 }
 
+// Workers sign in parallel: a request decided while another is being signed counts that one
+// against the rate limit. (Counted only once stored, three in flight under a limit of three let
+// five of six through in the renewal storm.) The second request is decided inside the first's
+// signing, between its decision and its status write: the backdated fault's log line.
+TEST_F(IssuerTest, ARateLimitCountsTheRequestsBeingSigned) {
+  const std::string ns = newNamespace("rate-race", /*optedIn=*/true);
+  createIssuer(ns, "chaos",
+               {{"faults",
+                 {{{"type", "rate-limit"}, {"parameters", {{"limit", "1"}, {"window", "1h"}}}},
+                  {{"type", "backdated"}}}}});
+  auto issuerObject = admin()->get(api::kChaosIssuer, ns, "chaos");
+  ASSERT_TRUE(issuerObject);
+
+  LineHook hook;
+  std::ostream logOut(&hook);
+  obs::Logger log("rate-race-test", &logOut);
+  obs::Registry metricsRegistry;
+  issuer::IssuerMetrics metrics(metricsRegistry);
+  kube::EventRecorder events(admin(), {"certchaos-issuer", ""});
+  issuer::Runtime rt{admin(), events, realClock(), metrics, log};
+  issuer::IssuerRegistry issuers;
+  issuer::IssuerReconciler issuerReconciler(rt, issuers, "certchaos-system");
+  ASSERT_TRUE(issuerReconciler.reconcile(*issuerObject));
+  issuer::RequestReconciler reconciler(rt, issuers, [](const std::string&) { return true; });
+
+  const pid_t pid = issuerPid();
+  ASSERT_NE(pid, 0);
+  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { kill(pid, SIGCONT); }
+  } resume{pid};
+
+  createRequest(ns, "first", issuerRef("chaos"), csrBase64(kHost));
+  createRequest(ns, "second", issuerRef("chaos"), csrBase64(kHost));
+  auto approved = [](const json& cr) { return hasCondition(cr, "Approved", "True"); };
+  auto first = requests().waitFor(ns, "first", approved, seconds(30));
+  auto second = requests().waitFor(ns, "second", approved, seconds(30));
+  ASSERT_TRUE(first && second);
+
+  // The second is reconciled on a thread of its own (the logger is busy with the first's line
+  // while the hook runs); the hook returns once it has decided: its fault counted, rate-limit if
+  // refused, backdated a second time if signed.
+  bool decidedInside = false;
+  std::thread secondWorker;
+  hook.onLine = [&](const std::string& line) {
+    if (decidedInside || line.find("fault injected") == std::string::npos ||
+        line.find("backdated") == std::string::npos) {
+      return;
+    }
+    decidedInside = true;
+    secondWorker = std::thread([&] { EXPECT_TRUE(reconciler.reconcile(*second)); });
+    const auto deadline = SteadyClock::now() + seconds(30);
+    while (metrics.faults.value({{"fault", "rate-limit"}}) < 1 &&
+           metrics.faults.value({{"fault", "backdated"}}) < 2 && SteadyClock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  };
+  EXPECT_TRUE(reconciler.reconcile(*first));
+  if (secondWorker.joinable()) secondWorker.join();
+  ASSERT_TRUE(decidedInside) << "the first request was signed without its backdated fault";
+
+  auto storedFirst = admin()->get(api::kCertificateRequest, ns, "first");
+  auto storedSecond = admin()->get(api::kCertificateRequest, ns, "second");
+  ASSERT_TRUE(storedFirst && storedSecond);
+  EXPECT_TRUE(crIssued(*storedFirst)) << storedFirst->dump(2);
+  EXPECT_EQ(readyReason(*storedSecond), "Failed") << storedSecond->dump(2);
+  EXPECT_NE(conditionField(*storedSecond, "Ready", "message").find("too many certificates (1)"),
+            std::string::npos)
+      << storedSecond->dump(2);
+  EXPECT_FALSE((*storedSecond).value("status", json::object()).contains("certificate"));
+}
+
 }  // namespace
 }  // namespace certchaos::testing

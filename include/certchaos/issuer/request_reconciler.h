@@ -96,6 +96,10 @@ class RequestReconciler {
     std::int64_t generation = 0;
   };
   std::map<std::string, std::deque<Issuance>> issuances_;
+  // Per issuer key: the requests decided to be signed and not yet stored (by UID); a rate
+  // limit counts them as issued. `decideMu_` makes deciding and reserving one step.
+  std::map<std::string, std::map<std::string, Issuance>> signing_;
+  std::mutex decideMu_;
   std::map<std::string, std::set<std::string>> reported_;  // per UID: fault types with an Event
   std::map<std::string, SystemTime> retryAt_;              // per UID: a Pending failure's retry
   // Per UID not yet finished: when a watch event first showed it approved (steady clock: the
