@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -199,6 +200,24 @@ TEST(NodePlane, SeedScenarioRunsWithEverythingInPodsAndDownLeavesNothing) {
   EXPECT_LT(expired, recovered) << "expiry before recovery";
   // The app was probed at its pod's address.
   EXPECT_NE(report.dump().find("https://10.244."), std::string::npos);
+  // The issuer's, cert-manager's and the app's logs came through pods/log, each read.
+  std::map<std::string, json> logs;
+  for (const auto& source : report["artifacts"].value("logSources", json::array())) {
+    logs[source.value("component", "")] = source;
+  }
+  for (const char* component : {"issuer", "cert-manager", "app"}) {
+    ASSERT_EQ(logs.count(component), 1u) << component << ": " << report["artifacts"].dump();
+    const json& source = logs[component];
+    EXPECT_EQ(source.value("origin", ""), "pods/log") << source.dump();
+    EXPECT_FALSE(source.contains("error")) << source.dump();
+    EXPECT_FALSE(source.value("path", "").empty()) << source.dump();
+  }
+  EXPECT_EQ(logs["issuer"].value("from", "").rfind("certchaos-system/certchaos-issuer-", 0), 0u)
+      << logs["issuer"].dump();
+  EXPECT_EQ(logs["cert-manager"].value("from", "").rfind("cert-manager/", 0), 0u)
+      << logs["cert-manager"].dump();
+  EXPECT_EQ(logs["app"].value("from", "").rfind("certchaos-demo/demo-app-", 0), 0u)
+      << logs["app"].dump();
 
   // The issuer pod never restarted.
   pods = kubectlJson(state, {"get", "pods", "-n", "certchaos-system", "-l",
