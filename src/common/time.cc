@@ -1,5 +1,6 @@
 #include "certchaos/common/time.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 
@@ -12,6 +13,15 @@ Error invalid(std::string_view text, std::string_view why) {
                                    "; expected e.g. \"2024-05-01T12:00:00Z\" or "
                                    "\"2024-05-01T14:00:00.5+02:00\"");
 }
+
+// SystemTime counts nanoseconds in 64 bits: years 1678 to 2262 (found by fuzzing, the
+// conversion overflowed), in whole seconds.
+constexpr auto kMaxSeconds =
+    std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::duration::max()) -
+    std::chrono::seconds(1);
+// From a whole day on: formatRfc3339 floors to the day, which must be representable too.
+constexpr auto kMinSeconds = std::chrono::duration_cast<std::chrono::seconds>(
+    std::chrono::ceil<std::chrono::days>(std::chrono::system_clock::duration::min()));
 
 // Reads exactly n digits at pos; returns -1 if they are not all digits.
 int digits(std::string_view s, std::size_t pos, std::size_t n) {
@@ -82,17 +92,17 @@ Result<SystemTime> parseRfc3339(std::string_view s) {
 
   auto local = sys_days(ymd) + hours(hour) + minutes(minute) + seconds(second);
   auto utc = local - minutes(offsetMinutes);  // in seconds: no overflow for years 0..9999
-  // SystemTime counts nanoseconds in 64 bits: years 1678 to 2262 (found by fuzzing, the
-  // conversion overflowed).
-  constexpr auto kMax = duration_cast<seconds>(system_clock::duration::max()) - seconds(1);
-  // From a whole day on: formatRfc3339 floors to the day, which must be representable too.
-  constexpr auto kMin = duration_cast<seconds>(ceil<days>(system_clock::duration::min()));
-  if (utc.time_since_epoch() > kMax || utc.time_since_epoch() < kMin) {
+  if (utc.time_since_epoch() > kMaxSeconds || utc.time_since_epoch() < kMinSeconds) {
     Error error = invalid(s, "the time is outside the years 1678 to 2262 that can be represented");
     error.code = "OutOfRange";  // well-formed: a caller may read it as "never" (an expiry)
     return error;
   }
   return time_point_cast<system_clock::duration>(utc + nanoseconds(nanos));
+}
+
+SystemTime fromUnixSecondsSaturated(std::int64_t seconds) {
+  const std::chrono::seconds s{seconds};
+  return SystemTime(std::clamp(s, kMinSeconds, kMaxSeconds));
 }
 
 std::string formatRfc3339(SystemTime t, TimePrecision precision) {

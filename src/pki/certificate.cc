@@ -15,17 +15,6 @@
 namespace certchaos::pki {
 namespace {
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-
-SystemTime fromAsn1(const ASN1_TIME* t) {
-  struct tm tm {};
-  ASN1_TIME_to_tm(t, &tm);
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
 std::string x509NameCommonName(X509_NAME* name) {
   int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
   if (idx < 0) return "";
@@ -158,7 +147,7 @@ Certificate& Certificate::operator=(const Certificate& other) {
 }
 
 Result<Certificate> Certificate::fromPem(std::string_view pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  detail::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
   if (cert == nullptr) {
     return makeError(
@@ -169,7 +158,7 @@ Result<Certificate> Certificate::fromPem(std::string_view pem) {
 }
 
 Result<std::vector<Certificate>> Certificate::chainFromPem(std::string_view pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  detail::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   std::vector<Certificate> chain;
   while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
     chain.emplace_back(X509Ptr(cert));
@@ -182,7 +171,7 @@ Result<std::vector<Certificate>> Certificate::chainFromPem(std::string_view pem)
 }
 
 std::string Certificate::toPem() const {
-  BioPtr bio(BIO_new(BIO_s_mem()));
+  detail::BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509(bio.get(), cert_.get());
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
@@ -204,8 +193,12 @@ std::string Certificate::subjectCommonName() const {
 std::string Certificate::issuerCommonName() const {
   return x509NameCommonName(X509_get_issuer_name(cert_.get()));
 }
-SystemTime Certificate::notBefore() const { return fromAsn1(X509_get0_notBefore(cert_.get())); }
-SystemTime Certificate::notAfter() const { return fromAsn1(X509_get0_notAfter(cert_.get())); }
+SystemTime Certificate::notBefore() const {
+  return detail::asn1ToTimePoint(X509_get0_notBefore(cert_.get()));
+}
+SystemTime Certificate::notAfter() const {
+  return detail::asn1ToTimePoint(X509_get0_notAfter(cert_.get()));
+}
 bool Certificate::isCA() const { return X509_check_ca(cert_.get()) > 0; }
 
 std::vector<std::string> Certificate::dnsNames() const {

@@ -14,12 +14,6 @@ namespace {
 // A CRL is small; a distribution point serving more is not serving a CRL of ours.
 constexpr std::size_t kMaxCrlBytes = 1 << 20;
 
-SystemTime timeOf(const ASN1_TIME* t) {
-  struct tm tm {};
-  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return SystemTime{};
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
 std::string hexOf(const ASN1_INTEGER* serial) {
   BIGNUM* bn = ASN1_INTEGER_to_BN(serial, nullptr);
   if (bn == nullptr) return "";
@@ -124,7 +118,9 @@ std::string Crl::issuerCommonName() const {
   return "";
 }
 
-SystemTime Crl::thisUpdate() const { return timeOf(X509_CRL_get0_lastUpdate(crl_.get())); }
+SystemTime Crl::thisUpdate() const {
+  return detail::asn1ToTimePoint(X509_CRL_get0_lastUpdate(crl_.get()));
+}
 
 std::vector<RevokedCertificate> Crl::revoked() const {
   std::vector<RevokedCertificate> out;
@@ -132,7 +128,7 @@ std::vector<RevokedCertificate> Crl::revoked() const {
   for (int i = 0; items != nullptr && i < sk_X509_REVOKED_num(items); ++i) {
     const X509_REVOKED* item = sk_X509_REVOKED_value(items, i);
     out.push_back({hexOf(X509_REVOKED_get0_serialNumber(item)),
-                   timeOf(X509_REVOKED_get0_revocationDate(item))});
+                   detail::asn1ToTimePoint(X509_REVOKED_get0_revocationDate(item))});
   }
   return out;
 }

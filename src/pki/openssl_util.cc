@@ -4,7 +4,9 @@
 #include <openssl/err.h>
 
 #include <algorithm>
+#include <ctime>
 
+#include "certchaos/common/time.h"
 #include "certchaos/pki/certificate.h"
 
 namespace certchaos::pki::detail {
@@ -13,6 +15,12 @@ std::string bioToString(BIO* bio) {
   char* data = nullptr;
   long len = BIO_get_mem_data(bio, &data);
   return std::string(data, static_cast<size_t>(len));
+}
+
+std::chrono::system_clock::time_point asn1ToTimePoint(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return {};
+  return fromUnixSecondsSaturated(timegm(&tm));
 }
 
 std::string asn1ToUtf8(const ASN1_STRING* s) {

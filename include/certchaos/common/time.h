@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,12 @@ using SystemTime = std::chrono::system_clock::time_point;
 // A well-formed time outside what SystemTime holds (years 1678 to 2262) is an error with code
 // "OutOfRange".
 Result<SystemTime> parseRfc3339(std::string_view text);
+
+// Seconds since the Unix epoch (e.g. from an X.509 time, which runs to the year 9999) as a
+// SystemTime, saturated to the whole seconds SystemTime holds and formatRfc3339 prints (years
+// 1678 to 2262): a later time is the latest of them, an earlier one the earliest, never a
+// signed overflow.
+SystemTime fromUnixSecondsSaturated(std::int64_t seconds);
 
 enum class TimePrecision {
   kSeconds,       // metav1.Time: "2006-01-02T15:04:05Z"

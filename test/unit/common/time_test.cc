@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace certchaos {
 namespace {
 
@@ -64,6 +66,22 @@ TEST(Rfc3339, RefusesTimesTheClockCannotHold) {
   auto last = parseRfc3339("2262-04-11T23:47:15Z");
   ASSERT_TRUE(last.ok()) << last.error().message;
   EXPECT_EQ(formatRfc3339(*last), "2262-04-11T23:47:15Z");
+}
+
+// X.509 times run to 9999 (found by the crl fuzz target: an overflow as for RFC 3339 above):
+// seconds since the epoch saturate to the same first and last times that parseRfc3339 accepts.
+TEST(UnixSeconds, SaturateToTheYearsTheClockHolds) {
+  EXPECT_EQ(fromUnixSecondsSaturated(0), SystemTime{});
+  EXPECT_EQ(fromUnixSecondsSaturated(1714564800), at(2024, 5, 1, 12, 0, 0));
+  EXPECT_EQ(formatRfc3339(fromUnixSecondsSaturated(9223372035)), "2262-04-11T23:47:15Z");
+  for (std::int64_t later : {std::int64_t{9223372036}, std::int64_t{253402300799},  // 9999-12-31
+                             std::numeric_limits<std::int64_t>::max()}) {
+    EXPECT_EQ(formatRfc3339(fromUnixSecondsSaturated(later)), "2262-04-11T23:47:15Z") << later;
+  }
+  for (std::int64_t earlier : {std::int64_t{-9223372036}, std::int64_t{-62167219200},  // year 0
+                               std::numeric_limits<std::int64_t>::min()}) {
+    EXPECT_EQ(formatRfc3339(fromUnixSecondsSaturated(earlier)), "1677-09-22T00:00:00Z") << earlier;
+  }
 }
 
 TEST(Rfc3339, Formats) {

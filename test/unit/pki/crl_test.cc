@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "certchaos/common/time.h"
 #include "pki_test_util.h"
 
 namespace certchaos::pki {
@@ -36,6 +37,28 @@ TEST(CrlTest, ABuiltCrlParsesBackWithItsEntriesFromDerAndPem) {
   const std::string pem = "-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n";
   auto broken = Crl::parse(pem);
   EXPECT_FALSE(broken);
+}
+
+// X.509 times run to the year 9999 (RFC 5280's 99991231235959Z means "no well-defined
+// expiration"); a time point ends in 2262. Such a CRL, from the network, reads as the latest time
+// a time point holds — found by the fuzzer as a signed overflow in the conversion.
+TEST(CrlTest, ATimeBeyondWhatATimePointHoldsSaturatesInsteadOfOverflowing) {
+  const auto root = makeRoot(KeyAlgorithm::kEcdsaP256, "crl root");
+  auto built = Crl::build(root, {{"7F", testNow()}}, testNow(), testNow() + std::chrono::hours(1));
+  ASSERT_TRUE(built) << built.error().message;
+  ASN1_TIME* far = ASN1_TIME_new();
+  ASSERT_EQ(ASN1_TIME_set_string(far, "99991231235959Z"), 1);
+  ASSERT_EQ(X509_CRL_set1_lastUpdate(built->get(), far), 1);
+  X509_REVOKED* entry = sk_X509_REVOKED_value(X509_CRL_get_REVOKED(built->get()), 0);
+  ASSERT_EQ(X509_REVOKED_set_revocationDate(entry, far), 1);
+  ASN1_TIME_free(far);
+  ASSERT_GT(X509_CRL_sign(built->get(), root.key().get(), EVP_sha256()), 0);  // re-encodes it
+  auto parsed = Crl::parse(built->toDer());
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const std::string kLatest = "2262-04-11T23:47:15Z";  // the latest whole second a SystemTime holds
+  EXPECT_EQ(formatRfc3339(parsed->thisUpdate()), kLatest);
+  ASSERT_EQ(parsed->revoked().size(), 1u);
+  EXPECT_EQ(formatRfc3339(parsed->revoked()[0].revokedAt), kLatest);
 }
 
 TEST(CrlTest, WhatIsNotACrlIsRefusedSayingWhatWasFound) {

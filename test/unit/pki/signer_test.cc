@@ -8,6 +8,7 @@
 #include <array>
 #include <functional>
 
+#include "certchaos/common/time.h"
 #include "pki_test_util.h"
 
 namespace certchaos::pki {
@@ -336,6 +337,24 @@ TEST(SignerTest, AuthorityKeyIdentifierIsTheCasSubjectKeyIdentifier) {
   ASSERT_NE(aki, nullptr);
   ASSERT_NE(ski, nullptr);
   EXPECT_EQ(ASN1_OCTET_STRING_cmp(aki, ski), 0);
+}
+
+// RFC 5280 lets a CA say "no well-defined expiration" with 99991231235959Z, beyond the year 2262
+// where a time point ends: its notAfter reads as the latest time a time point holds (not a signed
+// overflow), and it signs a leaf for the duration asked, as Go's crypto/x509 does.
+TEST(SignerTest, ACaValidUntilTheYear9999SignsForTheDurationAsked) {
+  auto root = makeRoot();
+  const std::string caPem = reissuedRoot(root, [](X509* x) {
+    ASSERT_EQ(ASN1_TIME_set_string(X509_getm_notAfter(x), "99991231235959Z"), 1);
+  });
+  auto ca = SigningAuthority::fromPem(caPem, root.keyPem());
+  ASSERT_TRUE(ca.ok()) << ca.error().message;
+  // The latest whole second a SystemTime holds.
+  EXPECT_EQ(formatRfc3339(ca->certificate().notAfter()), "2262-04-11T23:47:15Z");
+  auto issued = signRequest(makeCsr(defaultCsrTemplate(), makeKey(KeyAlgorithm::kEcdsaP256)), {},
+                            *ca, testNow());
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  EXPECT_EQ(issued->leaf.notAfter() - issued->leaf.notBefore(), kDefaultCertificateDuration);
 }
 
 // As Go's x509.CreateCertificate, which cert-manager's CA issuer uses: a CA without a subject
