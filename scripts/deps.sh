@@ -9,7 +9,7 @@ packages=(
   build-essential g++ cmake ninja-build pkg-config git ca-certificates openssl
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
-  clang-format clang-tidy clang-16 libfuzzer-16-dev procps python3 python3-jsonschema python3-junitparser libxml2-utils chromium
+  clang-format clang-tidy clang-16 libfuzzer-16-dev libclang-rt-16-dev procps python3 python3-jsonschema python3-junitparser libxml2-utils chromium
   umoci skopeo
   containerd runc containernetworking-plugins iptables iproute2
 )
