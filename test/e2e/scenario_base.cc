@@ -69,6 +69,11 @@ BaseDeployment deployBase(const std::string& prefix, const BaseOptions& options)
                                   "https", log);
   EXPECT_TRUE(app) << (app ? "" : app.error().message);
   if (app) s.appUrl = app->url;
+  // Listening is not serving: the app loads the Secret after it listens, and a run refuses to
+  // inject on a base that is not served yet.
+  if (app) {
+    EXPECT_EQ(waitBaseServed(s), "");
+  }
   return s;
 }
 

@@ -573,7 +573,9 @@ void expectCertManagerRefuses(FaultContext& f, const std::string& fault) {
 void expectClientRefuses(FaultContext& f, const std::string& fault,
                          const std::string& expectedError, const std::string& serverName = kHost) {
   auto c = certificates().waitFor(
-      f.ns, "c", [](const json& o) { return o["status"].contains("revision"); }, seconds(60));
+      f.ns, "c",
+      [](const json& o) { return o.value("status", json::object()).contains("revision"); },
+      seconds(60));
   ASSERT_TRUE(c) << dump(certificates().get(f.ns, "c")) << dump(requests().get(f.ns, "c-1"));
   auto probe = probeSecret(f.ns, "c-tls", f.caPem, serverName);
   EXPECT_FALSE(probe.ok);
@@ -911,7 +913,10 @@ std::vector<FaultCase> faultCases() {
          EXPECT_LT(leaf->notBefore(), std::chrono::system_clock::now() - std::chrono::minutes(50));
          // Its renewal time is already past: cert-manager renews at once, and again.
          auto c = certificates().waitFor(
-             f.ns, "c", [](const json& o) { return o["status"].value("revision", 0) >= 3; },
+             f.ns, "c",
+             [](const json& o) {
+               return o.value("status", json::object()).value("revision", 0) >= 3;
+             },
              seconds(60));
          ASSERT_TRUE(c) << dump(certificates().get(f.ns, "c"));
          const auto renewal = timeOf((*c)["status"].value("renewalTime", ""));
