@@ -99,6 +99,11 @@ class Watcher {
     informer_.start();
     EXPECT_TRUE(informer_.waitForSync(seconds(30)));
   }
+  // The informer's thread calls the handlers above: stopped before the history they write dies
+  // (members die after the destructor's body, in reverse order: history_ before informer_).
+  ~Watcher() { informer_.stop(); }
+  Watcher(const Watcher&) = delete;
+  Watcher& operator=(const Watcher&) = delete;
 
   // The object `ns/name` once `pred` holds for it, or nullptr after `timeout`.
   kube::ObjectPtr waitFor(const std::string& ns, const std::string& name,
