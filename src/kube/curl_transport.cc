@@ -18,6 +18,7 @@ using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxErrorBody = 1 << 20;
+constexpr long kMaxCachedConnections = 64;
 
 void globalInit() {
   static std::once_flag once;
@@ -154,6 +155,11 @@ class CurlTransport final : public HttpTransport {
                                std::stop_token stop) {
     CURL* easy = curl_easy_init();
     CURLM* multi = curl_multi_init();
+    // A connection returns to the shared cache after its exchange only while the cache holds
+    // fewer than the multi's maxconnects (by default 4 per easy handle: 4 here), in use or not;
+    // the open watches alone fill that, so each request opened a new TCP and TLS connection
+    // (three per issuance in the issuer). Room for every watch and worker of a process.
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, kMaxCachedConnections);
     curl_slist* headers = nullptr;
     curl_slist* connectTo = nullptr;
     Exchange ex;

@@ -86,6 +86,7 @@ void FakeApiServer::record(const httplib::Request& req) {
   r.authorization = req.get_header_value("Authorization");
   r.contentType = req.get_header_value("Content-Type");
   r.body = req.body;
+  r.remotePort = req.remote_port;
   {
     std::lock_guard<std::mutex> lock(mu_);
     requests_.push_back(std::move(r));

@@ -26,6 +26,7 @@ struct RecordedRequest {
   std::string authorization;
   std::string contentType;
   std::string body;
+  int remotePort = 0;  // the client's port: one per connection
 
   std::string param(const std::string& name) const {
     auto it = params.find(name);

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+#include <thread>
+
 #include "certchaos/kube/client.h"
 #include "client_fixture.h"
 #include "watch_stream.h"
@@ -231,6 +234,45 @@ TEST(ClientWatch, StopTokenEndsAWatchAtOnce) {
   ASSERT_TRUE(end.ok()) << end.error().message;
   EXPECT_EQ(end->reason, WatchEndReason::kStopped);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+}
+
+// libcurl keeps a connection for the next request only while its connection cache holds fewer
+// than the multi handle's maxconnects, open watches included; at its default (4 for one easy
+// handle), a process with a few watches open opened a new connection, and TLS handshake, for
+// every request (the issuer: three per issuance).
+TEST(ClientConnections, RequestsReuseOneConnectionWhileWatchesAreOpen) {
+  FakeApiServer server;
+  server.addHandler([&](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_param_value("watch") != "true") return false;
+    testing::streamChunks(server, res, {}, /*hold=*/true);
+    return true;
+  });
+  server.putObject("/api/v1/configmaps", testing::namedObject("a", "7"));
+  Client client(testing::fakeConfig(server));
+  constexpr int kWatches = 6;
+  std::stop_source stop;
+  std::vector<std::jthread> watches;
+  for (int i = 0; i < kWatches; ++i) {
+    watches.emplace_back([&] {
+      (void)client.watch(
+          resources::kConfigMap, "ns", {}, [](const WatchEvent&) { return true; },
+          stop.get_token());
+    });
+  }
+  ASSERT_TRUE(server.waitFor([&] {
+    return server.countRequests("GET", "/api/v1/namespaces/ns/configmaps", "watch", "true") ==
+           kWatches;
+  }));
+  for (int i = 0; i < 20; ++i) {
+    auto got = client.get(resources::kConfigMap, "ns", "a");
+    ASSERT_TRUE(got.ok()) << got.error().message;
+  }
+  std::set<int> ports;
+  for (const auto& r : server.requests()) {
+    if (r.param("watch").empty()) ports.insert(r.remotePort);
+  }
+  EXPECT_EQ(ports.size(), 1u) << "connections opened for 20 GETs";
+  stop.request_stop();
 }
 
 }  // namespace
