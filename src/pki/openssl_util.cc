@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <ctime>
 
-#include "certchaos/common/time.h"
 #include "certchaos/pki/certificate.h"
 
 namespace certchaos::pki::detail {
@@ -17,7 +16,7 @@ std::string bioToString(BIO* bio) {
   return std::string(data, static_cast<size_t>(len));
 }
 
-std::chrono::system_clock::time_point asn1ToTimePoint(const ASN1_TIME* t) {
+SystemTime asn1ToTimePoint(const ASN1_TIME* t) {
   struct tm tm {};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return {};
   return fromUnixSecondsSaturated(timegm(&tm));

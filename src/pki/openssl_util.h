@@ -5,13 +5,13 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "certchaos/common/result.h"
+#include "certchaos/common/time.h"
 
 namespace certchaos::pki::detail {
 
@@ -30,7 +30,7 @@ std::string bioToString(BIO* bio);
 // An ASN.1 time as a SystemTime, saturated to the years SystemTime holds (X.509 times run to
 // 9999: RFC 5280's "no well-defined expiration" is 99991231235959Z; fromUnixSecondsSaturated). An
 // absent or unreadable time is the epoch.
-std::chrono::system_clock::time_point asn1ToTimePoint(const ASN1_TIME* t);
+SystemTime asn1ToTimePoint(const ASN1_TIME* t);
 
 // An ASN.1 string as UTF-8 ("" when it cannot be converted).
 std::string asn1ToUtf8(const ASN1_STRING* s);
