@@ -1503,6 +1503,9 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       const std::string message =
           "denied by certchaos run skip-approval (mode=denied): the run's "
           "approval policy approves no request";
+      // The denial's time is when it was written: the issuer can sign the request, and the
+      // request watch see that, before the write's answer comes back here.
+      const auto deniedAt = clock.now();
       json status = {
           {"apiVersion", "cert-manager.io/v1"},
           {"kind", "CertificateRequest"},
@@ -1512,12 +1515,13 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
                                          {"status", "True"},
                                          {"reason", "certchaos.io/policy"},
                                          {"message", message},
-                                         {"lastTransitionTime", formatRfc3339(clock.now())}}})}}}};
+                                         {"lastTransitionTime", formatRfc3339(deniedAt)}}})}}}};
       auto denied = client->apply(
           api::kCertificateRequest, status,
           {.fieldManager = kRunnerFieldManager, .force = true, .subresource = "status"});
       timeline.add(Source::kRunner, denied ? "RequestDenied" : "RequestDenyFailed",
-                   denied ? message : "could not deny it: " + denied.error().message, object);
+                   denied ? message : "could not deny it: " + denied.error().message, object,
+                   deniedAt);
     }
   };
 
@@ -1753,8 +1757,8 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
     r.certificates.after = infoOf(*st.secretLeaf);
   }
   auto entries = timeline.snapshot();
-  std::sort(entries.begin(), entries.end(),
-            [](const auto& a, const auto& b) { return a.wallTime < b.wallTime; });
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& a, const auto& b) { return a.wallTime < b.wallTime; });
   r.timeline = entries;
   r.chain = buildChain(entries, st.renewedServed ? st.servedSerial : "");
   auto injected = timeline.first(kinds::kFaultInjected);
