@@ -17,6 +17,15 @@
 
 namespace certchaos::bench {
 
+std::vector<std::string> clientRateLimitArgs(int qps, int burst) {
+  std::vector<std::string> out;
+  for (const char* component : {"--cm-controller-arg=", "--issuer-arg="}) {
+    out.push_back(std::string(component) + "--kube-api-qps=" + std::to_string(qps));
+    out.push_back(std::string(component) + "--kube-api-burst=" + std::to_string(burst));
+  }
+  return out;
+}
+
 namespace {
 
 std::string certchaosBinary() {

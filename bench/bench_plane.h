@@ -13,6 +13,10 @@
 
 namespace certchaos::bench {
 
+// `certchaos up` flags that give cm-controller and certchaos-issuer the same client rate limit
+// (--kube-api-qps, --kube-api-burst), high enough that neither is held back by its own.
+std::vector<std::string> clientRateLimitArgs(int qps, int burst);
+
 class BenchPlane {
  public:
   // Runs `certchaos up [upArgs...]` ($CERTCHAOS_BIN_DIR/certchaos, else the build tree's); the

@@ -1,7 +1,8 @@
 // Benchmark: the fleet (issue 11, item 3). FLEET (20000) ECDSA P-256 Certificates brought to Ready
 // on cert-manager's CA issuer and on one ChaosIssuer in the same run, then every one of them forced
 // to renew at once (the storm, as `cmctl renew` forces it). cm-controller runs with a client rate
-// limit high enough that it is not the bottleneck (--kube-api-qps/--kube-api-burst, printed).
+// limit high enough that it is not the bottleneck (--kube-api-qps/--kube-api-burst, printed; the
+// issuer gets the same).
 // Figures, each with its target and MET/MISSED:
 //   - time to all Ready, ChaosIssuer ÷ CA issuer, target <= 1.0 (and the same for the storm);
 //   - peak resident memory of certchaos-issuer over the whole run (sampled every 250 ms),
@@ -313,9 +314,7 @@ int run() {
       "fleet_bench: %d Certificates per issuer; starting a plane; cm-controller "
       "--kube-api-qps=%d --kube-api-burst=%d\n",
       n, cmQps, cmBurst);
-  auto plane =
-      BenchPlane::start({"--cm-controller-arg=--kube-api-qps=" + std::to_string(cmQps),
-                         "--cm-controller-arg=--kube-api-burst=" + std::to_string(cmBurst)});
+  auto plane = BenchPlane::start(clientRateLimitArgs(cmQps, cmBurst));
   if (!plane) {
     std::fprintf(stderr, "fleet_bench: %s\n", plane.error().message.c_str());
     return 1;
@@ -390,8 +389,10 @@ int run() {
                      fmt("%.0f + %.0f", chaos.notRenewed, chaos.unanswered) +
                          fmt(" (%.0f + %.0f)", ca.notRenewed, ca.unanswered),
                      static_cast<double>(lost), "0", lost == 0, load});
-  std::printf("\ncm-controller client rate limit: --kube-api-qps=%d --kube-api-burst=%d\n", cmQps,
-              cmBurst);
+  std::printf(
+      "\ncm-controller and certchaos-issuer client rate limit: --kube-api-qps=%d "
+      "--kube-api-burst=%d\n",
+      cmQps, cmBurst);
   printFigures(figures);
   std::printf(
       "requests of the fleet at the end: ChaosIssuer %d, CA issuer %d (2 per Certificate "
@@ -433,6 +434,8 @@ int run() {
                        {{"fleet", n},
                         {"cm_controller_kube_api_qps", cmQps},
                         {"cm_controller_kube_api_burst", cmBurst},
+                        {"issuer_kube_api_qps", cmQps},
+                        {"issuer_kube_api_burst", cmBurst},
                         {"storm_threads", kStormThreads},
                         {"order", order}}},
                       {"machine", {{"cpus", sysconf(_SC_NPROCESSORS_ONLN)}, {"load_at_end", load}}},

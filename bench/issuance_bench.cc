@@ -1,6 +1,7 @@
 // Benchmark: what certchaos-issuer itself costs, against cert-manager's own CA issuer on the same
 // local control plane in the same run (issue 11, item 2). cm-controller runs with a client rate
-// limit high enough that it is not the bottleneck (--kube-api-qps/--kube-api-burst, printed).
+// limit high enough that it is not the bottleneck (--kube-api-qps/--kube-api-burst, printed; the
+// issuer gets the same).
 //   - throughput: BENCH_CERTIFICATES (500) ECDSA P-256 Certificates through each issuer, created
 //     back to back, first create to last Ready; ChaosIssuer ÷ CA issuer, target >= 1.0;
 //   - the issuer's own latency, approved -> Ready=True written, from its histogram
@@ -391,8 +392,10 @@ void registerBenchmarks() {
 void summarize(double signSeconds) {
   const auto& s = settings();
   const std::string load = loadNow();
-  std::printf("\ncm-controller client rate limit: --kube-api-qps=%d --kube-api-burst=%d\n", s.cmQps,
-              s.cmBurst);
+  std::printf(
+      "\ncm-controller and certchaos-issuer client rate limit: --kube-api-qps=%d "
+      "--kube-api-burst=%d\n",
+      s.cmQps, s.cmBurst);
   if (gThroughput.count("ca") != 0 && gThroughput.count("chaos") != 0) {
     const auto& ca = gThroughput["ca"];
     const auto& chaos = gThroughput["chaos"];
@@ -489,7 +492,9 @@ void summarize(double signSeconds) {
                           {"delay_requests", s.delayRequests},
                           {"delay_seconds", s.delaySeconds},
                           {"cm_controller_kube_api_qps", s.cmQps},
-                          {"cm_controller_kube_api_burst", s.cmBurst}};
+                          {"cm_controller_kube_api_burst", s.cmBurst},
+                          {"issuer_kube_api_qps", s.cmQps},
+                          {"issuer_kube_api_burst", s.cmBurst}};
   gResults["machine"] = {{"cpus", sysconf(_SC_NPROCESSORS_ONLN)}, {"load_at_end", load}};
   const char* commit = std::getenv("BENCH_COMMIT");
   gResults["commit"] = commit != nullptr ? commit : "";
@@ -513,9 +518,7 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "issuance_bench: %s\n", signSeconds.error().message.c_str());
   std::printf("starting a plane; cm-controller --kube-api-qps=%d --kube-api-burst=%d\n", s.cmQps,
               s.cmBurst);
-  auto plane =
-      BenchPlane::start({"--cm-controller-arg=--kube-api-qps=" + std::to_string(s.cmQps),
-                         "--cm-controller-arg=--kube-api-burst=" + std::to_string(s.cmBurst)});
+  auto plane = BenchPlane::start(clientRateLimitArgs(s.cmQps, s.cmBurst));
   if (!plane) {
     std::fprintf(stderr, "issuance_bench: %s\n", plane.error().message.c_str());
     return 1;

@@ -22,6 +22,18 @@ int runUp(const CliContext& cli, lc::UpOptions options, bool withIssuer) {
   if (withIssuer && options.runnerBinary.empty()) options.runnerBinary = selfDir() + "/certchaos";
   // `make images` writes them beside bin/ in the build directory.
   if (options.node && options.imagesDir.empty()) options.imagesDir = selfDir() + "/../images";
+  if (options.node && !options.issuerArgs.empty()) {
+    return cli.usage(
+        "--issuer-arg: expected it without --node, found both; on a node plane the issuer is "
+        "installed with the Helm chart: set its values instead (helm upgrade certchaos-issuer "
+        "deploy/chart/certchaos-issuer --reuse-values --set kubeApiQps=1000)",
+        "up");
+  }
+  if (!withIssuer && !options.issuerArgs.empty()) {
+    return cli.usage(
+        "--issuer-arg: expected an issuer to pass it to, found --no-issuer; drop one of the two",
+        "up");
+  }
   if (withIssuer && options.deployDir.empty()) {
     return cli.fail({"NotFound",
                      "expected certchaos's deploy/ directory (CRDs and RBAC) next to the "
@@ -129,6 +141,9 @@ void addPlaneCommands(CLI::App& app, CliContext& cli) {
   up->add_option("--cm-controller-arg", flags->options.cmControllerArgs,
                  "extra flag for cm-controller, e.g. "
                  "--certificate-request-minimum-backoff-duration=10s");
+  up->add_option("--issuer-arg", flags->options.issuerArgs,
+                 "extra flag for certchaos-issuer as a local process, e.g. --kube-api-qps=1000 "
+                 "(not with --node, where the chart's values set them)");
   setExamples(up,
               "  certchaos up && export KUBECONFIG=$(certchaos kubeconfig)\n"
               "  certchaos --state-dir /tmp/plane up --no-issuer\n"

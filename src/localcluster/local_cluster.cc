@@ -433,6 +433,7 @@ Result<void> LocalCluster::startIssuer(const UpOptions& options, ClusterState& s
   std::vector<std::string> argv = {options.issuerBinary, "--kubeconfig=" + issuerKubeconfig,
                                    "--address-file=" + addressFile,
                                    "--cluster-resource-namespace=certchaos-system"};
+  argv.insert(argv.end(), options.issuerArgs.begin(), options.issuerArgs.end());
   ComponentState c{"certchaos-issuer", {}, "", stateDir_ + "/logs/certchaos-issuer.log", argv};
   out << "  starting certchaos-issuer\n";
   auto id = startDetached(argv, c.logPath);

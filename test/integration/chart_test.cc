@@ -337,6 +337,8 @@ image: {repository: registry.example/certchaos-issuer, tag: "1.2.3", pullPolicy:
 imagePullSecrets: [{name: pull-secret}]
 replicaCount: 3
 workers: 16
+kubeApiQps: 500
+kubeApiBurst: 800
 metricsPort: 9500
 serviceAccount: {create: false, name: existing-sa}
 podAnnotations: {example.com/team: platform}
@@ -378,9 +380,9 @@ runner:
   EXPECT_EQ(d["spec"]["replicas"], "3");
   EXPECT_EQ(c["image"], "registry.example/certchaos-issuer:1.2.3");
   EXPECT_EQ(c["imagePullPolicy"], "Always");
-  EXPECT_EQ(c["args"],
-            json({"--listen-address=0.0.0.0:9500", "--cluster-resource-namespace=" + ns,
-                  "--workers=16", "--leader-elect", "--leader-election-namespace=" + ns}));
+  EXPECT_EQ(c["args"], json({"--listen-address=0.0.0.0:9500", "--cluster-resource-namespace=" + ns,
+                             "--workers=16", "--kube-api-qps=500", "--kube-api-burst=800",
+                             "--leader-elect", "--leader-election-namespace=" + ns}));
   EXPECT_EQ(c["ports"][0]["containerPort"], "9500");
   EXPECT_EQ(c["resources"], json::parse(R"({"requests": {"cpu": "100m", "memory": "128Mi"},
                                             "limits": {"cpu": "1", "memory": "512Mi"}})"));
@@ -452,6 +454,7 @@ TEST_F(ChartTest, BadValuesAreRefusedByTheSchemaWithAClearMessage) {
       {{"--set", "image.pullPolicy=Sometimes"},
        {"at '/image/pullPolicy'", "'Always', 'IfNotPresent', 'Never'"}},
       {{"--set", "workers=65"}, {"at '/workers'", "maximum: got 65, want 64"}},
+      {{"--set", "kubeApiBurst=0"}, {"at '/kubeApiBurst'", "minimum: got 0, want 1"}},
       {{"--set", "metricsPort=70000"}, {"at '/metricsPort'", "maximum"}},
       {{"--set", "resources.requests.memory=lots"},
        {"at '/resources/requests/memory'", "'lots' does not match pattern"}},

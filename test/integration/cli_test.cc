@@ -458,6 +458,23 @@ TEST_F(CliTest, FlagValuesAreCheckedBeforeAnythingIsSent) {
   auto absent = client_->get(kChaosIssuer, ns, "x");
   ASSERT_FALSE(absent);
   EXPECT_TRUE(kube::isNotFound(absent.error()));
+  // up with --issuer-arg where no local issuer takes it, on a state directory of its own: refused
+  // before anything starts.
+  for (const auto& [flag, mention] : std::vector<std::pair<std::string, std::string>>{
+           {"--node", "--issuer-arg: expected it without --node, found both"},
+           {"--no-issuer", "--issuer-arg: expected an issuer to pass it to, found --no-issuer"}}) {
+    auto out = run({binDir() + "/certchaos", "--state-dir=" + tmp.path() + "/plane", "up", flag,
+                    "--issuer-arg=--kube-api-qps=5"});
+    EXPECT_EQ(out.exitCode, 2) << flag << "\n" << out.output;
+    EXPECT_NE(out.output.find(mention), std::string::npos) << out.output;
+    EXPECT_FALSE(std::filesystem::exists(tmp.path() + "/plane")) << "up refused before starting";
+  }  // The issuer's client rate limit: checked before it connects anywhere.
+  for (const auto& flag : {"--kube-api-qps=0", "--kube-api-burst=0", "--kube-api-qps=many"}) {
+    auto out = run({binDir() + "/certchaos-issuer", flag});
+    EXPECT_NE(out.exitCode, 0) << flag << "\n" << out.output;
+    const std::string name = std::string(flag).substr(0, std::string(flag).find('='));
+    EXPECT_NE(out.output.find(name), std::string::npos) << flag << "\n" << out.output;
+  }
 }
 
 // A server that accepts TCP but never answers: the error names the timeout that expired.

@@ -57,6 +57,9 @@ struct UpOptions {
   // a new one. Without it, `up` keeps the data: it restarts the components that have stopped.
   bool fresh = false;
   std::vector<std::string> cmControllerArgs;  // extra flags, e.g. backoff durations
+  // Extra flags for certchaos-issuer as a local process, e.g. --kube-api-qps=1000 (a node plane
+  // installs it with the chart, whose values set them).
+  std::vector<std::string> issuerArgs;
   // A node (containerd, kubelet, kube-proxy, kube-scheduler, kube-controller-manager) on a bridge
   // the plane creates; certchaos-issuer and the runner are installed with the Helm chart as pods
   // from the images in imagesDir, instead of local processes.
