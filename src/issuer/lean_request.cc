@@ -3,6 +3,8 @@
 #include <array>
 #include <string_view>
 
+#include "certchaos/api/certchaos_io.h"
+
 namespace certchaos::issuer {
 
 namespace {
@@ -33,10 +35,41 @@ constexpr std::array<std::string_view, 2> kAnnotations = {"cert-manager.io/certi
                                                           "cert-manager.io/certificate-revision"};
 constexpr std::array<std::string_view, 2> kStatus = {"conditions", "failureTime"};
 
+// Whether a condition of `type` is in `status.conditions` with the given status (and reason,
+// when one is given).
+bool hasCondition(const json& status, std::string_view type, std::string_view value,
+                  std::string_view reason = {}) {
+  if (!status.is_object()) return false;
+  auto conditions = status.find("conditions");
+  if (conditions == status.end() || !conditions->is_array()) return false;
+  for (const auto& c : *conditions) {
+    if (!c.is_object() || c.value("type", "") != type || c.value("status", "") != value) continue;
+    if (reason.empty() || c.value("reason", "") == reason) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool awaitsOurSignature(const json& request) {
+  if (!request.is_object()) return false;
+  const json spec = request.value("spec", json::object());
+  if (!spec.is_object()) return false;
+  const json ref = spec.value("issuerRef", json::object());
+  if (!ref.is_object() || ref.value("group", "") != api::kGroup) return false;
+  const json status = request.value("status", json::object());
+  if (!status.is_object() || status.contains("certificate")) return false;
+  // Ready=True (issued), or Ready=False for good (cert-manager's final reasons), or denied.
+  if (hasCondition(status, "Ready", "True") || hasCondition(status, "Denied", "True")) return false;
+  for (std::string_view reason : {"Failed", "Denied", "InvalidRequest"}) {
+    if (hasCondition(status, "Ready", "False", reason)) return false;
+  }
+  return true;
+}
 
 void leanCertificateRequest(json& request) {
   if (!request.is_object()) return;
+  const bool keepCsr = awaitsOurSignature(request);
   json status = request.contains("status") ? std::move(request["status"]) : json();
   keepOnly(request, kTopLevel);
   if (auto meta = request.find("metadata"); meta != request.end() && meta->is_object()) {
@@ -48,7 +81,7 @@ void leanCertificateRequest(json& request) {
     }
   }
   if (auto spec = request.find("spec"); spec != request.end() && spec->is_object()) {
-    spec->erase("request");
+    if (!keepCsr) spec->erase("request");
   }
   keepOnly(status, kStatus);
   if (status.is_object() && !status.empty()) request["status"] = std::move(status);

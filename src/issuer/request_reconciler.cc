@@ -439,16 +439,20 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     finish("failed");
     return Requeue{};
   };
-  // The cache holds no CSR (lean_request.h): read the request as stored, now that it is signed.
-  const auto& meta = request["metadata"];
-  auto stored = rt_.client->get(api::kCertificateRequest, meta.value("namespace", ""),
-                                meta.value("name", ""));
-  if (!stored) {
-    // Deleted since: its delete event forgets it.
-    if (kube::isNotFound(stored.error())) return Requeue{};
-    return stored.error();
+  // The cache keeps the CSR of a request that awaits one of our issuers (lean_request.h); one
+  // addressed to another issuer (rogue-issuer) is read as stored.
+  Result<json> stored = request;
+  if (!request.value("spec", json::object()).contains("request")) {
+    const auto& meta = request["metadata"];
+    stored = rt_.client->get(api::kCertificateRequest, meta.value("namespace", ""),
+                             meta.value("name", ""));
+    if (!stored) {
+      // Deleted since: its delete event forgets it.
+      if (kube::isNotFound(stored.error())) return Requeue{};
+      return stored.error();
+    }
+    if ((*stored)["metadata"].value("uid", "") != uid) return Requeue{};  // another of that name
   }
-  if ((*stored)["metadata"].value("uid", "") != uid) return Requeue{};  // another of that name
   const json spec = (*stored).value("spec", json::object());
   auto csr = pki::CertificateSigningRequest::fromBase64Pem(spec.value("request", ""));
   if (!csr) {

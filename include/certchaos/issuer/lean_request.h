@@ -1,7 +1,7 @@
 // What the issuer keeps of a CertificateRequest in its informer cache: only what its reconcilers
-// read before they sign. The CSR, the certificate and the CA (about 9 KiB a request, most of a
-// cache of 20 000 requests) are left out; the CSR is read from the API server when the request
-// is about to be signed.
+// read. The certificate and the CA (most of the 9 KiB a request takes, and of a cache of 20 000
+// requests) are left out, and so is the CSR, except while the request waits for one of our
+// issuers to decide it: then it is signed from the cache, without reading the request again.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -11,10 +11,14 @@
 
 namespace certchaos::issuer {
 
+// Whether `request` is addressed to a certchaos.io issuer and not decided yet: no certificate,
+// not Ready=True, not denied, not failed for good (Ready=False Failed, Denied, InvalidRequest).
+bool awaitsOurSignature(const nlohmann::json& request);
+
 // Reduces `request` in place (a kube::ObjectTransform for the requests' informer): keeps
 // apiVersion, kind; metadata's name, namespace, uid, resourceVersion, generation, creation and
-// deletion times and the cert-manager.io/certificate-name and -revision annotations; spec without
-// request; status's conditions and failureTime.
+// deletion times and the cert-manager.io/certificate-name and -revision annotations; spec (its
+// request, the CSR, only while awaitsOurSignature); status's conditions and failureTime.
 void leanCertificateRequest(nlohmann::json& request);
 
 // How the issuer's informer of CertificateRequests lists, watches and keeps them: through

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace certchaos::issuer {
 namespace {
@@ -82,6 +83,63 @@ TEST(LeanCertificateRequest, KeepsWhatTheReconcilersRead) {
   }
   EXPECT_EQ(request["status"]["conditions"], original["status"]["conditions"]);
   EXPECT_EQ(request["status"]["failureTime"], original["status"]["failureTime"]);
+}
+
+// A request one of our issuers has yet to decide keeps its CSR, so that it is signed from the
+// cache; once decided, or when it is another issuer's, the CSR goes.
+TEST(LeanCertificateRequest, KeepsTheCsrOnlyWhileOneOfOurIssuersHasToDecide) {
+  auto pending = [](json conditions) {
+    json r = issuedRequest();
+    r["status"] = {{"conditions", std::move(conditions)}};
+    return r;
+  };
+  const json approved = {{"type", "Approved"}, {"status", "True"}};
+  struct Case {
+    std::string what;
+    json request;
+    bool keeps;
+  };
+  std::vector<Case> cases = {
+      {"new", pending(json::array()), true},
+      {"approved", pending(json::array({approved})), true},
+      {"held (Ready=False Pending)",
+       pending(json::array(
+           {approved, {{"type", "Ready"}, {"status", "False"}, {"reason", "Pending"}}})),
+       true},
+      {"issued", issuedRequest(), false},
+      {"failed",
+       pending(
+           json::array({approved, {{"type", "Ready"}, {"status", "False"}, {"reason", "Failed"}}})),
+       false},
+      {"denied", pending(json::array({{{"type", "Denied"}, {"status", "True"}}})), false},
+      {"Ready=False Denied",
+       pending(json::array({{{"type", "Ready"}, {"status", "False"}, {"reason", "Denied"}}})),
+       false},
+      {"invalid",
+       pending(
+           json::array({{{"type", "Ready"}, {"status", "False"}, {"reason", "InvalidRequest"}}})),
+       false},
+  };
+  json certificateWithoutCondition = pending(json::array({approved}));
+  certificateWithoutCondition["status"]["certificate"] = "Y2VydA==";
+  cases.push_back({"certificate stored", certificateWithoutCondition, false});
+  json caIssuers = pending(json::array({approved}));
+  caIssuers["spec"]["issuerRef"] = {
+      {"group", "cert-manager.io"}, {"kind", "Issuer"}, {"name", "ca"}};
+  cases.push_back({"another issuer's", caIssuers, false});
+  json noRef = pending(json::array());
+  noRef["spec"].erase("issuerRef");
+  cases.push_back({"no issuerRef", noRef, false});
+  for (auto& c : cases) {
+    const std::string csr = c.request["spec"]["request"];
+    EXPECT_EQ(awaitsOurSignature(c.request), c.keeps) << c.what;
+    leanCertificateRequest(c.request);
+    EXPECT_EQ(c.request["spec"].contains("request"), c.keeps) << c.what;
+    if (c.keeps) {
+      EXPECT_EQ(c.request["spec"]["request"], csr) << c.what;
+    }
+    EXPECT_FALSE(c.request.value("status", json::object()).contains("certificate")) << c.what;
+  }
 }
 
 TEST(LeanCertificateRequest, ANewRequestOrAnOddObjectIsLeftUsable) {
