@@ -235,7 +235,7 @@ Decision FaultEngine::decide(const RequestContext& ctx) const {
   }
 
   // 3. Hold: the longest hold wins; its deadline comes from the persisted start.
-  const SystemTime start = ctx.holdStartedAt.value_or(ctx.now);
+  const SystemTime start = ctx.holdStartedAt.value_or(ctx.approvedSeenAt.value_or(ctx.now));
   std::optional<SystemTime> until;
   bool forever = false;
   std::vector<const Fault*> holders;

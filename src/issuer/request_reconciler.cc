@@ -121,7 +121,8 @@ void RequestReconciler::noteSeen(const json& request) {
   const std::string uid = request["metadata"].value("uid", "");
   std::lock_guard lock(mu_);
   if (finished_.count(uid) != 0) return;
-  approvedSeenAt_.emplace(uid, std::chrono::steady_clock::now());  // the first sight only
+  // The first sight only.
+  approvedSeenAt_.emplace(uid, ApprovedSeen{std::chrono::steady_clock::now(), rt_.clock.now()});
 }
 
 void RequestReconciler::forget(const std::string& uid) {
@@ -283,6 +284,12 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
       ready != nullptr && ready->value("reason", "") == "Pending" &&
       ready->value("message", "").rfind(kHoldMarker, 0) == 0) {
     ctx.holdStartedAt = holdStart(*ready);
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (auto seen = approvedSeenAt_.find(uid); seen != approvedSeenAt_.end()) {
+      ctx.approvedSeenAt = std::min(seen->second.wall, now);
+    }
   }
   // Deciding and reserving the issuance are one step: workers sign in parallel, and a rate
   // limit that counted only finished issuances let every request decided before the first one
@@ -528,7 +535,8 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
     std::lock_guard lock(mu_);
     if (auto seen = approvedSeenAt_.find(uid); seen != approvedSeenAt_.end()) {
       rt_.metrics.approvedToReadySeconds.observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - seen->second).count());
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - seen->second.steady)
+              .count());
     }
     auto& recent = issuances_[issuer.key];
     recent.push_back({now, issuer.generation});

@@ -507,7 +507,8 @@ TEST_F(IssuerHardeningTest, AHoldLastsItsWholeDelayFromItsPreciseStart) {
   auto start = parseRfc3339(startText);
   ASSERT_TRUE(start) << startText;
   EXPECT_NE(startText.find('.'), std::string::npos) << "whole seconds only: " << startText;
-  // The start is when the issuer decided to hold, just before this process saw the hold.
+  // The start is when the issuer first saw the request approved (its watch event), just before
+  // it held it and this process saw the hold.
   EXPECT_LE(*start, *seenHeld);
   EXPECT_GT(*start, *seenHeld - std::chrono::seconds(2));
   // Signed no earlier than the full delay after that start (up to a second early before).

@@ -26,6 +26,10 @@ struct RequestContext {
   // When the request started to be held, as persisted on the request (e.g. the Pending
   // condition's lastTransitionTime); absent on the first reconcile.
   std::optional<SystemTime> holdStartedAt;
+  // When this process first saw the request approved (its informer's event), if it did: where a
+  // first hold starts, so that a hold of D ends D after the approval however long the request
+  // waited in the work queue (absent after a restart: the first reconcile's time then).
+  std::optional<SystemTime> approvedSeenAt;
   // When the issuer's spec took its current form (status.activeSince, whole seconds): where
   // windows measured from the scenario's start (outage-window) begin. Absent outside the issuer.
   std::optional<SystemTime> chaosSince;

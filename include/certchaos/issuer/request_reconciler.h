@@ -102,9 +102,14 @@ class RequestReconciler {
   std::mutex decideMu_;
   std::map<std::string, std::set<std::string>> reported_;  // per UID: fault types with an Event
   std::map<std::string, SystemTime> retryAt_;              // per UID: a Pending failure's retry
-  // Per UID not yet finished: when a watch event first showed it approved (steady clock: the
-  // metric measures an interval, which a wall-clock step must not bend).
-  std::map<std::string, std::chrono::steady_clock::time_point> approvedSeenAt_;
+  // Per UID not yet finished: when a watch event first showed it approved, by the steady clock
+  // (the metric measures an interval, which a wall-clock step must not bend) and by the
+  // runtime's clock (where a first hold starts: the time it waited in the queue is held too).
+  struct ApprovedSeen {
+    std::chrono::steady_clock::time_point steady;
+    SystemTime wall;
+  };
+  std::map<std::string, ApprovedSeen> approvedSeenAt_;
 };
 
 }  // namespace certchaos::issuer

@@ -118,6 +118,23 @@ TEST(SleepTest, HoldsUntilThePersistedStartPlusDelayThenSigns) {
   EXPECT_EQ(appliedTypes(done), std::vector<std::string>{"sleep"});
 }
 
+// A request that waited in the issuer's queue after it was seen approved: its hold starts at the
+// sighting, so the delay runs from the approval, not from the reconcile; a persisted start wins.
+TEST(SleepTest, AFirstHoldStartsWhenTheRequestWasSeenApproved) {
+  auto engine = engineFor(R"("scenario": "3", "parameters": {"delay": "10m"})");
+  RequestContext ctx = approvedRequest();
+  ctx.approvedSeenAt = ctx.now - seconds(3);
+  auto first = engine.decide(ctx);
+  ASSERT_EQ(first.action, Action::kHold);
+  EXPECT_EQ(first.holdStartedAt, ctx.now - seconds(3));
+  EXPECT_EQ(first.requeueAt, ctx.now - seconds(3) + minutes(10));
+
+  ctx.holdStartedAt = ctx.now - minutes(1);
+  auto persisted = engine.decide(ctx);
+  EXPECT_EQ(persisted.holdStartedAt, ctx.now - minutes(1));
+  EXPECT_EQ(persisted.requeueAt, ctx.now - minutes(1) + minutes(10));
+}
+
 TEST(SleepTest, JitterIsSeededPerRequest) {
   auto engine = engineFor(R"("scenario": "3", "parameters": {"delay": "10m", "jitter": "0.5"})");
   auto a1 = engine.decide(approvedRequest("a"));
