@@ -70,6 +70,9 @@ struct Settings {
   int delaySeconds = 5;
   int cmQps = envInt("BENCH_CM_QPS", 1000);
   int cmBurst = envInt("BENCH_CM_BURST", 2000);
+  // BENCH_ORDER: which throughput batch runs first, "ca,chaos" (default) or "chaos,ca".
+  std::string order =
+      std::getenv("BENCH_ORDER") != nullptr ? std::getenv("BENCH_ORDER") : "ca,chaos";
 };
 const Settings& settings() {
   static const Settings s;
@@ -214,9 +217,7 @@ void benchThroughput(benchmark::State& state, bool chaos) {
     Throughput t;
     // cert-manager's tail of the previous batch (deleting private-key Secrets, events) would be
     // paid by this one: fleet_bench measured the side run second slower, whichever it was.
-    state.PauseTiming();
     t.settledS = settle(*gPlane);
-    state.ResumeTiming();
     if (chaos) {
       auto h = issuerHistogram();
       if (!h) {
@@ -367,8 +368,7 @@ void registerBenchmarks() {
   const auto n = std::to_string(settings().certificates);
   // BENCH_ORDER=chaos,ca runs the ChaosIssuer's batch first (default: the CA issuer's): the
   // side run first also pays for the plane's first use; run both orders.
-  const char* order = std::getenv("BENCH_ORDER");
-  const bool chaosFirst = order != nullptr && std::string(order) == "chaos,ca";
+  const bool chaosFirst = settings().order == "chaos,ca";
   for (const bool chaos :
        chaosFirst ? std::vector<bool>{true, false} : std::vector<bool>{false, true}) {
     benchmark::RegisterBenchmark(((chaos ? "Throughput/certchaos-issuer/certificates:"
@@ -499,18 +499,16 @@ void summarize(double signSeconds) {
   std::printf("load average (1/5/15 min) at the end: %s, %ld CPUs\n", load.c_str(),
               sysconf(_SC_NPROCESSORS_ONLN));
   gResults["figures"] = figures;
-  gResults["settings"] = {
-      {"order", std::getenv("BENCH_ORDER") != nullptr ? std::string(std::getenv("BENCH_ORDER"))
-                                                      : std::string("ca,chaos")},
-      {"certificates", s.certificates},
-      {"hol_requests", s.holRequests},
-      {"hol_held", s.holHeld},
-      {"delay_requests", s.delayRequests},
-      {"delay_seconds", s.delaySeconds},
-      {"cm_controller_kube_api_qps", s.cmQps},
-      {"cm_controller_kube_api_burst", s.cmBurst},
-      {"issuer_kube_api_qps", s.cmQps},
-      {"issuer_kube_api_burst", s.cmBurst}};
+  gResults["settings"] = {{"order", s.order},
+                          {"certificates", s.certificates},
+                          {"hol_requests", s.holRequests},
+                          {"hol_held", s.holHeld},
+                          {"delay_requests", s.delayRequests},
+                          {"delay_seconds", s.delaySeconds},
+                          {"cm_controller_kube_api_qps", s.cmQps},
+                          {"cm_controller_kube_api_burst", s.cmBurst},
+                          {"issuer_kube_api_qps", s.cmQps},
+                          {"issuer_kube_api_burst", s.cmBurst}};
   gResults["machine"] = {{"cpus", sysconf(_SC_NPROCESSORS_ONLN)}, {"load_at_end", load}};
   const char* commit = std::getenv("BENCH_COMMIT");
   gResults["commit"] = commit != nullptr ? commit : "";
@@ -526,15 +524,14 @@ void summarize(double signSeconds) {
 }
 
 int run(int argc, char** argv) {
-  if (const char* order = std::getenv("BENCH_ORDER");
-      order != nullptr && std::string(order) != "ca,chaos" && std::string(order) != "chaos,ca") {
+  const auto& s = settings();
+  if (s.order != "ca,chaos" && s.order != "chaos,ca") {
     std::fprintf(stderr, "issuance_bench: BENCH_ORDER: expected ca,chaos or chaos,ca, found '%s'\n",
-                 order);
+                 s.order.c_str());
     return 2;
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  const auto& s = settings();
   auto signSeconds = opensslSignSeconds();
   if (!signSeconds)
     std::fprintf(stderr, "issuance_bench: %s\n", signSeconds.error().message.c_str());

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "certchaos/api/certchaos_io.h"
+#include "certchaos/api/conditions.h"
 
 namespace certchaos::issuer {
 
@@ -35,36 +36,30 @@ constexpr std::array<std::string_view, 2> kAnnotations = {"cert-manager.io/certi
                                                           "cert-manager.io/certificate-revision"};
 constexpr std::array<std::string_view, 2> kStatus = {"conditions", "failureTime"};
 
-// Whether a condition of `type` is in `status.conditions` with the given status (and reason,
-// when one is given).
-bool hasCondition(const json& status, std::string_view type, std::string_view value,
-                  std::string_view reason = {}) {
-  if (!status.is_object()) return false;
-  auto conditions = status.find("conditions");
-  if (conditions == status.end() || !conditions->is_array()) return false;
-  for (const auto& c : *conditions) {
-    if (!c.is_object() || c.value("type", "") != type || c.value("status", "") != value) continue;
-    if (reason.empty() || c.value("reason", "") == reason) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 bool awaitsOurSignature(const json& request) {
+  // By reference: this runs on every watch event of every request in the cluster.
   if (!request.is_object()) return false;
-  const json spec = request.value("spec", json::object());
-  if (!spec.is_object()) return false;
-  const json ref = spec.value("issuerRef", json::object());
-  if (!ref.is_object() || ref.value("group", "") != api::kGroup) return false;
-  const json status = request.value("status", json::object());
-  if (!status.is_object() || status.contains("certificate")) return false;
-  // Ready=True (issued), or Ready=False for good (cert-manager's final reasons), or denied.
-  if (hasCondition(status, "Ready", "True") || hasCondition(status, "Denied", "True")) return false;
-  for (std::string_view reason : {"Failed", "Denied", "InvalidRequest"}) {
-    if (hasCondition(status, "Ready", "False", reason)) return false;
+  const auto spec = request.find("spec");
+  if (spec == request.end() || !spec->is_object()) return false;
+  const auto ref = spec->find("issuerRef");
+  if (ref == spec->end() || !ref->is_object() || ref->value("group", "") != api::kGroup) {
+    return false;
   }
-  return true;
+  const auto status = request.find("status");
+  if (status != request.end() && (!status->is_object() || status->contains("certificate"))) {
+    return false;
+  }
+  // Ready=True (issued), or Ready=False for good (cert-manager's final reasons), or denied.
+  if (api::conditionIs(request, "Denied", "True")) return false;
+  const json* ready = api::findCondition(request, "Ready");
+  if (ready == nullptr) return true;
+  const std::string readyStatus = ready->value("status", "");
+  const std::string reason = ready->value("reason", "");
+  return readyStatus != "True" &&
+         !(readyStatus == "False" &&
+           (reason == "Failed" || reason == "Denied" || reason == "InvalidRequest"));
 }
 
 void leanCertificateRequest(json& request) {

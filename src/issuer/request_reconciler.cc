@@ -285,18 +285,15 @@ Result<std::optional<std::chrono::nanoseconds>> RequestReconciler::reconcile(con
       ready->value("message", "").rfind(kHoldMarker, 0) == 0) {
     ctx.holdStartedAt = holdStart(*ready);
   }
-  {
-    std::lock_guard lock(mu_);
-    if (auto seen = approvedSeenAt_.find(uid); seen != approvedSeenAt_.end()) {
-      ctx.approvedSeenAt = std::min(seen->second.wall, now);
-    }
-  }
   // Deciding and reserving the issuance are one step: workers sign in parallel, and a rate
   // limit that counted only finished issuances let every request decided before the first one
   // was stored through (three in flight under a limit of three passed five of six).
   std::unique_lock decideLock(decideMu_);
   {
     std::lock_guard lock(mu_);
+    if (auto seen = approvedSeenAt_.find(uid); seen != approvedSeenAt_.end()) {
+      ctx.approvedSeenAt = std::min(seen->second.wall, now);
+    }
     ctx.attempt = 1 + failures_[attemptKey(request)];
     for (const auto& i : issuances_[issuer.key]) {
       if (i.generation == issuer.generation) ctx.recentIssuances.push_back(i.at);

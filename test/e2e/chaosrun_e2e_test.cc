@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -30,37 +31,48 @@ namespace cr = chaosrun;
 
 constexpr int kScale = 120;  // 1 h nominal = 30 s: the base certificate lives 30 s
 
+// A thread that watches `resource` in `ns` until it is stopped, watching again whenever the server
+// ends the watch, and hands every object added or modified to `onObject` (bookmarks, deletions
+// and errors are no new state of an object).
+std::jthread watchObjects(const kube::ResourceRef& resource, const std::string& ns,
+                          kube::WatchOptions options, std::function<void(const json&)> onObject) {
+  return std::jthread([resource, ns, options, onObject](std::stop_token stop) {
+    auto client = SharedPlane::get().admin();
+    while (!stop.stop_requested()) {
+      (void)client->watch(
+          resource, ns, options,
+          [&onObject](const kube::WatchEvent& e) {
+            if (e.type == kube::WatchEventType::kAdded ||
+                e.type == kube::WatchEventType::kModified) {
+              onObject(e.object);
+            }
+            return true;
+          },
+          stop);
+    }
+  });
+}
+
 // Every phase the first ChaosRun of a namespace (the run under test) passes through, in order,
 // from a watch (a status write that lasts a moment is still an event), and the last state seen.
 class RunWatch {
  public:
   explicit RunWatch(const std::string& ns) {
-    thread_ = std::jthread([this, ns](std::stop_token stop) {
-      auto client = SharedPlane::get().admin();
-      while (!stop.stop_requested()) {
-        (void)client->watch(
-            api::kChaosRun, ns, {.timeout = std::chrono::seconds(60)},
-            [this](const kube::WatchEvent& e) {
-              if (e.type != kube::WatchEventType::kAdded &&
-                  e.type != kube::WatchEventType::kModified) {
-                return true;  // bookmarks, the deletion, errors: no new state of the run
-              }
-              std::lock_guard lock(mu_);
-              // The run under test is the first one seen in the namespace; a second run created
-              // later (the busy-issuer case) must not stand in for it.
-              const std::string name = e.object["metadata"].value("name", "");
-              if (first_.empty()) first_ = name;
-              if (name != first_) return true;
-              last_ = e.object;
-              const std::string phase = cr::phaseOf(e.object);
-              if (!phase.empty() && (phases_.empty() || phases_.back() != phase)) {
-                phases_.push_back(phase);
-              }
-              return true;
-            },
-            stop);
-      }
-    });
+    thread_ = watchObjects(api::kChaosRun, ns, {.timeout = std::chrono::seconds(60)},
+                           [this](const json& run) {
+                             std::lock_guard lock(mu_);
+                             // The run under test is the first one seen in the namespace; a
+                             // second run created later (the busy-issuer case) must not stand in
+                             // for it.
+                             const std::string name = run["metadata"].value("name", "");
+                             if (first_.empty()) first_ = name;
+                             if (name != first_) return;
+                             last_ = run;
+                             const std::string phase = cr::phaseOf(run);
+                             if (!phase.empty() && (phases_.empty() || phases_.back() != phase)) {
+                               phases_.push_back(phase);
+                             }
+                           });
   }
   std::vector<std::string> phases() const {
     std::lock_guard lock(mu_);
@@ -121,23 +133,13 @@ bool healthy(const json& issuer, std::string& why) {
 class IssuerHistory {
  public:
   explicit IssuerHistory(const std::string& ns) {
-    thread_ = std::jthread([this, ns](std::stop_token stop) {
-      auto client = SharedPlane::get().admin();
-      while (!stop.stop_requested()) {
-        (void)client->watch(
-            api::kChaosIssuer, ns,
-            {.fieldSelector = "metadata.name=chaos", .timeout = std::chrono::seconds(60)},
-            [this](const kube::WatchEvent& e) {
-              if (e.type == kube::WatchEventType::kAdded ||
-                  e.type == kube::WatchEventType::kModified) {
-                std::lock_guard lock(mu_);
-                states_.push_back(e.object);
-              }
-              return true;
-            },
-            stop);
-      }
-    });
+    thread_ =
+        watchObjects(api::kChaosIssuer, ns,
+                     {.fieldSelector = "metadata.name=chaos", .timeout = std::chrono::seconds(60)},
+                     [this](const json& issuer) {
+                       std::lock_guard lock(mu_);
+                       states_.push_back(issuer);
+                     });
   }
   std::size_t size() const {
     std::lock_guard lock(mu_);
