@@ -1241,8 +1241,14 @@ Result<RunResult> runScenario(std::shared_ptr<kube::Client> client, const RunOpt
       r.proofOfInjection.push_back({scenario->name, report::EvidenceSource::kIssuerEvent,
                                     "Event " + message + " on " + object, at});
     } else {
-      timeline.add(Source::kKubernetesEvent, "Event", message, object, at);
-      if (str(e, "type") == "Warning") {
+      const bool conflict = isExpectedCreateConflict(reason, str(e, "message"));
+      timeline.add(Source::kKubernetesEvent, "Event",
+                   conflict ? message +
+                                  " (cert-manager's expected AlreadyExists, retried by it: "
+                                  "not counted as a signal)"
+                            : message,
+                   object, at);
+      if (str(e, "type") == "Warning" && !conflict) {
         std::lock_guard lock(st.mu);
         ev.signals.push_back(
             {at, "Warning Event " + message + " on " + object, SignalChannel::kWarningEvent});

@@ -252,6 +252,13 @@ struct RunObjects {
 bool eventConcernsRun(const RunObjects& objects, const std::string& involvedKind,
                       const std::string& involvedName);
 
+// cert-manager's request manager names a CertificateRequest after the Certificate's next revision
+// and, when its cache lags behind its own create, relies on the API server's AlreadyExists to keep
+// it from creating the request twice (StableCertificateRequestName). It records that as a Warning
+// Event "RequestFailed: Failed to create CertificateRequest: ... already exists" and goes on with
+// the request that exists: a healthy issuance can show it, so it signals no failure.
+bool isExpectedCreateConflict(const std::string& reason, const std::string& message);
+
 }  // namespace certchaos::scenario
 
 namespace certchaos::scenario {

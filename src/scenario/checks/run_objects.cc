@@ -18,4 +18,10 @@ bool eventConcernsRun(const RunObjects& o, const std::string& kind, const std::s
   return false;
 }
 
+bool isExpectedCreateConflict(const std::string& reason, const std::string& message) {
+  return reason == "RequestFailed" &&
+         message.rfind("Failed to create CertificateRequest: ", 0) == 0 &&
+         message.find(" already exists") != std::string::npos;
+}
+
 }  // namespace certchaos::scenario

@@ -532,6 +532,27 @@ TEST(RunObjectsTest, OnlyEventsAboutTheRunsObjectsCount) {
   EXPECT_FALSE(eventConcernsRun(o, "ChaosIssuer", "other"));
   EXPECT_FALSE(eventConcernsRun(o, "Pod", "app"));
 }
+
+// A CI run of oversized size=70000 passed on cert-manager's own "already exists" Warning Event,
+// recorded while the padded chain was stored silently.
+TEST(RunObjectsTest, CertManagersExpectedCreateConflictIsNoSignal) {
+  EXPECT_TRUE(isExpectedCreateConflict(
+      "RequestFailed",
+      "Failed to create CertificateRequest: certificaterequests.cert-manager.io \"app-3\" "
+      "already exists"));
+  EXPECT_FALSE(isExpectedCreateConflict(
+      "RequestFailed",
+      "Failed to create CertificateRequest: admission webhook \"x\" denied the request"))
+      << "a create refused for any other reason is a signal";
+  EXPECT_FALSE(isExpectedCreateConflict(
+      "RequestFailed", "Failed to create CertificateRequest: exceeded quota: requests"));
+  EXPECT_FALSE(isExpectedCreateConflict(
+      "InvalidCertificate",
+      "Failed to create CertificateRequest: certificaterequests.cert-manager.io \"app-3\" "
+      "already exists"))
+      << "only the request manager's reason";
+  EXPECT_FALSE(isExpectedCreateConflict("RequestFailed", "the Secret already exists"));
+}
 }  // namespace
 }  // namespace certchaos::scenario
 
