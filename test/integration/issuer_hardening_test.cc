@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -166,17 +167,34 @@ std::string serialOf(const std::string& pem) {
   return c ? c->serialHex() : "";
 }
 
-// Every Event on `kind/name` in `ns`: "reason: message" lines.
-std::string eventsOf(const std::string& ns, const std::string& kind, const std::string& name) {
-  std::string out;
-  auto events = admin()->list(res::kEvent, ns);
-  if (!events) return out;
-  for (const auto& e : events->items) {
-    const auto& io = e["involvedObject"];
-    if (io.value("kind", "") != kind || io.value("name", "") != name) continue;
-    out += e.value("reason", "") + ": " + e.value("message", "") + "\n";
-  }
-  return out;
+// Every Event on `kind/name` in `ns` ("reason: message" lines) once one of them contains
+// `expected`, or what there is after 30 s: the issuer records its Event after the status write
+// that a test waits for, so a single list right after that write may come too early.
+std::string eventsOf(const std::string& ns, const std::string& kind, const std::string& name,
+                     const std::string& expected) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<std::string, std::string> lines;  // uid → "reason: message"
+  auto text = [&] {
+    std::string out;
+    for (const auto& [uid, line] : lines) out += line + "\n";
+    return out;
+  };
+  kube::ReflectorOptions options;
+  options.fieldSelector = "involvedObject.kind=" + kind + ",involvedObject.name=" + name;
+  kube::Informer informer(admin(), res::kEvent, ns, options);
+  auto seen = [&](const kube::ObjectPtr& e) {
+    std::lock_guard lock(mu);
+    lines[(*e)["metadata"].value("uid", "")] =
+        e->value("reason", "") + ": " + e->value("message", "");
+    cv.notify_all();
+  };
+  informer.addHandlers(
+      {seen, [&](const kube::ObjectPtr&, const kube::ObjectPtr& e) { seen(e); }, nullptr});
+  informer.start();
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, seconds(30), [&] { return text().find(expected) != std::string::npos; });
+  return text();
 }
 
 class IssuerHardeningTest : public ::testing::Test {
@@ -236,8 +254,8 @@ TEST_F(IssuerHardeningTest, AfterACaRotationTheNextCertificateChainsToTheNewCa) 
                       "CA 'second CA' (serial " +
                           serialOf(second.crt) + ", Secret " + ns + "/ca); chaos: healthy",
                       30));
-  EXPECT_NE(eventsOf(ns, "ChaosIssuer", "rotated").find("CAChanged"), std::string::npos)
-      << eventsOf(ns, "ChaosIssuer", "rotated");
+  const std::string events = eventsOf(ns, "ChaosIssuer", "rotated", "CAChanged");
+  EXPECT_NE(events.find("CAChanged"), std::string::npos) << events;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -358,9 +376,11 @@ TEST_F(IssuerHardeningTest, AWrongSecretIsReportedWithoutItsKeys) {
   ASSERT_TRUE(waitFor(ns, "chaosissuer/wrong", readyReasonIs("InvalidCA")));
   const std::string message = readyField(getObject(api::kChaosIssuer, ns, "wrong"), "message");
   EXPECT_NE(message.find("tls.crt and tls.key are missing"), std::string::npos) << message;
+  const std::string events = eventsOf(ns, "ChaosIssuer", "wrong", "InvalidCA");
+  EXPECT_NE(events.find("InvalidCA"), std::string::npos) << events;
   for (const char* leaked : {"username", "password", "admin", "hunter2"}) {
     EXPECT_EQ(message.find(leaked), std::string::npos) << message;
-    EXPECT_EQ(eventsOf(ns, "ChaosIssuer", "wrong").find(leaked), std::string::npos);
+    EXPECT_EQ(events.find(leaked), std::string::npos) << events;
   }
   std::cout << "[wrong secret] " << message << "\n";
 }
@@ -402,9 +422,9 @@ TEST_F(IssuerHardeningTest, ARequestWhoseCertificateCannotBeStoredFailsWithTheRe
   const std::string message = readyField(cr, "message");
   EXPECT_NE(message.find("cannot be stored"), std::string::npos) << message;
   EXPECT_NE(message.find("too large"), std::string::npos) << message;
-  const std::string events = eventsOf(ns, "CertificateRequest", "large");
-  EXPECT_NE(events.find("Failed: the signed certificate cannot be stored"), std::string::npos)
-      << events;
+  const std::string expected = "Failed: the signed certificate cannot be stored";
+  const std::string events = eventsOf(ns, "CertificateRequest", "large", expected);
+  EXPECT_NE(events.find(expected), std::string::npos) << events;
   std::cout << "[too large] " << message << "\n";
 }
 
@@ -573,7 +593,7 @@ TEST_F(IssuerHardeningTest, SpecValuesReachTheStatusPrintableAndOutOfRangeSaysSo
     if (c.name == "out-of-range") {
       EXPECT_EQ(message.find("such as"), std::string::npos) << message;
     }
-    const std::string events = eventsOf(ns, "ChaosIssuer", c.name);
+    const std::string events = eventsOf(ns, "ChaosIssuer", c.name, "InvalidSpec");
     EXPECT_NE(events.find("InvalidSpec"), std::string::npos) << events;
     for (const std::string& text : {message, events}) {
       for (char ch : text) {
