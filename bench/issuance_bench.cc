@@ -301,8 +301,9 @@ void benchHeadOfLine(benchmark::State& state, bool held) {
       }
       const auto want = static_cast<std::size_t>(settings().holHeld);
       if (r && !holds->waitUntil([&] { return holds->heldRequests("held") >= want; })) {
-        r = makeError("NotHeld", "expected " + std::to_string(want) +
-                                     " requests held by the sleep fault within 10 minutes");
+        r = makeError("NotHeld",
+                      "expected " + std::to_string(want) +
+                          " requests held by the sleep fault; no watch event came for 2 minutes");
       }
     }
     if (!r) {

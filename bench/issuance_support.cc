@@ -63,9 +63,14 @@ Result<Batch> issue(const std::shared_ptr<kube::Client>& client, const std::stri
   }
   const auto want = static_cast<std::size_t>(count);
   if (!watch.waitUntil([&] { return watch.readyCertificates(prefix) >= want; })) {
+    std::size_t ready = 0;
+    watch.waitUntil([&] {  // returns at once: read under the watch's lock
+      ready = watch.readyCertificates(prefix);
+      return true;
+    });
     return makeError("NotReady", "expected " + std::to_string(count) + " Certificates " + prefix +
-                                     "-* in " + ns + " to become Ready within 10 minutes; " +
-                                     std::to_string(watch.readyCertificates(prefix)) + " did");
+                                     "-* in " + ns + " to become Ready; " + std::to_string(ready) +
+                                     " did, then no watch event came for 2 minutes");
   }
   Batch batch;
   SteadyClock::time_point last = createdAt.begin()->second;
