@@ -1,16 +1,22 @@
 #include "bench_plane.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "certchaos/localcluster/local_cluster.h"
 #include "certchaos/localcluster/process.h"
@@ -42,6 +48,48 @@ Result<localcluster::CommandOutput> runCertchaos(const std::string& stateDir,
   return localcluster::runCommand(argv, std::chrono::minutes(3));
 }
 
+// `certchaos down`, then the temporary directory goes; what failed is said on stderr.
+void takeDown(const std::string& root, const std::string& stateDir) {
+  auto down = runCertchaos(stateDir, "down");
+  if (!down || down->exitCode != 0) {
+    std::cerr << "certchaos down failed for " << stateDir << ": "
+              << (down ? down->output : down.error().message) << "\n";
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(root, ec);
+}
+
+// The planes alive in this process (root → state directory). Ctrl-C or a SIGTERM during a
+// fleet run used to end the benchmark and leave etcd, kube-apiserver, cm-controller and the
+// issuer running: the signal now takes them down first.
+std::mutex gPlanesMu;
+std::map<std::string, std::string> gPlanes;
+
+// Once, from the thread that starts the first plane (main, before any other thread): SIGINT,
+// SIGTERM and SIGHUP are blocked in it and the threads it starts, and a thread of their own waits
+// for them. The plane's processes start with no signal blocked (localcluster's process.cc).
+void takePlanesDownOnSignal() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread([set] {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) return;
+      std::cerr << "\n" << strsignal(sig) << ": taking the benchmark's plane down\n";
+      std::map<std::string, std::string> planes;
+      {
+        std::lock_guard lock(gPlanesMu);
+        planes = gPlanes;
+      }
+      for (const auto& [root, stateDir] : planes) takeDown(root, stateDir);
+      std::_Exit(128 + sig);
+    }).detach();
+  });
+}
+
 }  // namespace
 
 BenchPlane::BenchPlane(std::string root, std::string stateDir)
@@ -52,8 +100,13 @@ Result<std::unique_ptr<BenchPlane>> BenchPlane::start(const std::vector<std::str
   if (mkdtemp(tmpl.data()) == nullptr) {
     return makeError("TempDir", "cannot create a directory like " + tmpl + " for the plane");
   }
+  takePlanesDownOnSignal();
   // Owned from here on, so that a failed `up` is still taken down and removed.
   std::unique_ptr<BenchPlane> plane(new BenchPlane(tmpl, tmpl + "/state"));
+  {
+    std::lock_guard lock(gPlanesMu);
+    gPlanes[plane->root_] = plane->stateDir_;
+  }
   auto up = runCertchaos(plane->stateDir_, "up", upArgs);
   if (!up) return up.error();
   if (up->exitCode != 0) {
@@ -67,13 +120,11 @@ Result<std::unique_ptr<BenchPlane>> BenchPlane::start(const std::vector<std::str
 
 BenchPlane::~BenchPlane() {
   try {
-    auto down = runCertchaos(stateDir_, "down");
-    if (!down || down->exitCode != 0) {
-      std::cerr << "certchaos down failed for " << stateDir_ << ": "
-                << (down ? down->output : down.error().message) << "\n";
+    {
+      std::lock_guard lock(gPlanesMu);
+      gPlanes.erase(root_);
     }
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
+    takeDown(root_, stateDir_);
   } catch (const std::exception& e) {  // out of memory at most; a destructor must not throw
     std::cerr << "certchaos down failed for " << stateDir_ << ": " << e.what() << "\n";
   }

@@ -25,6 +25,16 @@ std::vector<char*> toArgv(const std::vector<std::string>& args) {
   return out;
 }
 
+// In a forked child, before exec: the caller's blocked signals are inherited across exec (a
+// `certchaos run` blocks SIGINT and SIGTERM for its own handling while it restarts
+// cm-controller), and a Go program keeps a blocked SIGTERM blocked, so `down` could only kill it.
+// Async-signal-safe.
+void unblockSignals() {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 // Reaps pid if it is our own exited child, so that it does not linger as a zombie.
 void reapIfChild(pid_t pid) {
   int status = 0;
@@ -82,6 +92,7 @@ Result<ProcessId> startDetached(const std::vector<std::string>& argv, const std:
     return makeError("IO", std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
+    unblockSignals();
     setsid();
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, STDIN_FILENO);
@@ -154,6 +165,7 @@ Result<CommandOutput> runCommand(const std::vector<std::string>& argv,
     return makeError("IO", std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
+    unblockSignals();
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);
