@@ -258,7 +258,7 @@ int run() {
   const int cmQps = envInt("BENCH_CM_QPS", 1000);
   const int cmBurst = envInt("BENCH_CM_BURST", 2000);
   std::printf(
-      "fleet_bench: %d Certificates per issuer; starting a plane; cm-controller "
+      "fleet_bench: %d Certificates per issuer, each side on a fresh plane; cm-controller "
       "--kube-api-qps=%d --kube-api-burst=%d\n",
       n, cmQps, cmBurst);
   std::map<std::string, Side> sides;
