@@ -276,23 +276,13 @@ int run() {
   for (const auto& [name, ns, ref] : plan) {
     std::printf("%s: a fresh plane, %d Certificates to Ready, then the storm...\n", name, n);
     std::fflush(stdout);
-    auto plane = BenchPlane::start(clientRateLimitArgs(cmQps, cmBurst));
+    auto plane = startIssuancePlane(cmQps, cmBurst);
     if (!plane) {
       std::fprintf(stderr, "fleet_bench: %s\n", plane.error().message.c_str());
       return 1;
     }
-    auto client = (*plane)->admin(/*qps=*/1000);
-    if (!client) {
-      std::fprintf(stderr, "fleet_bench: %s\n", client.error().message.c_str());
-      return 1;
-    }
-    if (auto prepared = prepareIssuers(**plane, *client); !prepared) {
-      std::fprintf(stderr, "fleet_bench: preparing the issuers: %s\n",
-                   prepared.error().message.c_str());
-      return 1;
-    }
-    RssSampler rss(**plane);
-    auto side = runSide(**plane, *client, ns, ref, n);
+    RssSampler rss(*plane->plane);
+    auto side = runSide(*plane->plane, plane->client, ns, ref, n);
     if (!side) {
       std::fprintf(stderr, "fleet_bench: %s: %s\n", name, side.error().message.c_str());
       return 1;
@@ -323,7 +313,7 @@ int run() {
   figures.push_back({"storm: all renewed at once, time to all Ready: ChaosIssuer / CA issuer",
                      stormDone ? fmt("%.2f (%.1f s / %.1f s)", stormRatio, chaos.stormMs / 1000,
                                      ca.stormMs / 1000)
-                               : std::string("not all renewed: no watch event for 2 minutes"),
+                               : std::string("not all renewed: ") + kStalled,
                      stormRatio, "<= 1.0", stormDone && stormRatio <= 1.0, load});
   figures.push_back({"peak certchaos-issuer RSS over the run (cm-controller)",
                      fmt("%.1f MiB (%.1f MiB)", peakIssuerMiB, peakCmMiB), peakIssuerMiB,

@@ -301,9 +301,8 @@ void benchHeadOfLine(benchmark::State& state, bool held) {
       }
       const auto want = static_cast<std::size_t>(settings().holHeld);
       if (r && !holds->waitUntil([&] { return holds->heldRequests("held") >= want; })) {
-        r = makeError("NotHeld",
-                      "expected " + std::to_string(want) +
-                          " requests held by the sleep fault; no watch event came for 2 minutes");
+        r = makeError("NotHeld", "expected " + std::to_string(want) +
+                                     " requests held by the sleep fault; " + kStalled);
       }
     }
     if (!r) {
@@ -538,23 +537,13 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "issuance_bench: %s\n", signSeconds.error().message.c_str());
   std::printf("starting a plane; cm-controller --kube-api-qps=%d --kube-api-burst=%d\n", s.cmQps,
               s.cmBurst);
-  auto plane = BenchPlane::start(clientRateLimitArgs(s.cmQps, s.cmBurst));
+  auto plane = startIssuancePlane(s.cmQps, s.cmBurst);
   if (!plane) {
     std::fprintf(stderr, "issuance_bench: %s\n", plane.error().message.c_str());
     return 1;
   }
-  gPlane = plane->get();
-  auto client = gPlane->admin(/*qps=*/1000);
-  if (!client) {
-    std::fprintf(stderr, "issuance_bench: %s\n", client.error().message.c_str());
-    return 1;
-  }
-  gClient = *client;
-  if (auto prepared = prepareIssuers(*gPlane, gClient); !prepared) {
-    std::fprintf(stderr, "issuance_bench: preparing the issuers: %s\n",
-                 prepared.error().message.c_str());
-    return 1;
-  }
+  gPlane = plane->plane.get();
+  gClient = plane->client;
   registerBenchmarks();
   benchmark::RunSpecifiedBenchmarks();
   summarize(signSeconds ? *signSeconds : -1);

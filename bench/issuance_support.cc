@@ -70,7 +70,7 @@ Result<Batch> issue(const std::shared_ptr<kube::Client>& client, const std::stri
     });
     return makeError("NotReady", "expected " + std::to_string(count) + " Certificates " + prefix +
                                      "-* in " + ns + " to become Ready; " + std::to_string(ready) +
-                                     " did, then no watch event came for 2 minutes");
+                                     " did, then " + kStalled);
   }
   Batch batch;
   SteadyClock::time_point last = createdAt.begin()->second;
@@ -152,6 +152,17 @@ Result<void> prepareIssuers(BenchPlane& plane, const std::shared_ptr<kube::Clien
     return warm.error();
   }
   return {};
+}
+
+Result<IssuancePlane> startIssuancePlane(int qps, int burst) {
+  auto plane = BenchPlane::start(clientRateLimitArgs(qps, burst));
+  if (!plane) return plane.error();
+  auto client = (*plane)->admin(/*qps=*/1000);
+  if (!client) return client.error();
+  if (auto prepared = prepareIssuers(**plane, *client); !prepared) {
+    return makeError(prepared.error().code, "preparing the issuers: " + prepared.error().message);
+  }
+  return IssuancePlane{std::move(*plane), std::move(*client)};
 }
 
 const char* verdict(bool met) { return met ? "MET" : "MISSED"; }

@@ -23,10 +23,12 @@ namespace certchaos::bench {
 using SteadyClock = std::chrono::steady_clock;
 using nlohmann::json;
 
-// How long a wait goes on without a single watch event before it gives up. A fleet of 20 000
-// Certificates takes 15-20 minutes a side on 2 cores, so a bound on the whole wait would have to
-// grow with FLEET; no progress at all for this long means the plane is stuck.
+// How long a wait goes on without a single watch event before it gives up, and how errors say
+// so. A fleet's time grows with FLEET (FLEET=5000 took 7-10 minutes a phase on 2 cores), so a
+// bound on the whole wait would have to grow with it; no progress at all for this long means
+// the plane is stuck.
 inline constexpr auto kStallTimeout = std::chrono::minutes(2);
+inline constexpr const char* kStalled = "no watch event came for 2 minutes";
 inline const kube::ResourceRef kChaosIssuer{"certchaos.io", "v1alpha1", "chaosissuers",
                                             "ChaosIssuer", true};
 inline const json kHealthyRef = {
@@ -199,6 +201,14 @@ Result<void> createIssuer(const std::shared_ptr<kube::Client>& client, const std
 // The issuers, each Ready, and one Certificate through each so that neither side pays for a
 // first use (connections, caches) in its measured batch.
 Result<void> prepareIssuers(BenchPlane& plane, const std::shared_ptr<kube::Client>& client);
+
+// A plane whose cm-controller and certchaos-issuer run with the client rate limit qps/burst
+// (clientRateLimitArgs), an admin client at 1000 QPS, and the issuers prepared.
+struct IssuancePlane {
+  std::unique_ptr<BenchPlane> plane;
+  std::shared_ptr<kube::Client> client;
+};
+Result<IssuancePlane> startIssuancePlane(int qps, int burst);
 
 struct Figure {
   std::string name;
